@@ -1,0 +1,121 @@
+"""Cercle: deliberation and agreements for mutual-support circles."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import db as _db_events  # noqa: F401 - registers SQLite settings
+from .config import DEV_SECRET_KEY, Defaults, from_environment
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, handlers, commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CERCLE_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    configure(app, config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, config: dict | None) -> None:
+    """Defaults, then the environment, then the given mapping (tests)."""
+    app.config.from_object(Defaults)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("BEHIND_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it to a long random value "
+            '(python -c "import secrets; print(secrets.token_hex(32))").'
+        )
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this application."""
+    from .i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from .auth.services import load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Pages and API of each feature."""
+    from .api import init_api
+    from .auth import bp as auth_bp
+    from .auth.api import blp as auth_api
+    from .dashboard import bp as dashboard_bp
+    from .groups import bp as groups_bp
+    from .groups.api import blp as groups_api
+    from .threads import bp as threads_bp
+    from .threads.api import blp as threads_api
+    from .views_errors import bp as errors_bp
+
+    for bp in (dashboard_bp, auth_bp, groups_bp, threads_bp, errors_bp):
+        app.register_blueprint(bp)
+    api_blueprints = (auth_api, groups_api, threads_api)
+    for blp in api_blueprints:
+        csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
+    init_api(app, api_blueprints)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals that every template may use."""
+    from . import i18n, permissions
+
+    app.jinja_env.filters["datetime"] = i18n.datetime_filter
+    app.jinja_env.filters["date"] = i18n.date_filter
+    app.jinja_env.filters["iso"] = i18n.iso_filter
+    app.jinja_env.globals["html_lang"] = i18n.html_lang
+    app.jinja_env.globals["can"] = permissions.TEMPLATE_PREDICATES
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+
+def register_security_headers(app: Flask) -> None:
+    """A CSP without inline script, and the usual hardening headers."""
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    """``flask demo`` and the other commands."""
+    from .demo.cli import demo_command
+
+    app.cli.add_command(demo_command)

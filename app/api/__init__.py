@@ -1,0 +1,205 @@
+"""Shared machinery of the JSON API (``/api/v1``).
+
+- ``Blueprint``: flask-smorest blueprints whose input errors are 400 with the
+  documented error shape and fields named (``rules.relance_after_days``).
+- Bearer-token authentication, checked before routing so that a missing or
+  bad token is 401 before any 404.
+- One error shape for everything under ``/api/``:
+  ``{"error": {"code", "message", "fields"}}``, messages in the caller's language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import flask_smorest
+import sqlalchemy as sa
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError, NotAuthenticated, ValidationFailed
+from ..extensions import api, db
+from .messages import localize_message
+
+API_PREFIX = "/api/v1"
+#: endpoints reachable without a token
+PUBLIC_ENDPOINTS: set[str] = {"api-docs.openapi_json"}
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, str]:
+    """``{"rules": {"relance_after_days": ["..."]}}`` → ``{"rules.relance_after_days": "..."}``."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "body"
+            out.update(_flatten(value, name))
+    elif isinstance(messages, list | tuple):
+        if messages and all(isinstance(m, str) for m in messages):
+            out[prefix or "body"] = localize_message(messages[0])
+        else:
+            for item in messages:
+                out.update(_flatten(item, prefix))
+    else:
+        out[prefix or "body"] = localize_message(str(messages))
+    return out
+
+
+class ApiParser(FlaskParser):
+    """Input parser raising our 400 with the fields named."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        messages = error.messages
+        # webargs keys messages by location ("json", "query"): drop that level.
+        if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "view_args"}:
+            merged: dict = {}
+            for value in messages.values():
+                merged.update(value if isinstance(value, dict) else {"body": value})
+            messages = merged
+        raise ValidationFailed(fields=_flatten(messages))
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise ValidationFailed(_("The body is not valid JSON."), code="invalid_json")
+
+    def load_json(self, req, schema):
+        if req.mimetype != "application/json" and req.get_data(cache=True):
+            raise ValidationFailed(
+                _("Send the body as JSON (Content-Type: application/json)."), code="invalid_json"
+            )
+        return super().load_json(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """An API blueprint with our argument parser."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+
+def public(view):
+    """Mark an API view as reachable without a token."""
+    view._api_public = True
+    return view
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def error_response(status: int, code: str, message, fields: dict | None = None):
+    """The documented error body, with its status."""
+    body = {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _authenticate():
+    """Resolve the Bearer token of an API request (before routing's 404)."""
+    if not request.path.startswith(API_PREFIX):
+        return None
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token:
+        from ..auth.models import ApiToken, User
+
+        user = db.session.scalar(
+            sa.select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+        if user is not None:
+            g.api_user = user
+            g.api_token_hash = hash_token(token)
+            return None
+        return error_response(401, "invalid_token", _("The API token is not valid."))
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False):
+        return None
+    return error_response(
+        401, "unauthorized", _("A valid API token is required (Authorization: Bearer …).")
+    )
+
+
+def _handle_domain_error(error: DomainError):
+    if request.path.startswith(API_PREFIX):
+        return error_response(error.status, error.code, error.message, error.fields)
+    from ..views_errors import render_error_page
+
+    return render_error_page(error.status, error.message)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _handle_http_exception(error: HTTPException):
+    if not request.path.startswith("/api/"):
+        from ..views_errors import render_error_page
+
+        return render_error_page(error.code or 500, None, error)
+    status = error.code or 500
+    code = _HTTP_CODES.get(status, "error")
+    messages = {
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        429: _("Too many requests: wait a moment and try again."),
+    }
+    message = messages.get(status) or error.description or error.name
+    response = error_response(status, code, message)
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def init_api(app, blueprints):
+    """Initialise flask-smorest, register the API blueprints and the handlers."""
+    from .schemas import ErrorSchema
+
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": (
+                    "Cercle's JSON API. Authenticate with `Authorization: Bearer <token>` "
+                    "(POST /api/v1/tokens). Errors are "
+                    '`{"error": {"code", "message", "fields"}}`; see each operation.'
+                )
+            },
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
+    )
+    for blp in blueprints:
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
+    app.before_request(_authenticate)
+    app.register_error_handler(DomainError, _handle_domain_error)
+    # Replaces flask-smorest's app-wide handler: JSON under /api/, pages elsewhere.
+    app.register_error_handler(HTTPException, _handle_http_exception)
+
+
+def api_user():
+    """The user behind the request's token (always set on non-public endpoints)."""
+    user = g.get("api_user")
+    if user is None:
+        raise NotAuthenticated()
+    return user

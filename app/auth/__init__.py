@@ -1,0 +1,7 @@
+"""Accounts: sign-up, sign-in, password reset, profile, API tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402, F401

@@ -1,0 +1,65 @@
+"""API: users and tokens."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, g
+from flask_babel import gettext as _
+
+from ..api import Blueprint, public
+from ..errors import NotAuthenticated
+from ..extensions import db, limiter
+from .models import ApiToken
+from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
+from .services import check_password, create_api_token, create_user, find_user_by_email
+
+blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
+
+
+def _too_many_signins() -> str:
+    return _("Too many failed sign-ins. Please wait a minute before trying again.")
+
+
+@blp.route("/users", methods=["POST"])
+@public
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+@blp.alt_response(409, description="The email address is taken (`email_taken`).")
+def create_user_view(data):
+    """Create an account (no token needed)."""
+    user = create_user(**data)
+    db.session.commit()
+    return user
+
+
+@blp.route("/tokens", methods=["POST"])
+@public
+@limiter.limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
+    deduct_when=lambda response: response.status_code == 401,
+    error_message=_too_many_signins,
+)
+@blp.arguments(TokenCreateSchema)
+@blp.response(201, TokenSchema)
+@blp.alt_response(401, description="Wrong email or password (`invalid_credentials`).")
+@blp.alt_response(429, description="Too many failed attempts (`rate_limited`).")
+def create_token_view(data):
+    """Exchange an email and password for an API token."""
+    user = find_user_by_email(data["email"])
+    if not check_password(user, data["password"]):
+        raise NotAuthenticated(
+            _("This email and password do not match an account."), code="invalid_credentials"
+        )
+    _token, secret = create_api_token(user, data.get("name") or "API")
+    db.session.commit()
+    return {"token": secret}
+
+
+@blp.route("/tokens/current", methods=["DELETE"])
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.response(204)
+def revoke_current_token():
+    """Revoke the token used for this request."""
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == g.api_token_hash))
+    db.session.commit()
+    return None

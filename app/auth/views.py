@@ -1,0 +1,354 @@
+"""Account pages: sign-up, sign-in, sign-out, password reset, profile, API tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..errors import DomainError
+from ..extensions import db, limiter, login_manager
+from ..groups.models import Group, Membership
+from ..i18n import select_locale
+from . import bp
+from .forms import (
+    ChangePasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+    SignUpForm,
+    TokenForm,
+)
+from .models import ApiToken, User
+from .services import (
+    check_password,
+    create_api_token,
+    create_user,
+    find_user_by_email,
+    normalise_email,
+    set_password,
+)
+
+login_manager.login_view = "auth.signin"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.login_message_category = "info"
+
+RESET_SALT = "password-reset"
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow ``next`` only when it stays on this site (a path, no scheme or host)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def _form_errors_to_fields(form, error: DomainError) -> None:
+    """Show a service's field errors next to the form's fields."""
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+    if not error.fields:
+        flash(str(error.message), "error")
+
+
+def _signin_failed(response) -> bool:
+    return bool(g.get("signin_failed"))
+
+
+def _signin_email_key() -> str:
+    return "signin:" + normalise_email(request.form.get("email", ""))
+
+
+def _too_many_signins() -> str:
+    return _("Too many failed sign-ins. Please wait a minute before trying again.")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account and sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                locale=session.get("locale"),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors_to_fields(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=_signin_failed,
+    error_message=_too_many_signins,
+)
+@limiter.limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
+    key_func=_signin_email_key,
+    methods=["POST"],
+    deduct_when=_signin_failed,
+    error_message=_too_many_signins,
+)
+def signin():
+    """Sign in with email and password; failures are rate limited."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if check_password(user, form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+        g.signin_failed = True
+        form.password.errors = [_("This email and password do not match an account.")]
+        return render_template("auth/signin.html", form=form), 401
+    return render_template("auth/signin.html", form=form)
+
+
+@bp.post("/signout")
+def signout():
+    """Sign out (a POST, so that no link or image can sign you out)."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.signin"))
+
+
+@bp.post("/language")
+def set_language():
+    """Choose the language of the pages (for people not signed in, or for the session)."""
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("dashboard.index")))
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def make_reset_token(user: User) -> str:
+    """A signed link token; it dies with the next password change (single use)."""
+    return _reset_serializer().dumps({"uid": user.id, "epoch": user.session_epoch})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.session_epoch != data.get("epoch"):
+        return None
+    return user
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    """Ask for a reset link by email. The answer is the same whether or not the address exists."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is not None:
+            from ..mail import send_email
+
+            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+            send_email(
+                user.email,
+                _l("Reset your Cercle password"),
+                "reset_password",
+                locale=user.locale or select_locale(),
+                user=user,
+                link=link,
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            )
+        flash(
+            _(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. The link works once, for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.signin"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an emailed link (single use, expires)."""
+    user = user_from_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors_to_fields(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is changed. You are signed in."), "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Name, handle, language, time zone; password; API tokens."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user, prefix="profile")
+    if request.method == "GET":
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        handle = form.handle.data.strip().lower()
+        taken = db.session.scalar(
+            sa.select(User.id).where(User.handle == handle, User.id != user.id)
+        )
+        if taken:
+            form.handle.errors = [_("This handle is already taken.")]
+        else:
+            user.name = form.name.data.strip()
+            user.handle = handle
+            user.locale = form.locale.data or None
+            user.timezone = form.timezone.data
+            if user.locale:
+                session["locale"] = user.locale
+            else:
+                session.pop("locale", None)
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.profile"))
+    return _render_profile(form=form)
+
+
+def _render_profile(form=None, password_form=None, token_form=None, new_token=None, status=200):
+    user = current_user._get_current_object()
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return (
+        render_template(
+            "auth/profile.html",
+            form=form or ProfileForm(obj=user, prefix="profile", formdata=None),
+            password_form=password_form or ChangePasswordForm(prefix="password", formdata=None),
+            token_form=token_form or TokenForm(prefix="token", formdata=None),
+            tokens=tokens,
+            new_token=new_token,
+        ),
+        status,
+    )
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    """Change the password; other sessions end."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(prefix="password")
+    if form.validate_on_submit():
+        if not check_password(user, form.current_password.data):
+            form.current_password.errors = [_("This is not your current password.")]
+        else:
+            set_password(user, form.password.data)
+            db.session.commit()
+            login_user(user)  # this session goes on; the others end
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.profile"))
+    return _render_profile(password_form=form, status=400)
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    """Create an API token; it is shown once."""
+    form = TokenForm(prefix="token")
+    if form.validate_on_submit():
+        _token, secret = create_api_token(current_user._get_current_object(), form.name.data)
+        db.session.commit()
+        return _render_profile(new_token=secret)
+    return _render_profile(token_form=form, status=400)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of my API tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    db.session.delete(token)
+    db.session.commit()
+    flash(_("The token is revoked: it no longer works."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.get("/u/<handle>")
+@login_required
+def person(handle: str):
+    """A person's page: name, handle, and the groups we share."""
+    user = db.session.scalar(sa.select(User).where(User.handle == handle.lower()))
+    if user is None:
+        abort(404)
+    mine = sa.select(Membership.group_id).where(
+        Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
+    )
+    shared = db.session.scalars(
+        sa.select(Group)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.revoked_at.is_(None),
+            Group.id.in_(mine),
+        )
+        .order_by(Group.name)
+    ).all()
+    if user.id != current_user.id and not shared:
+        abort(404)  # people are only visible to those who share a group with them
+    return render_template("auth/person.html", person=user, shared_groups=shared)

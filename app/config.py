@@ -1,0 +1,81 @@
+"""Configuration: defaults, then the environment, then the test mapping."""
+
+from __future__ import annotations
+
+import os
+
+#: The key used when none is configured. It is refused outside debug and tests.
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for ``postgres://`` and ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Read the settings an operator may set, with their defaults."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(
+        instance_path, "cercle.sqlite3"
+    )
+    mail_server = env.get("MAIL_SERVER", "")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Mail: without an SMTP server, messages are written to the log.
+        "MAIL_BACKEND": "smtp" if mail_server else "app.mail.LogBackend",
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_TIMEOUT": 10,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Cercle <cercle@localhost>"),
+        # Rate limits are shared between processes when this points at Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "BEHIND_PROXY": _bool(env.get("BEHIND_PROXY"), False),
+    }
+
+
+class Defaults:
+    """Settings that are not the operator's business."""
+
+    SQLALCHEMY_RECORD_QUERIES = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DEFAULT_USER_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    #: failed sign-ins allowed per address and per account
+    SIGNIN_RATE_LIMIT = "5 per minute; 20 per hour"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds
+    INVITATION_DAYS = 14
+    THREADS_PER_PAGE = 20
+    API_TITLE = "Cercle API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # Validation errors are 400, not webargs' 422.
+    JSON_SORT_KEYS = False

@@ -1,0 +1,7 @@
+"""The dashboard: what needs me, across my groups."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
+
+from . import views  # noqa: E402, F401

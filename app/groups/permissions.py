@@ -1,0 +1,90 @@
+"""Who may see and do what in a group: named predicates for views, API and templates."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from ..extensions import db
+from .models import Group, Membership, Privacy, Role
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def membership_of(user, group: Group) -> Membership | None:
+    """The person's current membership of the group (cached for the request)."""
+    if not _signed_in(user):
+        return None
+    key = (user.id, group.id)
+    cache = g.setdefault("_memberships", {}) if has_request_context() else {}
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.group_id == group.id,
+                Membership.user_id == user.id,
+                Membership.revoked_at.is_(None),
+            )
+        )
+    return cache[key]
+
+
+def forget_membership(user, group: Group) -> None:
+    """Drop the cached membership after it changed within the request."""
+    if has_request_context() and _signed_in(user):
+        g.setdefault("_memberships", {}).pop((user.id, group.id), None)
+
+
+def is_member(user, group: Group) -> bool:
+    return membership_of(user, group) is not None
+
+
+def is_admin(user, group: Group) -> bool:
+    membership = membership_of(user, group)
+    return membership is not None and membership.role == Role.admin.value
+
+
+def can_see_group(user, group: Group) -> bool:
+    """Knowing the group exists: members always; closed and open groups: anyone signed in."""
+    if is_member(user, group):
+        return True
+    return _signed_in(user) and group.privacy in (Privacy.closed.value, Privacy.open.value)
+
+
+def can_read_content(user, group: Group) -> bool:
+    """Threads and comments: members; open groups: anyone signed in."""
+    if is_member(user, group):
+        return True
+    return _signed_in(user) and group.privacy == Privacy.open.value
+
+
+def can_manage_group(user, group: Group) -> bool:
+    """Settings, invitations, roles, removals: admins."""
+    return is_admin(user, group)
+
+
+def can_start_thread(user, group: Group) -> bool:
+    membership = membership_of(user, group)
+    if membership is None:
+        return False
+    return membership.role == Role.admin.value or group.members_can_start_threads
+
+
+def can_raise_proposal(user, group: Group) -> bool:
+    membership = membership_of(user, group)
+    if membership is None:
+        return False
+    return membership.role == Role.admin.value or group.members_can_raise_proposals
+
+
+def can_join_directly(user, group: Group) -> bool:
+    """Open groups let any signed-in person join."""
+    return _signed_in(user) and not is_member(user, group) and group.privacy == Privacy.open.value
+
+
+def can_ask_to_join(user, group: Group) -> bool:
+    """Closed groups take requests from signed-in people."""
+    return (
+        _signed_in(user) and not is_member(user, group) and group.privacy == Privacy.closed.value
+    )

@@ -1,0 +1,471 @@
+"""Groups, memberships and invitations: the rules, without HTTP.
+
+Services flush and never commit; the caller (a view, the API, a command)
+commits once per request.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..api import hash_token
+from ..auth.models import User
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..markdown import render_markdown
+from ..timeutil import utcnow
+from .models import Availability, Group, Invitation, JoinRequest, Membership, Privacy, Role
+
+HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+#: addresses the application uses itself
+RESERVED_HANDLES = frozenset({"new", "admin", "api", "static", "settings", "groups", "invitations"})
+
+
+class HandleTaken(Conflict):
+    code = "handle_taken"
+    default_message = _l("This handle is already taken.")
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    default_message = _l("A group keeps at least one admin: name another admin first.")
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    default_message = _l("This person is already a member.")
+
+
+class InvitationUnusable(Conflict):
+    code = "invitation_unusable"
+    default_message = _l("This invitation has expired or was already used.")
+
+
+class InvitationForSomeoneElse(Forbidden):
+    code = "invitation_for_someone_else"
+    default_message = _l(
+        "This invitation was sent to another email address. Sign in with that address to accept it."
+    )
+
+
+class ReciprocityLocked(Conflict):
+    code = "reciprocity_locked"
+    default_message = _l(
+        "The group's agreements require reciprocity: every member both gives and receives support."
+    )
+
+
+def render_group_markdown(text: str):
+    """Markdown of a group's texts, with mentions of its people linked."""
+    from ..threads.services import render_with_mentions
+
+    return render_with_mentions(text)
+
+
+def validate_handle(handle: str, field: str = "handle") -> str:
+    handle = (handle or "").strip().lower()
+    if not HANDLE_RE.match(handle) or handle in RESERVED_HANDLES:
+        raise ValidationFailed(
+            fields={
+                field: _l(
+                    "Use 3 to 40 lower-case letters, digits or hyphens, "
+                    "starting and ending with a letter or digit."
+                )
+            }
+        )
+    return handle
+
+
+def suggest_handle(name: str) -> str:
+    """A free handle made from the group's name."""
+    from ..auth.services import _slug
+
+    base = _slug(name)[:36].strip("-") or "cercle"
+    if len(base) < 3:
+        base = f"{base}-cercle"
+    candidate, n = base, 1
+    while candidate in RESERVED_HANDLES or db.session.scalar(
+        sa.select(Group.id).where(Group.handle == candidate)
+    ):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _check_text(name: str | None, field: str, *, required: bool, max_length: int) -> str:
+    value = (name or "").strip()
+    if required and not value:
+        raise ValidationFailed(fields={field: _l("This field is required.")})
+    if len(value) > max_length:
+        raise ValidationFailed(
+            fields={field: _l("Must be at most %(max)s characters long.", max=max_length)}
+        )
+    return value
+
+
+def _check_privacy(privacy: str) -> str:
+    if privacy not in {p.value for p in Privacy}:
+        raise ValidationFailed(fields={"privacy": _l("Must be one of: secret, closed, open.")})
+    return privacy
+
+
+def create_group(
+    *,
+    creator: User,
+    name: str,
+    handle: str | None = None,
+    description: str = "",
+    privacy: str = Privacy.secret.value,
+    members_can_start_threads: bool = True,
+    members_can_raise_proposals: bool = True,
+    now: datetime | None = None,
+) -> Group:
+    """A new group whose creator is its first admin."""
+    now = now or utcnow()
+    name = _check_text(name, "name", required=True, max_length=100)
+    description = _check_text(description, "description", required=False, max_length=20_000)
+    handle = validate_handle(handle) if handle else suggest_handle(name)
+    privacy = _check_privacy(privacy or Privacy.secret.value)
+    if db.session.scalar(sa.select(Group.id).where(Group.handle == handle)) is not None:
+        raise HandleTaken(fields={"handle": HandleTaken.default_message})
+    group = Group(
+        handle=handle,
+        name=name,
+        description=description,
+        description_html=str(render_group_markdown(description)),
+        privacy=privacy,
+        members_can_start_threads=members_can_start_threads,
+        members_can_raise_proposals=members_can_raise_proposals,
+        created_by_id=creator.id,
+        created_at=now,
+    )
+    db.session.add(group)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise HandleTaken(fields={"handle": HandleTaken.default_message}) from exc
+    db.session.add(
+        Membership(group=group, user_id=creator.id, role=Role.admin.value, created_at=now)
+    )
+    db.session.flush()
+    return group
+
+
+def update_group(group: Group, **changes) -> Group:
+    """Change name, description, privacy or the members' permissions."""
+    if "name" in changes:
+        group.name = _check_text(changes["name"], "name", required=True, max_length=100)
+    if "description" in changes:
+        group.description = _check_text(
+            changes["description"], "description", required=False, max_length=20_000
+        )
+        group.description_html = str(render_group_markdown(group.description))
+    if "privacy" in changes:
+        group.privacy = _check_privacy(changes["privacy"])
+    for flag in ("members_can_start_threads", "members_can_raise_proposals"):
+        if flag in changes:
+            setattr(group, flag, bool(changes[flag]))
+    db.session.flush()
+    return group
+
+
+def current_membership(group: Group, user_id: int) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.group_id == group.id,
+            Membership.user_id == user_id,
+            Membership.revoked_at.is_(None),
+        )
+    )
+
+
+def current_members(group: Group) -> list[Membership]:
+    """Current memberships with their people, admins first, then by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.group_id == group.id, Membership.revoked_at.is_(None))
+            .options(sa.orm.contains_eager(Membership.user))
+            .order_by(Membership.role, sa.func.lower(User.name))
+        )
+    )
+
+
+def members_at(group: Group, moment: datetime) -> list[int]:
+    """The ids of the people who were members at ``moment`` (membership history)."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.group_id == group.id,
+                Membership.created_at <= moment,
+                sa.or_(Membership.revoked_at.is_(None), Membership.revoked_at > moment),
+            )
+        )
+    )
+
+
+def add_member(
+    group: Group,
+    user: User,
+    *,
+    actor: User | None = None,
+    role: str = Role.member.value,
+    now: datetime | None = None,
+) -> Membership:
+    """Make ``user`` a member; 409 when they already are."""
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
+    if current_membership(group, user.id) is not None:
+        raise AlreadyMember()
+    membership = Membership(
+        group=group,
+        user_id=user.id,
+        role=role,
+        invited_by_id=actor.id if actor else None,
+        created_at=now or utcnow(),
+    )
+    db.session.add(membership)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:  # raced with another add
+        raise AlreadyMember() from exc
+    return membership
+
+
+def _lock_group(group: Group) -> None:
+    """Serialise admin changes of one group (PostgreSQL; SQLite writers are serial)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Group.id).where(Group.id == group.id).with_for_update())
+
+
+def _admin_count(group: Group) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Membership.id)).where(
+            Membership.group_id == group.id,
+            Membership.role == Role.admin.value,
+            Membership.revoked_at.is_(None),
+        )
+    )
+
+
+def change_role(group: Group, membership: Membership, role: str) -> Membership:
+    """Promote or demote; the last admin cannot be demoted."""
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
+    _lock_group(group)
+    if membership.role == Role.admin.value and role != Role.admin.value:
+        if _admin_count(group) <= 1:
+            raise LastAdmin()
+    membership.role = role
+    db.session.flush()
+    return membership
+
+
+def revoke_membership(
+    group: Group, membership: Membership, *, actor: User, now: datetime | None = None
+) -> Membership:
+    """End a membership (leaving or removal). Contributions stay; a last admin stays."""
+    _lock_group(group)
+    if membership.revoked_at is not None:
+        raise NotFound()
+    if membership.role == Role.admin.value and _admin_count(group) <= 1:
+        raise LastAdmin()
+    membership.revoked_at = now or utcnow()
+    membership.revoked_by_id = actor.id
+    db.session.flush()
+    return membership
+
+
+def update_my_membership(
+    membership: Membership,
+    *,
+    reciprocity_required: bool = True,
+    **changes,
+) -> Membership:
+    """A member's own support switches and availability.
+
+    While the group's agreements require reciprocity, turning off giving or
+    receiving is refused (409, ``reciprocity_locked``).
+    """
+    errors = {}
+    for switch in ("gives_support", "receives_support"):
+        if switch in changes and changes[switch] is not None:
+            value = bool(changes[switch])
+            if reciprocity_required and not value:
+                raise ReciprocityLocked(fields={switch: ReciprocityLocked.default_message})
+            setattr(membership, switch, value)
+    if "availability" in changes and changes["availability"] is not None:
+        availability = changes["availability"]
+        if availability not in {a.value for a in Availability}:
+            errors["availability"] = _l("Must be one of: available, busy, away.")
+        else:
+            membership.availability = availability
+            if availability == Availability.available.value:
+                membership.availability_until = None
+    if "availability_until" in changes:
+        membership.availability_until = changes["availability_until"]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    db.session.flush()
+    return membership
+
+
+# -- invitations ---------------------------------------------------------------
+
+
+def create_invitation(
+    group: Group,
+    *,
+    actor: User,
+    email: str | None = None,
+    role: str = Role.member.value,
+    days: int = 14,
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """An invitation and the secret token of its link (shown or sent once)."""
+    from ..auth.services import normalise_email
+
+    now = now or utcnow()
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
+    if not 1 <= days <= 90:
+        raise ValidationFailed(fields={"days": _l("Must be between %(min)s and %(max)s.", min=1, max=90)})
+    email = normalise_email(email) if email else None
+    if email:
+        existing = db.session.scalar(sa.select(User).where(User.email == email))
+        if existing is not None and current_membership(group, existing.id) is not None:
+            raise AlreadyMember(fields={"email": AlreadyMember.default_message})
+    secret = secrets.token_urlsafe(24)
+    invitation = Invitation(
+        group=group,
+        email=email,
+        role=role,
+        token_hash=hash_token(secret),
+        created_by_id=actor.id,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, secret
+
+
+def find_invitation(secret: str) -> Invitation | None:
+    return db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(secret or ""))
+    )
+
+
+def accept_invitation(invitation: Invitation, user: User, *, now: datetime | None = None) -> Membership:
+    """Use the invitation once: the person becomes a member."""
+    now = now or utcnow()
+    if invitation.email and invitation.email != user.email:
+        raise InvitationForSomeoneElse()
+    # Claim the invitation atomically: a second acceptance finds it used.
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvitationUnusable()
+    db.session.refresh(invitation)
+    if current_membership(invitation.group, user.id) is not None:
+        raise AlreadyMember()
+    return add_member(
+        invitation.group,
+        user,
+        actor=db.session.get(User, invitation.created_by_id),
+        role=invitation.role,
+        now=now,
+    )
+
+
+def cancel_invitation(invitation: Invitation, *, now: datetime | None = None) -> Invitation:
+    if invitation.accepted_at is None and invitation.cancelled_at is None:
+        invitation.cancelled_at = now or utcnow()
+        db.session.flush()
+    return invitation
+
+
+def pending_invitations(group: Group, now: datetime | None = None) -> list[Invitation]:
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.group_id == group.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.cancelled_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+# -- joining open and closed groups ------------------------------------------
+
+
+def join_open_group(group: Group, user: User, *, now: datetime | None = None) -> Membership:
+    if group.privacy != Privacy.open.value:
+        raise Forbidden()
+    return add_member(group, user, now=now)
+
+
+def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime | None = None) -> JoinRequest:
+    if group.privacy != Privacy.closed.value:
+        raise Forbidden()
+    if current_membership(group, user.id) is not None:
+        raise AlreadyMember()
+    pending = db.session.scalar(
+        sa.select(JoinRequest).where(
+            JoinRequest.group_id == group.id,
+            JoinRequest.user_id == user.id,
+            JoinRequest.decided_at.is_(None),
+        )
+    )
+    if pending is not None:
+        return pending
+    request = JoinRequest(
+        group=group,
+        user_id=user.id,
+        message=_check_text(message, "message", required=False, max_length=1000),
+        created_at=now or utcnow(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def decide_join_request(
+    join_request: JoinRequest, *, actor: User, approve: bool, now: datetime | None = None
+) -> JoinRequest:
+    now = now or utcnow()
+    if join_request.decided_at is not None:
+        raise Conflict(_l("This request was already answered."))
+    join_request.decided_at = now
+    join_request.decided_by_id = actor.id
+    join_request.approved = approve
+    if approve and current_membership(join_request.group, join_request.user_id) is None:
+        add_member(join_request.group, join_request.user, actor=actor, now=now)
+    db.session.flush()
+    return join_request
+
+
+def lookup_group(handle: str) -> Group | None:
+    return db.session.scalar(sa.select(Group).where(Group.handle == (handle or "").lower()))

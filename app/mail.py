@@ -1,0 +1,41 @@
+"""Sending email. Without SMTP settings, messages are written to the log."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mailman import EmailMessage
+from flask_mailman.backends.base import BaseEmailBackend
+
+log = logging.getLogger("cercle.mail")
+
+
+class LogBackend(BaseEmailBackend):
+    """A mail backend that writes each message to the application log."""
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            log.warning(
+                "Email (no SMTP configured)\nTo: %s\nSubject: %s\n\n%s",
+                ", ".join(message.to),
+                message.subject,
+                message.body,
+            )
+        return len(email_messages)
+
+
+def send_email(to: str, subject: str, template: str, *, locale: str | None = None, **context):
+    """Render ``templates/email/<template>.txt`` in ``locale`` and send it."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render_template(f"email/{template}.txt", **context)
+        subject = str(subject)
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[to],
+    )
+    message.send()
+    return message

@@ -1,0 +1,310 @@
+"""Threads, comments and reactions: the rules, without HTTP. Services flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..auth.models import User
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..groups.models import Group
+from ..markdown import mentioned_handles, render_markdown
+from ..timeutil import utcnow
+from .models import REACTIONS, Comment, CommentVersion, Reaction, Thread, ThreadVersion, ThreadVisit
+
+MAX_TITLE = 200
+MAX_BODY = 50_000
+
+
+class ThreadClosed(Conflict):
+    code = "thread_closed"
+    default_message = _l("This thread is closed: it takes no new comments.")
+
+
+class CommentDeleted(Conflict):
+    code = "comment_deleted"
+    default_message = _l("This comment was deleted.")
+
+
+def render_with_mentions(text: str):
+    """Markdown → HTML, with ``@handle`` of existing people linked to their page."""
+    handles = mentioned_handles(text)
+    known = []
+    if handles:
+        known = list(db.session.scalars(sa.select(User.handle).where(User.handle.in_(handles))))
+    return render_markdown(
+        text,
+        known_handles=known,
+        url_for_handle=lambda h: url_for("auth.person", handle=h),
+    )
+
+
+def _clean_title(title: str | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed(fields={"title": _l("This field is required.")})
+    if len(title) > MAX_TITLE:
+        raise ValidationFailed(
+            fields={"title": _l("Must be at most %(max)s characters long.", max=MAX_TITLE)}
+        )
+    return title
+
+
+def _clean_body(body: str | None, *, required: bool) -> str:
+    body = (body or "").strip()
+    if required and not body:
+        raise ValidationFailed(fields={"body": _l("This field is required.")})
+    if len(body) > MAX_BODY:
+        raise ValidationFailed(
+            fields={"body": _l("Must be at most %(max)s characters long.", max=MAX_BODY)}
+        )
+    return body
+
+
+def start_thread(
+    group: Group, *, author: User, title: str, body: str = "", now: datetime | None = None
+) -> Thread:
+    """A new thread, with its first version kept."""
+    now = now or utcnow()
+    title = _clean_title(title)
+    body = _clean_body(body, required=False)
+    html = str(render_with_mentions(body))
+    thread = Thread(
+        group=group,
+        author_id=author.id,
+        title=title,
+        body=body,
+        body_html=html,
+        created_at=now,
+        last_activity_at=now,
+    )
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(
+        ThreadVersion(
+            thread_id=thread.id,
+            number=1,
+            title=title,
+            body=body,
+            body_html=html,
+            editor_id=author.id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return thread
+
+
+def _next_number(model, fk_column, fk_value) -> int:
+    current = db.session.scalar(sa.select(sa.func.max(model.number)).where(fk_column == fk_value))
+    return (current or 0) + 1
+
+
+def edit_thread(
+    thread: Thread,
+    *,
+    editor: User,
+    title: str | None = None,
+    body: str | None = None,
+    now: datetime | None = None,
+) -> Thread:
+    """Change the title and/or context; the new state is kept as a version."""
+    now = now or utcnow()
+    new_title = _clean_title(title) if title is not None else thread.title
+    new_body = _clean_body(body, required=False) if body is not None else thread.body
+    if new_title == thread.title and new_body == thread.body:
+        return thread
+    if new_body != thread.body:
+        thread.body_html = str(render_with_mentions(new_body))
+    thread.title, thread.body = new_title, new_body
+    thread.edited_at = now
+    thread.last_activity_at = now
+    db.session.add(
+        ThreadVersion(
+            thread_id=thread.id,
+            number=_next_number(ThreadVersion, ThreadVersion.thread_id, thread.id),
+            title=new_title,
+            body=new_body,
+            body_html=thread.body_html,
+            editor_id=editor.id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return thread
+
+
+def set_closed(thread: Thread, closed: bool, *, now: datetime | None = None) -> Thread:
+    """Close (no new comments) or reopen."""
+    if closed and thread.closed_at is None:
+        thread.closed_at = now or utcnow()
+    elif not closed:
+        thread.closed_at = None
+    db.session.flush()
+    return thread
+
+
+def set_pinned(thread: Thread, pinned: bool, *, now: datetime | None = None) -> Thread:
+    if pinned and thread.pinned_at is None:
+        thread.pinned_at = now or utcnow()
+    elif not pinned:
+        thread.pinned_at = None
+    db.session.flush()
+    return thread
+
+
+def add_comment(
+    thread: Thread,
+    *,
+    author: User,
+    body: str,
+    parent_id: int | None = None,
+    now: datetime | None = None,
+) -> Comment:
+    """A comment, or a reply. A reply to a reply attaches to the same top comment."""
+    now = now or utcnow()
+    if thread.is_closed:
+        raise ThreadClosed()
+    body = _clean_body(body, required=True)
+    top_id = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.thread_id != thread.id:
+            raise ValidationFailed(
+                fields={"parent_id": _l("No such comment in this thread.")}
+            )
+        top_id = parent.parent_id or parent.id
+    html = str(render_with_mentions(body))
+    comment = Comment(
+        thread_id=thread.id,
+        author_id=author.id,
+        parent_id=top_id,
+        body=body,
+        body_html=html,
+        created_at=now,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(
+        CommentVersion(comment_id=comment.id, number=1, body=body, body_html=html, created_at=now)
+    )
+    thread.last_activity_at = now
+    db.session.flush()
+    return comment
+
+
+def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) -> Comment:
+    """New text for a comment; the previous one stays in its history."""
+    now = now or utcnow()
+    if comment.is_deleted:
+        raise CommentDeleted()
+    body = _clean_body(body, required=True)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.body_html = str(render_with_mentions(body))
+    comment.edited_at = now
+    db.session.add(
+        CommentVersion(
+            comment_id=comment.id,
+            number=_next_number(CommentVersion, CommentVersion.comment_id, comment.id),
+            body=body,
+            body_html=comment.body_html,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return comment
+
+
+def delete_comment(comment: Comment, *, now: datetime | None = None) -> Comment:
+    """Erase the text; the place stays ("comment deleted") and so do the replies."""
+    if comment.is_deleted:
+        raise CommentDeleted()
+    comment.deleted_at = now or utcnow()
+    comment.body = ""
+    comment.body_html = ""
+    db.session.execute(sa.delete(CommentVersion).where(CommentVersion.comment_id == comment.id))
+    db.session.execute(sa.delete(Reaction).where(Reaction.comment_id == comment.id))
+    db.session.flush()
+    return comment
+
+
+def check_emoji(emoji: str) -> str:
+    if emoji not in REACTIONS:
+        raise ValidationFailed(
+            fields={"emoji": _l("Must be one of: %(choices)s.", choices=" ".join(REACTIONS))}
+        )
+    return emoji
+
+
+def add_reaction(comment: Comment, *, user: User, emoji: str) -> Reaction:
+    """React (idempotent: reacting twice with the same emoji keeps one)."""
+    check_emoji(emoji)
+    if comment.is_deleted:
+        raise CommentDeleted()
+    existing = db.session.scalar(
+        sa.select(Reaction).where(
+            Reaction.comment_id == comment.id, Reaction.user_id == user.id, Reaction.emoji == emoji
+        )
+    )
+    if existing is not None:
+        return existing
+    reaction = Reaction(comment_id=comment.id, user_id=user.id, emoji=emoji)
+    db.session.add(reaction)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:  # the same reaction raced in: keep that one
+        return db.session.scalar(
+            sa.select(Reaction).where(
+                Reaction.comment_id == comment.id,
+                Reaction.user_id == user.id,
+                Reaction.emoji == emoji,
+            )
+        )
+    return reaction
+
+
+def remove_reaction(comment: Comment, *, user: User, emoji: str) -> None:
+    check_emoji(emoji)
+    db.session.execute(
+        sa.delete(Reaction).where(
+            Reaction.comment_id == comment.id, Reaction.user_id == user.id, Reaction.emoji == emoji
+        )
+    )
+    db.session.flush()
+
+
+def mark_seen(thread: Thread, user: User, *, now: datetime | None = None) -> None:
+    """Remember that ``user`` has read ``thread`` up to now."""
+    now = now or utcnow()
+    updated = db.session.execute(
+        sa.update(ThreadVisit)
+        .where(ThreadVisit.thread_id == thread.id, ThreadVisit.user_id == user.id)
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        db.session.add(ThreadVisit(thread_id=thread.id, user_id=user.id, seen_at=now))
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            pass  # another tab recorded the visit at the same moment
+
+
+def last_seen(thread_ids: list[int], user: User) -> dict[int, datetime]:
+    """When ``user`` last read each of these threads (one query)."""
+    if not thread_ids or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = db.session.execute(
+        sa.select(ThreadVisit.thread_id, ThreadVisit.seen_at).where(
+            ThreadVisit.user_id == user.id, ThreadVisit.thread_id.in_(thread_ids)
+        )
+    )
+    return dict(rows.all())

@@ -1,0 +1,69 @@
+"""Time helpers: aware UTC in the database, the reader's zone on screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (microseconds dropped for stable output)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def isoformat_z(value: datetime | None) -> str | None:
+    """``2026-05-12T09:32:00Z`` for an aware time, None for None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_valid_timezone(name: str) -> bool:
+    """True when ``name`` is an IANA zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_choices() -> list[str]:
+    """Every IANA zone name, sorted, for a select field."""
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def end_of_day(day: date, zone: str = "UTC") -> datetime:
+    """The last instant of ``day`` in ``zone``, as aware UTC."""
+    local = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(zone))
+    return (local - timedelta(microseconds=1)).astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC on every database.
+
+    SQLite keeps no zone, so values are stored naive in UTC and read back aware.
+    A naive value is refused on the way in: it is always a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,0 +1,309 @@
+"""Fixtures: the app on SQLite (or TEST_DATABASE_URL), clients, and factories.
+
+The schema is created once per run; every test starts from empty tables.
+No application context stays pushed during a test, so each request gets its
+own database session, as in production. Factories commit and return plain
+records (``SimpleNamespace``) that tests can read without a session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import normalise_database_url
+from app.extensions import db, limiter
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def _postgres_reachable(url: str) -> str | None:
+    try:
+        engine = sa.create_engine(normalise_database_url(url))
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return str(exc).splitlines()[0]
+    return None
+
+
+def require_postgres(database_url: str) -> None:
+    """Skip (outside CI) or fail (in CI) when the test run is not on PostgreSQL."""
+    if not database_url.startswith("postgresql"):
+        reason = "needs PostgreSQL: set TEST_DATABASE_URL (CI runs it in its PostgreSQL pass)"
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The database of this run: TEST_DATABASE_URL, else a fresh SQLite file."""
+    if TEST_DATABASE_URL:
+        problem = _postgres_reachable(TEST_DATABASE_URL)
+        if problem:
+            message = f"TEST_DATABASE_URL is not reachable: {problem}"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        return normalise_database_url(TEST_DATABASE_URL)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def test_config(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "locmem",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the schema once for the run (migrations are tested on their own)."""
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = db.metadata.sorted_tables
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Overrides of the test configuration; a test module may redefine it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, _schema, app_config) -> Iterator:
+    """A fresh application over empty tables."""
+    application = create_app(test_config(database_url, **app_config))
+    limiter.reset()
+    yield application
+    _empty_tables(application)
+    limiter.reset()
+
+
+@pytest.fixture
+def csrf_app(database_url, _schema):
+    """The application with CSRF protection on, as in production."""
+    application = create_app(test_config(database_url, WTF_CSRF_ENABLED=True))
+    yield application
+    _empty_tables(application)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails sent during the test (Flask-Mailman's in-memory backend)."""
+    from app.extensions import mail
+
+    with app.app_context():
+        mail.outbox = []
+    return mail.outbox
+
+
+# -- factories ---------------------------------------------------------------
+
+
+def _record(obj, *names) -> SimpleNamespace:
+    return SimpleNamespace(**{n: getattr(obj, n) for n in names})
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user(name="Anaïs", email=..., locale=...)`` → record with ``password``."""
+    from app.auth.services import create_user
+
+    counter = {"n": 0}
+
+    def make(name: str | None = None, email: str | None = None, **kwargs) -> SimpleNamespace:
+        counter["n"] += 1
+        n = counter["n"]
+        name = name or f"Person {n}"
+        email = email or f"person{n}@example.org"
+        with app.app_context():
+            user = create_user(email=email, name=name, password=PASSWORD, **kwargs)
+            db.session.commit()
+            record = _record(user, "id", "email", "name", "handle", "locale", "timezone")
+        record.password = PASSWORD
+        return record
+
+    return make
+
+
+@pytest.fixture
+def make_group(app):
+    """``make_group(admin, members=[...], privacy="secret", handle=...)``."""
+    from app.groups.services import add_member, create_group
+
+    counter = {"n": 0}
+
+    def make(admin, members=(), **kwargs) -> SimpleNamespace:
+        counter["n"] += 1
+        kwargs.setdefault("name", f"Cercle {counter['n']}")
+        kwargs.setdefault("handle", f"cercle-{counter['n']}")
+        from app.auth.models import User
+
+        with app.app_context():
+            creator = db.session.get(User, admin.id)
+            group = create_group(creator=creator, **kwargs)
+            for member in members:
+                add_member(group, db.session.get(User, member.id), actor=creator)
+            db.session.commit()
+            return _record(group, "id", "handle", "name", "privacy")
+
+    return make
+
+
+@pytest.fixture
+def make_thread(app):
+    """``make_thread(group, author, title=..., body=..., comments=n)``."""
+    from app.auth.models import User
+    from app.groups.models import Group
+    from app.threads.services import add_comment, start_thread
+
+    def make(group, author, title="Une discussion", body="Le contexte.", comments=0):
+        with app.app_context():
+            user = db.session.get(User, author.id)
+            thread = start_thread(
+                db.session.get(Group, group.id), author=user, title=title, body=body
+            )
+            for i in range(comments):
+                add_comment(thread, author=user, body=f"Commentaire {i + 1}")
+            db.session.commit()
+            return _record(thread, "id", "title", "group_id")
+
+    return make
+
+
+class AuthActions:
+    """Sign a test client in and out."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user) -> None:
+        """Sign in as ``user`` without the form (the form has its own tests)."""
+        with self._client.session_transaction() as session:
+            session["_user_id"] = f"{user.id}:0"
+            session["_fresh"] = True
+
+    def logout(self) -> None:
+        with self._client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+class ApiClient:
+    """A test client that sends a Bearer token and JSON."""
+
+    def __init__(self, client, token: str | None):
+        self._client = client
+        self.token = token
+
+    def _headers(self, headers):
+        merged = {"Accept": "application/json"}
+        if self.token:
+            merged["Authorization"] = f"Bearer {self.token}"
+        merged.update(headers or {})
+        return merged
+
+    def get(self, path, headers=None, **kw):
+        return self._client.get(path, headers=self._headers(headers), **kw)
+
+    def delete(self, path, headers=None, **kw):
+        return self._client.delete(path, headers=self._headers(headers), **kw)
+
+    def post(self, path, json=None, headers=None, **kw):
+        return self._client.post(path, json=json, headers=self._headers(headers), **kw)
+
+    def put(self, path, json=None, headers=None, **kw):
+        return self._client.put(path, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, path, json=None, headers=None, **kw):
+        return self._client.patch(path, json=json, headers=self._headers(headers), **kw)
+
+
+@pytest.fixture
+def api_as(app, client):
+    """``api_as(user)`` → an ``ApiClient`` with a fresh token of that user; ``api_as(None)``
+    sends no token."""
+    from app.auth.models import User
+    from app.auth.services import create_api_token
+
+    def make(user) -> ApiClient:
+        if user is None:
+            return ApiClient(client, None)
+        with app.app_context():
+            _token, secret = create_api_token(db.session.get(User, user.id), "tests")
+            db.session.commit()
+        return ApiClient(client, secret)
+
+    return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...`` then ``q.count`` is the SQL statements run."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        state = SimpleNamespace(count=0, statements=[])
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if statement.strip().upper() in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+                return
+            state.count += 1
+            state.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield state
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting
