@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as _db_events  # noqa: F401 - registers SQLite settings
@@ -91,9 +92,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
     app.jinja_env.filters["iso"] = i18n.iso_filter
+    # HTML that app/markdown.py produced at write time (never raw user text).
+    app.jinja_env.filters["markdown_html"] = lambda value: Markup(value or "")  # noqa: S704
     app.jinja_env.globals["html_lang"] = i18n.html_lang
     app.jinja_env.globals["can"] = permissions.TEMPLATE_PREDICATES
-    app.jinja_env.add_extension("jinja2.ext.i18n")
 
 
 def register_security_headers(app: Flask) -> None:

@@ -72,5 +72,7 @@ def decode_cursor(cursor: str, n: int) -> list:
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= 100:
-        raise ValidationFailed(fields={"limit": _("Must be between %(min)s and %(max)s.", min=1, max=100)})
+        raise ValidationFailed(
+            fields={"limit": _("Must be between %(min)s and %(max)s.", min=1, max=100)}
+        )
     return limit

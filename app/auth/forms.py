@@ -13,7 +13,9 @@ from .services import MIN_PASSWORD_LENGTH
 
 
 class SignUpForm(FlaskForm):
-    name = StringField(_l("Your name, as others will see it"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(
+        _l("Your name, as others will see it"), validators=[DataRequired(), Length(max=100)]
+    )
     email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
@@ -77,4 +79,6 @@ class ChangePasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name of the token (where you will use it)"), validators=[Length(max=100)])
+    name = StringField(
+        _l("Name of the token (where you will use it)"), validators=[Length(max=100)]
+    )

@@ -10,7 +10,9 @@ class UserCreateSchema(Schema):
         required=True, load_only=True, metadata={"description": "at least 10 characters"}
     )
     locale = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]))
-    timezone = fields.String(load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"})
+    timezone = fields.String(
+        load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"}
+    )
 
 
 class UserSchema(Schema):

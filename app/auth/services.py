@@ -20,7 +20,7 @@ from .models import ApiToken, User
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
-TOKEN_PREFIX = "cercle_"
+TOKEN_PREFIX = "cercle_"  # noqa: S105 - a label, not a secret
 
 
 class EmailTaken(Conflict):
@@ -50,11 +50,7 @@ def check_password(user: User | None, password: str) -> bool:
 def validate_password(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            fields={
-                field: _l(
-                    "Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH
-                )
-            }
+            fields={field: _l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)}
         )
 
 

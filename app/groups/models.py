@@ -14,7 +14,7 @@ from ..timeutil import UTCDateTime, utcnow
 
 
 class Privacy(enum.StrEnum):
-    secret = "secret"  # invisible to non-members
+    secret = "secret"  # noqa: S105 - invisible to non-members
     closed = "closed"  # name and description visible; content for members
     open = "open"  # readable by every signed-in user
 
@@ -105,7 +105,9 @@ class Invitation(db.Model):
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
     #: None for a shareable link; else only that address may accept
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[str] = mapped_column(sa.String(10), default=Role.member.value)
@@ -132,7 +134,9 @@ class JoinRequest(db.Model):
     __tablename__ = "join_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -85,6 +85,4 @@ def can_join_directly(user, group: Group) -> bool:
 
 def can_ask_to_join(user, group: Group) -> bool:
     """Closed groups take requests from signed-in people."""
-    return (
-        _signed_in(user) and not is_member(user, group) and group.privacy == Privacy.closed.value
-    )
+    return _signed_in(user) and not is_member(user, group) and group.privacy == Privacy.closed.value

@@ -17,7 +17,6 @@ from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..markdown import render_markdown
 from ..timeutil import utcnow
 from .models import Availability, Group, Invitation, JoinRequest, Membership, Privacy, Role
 
@@ -337,7 +336,9 @@ def create_invitation(
     if role not in {r.value for r in Role}:
         raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
     if not 1 <= days <= 90:
-        raise ValidationFailed(fields={"days": _l("Must be between %(min)s and %(max)s.", min=1, max=90)})
+        raise ValidationFailed(
+            fields={"days": _l("Must be between %(min)s and %(max)s.", min=1, max=90)}
+        )
     email = normalise_email(email) if email else None
     if email:
         existing = db.session.scalar(sa.select(User).where(User.email == email))
@@ -364,7 +365,9 @@ def find_invitation(secret: str) -> Invitation | None:
     )
 
 
-def accept_invitation(invitation: Invitation, user: User, *, now: datetime | None = None) -> Membership:
+def accept_invitation(
+    invitation: Invitation, user: User, *, now: datetime | None = None
+) -> Membership:
     """Use the invitation once: the person becomes a member."""
     now = now or utcnow()
     if invitation.email and invitation.email != user.email:
@@ -427,7 +430,9 @@ def join_open_group(group: Group, user: User, *, now: datetime | None = None) ->
     return add_member(group, user, now=now)
 
 
-def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime | None = None) -> JoinRequest:
+def ask_to_join(
+    group: Group, user: User, message: str = "", *, now: datetime | None = None
+) -> JoinRequest:
     if group.privacy != Privacy.closed.value:
         raise Forbidden()
     if current_membership(group, user.id) is not None:

@@ -37,9 +37,7 @@ class Thread(db.Model):
     group: Mapped[Group] = relationship()
     author: Mapped[User] = relationship()
 
-    __table_args__ = (
-        sa.Index("ix_threads_group_activity", "group_id", "last_activity_at", "id"),
-    )
+    __table_args__ = (sa.Index("ix_threads_group_activity", "group_id", "last_activity_at", "id"),)
 
     @property
     def is_closed(self) -> bool:

@@ -33,11 +33,7 @@ def can_pin_thread(user, thread: Thread) -> bool:
 
 def can_edit_comment(user, comment: Comment, thread: Thread) -> bool:
     """Only the author, still a member, and not once deleted."""
-    return (
-        not comment.is_deleted
-        and comment.author_id == user.id
-        and is_member(user, thread.group)
-    )
+    return not comment.is_deleted and comment.author_id == user.id and is_member(user, thread.group)
 
 
 def can_delete_comment(user, comment: Comment, thread: Thread) -> bool:

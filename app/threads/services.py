@@ -174,9 +174,7 @@ def add_comment(
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if parent is None or parent.thread_id != thread.id:
-            raise ValidationFailed(
-                fields={"parent_id": _l("No such comment in this thread.")}
-            )
+            raise ValidationFailed(fields={"parent_id": _l("No such comment in this thread.")})
         top_id = parent.parent_id or parent.id
     html = str(render_with_mentions(body))
     comment = Comment(
