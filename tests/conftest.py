@@ -56,7 +56,7 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
-def test_config(database_url: str, **overrides) -> dict:
+def build_test_config(database_url: str, **overrides) -> dict:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -73,7 +73,7 @@ def test_config(database_url: str, **overrides) -> dict:
 @pytest.fixture(scope="session")
 def _schema(database_url):
     """Create the schema once for the run (migrations are tested on their own)."""
-    app = create_app(test_config(database_url))
+    app = create_app(build_test_config(database_url))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -104,7 +104,7 @@ def app_config() -> dict:
 @pytest.fixture
 def app(database_url, _schema, app_config) -> Iterator:
     """A fresh application over empty tables."""
-    application = create_app(test_config(database_url, **app_config))
+    application = create_app(build_test_config(database_url, **app_config))
     limiter.reset()
     yield application
     _empty_tables(application)
@@ -114,9 +114,19 @@ def app(database_url, _schema, app_config) -> Iterator:
 @pytest.fixture
 def csrf_app(database_url, _schema):
     """The application with CSRF protection on, as in production."""
-    application = create_app(test_config(database_url, WTF_CSRF_ENABLED=True))
+    application = create_app(build_test_config(database_url, WTF_CSRF_ENABLED=True))
     yield application
     _empty_tables(application)
+
+
+@pytest.fixture
+def make_app(database_url, _schema):
+    """``make_app(url=None, **config)``: another application, e.g. on another database."""
+
+    def make(url: str | None = None, **config):
+        return create_app(build_test_config(url or database_url, **config))
+
+    return make
 
 
 @pytest.fixture

@@ -1,0 +1,216 @@
+"""The demo circle: invented people and texts, written for Cercle.
+
+"Cercle des Tilleuls" is a French-speaking support circle of six people. Its
+story is inspired by the seeds (a support *system* rather than a *network*,
+listening times, urgent versus important requests) but every name and
+sentence here is invented. Later features add their part of the story
+(polls, agreements, support requests) in ``extend_demo`` hooks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import click
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..auth.services import create_user
+from ..extensions import db
+from ..groups.models import Group
+from ..groups.services import add_member, create_group
+from ..threads.services import add_comment, set_closed, set_pinned, start_thread
+from ..timeutil import utcnow
+
+DEMO_HANDLE = "tilleuls"
+DEMO_PASSWORD = "cercle-demo"  # noqa: S105 - published in the README for the demo
+
+PEOPLE = [
+    ("claire", "Claire Vasseur", "claire@exemple.org"),
+    ("malik", "Malik Benali", "malik@exemple.org"),
+    ("helene", "Hélène Roux", "helene@exemple.org"),
+    ("tomas", "Tomás Ferreira", "tomas@exemple.org"),
+    ("odile", "Odile Marchand", "odile@exemple.org"),
+    ("yannick", "Yannick Le Goff", "yannick@exemple.org"),
+]
+
+DESCRIPTION = """\
+Nous sommes six personnes qui avons décidé de **nous soutenir mutuellement**,
+de façon choisie et organisée plutôt qu'au hasard des disponibilités.
+
+- un lieu pour parler de ce que nous vivons et de ce dont nous avons besoin ;
+- des accords que nous décidons ensemble, par consentement, et que nous revoyons ;
+- des temps d'écoute réguliers, et de l'aide quand c'est urgent.
+
+Nous nous retrouvons en vrai une fois par mois, chez l'un ou l'autre.
+"""
+
+THREADS = [
+    {
+        "author": "claire",
+        "days_ago": 40,
+        "title": "Réseau de soutien ou système de soutien : où en sommes-nous ?",
+        "body": (
+            "Lors de l'atelier de mars, on nous a parlé de la différence entre un *réseau* "
+            "(des personnes qu'on peut appeler, et quelqu'un répond souvent) et un *système* "
+            "(un groupe qui s'est donné une intention commune et qui en parle régulièrement).\n\n"
+            "J'aimerais qu'on prenne le temps de dire ce que chacun·e de nous attend de ce cercle. "
+            "Qu'est-ce qui ferait, pour vous, que ce soit un vrai système ?"
+        ),
+        "comments": [
+            (
+                "malik",
+                39,
+                None,
+                "Pour moi, la différence c'est qu'on **se parle de nos accords**. "
+                "Dans un réseau, personne ne sait ce que l'autre attend. Ici on peut l'écrire.",
+            ),
+            (
+                "helene",
+                39,
+                0,
+                "D'accord avec toi, Malik. J'ajouterais : savoir que je peux demander "
+                "sans devoir rendre tout de suite. Ça m'enlève un poids.",
+            ),
+            (
+                "tomas",
+                38,
+                None,
+                "J'ai connu un groupe de messagerie pour l'écoute : au début ça "
+                "marchait, puis les demandes se sont taries parce qu'on ne se voyait plus. "
+                "Je crois qu'il nous faut aussi des moments sans demande particulière.",
+            ),
+            (
+                "odile",
+                37,
+                2,
+                "Oui ! Un temps de papotage régulier, même court. @claire, on pourrait "
+                "le proposer pour la rencontre du mois ?",
+            ),
+            ("claire", 37, 2, "Bonne idée, je le note pour l'ordre du jour."),
+        ],
+    },
+    {
+        "author": "malik",
+        "days_ago": 20,
+        "title": "Nos temps d'écoute : comment on s'organise ?",
+        "body": (
+            "Je voudrais avoir **deux temps d'écoute par semaine**. Quelques idées pour que ça "
+            "reste léger pour tout le monde :\n\n"
+            "1. toujours vérifier que l'autre est disponible avant de commencer ;\n"
+            "2. distinguer ce qui est *urgent* de ce qui est *important* ;\n"
+            "3. si je ne demande rien pendant trois semaines, qu'on me relance.\n\n"
+            "Qu'en pensez-vous ? Si ça vous va, j'en ferai une proposition d'accord."
+        ),
+        "comments": [
+            (
+                "helene",
+                19,
+                None,
+                "Le point 2 me parle. Parfois je veux juste fêter une bonne "
+                "nouvelle tout de suite : c'est urgent, mais pas grave si personne n'est libre.",
+            ),
+            (
+                "yannick",
+                18,
+                None,
+                "Je suis nouveau ici : est-ce que je peux écouter sans "
+                "forcément demander moi-même ?",
+            ),
+            (
+                "malik",
+                18,
+                1,
+                "Bien sûr, Yannick. Pour moi la réciprocité n'est pas obligatoire : "
+                "chacun donne et reçoit selon ses ressources.",
+            ),
+            (
+                "tomas",
+                17,
+                None,
+                "Pour la relance, trois semaines me semble bien. Je préfère le "
+                "téléphone ou une visio Jitsi.",
+            ),
+        ],
+    },
+    {
+        "author": "helene",
+        "days_ago": 9,
+        "title": "Bienvenue à Yannick",
+        "body": "Yannick nous rejoint ce mois-ci. Un petit mot pour l'accueillir ?",
+        "comments": [
+            ("odile", 9, None, "Bienvenue Yannick, ravie de te compter parmi nous."),
+            ("yannick", 8, None, "Merci à toutes et tous, je me sens déjà bien accueilli."),
+        ],
+        "pinned": True,
+    },
+    {
+        "author": "odile",
+        "days_ago": 30,
+        "title": "Date de la rencontre de printemps",
+        "body": "Samedi 14 ou dimanche 15 ? Répondez ici, je clos la discussion vendredi.",
+        "comments": [
+            ("claire", 29, None, "Samedi me va mieux."),
+            ("tomas", 29, None, "Samedi aussi."),
+            ("odile", 27, None, "Ce sera donc samedi 14, chez moi. Merci !"),
+        ],
+        "closed": True,
+    },
+]
+
+
+def load_demo(now: datetime | None = None) -> bool:
+    """Create the demo circle once; return False when it is already there."""
+    now = now or utcnow()
+    if db.session.scalar(sa.select(Group.id).where(Group.handle == DEMO_HANDLE)):
+        click.echo(f"The demo circle is already loaded: /g/{DEMO_HANDLE}")
+        return False
+    people: dict[str, User] = {}
+    for key, name, email in PEOPLE:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = create_user(
+                email=email, name=name, password=DEMO_PASSWORD, locale="fr", timezone="Europe/Paris"
+            )
+        people[key] = user
+    group = create_group(
+        creator=people["claire"],
+        name="Cercle des Tilleuls",
+        handle=DEMO_HANDLE,
+        description=DESCRIPTION,
+        privacy="secret",
+        now=now - timedelta(days=60),
+    )
+    for key, *_rest in PEOPLE[1:]:
+        joined = now - timedelta(days=10 if key == "yannick" else 58)
+        add_member(group, people[key], actor=people["claire"], now=joined)
+    for spec in THREADS:
+        started = now - timedelta(days=spec["days_ago"])
+        thread = start_thread(
+            group,
+            author=people[spec["author"]],
+            title=spec["title"],
+            body=spec["body"],
+            now=started,
+        )
+        created = []
+        for author, days_ago, reply_to, text in spec["comments"]:
+            parent_id = created[reply_to].id if reply_to is not None else None
+            comment = add_comment(
+                thread,
+                author=people[author],
+                body=text,
+                parent_id=parent_id,
+                now=now - timedelta(days=days_ago) + timedelta(minutes=37 * len(created)),
+            )
+            created.append(comment)
+        if spec.get("pinned"):
+            set_pinned(thread, True, now=started)
+        if spec.get("closed"):
+            set_closed(thread, True, now=now - timedelta(days=26))
+    db.session.commit()
+    click.echo(
+        f"Demo circle loaded: /g/{DEMO_HANDLE}. Sign in as claire@exemple.org "
+        f"(facilitator) or malik@exemple.org, password {DEMO_PASSWORD}"
+    )
+    return True
