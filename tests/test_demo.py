@@ -1,0 +1,46 @@
+"""``flask --app wsgi demo`` loads the demo circle, once."""
+
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.extensions import db
+from app.groups.models import Group, Membership
+from app.threads.models import Comment, Thread
+
+
+def test_demo_loads_a_french_circle_once(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "claire@exemple.org" in result.output
+    with app.app_context():
+        group = db.session.scalar(sa.select(Group).where(Group.handle == "tilleuls"))
+        assert group.name == "Cercle des Tilleuls"
+        assert group.privacy == "secret"
+        members = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Membership.group_id == group.id, Membership.revoked_at.is_(None)
+            )
+        )
+        assert members == 6
+        threads = db.session.scalars(sa.select(Thread).where(Thread.group_id == group.id)).all()
+        assert len(threads) >= 3
+        assert any(t.closed_at for t in threads) and any(t.pinned_at for t in threads)
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) >= 10
+        claire = db.session.scalar(sa.select(User).where(User.email == "claire@exemple.org"))
+        assert claire.locale == "fr"
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0
+    assert "already" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Group.id))) == 1
+
+
+def test_demo_facilitator_can_sign_in_and_see_the_circle(app, runner, client):
+    runner.invoke(args=["demo"])
+    response = client.post(
+        "/signin", data={"email": "claire@exemple.org", "password": "cercle-demo"}
+    )
+    assert response.status_code == 302
+    page = client.get("/g/tilleuls", headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert "Cercle des Tilleuls" in page.get_data(as_text=True)
