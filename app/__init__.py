@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as _db_events  # noqa: F401 - registers SQLite settings
 from .config import DEV_SECRET_KEY, Defaults, from_environment
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,6 +51,8 @@ def configure(app: Flask, config: dict | None) -> None:
 
 def init_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this application."""
+    # Imported here: the submodule app.mail, once imported, shadows a package-level `mail`.
+    from .extensions import mail
     from .i18n import select_locale, select_timezone
 
     db.init_app(app)

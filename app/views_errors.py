@@ -8,6 +8,18 @@ from flask_babel import gettext as _
 bp = Blueprint("errors", __name__)
 
 
+def custom_rate_limit_message(error) -> str | None:
+    """The message a rate limit was given (``error_message=``), if any.
+
+    Without one, Flask-Limiter describes the limit itself ("5 per 1 minute"),
+    which is no message for a person.
+    """
+    limit = getattr(error, "limit", None)
+    if limit is not None and getattr(limit, "error_message", None):
+        return error.description
+    return None
+
+
 def render_error_page(status: int, message=None, error=None):
     """A page in the reader's language for ``status``."""
     titles = {
@@ -30,6 +42,8 @@ def render_error_page(status: int, message=None, error=None):
         message = _(
             "The form expired or was sent from elsewhere. Go back, reload the page and try again."
         )
+    if status == 429 and message is None:
+        message = custom_rate_limit_message(error)
     body = message or explanations.get(status, "")
     return (
         render_template(

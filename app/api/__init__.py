@@ -162,6 +162,10 @@ def _handle_http_exception(error: HTTPException):
         429: _("Too many requests: wait a moment and try again."),
     }
     message = messages.get(status) or error.description or error.name
+    if status == 429:
+        from ..views_errors import custom_rate_limit_message
+
+        message = custom_rate_limit_message(error) or message
     response = error_response(status, code, message)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)

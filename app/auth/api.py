@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from ..api import Blueprint, public
@@ -11,13 +11,30 @@ from ..errors import NotAuthenticated
 from ..extensions import db, limiter
 from .models import ApiToken
 from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
-from .services import check_password, create_api_token, create_user, find_user_by_email
+from .services import (
+    check_password,
+    create_api_token,
+    create_user,
+    find_user_by_email,
+    normalise_email,
+)
 
 blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 
 
 def _too_many_signins() -> str:
     return _("Too many failed sign-ins. Please wait a minute before trying again.")
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _token_email_key() -> str:
+    """Failures are also counted per account, whatever address they come from."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "signin:" + normalise_email(email if isinstance(email, str) else "")
 
 
 @blp.route("/users", methods=["POST"])
@@ -36,7 +53,13 @@ def create_user_view(data):
 @public
 @limiter.limit(
     lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    deduct_when=lambda response: response.status_code == 401,
+    deduct_when=_failed,
+    error_message=_too_many_signins,
+)
+@limiter.limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
+    key_func=_token_email_key,
+    deduct_when=_failed,
     error_message=_too_many_signins,
 )
 @blp.arguments(TokenCreateSchema)

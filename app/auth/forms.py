@@ -12,11 +12,20 @@ from ..timeutil import timezone_choices
 from .services import MIN_PASSWORD_LENGTH
 
 
+def _strip(value):
+    """Pasted addresses and names often carry spaces around them."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class SignUpForm(FlaskForm):
     name = StringField(
-        _l("Your name, as others will see it"), validators=[DataRequired(), Length(max=100)]
+        _l("Your name, as others will see it"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=100)],
     )
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )
@@ -27,13 +36,13 @@ class SignUpForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email address"), filters=[_strip], validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email address"), filters=[_strip], validators=[DataRequired(), Email()])
 
 
 class ResetPasswordForm(FlaskForm):
