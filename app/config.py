@@ -34,7 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Mail: without an SMTP server, messages are written to the log.
-        "MAIL_BACKEND": "smtp" if mail_server else "app.mail.LogBackend",
+        "MAIL_BACKEND": "smtp" if mail_server else "app.mail.LogEmailBackend",
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

@@ -12,8 +12,11 @@ from flask_mailman.backends.base import BaseEmailBackend
 log = logging.getLogger("cercle.mail")
 
 
-class LogBackend(BaseEmailBackend):
-    """A mail backend that writes each message to the application log."""
+class LogEmailBackend(BaseEmailBackend):
+    """A mail backend that writes each message to the application log.
+
+    Flask-Mailman loads a dotted backend name only when it ends with ``EmailBackend``.
+    """
 
     def send_messages(self, email_messages):
         for message in email_messages:
@@ -39,3 +42,6 @@ def send_email(to: str, subject: str, template: str, *, locale: str | None = Non
     )
     message.send()
     return message
+
+
+LogBackend = LogEmailBackend  # the earlier name
