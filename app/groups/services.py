@@ -210,6 +210,43 @@ def members_at(group: Group, moment: datetime) -> list[int]:
     )
 
 
+def past_memberships(group: Group) -> list[Membership]:
+    """Membership history: the ended periods, latest first, with their people."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(Membership.group_id == group.id, Membership.revoked_at.is_not(None))
+            .options(sa.orm.joinedload(Membership.user))
+            .order_by(Membership.revoked_at.desc(), Membership.id.desc())
+        )
+    )
+
+
+def members_counts(group_ids: list[int]) -> dict[int, int]:
+    """How many current members each of these groups has (one query)."""
+    if not group_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Membership.group_id, sa.func.count(Membership.id))
+        .where(Membership.group_id.in_(group_ids), Membership.revoked_at.is_(None))
+        .group_by(Membership.group_id)
+    )
+    return dict(rows.all())
+
+
+def my_memberships(user: User) -> list[Membership]:
+    """The person's current memberships with their groups, by group name (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(Group, Group.id == Membership.group_id)
+            .where(Membership.user_id == user.id, Membership.revoked_at.is_(None))
+            .options(sa.orm.contains_eager(Membership.group))
+            .order_by(sa.func.lower(Group.name), Group.id)
+        )
+    )
+
+
 def add_member(
     group: Group,
     user: User,
@@ -283,22 +320,34 @@ def revoke_membership(
     return membership
 
 
+def reciprocity_required(group: Group) -> bool:
+    """Whether the group's active rules require reciprocity (rule ``reciprocity``).
+
+    The agreements feature will derive it from the group's active rules; until
+    then every group has the rule's default, ``required``.
+    """
+    return True
+
+
 def update_my_membership(
     membership: Membership,
     *,
-    reciprocity_required: bool = True,
+    require_reciprocity: bool | None = None,
     **changes,
 ) -> Membership:
     """A member's own support switches and availability.
 
-    While the group's agreements require reciprocity, turning off giving or
+    While the group's agreements require reciprocity (``reciprocity_required``,
+    unless ``require_reciprocity`` says otherwise), turning off giving or
     receiving is refused (409, ``reciprocity_locked``).
     """
+    if require_reciprocity is None:
+        require_reciprocity = reciprocity_required(membership.group)
     errors = {}
     for switch in ("gives_support", "receives_support"):
         if switch in changes and changes[switch] is not None:
             value = bool(changes[switch])
-            if reciprocity_required and not value:
+            if require_reciprocity and not value:
                 raise ReciprocityLocked(fields={switch: ReciprocityLocked.default_message})
             setattr(membership, switch, value)
     if "availability" in changes and changes["availability"] is not None:
@@ -359,6 +408,18 @@ def create_invitation(
     return invitation, secret
 
 
+def invitation_problem(invitation: Invitation, now: datetime | None = None) -> str | None:
+    """Why an invitation can no longer be used: ``used``, ``cancelled``, ``expired``, or None."""
+    now = now or utcnow()
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.cancelled_at is not None:
+        return "cancelled"
+    if now >= invitation.expires_at:
+        return "expired"
+    return None
+
+
 def find_invitation(secret: str) -> Invitation | None:
     return db.session.scalar(
         sa.select(Invitation).where(Invitation.token_hash == hash_token(secret or ""))
@@ -416,6 +477,7 @@ def pending_invitations(group: Group, now: datetime | None = None) -> list[Invit
                 Invitation.cancelled_at.is_(None),
                 Invitation.expires_at > now,
             )
+            .options(sa.orm.joinedload(Invitation.created_by))
             .order_by(Invitation.created_at.desc())
         )
     )
@@ -437,24 +499,45 @@ def ask_to_join(
         raise Forbidden()
     if current_membership(group, user.id) is not None:
         raise AlreadyMember()
-    pending = db.session.scalar(
+    pending = pending_join_request(group, user)
+    if pending is not None:
+        return pending
+    join_request = JoinRequest(
+        group=group,
+        user_id=user.id,
+        message=_check_text(message, "message", required=False, max_length=1000),
+        created_at=now or utcnow(),
+    )
+    db.session.add(join_request)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:  # the same request raced in (double submit): keep that one
+        return pending_join_request(group, user)
+    return join_request
+
+
+def pending_join_request(group: Group, user: User) -> JoinRequest | None:
+    """The person's request to join that no admin has answered yet."""
+    return db.session.scalar(
         sa.select(JoinRequest).where(
             JoinRequest.group_id == group.id,
             JoinRequest.user_id == user.id,
             JoinRequest.decided_at.is_(None),
         )
     )
-    if pending is not None:
-        return pending
-    request = JoinRequest(
-        group=group,
-        user_id=user.id,
-        message=_check_text(message, "message", required=False, max_length=1000),
-        created_at=now or utcnow(),
+
+
+def pending_join_requests(group: Group) -> list[JoinRequest]:
+    """Requests waiting for an admin, oldest first, with their people."""
+    return list(
+        db.session.scalars(
+            sa.select(JoinRequest)
+            .where(JoinRequest.group_id == group.id, JoinRequest.decided_at.is_(None))
+            .options(sa.orm.joinedload(JoinRequest.user))
+            .order_by(JoinRequest.created_at, JoinRequest.id)
+        )
     )
-    db.session.add(request)
-    db.session.flush()
-    return request
 
 
 def decide_join_request(
@@ -474,3 +557,44 @@ def decide_join_request(
 
 def lookup_group(handle: str) -> Group | None:
     return db.session.scalar(sa.select(Group).where(Group.handle == (handle or "").lower()))
+
+
+def group_threads(group: Group, user: User, *, page: int, per_page: int) -> tuple[list, int]:
+    """One page of the group's threads, pinned first then newest activity first.
+
+    Returns ``(rows, total)`` where each row has ``thread`` (author loaded),
+    ``comments`` (how many comments, deleted ones excepted) and ``is_new``
+    (activity since ``user`` last read it). Three queries whatever the page size.
+    """
+    from types import SimpleNamespace
+
+    from ..threads.models import Comment, Thread
+    from ..threads.services import last_seen
+
+    total = db.session.scalar(
+        sa.select(sa.func.count(Thread.id)).where(Thread.group_id == group.id)
+    )
+    comments = (
+        sa.select(sa.func.count(Comment.id))
+        .where(Comment.thread_id == Thread.id, Comment.deleted_at.is_(None))
+        .correlate(Thread)
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        sa.select(Thread, comments.label("comments"))
+        .where(Thread.group_id == group.id)
+        .options(sa.orm.joinedload(Thread.author))
+        .order_by(Thread.pinned_at.is_(None), Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    seen = last_seen([thread.id for thread, _count in result], user)
+    rows = [
+        SimpleNamespace(
+            thread=thread,
+            comments=count,
+            is_new=thread.id not in seen or thread.last_activity_at > seen[thread.id],
+        )
+        for thread, count in result
+    ]
+    return rows, total

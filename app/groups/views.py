@@ -1,1 +1,512 @@
-"""Group pages."""
+"""Group pages: creation, the group page, settings, members, invitations, joining."""
+
+from __future__ import annotations
+
+import math
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..errors import DomainError
+from ..extensions import db
+from ..i18n import select_locale
+from ..mail import send_email
+from ..timeutil import utcnow
+from . import bp
+from .forms import (
+    DecisionForm,
+    GroupSettingsForm,
+    InvitationForm,
+    JoinRequestForm,
+    NewGroupForm,
+    RoleForm,
+)
+from .models import Group, Invitation, JoinRequest, Membership
+from .permissions import (
+    can_manage_group,
+    can_read_content,
+    can_see_group,
+    forget_membership,
+    is_member,
+    membership_of,
+)
+from .services import (
+    AlreadyMember,
+    InvitationForSomeoneElse,
+    InvitationUnusable,
+    LastAdmin,
+    accept_invitation,
+    ask_to_join,
+    cancel_invitation,
+    change_role,
+    create_group,
+    create_invitation,
+    current_members,
+    decide_join_request,
+    find_invitation,
+    group_threads,
+    invitation_problem,
+    join_open_group,
+    lookup_group,
+    past_memberships,
+    pending_invitations,
+    pending_join_request,
+    pending_join_requests,
+    revoke_membership,
+    suggest_handle,
+    update_group,
+)
+
+#: what the invitation page says when the link no longer works (status 410)
+INVITATION_PROBLEMS = {
+    "used": _l("This invitation was already used: each invitation works once."),
+    "cancelled": _l("This invitation was cancelled by an admin of the group."),
+    "expired": _l("This invitation has expired."),
+}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _load_group(handle: str) -> Group:
+    """The group, or 404 when it does not exist or the reader may not know it exists."""
+    group = lookup_group(handle)
+    if group is None or not can_see_group(current_user, group):
+        abort(404)
+    return group
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _show_errors(form, error: DomainError) -> None:
+    """Put a service's field errors next to the form's fields (else flash the message)."""
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+    if not error.fields:
+        flash(str(error.message), "error")
+
+
+# -- creating and reading a group ------------------------------------------------
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def new_group():
+    """Create a group; its creator becomes its first admin."""
+    form = NewGroupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            group = create_group(
+                creator=_me(),
+                name=form.name.data,
+                handle=form.handle.data or None,
+                description=form.description.data or "",
+                privacy=form.privacy.data,
+                members_can_start_threads=form.members_can_start_threads.data,
+                members_can_raise_proposals=form.members_can_raise_proposals.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(
+                _("The group “%(name)s” is created. Invite its members.", name=group.name),
+                "success",
+            )
+            return redirect(url_for("groups.show", handle=group.handle))
+    elif request.method == "POST":
+        status = 400
+    if request.method == "POST" and not form.handle.data and form.name.data:
+        form.handle.data = suggest_handle(form.name.data)
+    return render_template("groups/new.html", form=form), status
+
+
+@bp.get("/g/<handle>")
+@login_required
+def show(handle: str):
+    """The group: description, threads (pinned first, newest activity first) and members."""
+    group = _load_group(handle)
+    if not can_read_content(current_user, group):
+        # A closed group, seen from outside: its name, its description, a way to ask.
+        return render_template(
+            "groups/outside.html",
+            group=group,
+            form=JoinRequestForm(formdata=None),
+            pending=pending_join_request(group, _me()),
+        )
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    per_page = current_app.config["THREADS_PER_PAGE"]
+    rows, total = group_threads(group, _me(), page=page, per_page=per_page)
+    pages = max(1, math.ceil(total / per_page))
+    if page > pages:
+        abort(404)
+    return render_template(
+        "groups/show.html",
+        group=group,
+        membership=membership_of(current_user, group),
+        rows=rows,
+        page=page,
+        pages=pages,
+        members=current_members(group),
+    )
+
+
+@bp.route("/g/<handle>/settings", methods=["GET", "POST"])
+@login_required
+def settings(handle: str):
+    """Name, description, privacy and what members may start (admins)."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    form = GroupSettingsForm(obj=group)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_group(
+                group,
+                name=form.name.data,
+                description=form.description.data or "",
+                privacy=form.privacy.data,
+                members_can_start_threads=form.members_can_start_threads.data,
+                members_can_raise_proposals=form.members_can_raise_proposals.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("The group's settings are saved."), "success")
+            return redirect(url_for("groups.show", handle=group.handle))
+    elif request.method == "POST":
+        status = 400
+    return render_template("groups/settings.html", group=group, form=form), status
+
+
+# -- members -------------------------------------------------------------------
+
+
+def _render_members(group: Group, *, invitation_form=None, new_link=None, status: int = 200):
+    """The members page; admins also see invitations, requests and history."""
+    manage = can_manage_group(current_user, group)
+    context = {
+        "group": group,
+        "members": current_members(group),
+        "manage": manage,
+        "invitations": [],
+        "join_requests": [],
+        "history": [],
+        "invitation_form": None,
+        "new_link": new_link,
+    }
+    if manage:
+        context.update(
+            invitations=pending_invitations(group),
+            join_requests=pending_join_requests(group),
+            history=past_memberships(group),
+            invitation_form=invitation_form
+            or InvitationForm(formdata=None, days=current_app.config["INVITATION_DAYS"]),
+        )
+    return render_template("groups/members.html", **context), status
+
+
+@bp.get("/g/<handle>/members")
+@login_required
+def members(handle: str):
+    """Current members with their roles; for admins, the tools to manage them."""
+    group = _load_group(handle)
+    _require(is_member(current_user, group))
+    return _render_members(group)
+
+
+def _load_membership(group: Group, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.group_id != group.id or membership.revoked_at:
+        abort(404)
+    return membership
+
+
+@bp.post("/g/<handle>/members/<int:membership_id>/role")
+@login_required
+def set_role(handle: str, membership_id: int):
+    """Promote a member to admin, or make an admin a member again (admins)."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    membership = _load_membership(group, membership_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        change_role(group, membership, form.role.data)
+    except LastAdmin as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("groups.members", handle=group.handle))
+    db.session.commit()
+    forget_membership(membership.user, group)
+    flash(
+        _("%(name)s is now an admin.", name=membership.user.name)
+        if membership.is_admin
+        else _("%(name)s is now a member.", name=membership.user.name),
+        "success",
+    )
+    return redirect(url_for("groups.members", handle=group.handle))
+
+
+@bp.post("/g/<handle>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(handle: str, membership_id: int):
+    """End someone's membership (admins). What they wrote stays."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    membership = _load_membership(group, membership_id)
+    try:
+        revoke_membership(group, membership, actor=_me())
+    except LastAdmin as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("groups.members", handle=group.handle))
+    db.session.commit()
+    flash(_("%(name)s is no longer a member.", name=membership.user.name), "success")
+    if membership.user_id == current_user.id:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("groups.members", handle=group.handle))
+
+
+@bp.post("/g/<handle>/leave")
+@login_required
+def leave(handle: str):
+    """Leave the group. What I wrote stays; the last admin cannot leave."""
+    group = _load_group(handle)
+    membership = membership_of(current_user, group)
+    _require(membership is not None)
+    try:
+        revoke_membership(group, membership, actor=_me())
+    except LastAdmin:
+        db.session.rollback()
+        flash(
+            _("You are the group's only admin: make someone else an admin before leaving."),
+            "error",
+        )
+        return redirect(url_for("groups.members", handle=group.handle))
+    db.session.commit()
+    flash(_("You have left “%(name)s”.", name=group.name), "success")
+    return redirect(url_for("dashboard.index"))
+
+
+# -- invitations -----------------------------------------------------------------
+
+
+@bp.post("/g/<handle>/invitations")
+@login_required
+def invite(handle: str):
+    """Invite by email (a link is sent) or make a single-use link to share (admins)."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _render_members(group, invitation_form=form, status=400)
+    try:
+        invitation, secret = create_invitation(
+            group,
+            actor=_me(),
+            email=form.email.data or None,
+            role=form.role.data,
+            days=form.days.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        _show_errors(form, error)
+        return _render_members(group, invitation_form=form, status=error.status)
+    db.session.commit()
+    link = url_for("groups.invitation", token=secret, _external=True)
+    if invitation.email is None:
+        # Shown once: only the token's hash is kept.
+        return _render_members(group, new_link={"url": link, "expires_at": invitation.expires_at})
+    locale = current_user.locale or select_locale()
+    send_email(
+        invitation.email,
+        _l("%(name)s invites you to “%(group)s”", name=current_user.name, group=group.name),
+        "group_invitation",
+        locale=locale,
+        inviter=_me(),
+        group=group,
+        link=link,
+        expires_at=invitation.expires_at,
+    )
+    flash(_("An invitation is sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("groups.members", handle=group.handle))
+
+
+@bp.post("/g/<handle>/invitations/<int:invitation_id>/cancel")
+@login_required
+def cancel(handle: str, invitation_id: int):
+    """Cancel a pending invitation: its link stops working (admins)."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.group_id != group.id:
+        abort(404)
+    cancel_invitation(invitation)
+    db.session.commit()
+    flash(_("The invitation is cancelled: its link no longer works."), "success")
+    return redirect(url_for("groups.members", handle=group.handle))
+
+
+def _render_invitation(invitation: Invitation, *, problem: str | None = None, status: int = 200):
+    return (
+        render_template(
+            "groups/invitation.html",
+            invitation=invitation,
+            group=invitation.group,
+            problem=problem,
+            problem_message=INVITATION_PROBLEMS.get(problem or ""),
+            member=current_user.is_authenticated and is_member(current_user, invitation.group),
+        ),
+        status,
+    )
+
+
+def _wrong_account(invitation: Invitation) -> bool:
+    return bool(invitation.email) and invitation.email != current_user.email
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str):
+    """An invitation: the group's name and a button to accept (sign in first)."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)
+    if current_user.is_authenticated and is_member(current_user, invitation.group):
+        return _render_invitation(invitation)
+    problem = invitation_problem(invitation)
+    if problem:
+        return _render_invitation(invitation, problem=problem, status=410)
+    if current_user.is_authenticated and _wrong_account(invitation):
+        return _render_invitation(invitation, problem="someone_else", status=403)
+    return _render_invitation(invitation)
+
+
+@bp.post("/invitations/<token>")
+@login_required
+def accept(token: str):
+    """Accept an invitation: I become a member and land on the group's page."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)
+    group = invitation.group
+    if is_member(current_user, group):
+        flash(_("You are already a member of this group."), "info")
+        return redirect(url_for("groups.show", handle=group.handle))
+    problem = invitation_problem(invitation, utcnow())
+    if problem:
+        return _render_invitation(invitation, problem=problem, status=410)
+    try:
+        accept_invitation(invitation, _me())
+    except InvitationForSomeoneElse:
+        db.session.rollback()
+        return _render_invitation(invitation, problem="someone_else", status=403)
+    except (InvitationUnusable, AlreadyMember):
+        db.session.rollback()  # another tab or person used it in the meantime
+        db.session.refresh(invitation)
+        return _render_invitation(
+            invitation, problem=invitation_problem(invitation) or "used", status=410
+        )
+    db.session.commit()
+    forget_membership(current_user, group)
+    flash(_("Welcome to “%(name)s”!", name=group.name), "success")
+    return redirect(url_for("groups.show", handle=group.handle))
+
+
+# -- joining ---------------------------------------------------------------------
+
+
+@bp.post("/g/<handle>/join")
+@login_required
+def join(handle: str):
+    """Join an open group."""
+    group = _load_group(handle)
+    if is_member(current_user, group):
+        flash(_("You are already a member of this group."), "info")
+        return redirect(url_for("groups.show", handle=group.handle))
+    try:
+        join_open_group(group, _me())
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("groups.show", handle=group.handle))
+    db.session.commit()
+    forget_membership(current_user, group)
+    flash(_("Welcome to “%(name)s”!", name=group.name), "success")
+    return redirect(url_for("groups.show", handle=group.handle))
+
+
+@bp.post("/g/<handle>/join-requests")
+@login_required
+def request_to_join(handle: str):
+    """Ask the admins of a closed group to let me in."""
+    group = _load_group(handle)
+    if is_member(current_user, group):
+        flash(_("You are already a member of this group."), "info")
+        return redirect(url_for("groups.show", handle=group.handle))
+    form = JoinRequestForm()
+    if not form.validate_on_submit():
+        return (
+            render_template("groups/outside.html", group=group, form=form, pending=None),
+            400,
+        )
+    try:
+        ask_to_join(group, _me(), form.message.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("groups.show", handle=group.handle))
+    db.session.commit()
+    flash(_("Your request is sent. An admin of the group will answer it."), "success")
+    return redirect(url_for("groups.show", handle=group.handle))
+
+
+@bp.post("/g/<handle>/join-requests/<int:request_id>")
+@login_required
+def decide(handle: str, request_id: int):
+    """Approve or decline a request to join (admins)."""
+    group = _load_group(handle)
+    _require(can_manage_group(current_user, group))
+    join_request = db.session.get(JoinRequest, request_id)
+    if join_request is None or join_request.group_id != group.id:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    approve = form.decision.data == "approve"
+    try:
+        decide_join_request(join_request, actor=_me(), approve=approve)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("groups.members", handle=group.handle))
+    db.session.commit()
+    name = join_request.user.name
+    if approve:
+        flash(_("%(name)s is now a member.", name=name), "success")
+    else:
+        flash(_("The request of %(name)s is declined.", name=name), "info")
+    return redirect(url_for("groups.members", handle=group.handle))

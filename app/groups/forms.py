@@ -1,0 +1,117 @@
+"""Group forms: they validate and convert; context comes through the constructor."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from .models import Privacy, Role
+
+HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
+
+
+def privacy_choices() -> list[tuple[str, str, str]]:
+    """(value, label, one-line explanation) of each privacy setting, most private first."""
+    return [
+        (
+            Privacy.secret.value,
+            _l("Secret"),
+            _l("Only members know the group exists; people join by invitation."),
+        ),
+        (
+            Privacy.closed.value,
+            _l("Closed"),
+            _l(
+                "Signed-in people see its name and description and may ask to join; "
+                "threads are for members."
+            ),
+        ),
+        (
+            Privacy.open.value,
+            _l("Open"),
+            _l("Every signed-in person can read it and join."),
+        ),
+    ]
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class GroupSettingsForm(FlaskForm):
+    """What an admin may change after creation (the handle stays)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 6}
+    )
+    privacy = RadioField(_l("Who can see the group"), default=Privacy.secret.value)
+    members_can_start_threads = BooleanField(_l("Members can start threads"), default=True)
+    members_can_raise_proposals = BooleanField(_l("Members can raise proposals"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.privacy.choices = [(value, label) for value, label, _help in privacy_choices()]
+        self.privacy_help = {value: help_ for value, _label, help_ in privacy_choices()}
+
+
+class NewGroupForm(GroupSettingsForm):
+    handle = StringField(
+        _l("Handle (in the group's address)"),
+        filters=[_lower],
+        validators=[
+            Optional(),
+            Regexp(
+                HANDLE_PATTERN,
+                message=_l(
+                    "Use 3 to 40 lower-case letters, digits or hyphens, "
+                    "starting and ending with a letter or digit."
+                ),
+            ),
+        ],
+    )
+
+
+class JoinRequestForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to the admins (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"rows": 3},
+    )
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField(
+        _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    days = IntegerField(_l("Valid for (days)"), validators=[DataRequired(), NumberRange(1, 90)])
+    role = RadioField(_l("Role"), default=Role.member.value)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(Role.member.value, _l("Member")), (Role.admin.value, _l("Admin"))]
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(
+        _l("Role"),
+        choices=[(Role.member.value, _l("Member")), (Role.admin.value, _l("Admin"))],
+        validators=[DataRequired()],
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
+        validators=[DataRequired()],
+    )
