@@ -1,5 +1,379 @@
-"""API: threads, comments and reactions."""
+"""API: threads, comments and reactions.
 
-from ..api import Blueprint
+Who may do what: a thread of a secret group (or of a closed group, whose content is for
+members) is 404 to non-members; a thread of an open group is readable by every signed-in
+person and writable by its members only (403 for others).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_babel import gettext as _
+
+from ..api import Blueprint, api_user
+from ..api.schemas import check_limit, decode_cursor, encode_cursor
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..groups.models import Group
+from ..groups.permissions import can_read_content, can_see_group, can_start_thread
+from .models import Comment, Reaction, Thread
+from .permissions import (
+    can_close_thread,
+    can_delete_comment,
+    can_edit_comment,
+    can_edit_thread,
+    can_pin_thread,
+    can_react,
+    can_read_thread,
+    can_take_part,
+)
+from .schemas import (
+    CommentCreateSchema,
+    CommentPatchSchema,
+    CommentSchema,
+    ReactionSchema,
+    ThreadCreateSchema,
+    ThreadDetailSchema,
+    ThreadListQuerySchema,
+    ThreadListSchema,
+    ThreadPatchSchema,
+    ThreadSchema,
+)
+from .services import (
+    CommentDeleted,
+    add_comment,
+    add_reaction,
+    check_emoji,
+    comments_counts,
+    delete_comment,
+    edit_comment,
+    edit_thread,
+    has_reaction,
+    load_comment,
+    load_thread,
+    mark_seen,
+    reaction_summary,
+    remove_reaction,
+    set_closed,
+    set_pinned,
+    start_thread,
+    thread_comments,
+)
 
 blp = Blueprint("api_threads", __name__, description="Threads, comments and reactions")
+
+SECURITY = [{"bearerAuth": []}]
+NOT_FOUND = "No such thread or comment, or the caller may not see it (`not_found`)."
+
+
+# -- loading and output -----------------------------------------------------------
+
+
+def _group(handle: str) -> Group:
+    """The group, or 404 when it does not exist or the caller may not know of it."""
+    group = db.session.scalar(sa.select(Group).where(Group.handle == handle.lower()))
+    if group is None or not can_see_group(api_user(), group):
+        raise NotFound()
+    return group
+
+
+def _thread(thread_id: int) -> Thread:
+    thread = load_thread(thread_id)
+    if thread is None or not can_read_thread(api_user(), thread):
+        raise NotFound()
+    return thread
+
+
+def _comment(comment_id: int) -> tuple[Comment, Thread]:
+    comment = load_comment(comment_id)
+    if comment is None:
+        raise NotFound()
+    return comment, _thread(comment.thread_id)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+def thread_out(thread: Thread, comments_count: int) -> dict:
+    """A thread as the API shows it."""
+    return {
+        "id": thread.id,
+        "group": thread.group.handle,
+        "title": thread.title,
+        "body": thread.body,
+        "body_html": thread.body_html,
+        "author": thread.author,
+        "created_at": thread.created_at,
+        "edited_at": thread.edited_at,
+        "last_activity_at": thread.last_activity_at,
+        "closed": thread.is_closed,
+        "pinned": thread.is_pinned,
+        "comments_count": comments_count,
+    }
+
+
+def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
+    """A comment as the API shows it; a deleted one keeps its place with no text."""
+    return {
+        "id": comment.id,
+        "thread_id": comment.thread_id,
+        "author": comment.author,
+        "body": "" if comment.is_deleted else comment.body,
+        "body_html": "" if comment.is_deleted else comment.body_html,
+        "parent_id": comment.parent_id,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+        "deleted": comment.is_deleted,
+        "reactions": [] if comment.is_deleted else (reactions or []),
+    }
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    moment, thread_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(moment)
+        if when.tzinfo is None or not isinstance(thread_id, int):
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
+    return when, thread_id
+
+
+# -- threads ------------------------------------------------------------------------
+
+
+@blp.route("/groups/<handle>/threads")
+class GroupThreads(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ThreadListQuerySchema, location="query")
+    @blp.response(200, ThreadListSchema)
+    @blp.alt_response(403, description="A closed group: its threads are for members.")
+    @blp.alt_response(404, description="No such group, or a secret group of others.")
+    def get(self, query, handle):
+        """The group's threads, most recent activity first.
+
+        Pinned threads are *not* put first here (the group page does that): the order is
+        `last_activity_at` then `id`, both descending. Keyset pagination: pass `next` as
+        `cursor` for the following page (`limit` 1 to 100, default 20).
+        """
+        group = _group(handle)
+        _require(can_read_content(api_user(), group))
+        limit = check_limit(query["limit"])
+        stmt = (
+            sa.select(Thread)
+            .where(Thread.group_id == group.id)
+            .options(sa.orm.joinedload(Thread.author))
+            .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+            .limit(limit + 1)
+        )
+        if query.get("cursor"):
+            when, last_id = _parse_cursor(query["cursor"])
+            stmt = stmt.where(
+                sa.or_(
+                    Thread.last_activity_at < when,
+                    sa.and_(Thread.last_activity_at == when, Thread.id < last_id),
+                )
+            )
+        threads = list(db.session.scalars(stmt))
+        more = len(threads) > limit
+        threads = threads[:limit]
+        counts = comments_counts([t.id for t in threads])
+        # ``thread.group`` is the group already in the session: no query per thread.
+        next_cursor = None
+        if more and threads:
+            last = threads[-1]
+            next_cursor = encode_cursor(last.last_activity_at.isoformat(), last.id)
+        return {"items": [thread_out(t, counts.get(t.id, 0)) for t in threads], "next": next_cursor}
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ThreadCreateSchema)
+    @blp.response(201, ThreadSchema)
+    @blp.alt_response(
+        403, description="Not a member, or members may not start threads in this group."
+    )
+    @blp.alt_response(404, description="No such group, or a secret group of others.")
+    def post(self, data, handle):
+        """Start a thread (members, unless the group lets only admins start threads)."""
+        group = _group(handle)
+        user = api_user()
+        _require(can_start_thread(user, group))
+        thread = start_thread(group, author=user, title=data["title"], body=data["body"])
+        mark_seen(thread, user, now=thread.created_at)
+        db.session.commit()
+        return thread_out(thread, 0)
+
+
+@blp.route("/threads/<int:thread_id>")
+class ThreadItem(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ThreadDetailSchema)
+    @blp.alt_response(404, description=NOT_FOUND)
+    def get(self, thread_id):
+        """A thread with all its comments (replies and deleted ones included, in time order).
+
+        A deleted comment has `deleted: true` and empty `body` and `body_html`. `polls` is an
+        empty list until the polls feature exists. The same number of SQL statements is run
+        whatever the number of comments.
+        """
+        thread = _thread(thread_id)
+        comments = thread_comments(thread)
+        summary = reaction_summary([c.id for c in comments], api_user())
+        out = thread_out(thread, sum(1 for c in comments if not c.is_deleted))
+        out["comments"] = [comment_out(c, summary.get(c.id)) for c in comments]
+        out["polls"] = []
+        return out
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ThreadPatchSchema)
+    @blp.response(200, ThreadSchema)
+    @blp.alt_response(
+        403,
+        description="A field the caller may not change: title and body (author or admin), "
+        "closed (author or admin), pinned (admins).",
+    )
+    @blp.alt_response(404, description=NOT_FOUND)
+    def patch(self, data, thread_id):
+        """Edit the title or context (a new version is kept), close or reopen, pin or unpin.
+
+        Every field given is checked before anything changes.
+        """
+        thread = _thread(thread_id)
+        user = api_user()
+        _require(can_take_part(user, thread))
+        if "title" in data or "body" in data:
+            _require(can_edit_thread(user, thread))
+        if "closed" in data:
+            _require(can_close_thread(user, thread))
+        if "pinned" in data:
+            _require(can_pin_thread(user, thread))
+        if "title" in data or "body" in data:
+            edit_thread(thread, editor=user, title=data.get("title"), body=data.get("body"))
+        if "closed" in data:
+            set_closed(thread, data["closed"])
+        if "pinned" in data:
+            set_pinned(thread, data["pinned"])
+        db.session.commit()
+        return thread_out(thread, comments_counts([thread.id]).get(thread.id, 0))
+
+
+# -- comments -----------------------------------------------------------------------
+
+
+@blp.route("/threads/<int:thread_id>/comments", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(CommentCreateSchema)
+@blp.response(201, CommentSchema)
+@blp.alt_response(400, description="`parent_id` is not a comment of this thread.")
+@blp.alt_response(403, description="Only members comment.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(409, description="The thread is closed (`thread_closed`).")
+def create_comment(data, thread_id):
+    """Comment, or reply with `parent_id` (a reply to a reply attaches to its top comment).
+
+    Commenting also marks the thread as read for the caller.
+    """
+    thread = _thread(thread_id)
+    user = api_user()
+    _require(can_take_part(user, thread))
+    comment = add_comment(thread, author=user, body=data["body"], parent_id=data["parent_id"])
+    mark_seen(thread, user, now=comment.created_at)
+    db.session.commit()
+    return comment_out(comment)
+
+
+@blp.route("/comments/<int:comment_id>")
+class CommentItem(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CommentPatchSchema)
+    @blp.response(200, CommentSchema)
+    @blp.alt_response(403, description="Only the comment's author edits it.")
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(409, description="The comment was deleted (`comment_deleted`).")
+    def patch(self, data, comment_id):
+        """New text for one's own comment; earlier texts stay in its history."""
+        comment, thread = _comment(comment_id)
+        user = api_user()
+        if comment.is_deleted:
+            raise CommentDeleted()
+        _require(can_edit_comment(user, comment, thread))
+        edit_comment(comment, body=data["body"])
+        db.session.commit()
+        return comment_out(comment, reaction_summary([comment.id], user).get(comment.id))
+
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    @blp.alt_response(403, description="Only the author or an admin deletes a comment.")
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(409, description="Already deleted (`comment_deleted`).")
+    def delete(self, comment_id):
+        """Delete a comment: its text, history and reactions are erased; its place and
+        replies stay."""
+        comment, thread = _comment(comment_id)
+        if comment.is_deleted:
+            raise CommentDeleted()
+        _require(can_delete_comment(api_user(), comment, thread))
+        delete_comment(comment)
+        db.session.commit()
+        return None
+
+
+# -- reactions ----------------------------------------------------------------------
+
+
+def _reaction_out(comment: Comment, emoji: str, user) -> dict:
+    count = db.session.scalar(
+        sa.select(sa.func.count(Reaction.id)).where(
+            Reaction.comment_id == comment.id, Reaction.emoji == emoji
+        )
+    )
+    return {
+        "comment_id": comment.id,
+        "emoji": emoji,
+        "count": count,
+        "mine": has_reaction(comment, user=user, emoji=emoji),
+    }
+
+
+@blp.route("/comments/<int:comment_id>/reactions/<emoji>")
+class CommentReaction(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ReactionSchema, description="The caller had already reacted so.")
+    @blp.alt_response(201, schema=ReactionSchema, description="The reaction is new.")
+    @blp.alt_response(400, description="Not one of the offered emoji (`fields.emoji`).")
+    @blp.alt_response(403, description="Only members react.")
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(409, description="The comment was deleted (`comment_deleted`).")
+    def put(self, comment_id, emoji):
+        """React to a comment with an emoji (URL-encoded in the path): 👍 ❤️ 🙏 😊 🤔 🎉.
+
+        Idempotent: 201 when the reaction is new, 200 when the caller had already reacted
+        with this emoji. The answer gives the emoji's count on the comment.
+        """
+        comment, thread = _comment(comment_id)
+        emoji = check_emoji(emoji)
+        user = api_user()
+        _require(can_react(user, thread))
+        existed = has_reaction(comment, user=user, emoji=emoji)
+        add_reaction(comment, user=user, emoji=emoji)
+        db.session.commit()
+        return _reaction_out(comment, emoji, user), (200 if existed else 201)
+
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    @blp.alt_response(400, description="Not one of the offered emoji (`fields.emoji`).")
+    @blp.alt_response(403, description="Only members react.")
+    @blp.alt_response(404, description=NOT_FOUND)
+    def delete(self, comment_id, emoji):
+        """Take back one's reaction (204 also when there was none)."""
+        comment, thread = _comment(comment_id)
+        emoji = check_emoji(emoji)
+        user = api_user()
+        _require(can_react(user, thread))
+        remove_reaction(comment, user=user, emoji=emoji)
+        db.session.commit()
+        return None

@@ -45,3 +45,8 @@ def can_delete_comment(user, comment: Comment, thread: Thread) -> bool:
 
 def can_react(user, thread: Thread) -> bool:
     return is_member(user, thread.group)
+
+
+def can_take_part(user, thread: Thread) -> bool:
+    """Members write in a thread (comment while it is open, react, reply)."""
+    return is_member(user, thread.group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -233,6 +234,10 @@ def delete_comment(comment: Comment, *, now: datetime | None = None) -> Comment:
 
 
 def check_emoji(emoji: str) -> str:
+    """One of ``REACTIONS`` (the heart is accepted with or without its variation selector)."""
+    emoji = (emoji or "").strip()
+    if emoji not in REACTIONS and emoji + "\ufe0f" in REACTIONS:
+        emoji += "\ufe0f"
     if emoji not in REACTIONS:
         raise ValidationFailed(
             fields={"emoji": _l("Must be one of: %(choices)s.", choices=" ".join(REACTIONS))}
@@ -242,7 +247,7 @@ def check_emoji(emoji: str) -> str:
 
 def add_reaction(comment: Comment, *, user: User, emoji: str) -> Reaction:
     """React (idempotent: reacting twice with the same emoji keeps one)."""
-    check_emoji(emoji)
+    emoji = check_emoji(emoji)
     if comment.is_deleted:
         raise CommentDeleted()
     existing = db.session.scalar(
@@ -269,7 +274,8 @@ def add_reaction(comment: Comment, *, user: User, emoji: str) -> Reaction:
 
 
 def remove_reaction(comment: Comment, *, user: User, emoji: str) -> None:
-    check_emoji(emoji)
+    """Take back a reaction (nothing happens when there was none)."""
+    emoji = check_emoji(emoji)
     db.session.execute(
         sa.delete(Reaction).where(
             Reaction.comment_id == comment.id, Reaction.user_id == user.id, Reaction.emoji == emoji
@@ -306,3 +312,143 @@ def last_seen(thread_ids: list[int], user: User) -> dict[int, datetime]:
         )
     )
     return dict(rows.all())
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def has_reaction(comment: Comment, *, user: User, emoji: str) -> bool:
+    """Whether ``user`` already reacted to ``comment`` with ``emoji``."""
+    emoji = check_emoji(emoji)
+    return (
+        db.session.scalar(
+            sa.select(Reaction.id).where(
+                Reaction.comment_id == comment.id,
+                Reaction.user_id == user.id,
+                Reaction.emoji == emoji,
+            )
+        )
+        is not None
+    )
+
+
+def load_thread(thread_id: int) -> Thread | None:
+    """A thread with its group and author (one query)."""
+    return db.session.scalar(
+        sa.select(Thread)
+        .where(Thread.id == thread_id)
+        .options(sa.orm.joinedload(Thread.group), sa.orm.joinedload(Thread.author))
+    )
+
+
+def load_comment(comment_id: int) -> Comment | None:
+    """A comment with its author (one query)."""
+    return db.session.scalar(
+        sa.select(Comment)
+        .where(Comment.id == comment_id)
+        .options(sa.orm.joinedload(Comment.author))
+    )
+
+
+def thread_comments(thread: Thread) -> list[Comment]:
+    """Every comment of a thread in time order, deleted ones included, authors loaded
+    (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.thread_id == thread.id)
+            .options(sa.orm.joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
+
+
+def timeline(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
+    """Top comments in time order, each with its replies in time order."""
+    replies: dict[int, list[Comment]] = {}
+    tops: list[Comment] = []
+    for comment in comments:
+        if comment.parent_id is None:
+            tops.append(comment)
+        else:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return [(top, replies.get(top.id, [])) for top in tops]
+
+
+def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:
+    """For each comment, ``[{emoji, count, mine}]`` in the order of ``REACTIONS``
+    (one grouped query, whatever the number of comments)."""
+    if not comment_ids:
+        return {}
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    mine = sa.func.sum(sa.case((Reaction.user_id == user_id, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(Reaction.comment_id, Reaction.emoji, sa.func.count(Reaction.id), mine)
+        .where(Reaction.comment_id.in_(comment_ids))
+        .group_by(Reaction.comment_id, Reaction.emoji)
+    ).all()
+    order = {emoji: i for i, emoji in enumerate(REACTIONS)}
+    summary: dict[int, list[dict]] = {}
+    for comment_id, emoji, count, my_count in rows:
+        summary.setdefault(comment_id, []).append(
+            {"emoji": emoji, "count": count, "mine": bool(my_count)}
+        )
+    for items in summary.values():
+        items.sort(key=lambda item: order.get(item["emoji"], len(order)))
+    return summary
+
+
+def comments_counts(thread_ids: list[int]) -> dict[int, int]:
+    """The number of comments (not deleted) of each thread (one query)."""
+    if not thread_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Comment.thread_id, sa.func.count(Comment.id))
+        .where(Comment.thread_id.in_(thread_ids), Comment.deleted_at.is_(None))
+        .group_by(Comment.thread_id)
+    )
+    return dict(rows.all())
+
+
+def thread_versions(thread: Thread) -> list[ThreadVersion]:
+    """Every version of the title and context, newest first, editors loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(ThreadVersion)
+            .where(ThreadVersion.thread_id == thread.id)
+            .options(sa.orm.joinedload(ThreadVersion.editor))
+            .order_by(ThreadVersion.number.desc())
+        )
+    )
+
+
+def comment_versions(comment: Comment) -> list[CommentVersion]:
+    """Every version of a comment's text, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CommentVersion)
+            .where(CommentVersion.comment_id == comment.id)
+            .order_by(CommentVersion.number.desc())
+        )
+    )
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """A line diff, as ``(kind, line)`` pairs: ``"ins"``, ``"del"``, ``"same"`` or ``"hunk"``
+    (the ``@@`` lines of a unified diff). Plain text: the template escapes it."""
+    lines = difflib.unified_diff(
+        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=2
+    )
+    out: list[tuple[str, str]] = []
+    for line in lines:
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            out.append(("hunk", line))
+        elif line.startswith("+"):
+            out.append(("ins", line[1:]))
+        elif line.startswith("-"):
+            out.append(("del", line[1:]))
+        else:
+            out.append(("same", line[1:]))
+    return out

@@ -1,1 +1,393 @@
-"""Thread pages."""
+"""Thread pages: start, read (timeline), comment, react, edit, close, pin, history.
+
+Each view: load (404) → authorize (403) → validate → service → commit → flash → redirect.
+A thread that the reader may not read is 404, whatever the reason (secret or closed group).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import DomainError
+from ..extensions import db
+from ..groups.models import Group
+from ..groups.permissions import can_see_group, can_start_thread
+from . import bp
+from .forms import MARKDOWN_HINT, CommentEditForm, CommentForm, ThreadForm
+from .models import REACTIONS, Comment, Thread
+from .permissions import (
+    can_close_thread,
+    can_delete_comment,
+    can_edit_comment,
+    can_edit_thread,
+    can_pin_thread,
+    can_react,
+    can_read_thread,
+    can_take_part,
+)
+from .services import (
+    CommentDeleted,
+    add_comment,
+    add_reaction,
+    comment_versions,
+    delete_comment,
+    edit_comment,
+    edit_thread,
+    last_seen,
+    load_comment,
+    load_thread,
+    mark_seen,
+    reaction_summary,
+    remove_reaction,
+    set_closed,
+    set_pinned,
+    start_thread,
+    text_diff,
+    thread_comments,
+    thread_versions,
+    timeline,
+)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _readable_thread(thread_id: int) -> Thread:
+    """The thread, or 404 when it does not exist or the reader may not read it."""
+    thread = load_thread(thread_id)
+    if thread is None or not can_read_thread(_me(), thread):
+        abort(404)
+    return thread
+
+
+def _readable_comment(comment_id: int) -> tuple[Comment, Thread]:
+    """A comment and its thread, or 404 as for the thread."""
+    comment = load_comment(comment_id)
+    if comment is None:
+        abort(404)
+    return comment, _readable_thread(comment.thread_id)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _thread_url(thread: Thread, comment_id: int | None = None) -> str:
+    anchor = f"comment-{comment_id}" if comment_id else None
+    return url_for("threads.show", thread_id=thread.id, _anchor=anchor)
+
+
+def _form_errors(form, error: DomainError) -> None:
+    """Show a service's field errors next to the form's fields."""
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            flash(str(message), "error")
+    if not error.fields:
+        flash(str(error.message), "error")
+
+
+# -- start a thread -------------------------------------------------------------
+
+
+@bp.route("/g/<handle>/threads/new", methods=["GET", "POST"])
+@login_required
+def new_thread(handle: str):
+    """Start a thread in a group: a title and a context."""
+    group = db.session.scalar(sa.select(Group).where(Group.handle == handle.lower()))
+    if group is None or not can_see_group(_me(), group):
+        abort(404)
+    _require(can_start_thread(_me(), group))
+    form = ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread = start_thread(group, author=_me(), title=form.title.data, body=form.body.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            mark_seen(thread, _me(), now=thread.created_at)
+            db.session.commit()
+            flash(_("The thread is started."), "success")
+            return redirect(_thread_url(thread))
+    status = 400 if form.errors else 200
+    return render_template("threads/new.html", group=group, form=form, hint=MARKDOWN_HINT), status
+
+
+# -- the thread page ------------------------------------------------------------
+
+
+def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
+    """The timeline, in a fixed number of queries whatever the number of comments."""
+    me = _me()
+    comments = thread_comments(thread)
+    reactions = reaction_summary([c.id for c in comments], me)
+    seen_at = last_seen([thread.id], me).get(thread.id)
+    entries = timeline(comments)
+    # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
+    new_ids: set[int] = set()
+    first_new = None
+    if seen_at is not None:
+        for top, replies in entries:
+            for comment in (top, *replies):
+                if (
+                    comment.created_at > seen_at
+                    and comment.author_id != me.id
+                    and not comment.is_deleted
+                ):
+                    new_ids.add(comment.id)
+                    first_new = first_new or comment.id
+    return render_template(
+        "threads/show.html",
+        thread=thread,
+        group=thread.group,
+        entries=entries,
+        comments_count=sum(1 for c in comments if not c.is_deleted),
+        reactions=reactions,
+        reaction_choices=REACTIONS,
+        new_ids=new_ids,
+        first_new=first_new,
+        seen_at=seen_at,
+        comment_form=comment_form or CommentForm(formdata=None),
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+@bp.get("/t/<int:thread_id>")
+@login_required
+def show(thread_id: int):
+    """A thread as a timeline: context, comments with their replies, reactions, new marks."""
+    return _render_thread(_readable_thread(thread_id))
+
+
+@bp.post("/t/<int:thread_id>/seen", endpoint="mark_seen")
+@login_required
+def mark_seen_view(thread_id: int):
+    """Mark the thread as read (static/app.js posts here; the page has a button without JS)."""
+    thread = _readable_thread(thread_id)
+    mark_seen(thread, _me())
+    db.session.commit()
+    if request.form.get("redirect"):
+        flash(_("The thread is marked as read."), "success")
+        return redirect(_thread_url(thread))
+    return "", 204
+
+
+@bp.post("/t/<int:thread_id>/comments")
+@login_required
+def comment(thread_id: int):
+    """Write a comment, or a reply (``parent_id``); it also marks the thread as read."""
+    thread = _readable_thread(thread_id)
+    _require(can_take_part(_me(), thread))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        if form.parent_id.data:
+            flash(_("Your reply is empty: write something before sending it."), "error")
+            return redirect(_thread_url(thread, int(form.parent_id.data or 0) or None))
+        return _render_thread(thread, comment_form=form, status=400)
+    try:
+        new = add_comment(thread, author=_me(), body=form.body.data, parent_id=form.parent)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status != 400:
+            raise
+        _form_errors(form, error)
+        return _render_thread(thread, comment_form=form, status=400)
+    mark_seen(thread, _me(), now=new.created_at)
+    db.session.commit()
+    flash(_("Your comment is posted."), "success")
+    return redirect(_thread_url(thread, new.id))
+
+
+# -- edit, close, pin -----------------------------------------------------------
+
+
+@bp.route("/t/<int:thread_id>/edit", methods=["GET", "POST"], endpoint="edit_thread")
+@login_required
+def edit(thread_id: int):
+    """Change the title and context; the previous versions stay readable."""
+    thread = _readable_thread(thread_id)
+    _require(can_edit_thread(_me(), thread))
+    form = ThreadForm(obj=thread)
+    if form.validate_on_submit():
+        try:
+            edit_thread(thread, editor=_me(), title=form.title.data, body=form.body.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The thread is updated."), "success")
+            return redirect(_thread_url(thread))
+    status = 400 if form.errors else 200
+    return render_template(
+        "threads/edit.html", thread=thread, group=thread.group, form=form, hint=MARKDOWN_HINT
+    ), status
+
+
+@bp.post("/t/<int:thread_id>/close")
+@login_required
+def close(thread_id: int):
+    """Close the thread: it takes no new comments."""
+    thread = _readable_thread(thread_id)
+    _require(can_close_thread(_me(), thread))
+    set_closed(thread, True)
+    db.session.commit()
+    flash(_("The thread is closed."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/t/<int:thread_id>/reopen")
+@login_required
+def reopen(thread_id: int):
+    """Reopen a closed thread."""
+    thread = _readable_thread(thread_id)
+    _require(can_close_thread(_me(), thread))
+    set_closed(thread, False)
+    db.session.commit()
+    flash(_("The thread is open again."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/t/<int:thread_id>/pin")
+@login_required
+def pin(thread_id: int):
+    """Pin the thread at the top of the group's page (admins)."""
+    thread = _readable_thread(thread_id)
+    _require(can_pin_thread(_me(), thread))
+    set_pinned(thread, True)
+    db.session.commit()
+    flash(_("The thread is pinned."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/t/<int:thread_id>/unpin")
+@login_required
+def unpin(thread_id: int):
+    """Unpin the thread (admins)."""
+    thread = _readable_thread(thread_id)
+    _require(can_pin_thread(_me(), thread))
+    set_pinned(thread, False)
+    db.session.commit()
+    flash(_("The thread is no longer pinned."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.get("/t/<int:thread_id>/versions")
+@login_required
+def versions(thread_id: int):
+    """Every version of the title and context, newest first, with what changed."""
+    thread = _readable_thread(thread_id)
+    items = thread_versions(thread)
+    changes = []
+    for i, version in enumerate(items):
+        previous = items[i + 1] if i + 1 < len(items) else None
+        changes.append(
+            {
+                "version": version,
+                "previous": previous,
+                "title_changed": previous is not None and previous.title != version.title,
+                "diff": text_diff(previous.body, version.body) if previous else [],
+            }
+        )
+    return render_template(
+        "threads/versions.html", thread=thread, group=thread.group, changes=changes
+    )
+
+
+# -- comments -------------------------------------------------------------------
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"], endpoint="edit_comment")
+@login_required
+def edit_comment_view(comment_id: int):
+    """Change one's own comment; its earlier texts stay in its history."""
+    comment, thread = _readable_comment(comment_id)
+    if comment.is_deleted:
+        raise CommentDeleted()
+    _require(can_edit_comment(_me(), comment, thread))
+    form = CommentEditForm(obj=comment)
+    if form.validate_on_submit():
+        try:
+            edit_comment(comment, body=form.body.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your comment is updated."), "success")
+            return redirect(_thread_url(thread, comment.id))
+    status = 400 if form.errors else 200
+    return render_template(
+        "threads/comment_edit.html",
+        comment=comment,
+        thread=thread,
+        group=thread.group,
+        form=form,
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"], endpoint="delete_comment")
+@login_required
+def delete_comment_view(comment_id: int):
+    """Ask, then delete a comment (its author or an admin); its place and replies stay."""
+    comment, thread = _readable_comment(comment_id)
+    if comment.is_deleted:
+        raise CommentDeleted()
+    _require(can_delete_comment(_me(), comment, thread))
+    if request.method == "POST":
+        delete_comment(comment)
+        db.session.commit()
+        flash(_("The comment is deleted."), "success")
+        return redirect(_thread_url(thread, comment.id))
+    return render_template(
+        "threads/comment_delete.html", comment=comment, thread=thread, group=thread.group
+    )
+
+
+@bp.get("/comments/<int:comment_id>/versions", endpoint="comment_versions")
+@login_required
+def comment_versions_view(comment_id: int):
+    """Every version of a comment's text, newest first, with what changed."""
+    comment, thread = _readable_comment(comment_id)
+    items = comment_versions(comment)
+    changes = []
+    for i, version in enumerate(items):
+        previous = items[i + 1] if i + 1 < len(items) else None
+        changes.append(
+            {
+                "version": version,
+                "previous": previous,
+                "diff": text_diff(previous.body, version.body) if previous else [],
+            }
+        )
+    return render_template(
+        "threads/comment_versions.html",
+        comment=comment,
+        thread=thread,
+        group=thread.group,
+        changes=changes,
+    )
+
+
+@bp.post("/comments/<int:comment_id>/reactions")
+@login_required
+def react(comment_id: int):
+    """Add (``action=add``) or take back (``action=remove``) a reaction."""
+    comment, thread = _readable_comment(comment_id)
+    _require(can_react(_me(), thread))
+    emoji = request.form.get("emoji", "")
+    if request.form.get("action") == "remove":
+        remove_reaction(comment, user=_me(), emoji=emoji)
+    else:
+        add_reaction(comment, user=_me(), emoji=emoji)
+    db.session.commit()
+    return redirect(_thread_url(thread, comment.id))

@@ -1,0 +1,43 @@
+"""Thread and comment forms: they validate and convert; the services keep the rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .services import MAX_BODY, MAX_TITLE
+
+#: shown under every Markdown textarea
+MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, [link](https://…), @handle")
+
+
+class ThreadForm(FlaskForm):
+    """Start a thread, or edit its title and context."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    body = TextAreaField(
+        _l("Context"), validators=[Optional(), Length(max=MAX_BODY)], render_kw={"rows": 8}
+    )
+
+
+class CommentForm(FlaskForm):
+    """A comment, or a reply when ``parent_id`` names the comment answered."""
+
+    body = TextAreaField(
+        _l("Your comment"), validators=[DataRequired(), Length(max=MAX_BODY)], render_kw={"rows": 5}
+    )
+    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+
+    @property
+    def parent(self) -> int | None:
+        return int(self.parent_id.data) if self.parent_id.data else None
+
+
+class CommentEditForm(FlaskForm):
+    """New text for one's own comment."""
+
+    body = TextAreaField(
+        _l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)], render_kw={"rows": 8}
+    )
