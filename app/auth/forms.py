@@ -17,6 +17,11 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _lower(value):
+    """Handles are lower-case; "Anais" means "anais"."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class SignUpForm(FlaskForm):
     name = StringField(
         _l("Your name, as others will see it"),
@@ -59,6 +64,7 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     handle = StringField(
         _l("Handle (for @mentions)"),
+        filters=[_lower],
         validators=[
             DataRequired(),
             Regexp(
