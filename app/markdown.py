@@ -44,8 +44,19 @@ _md = _make_parser()
 
 
 def mentioned_handles(text: str) -> set[str]:
-    """The lower-cased ``@handles`` that a text mentions (outside code)."""
-    return {m.group(1).lower() for m in MENTION_RE.finditer(text or "")}
+    """The lower-cased ``@handles`` that a text mentions (outside code and links),
+    as ``render_markdown`` would link them."""
+    handles: set[str] = set()
+    for block in _md.parse(text or ""):
+        in_link = 0
+        for token in block.children or ():
+            if token.type == "link_open":
+                in_link += 1
+            elif token.type == "link_close":
+                in_link -= 1
+            elif token.type == "text" and not in_link:
+                handles.update(m.group(1).lower() for m in MENTION_RE.finditer(token.content))
+    return handles
 
 
 def _link_mentions(html: str, known: Iterable[str], url_for_handle: Callable[[str], str]) -> str:
