@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .groups import bp as groups_bp
     from .groups.api import blp as groups_api
+    from .polls import models as _poll_models  # noqa: F401 - the tables, until polls has pages
     from .threads import bp as threads_bp
     from .threads.api import blp as threads_api
     from .views_errors import bp as errors_bp

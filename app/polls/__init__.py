@@ -1,0 +1,1 @@
+"""Polls and stances: the consent proposal and the other kinds, their results and closing."""
