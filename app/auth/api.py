@@ -81,6 +81,7 @@ def create_token_view(data):
 @blp.route("/tokens/current", methods=["DELETE"])
 @blp.doc(security=[{"bearerAuth": []}])
 @blp.response(204)
+@blp.alt_response(401, description="No valid token (`unauthorized`, `invalid_token`).")
 def revoke_current_token():
     """Revoke the token used for this request."""
     db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == g.api_token_hash))

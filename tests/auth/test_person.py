@@ -46,9 +46,7 @@ def test_hidden_after_leaving_the_group(app, client, auth, user, make_user, make
     group = make_group(user, members=[other])
     with app.app_context():
         g = db.session.get(Group, group.id)
-        revoke_membership(
-            g, current_membership(g, other.id), actor=db.session.get(User, user.id)
-        )
+        revoke_membership(g, current_membership(g, other.id), actor=db.session.get(User, user.id))
         db.session.commit()
     auth.login(user)
     assert client.get(f"/u/{other.handle}").status_code == 404

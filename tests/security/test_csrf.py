@@ -133,9 +133,7 @@ def test_api_needs_no_csrf_token(csrf_app, client, person):
     token = client.post("/api/v1/tokens", json={"email": "c@example.org", "password": PASSWORD})
     assert token.status_code == 201
     secret = token.get_json()["token"]
-    revoked = client.delete(
-        "/api/v1/tokens/current", headers={"Authorization": f"Bearer {secret}"}
-    )
+    revoked = client.delete("/api/v1/tokens/current", headers={"Authorization": f"Bearer {secret}"})
     assert revoked.status_code == 204
 
 

@@ -129,9 +129,7 @@ def test_mentioned_handles():
 
 def test_mention_link_is_escaped():
     html = str(
-        render_markdown(
-            "@anais", known_handles=["anais"], url_for_handle=lambda h: '/u/"><script>'
-        )
+        render_markdown("@anais", known_handles=["anais"], url_for_handle=lambda h: '/u/"><script>')
     )
     assert "<script>" not in html
 
