@@ -6,10 +6,20 @@ from types import SimpleNamespace
 
 import pytest
 
+import app.auth.models  # noqa: F401 - loads the features in an order free of import cycles
 from app.extensions import db
 
-EN = {"Accept-Language": "en"}
-FR = {"Accept-Language": "fr"}
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """These tests sign in without the form: a cheap Argon2 setting keeps them fast."""
+    from argon2 import PasswordHasher
+
+    from app.auth import services
+
+    monkeypatch.setattr(
+        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -37,7 +47,7 @@ def in_app(app):
 
 @pytest.fixture
 def comment_as(app):
-    """``comment_as(user, thread, body, parent_id=None, now=None)`` → comment id (via the service)."""
+    """``comment_as(user, thread, body, parent_id=None, now=None)`` → the comment id."""
     from app.auth.models import User
     from app.threads.models import Thread
     from app.threads.services import add_comment
@@ -55,3 +65,35 @@ def comment_as(app):
             return comment.id
 
     return make
+
+
+@pytest.fixture
+def set_seen(app):
+    """``set_seen(user, thread, when)``: record that ``user`` read ``thread`` at ``when``."""
+    from app.auth.models import User
+    from app.threads.models import Thread
+    from app.threads.services import mark_seen
+
+    def run(user, thread, when):
+        with app.app_context():
+            mark_seen(db.session.get(Thread, thread.id), db.session.get(User, user.id), now=when)
+            db.session.commit()
+
+    return run
+
+
+@pytest.fixture
+def react_as(app):
+    """``react_as(user, comment_id, emoji)`` through the service."""
+    from app.auth.models import User
+    from app.threads.models import Comment
+    from app.threads.services import add_reaction
+
+    def run(user, comment_id, emoji):
+        with app.app_context():
+            add_reaction(
+                db.session.get(Comment, comment_id), user=db.session.get(User, user.id), emoji=emoji
+            )
+            db.session.commit()
+
+    return run

@@ -1,0 +1,308 @@
+"""Thread pages: start, edit with history, close, pin, comments, replies, reactions, read marks."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.threads.models import Comment, CommentVersion, Reaction, Thread, ThreadVersion
+from app.timeutil import utcnow
+
+EN = {"Accept-Language": "en"}
+FR = {"Accept-Language": "fr"}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_start_a_thread(client, auth, circle):
+    auth.login(circle.member)
+    form = client.get(f"/g/{circle.group.handle}/threads/new", headers=EN)
+    assert form.status_code == 200
+    assert "Markdown: **bold**, *italic*, [link](https://…), @handle" in text(form)
+    assert 'for="title"' in text(form) and 'for="body"' in text(form)
+
+    response = client.post(
+        f"/g/{circle.group.handle}/threads/new",
+        data={"title": "Réseau ou système ?", "body": "Quelle **différence** ?"},
+        headers=EN,
+    )
+    assert response.status_code == 302
+    thread_page = client.get(response.headers["Location"], headers=EN)
+    html = text(thread_page)
+    assert "<h1" in html and "Réseau ou système ?" in html
+    assert "<strong>différence</strong>" in html
+    assert "Bruno Member" in html
+    assert f'href="/g/{circle.group.handle}"' in html  # breadcrumb back to the group
+    assert 'aria-current="page"' in html
+
+
+def test_start_a_thread_needs_a_title(client, auth, circle):
+    auth.login(circle.member)
+    response = client.post(
+        f"/g/{circle.group.handle}/threads/new", data={"title": " ", "body": "x"}, headers=EN
+    )
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in text(response)
+
+
+def test_edit_keeps_every_version(app, client, auth, circle, make_thread):
+    thread = make_thread(circle.group, circle.member, title="Premier titre", body="Premier texte")
+    auth.login(circle.member)
+    assert client.get(f"/t/{thread.id}/edit", headers=EN).status_code == 200
+    response = client.post(
+        f"/t/{thread.id}/edit", data={"title": "Second titre", "body": "Second texte"}, headers=EN
+    )
+    assert response.status_code == 302
+
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "Second titre" in html
+    assert f'href="/t/{thread.id}/versions"' in html and "edited" in html
+
+    history = text(client.get(f"/t/{thread.id}/versions", headers=EN))
+    assert "Version 2" in history and "Version 1" in history
+    assert history.index("Version 2") < history.index("Version 1")  # newest first
+    assert "Premier texte" in history and "Second texte" in history
+    assert "<del>Premier titre</del>" in history and "<ins>Second titre</ins>" in history
+    assert "Premier texte</del>" in history and "Second texte</ins>" in history
+    with app.app_context():
+        versions = db.session.scalars(
+            sa.select(ThreadVersion).where(ThreadVersion.thread_id == thread.id)
+        ).all()
+        assert [v.number for v in versions] == [1, 2]
+
+
+def test_close_reopen_and_pin(app, client, auth, circle, make_thread):
+    thread = make_thread(circle.group, circle.member)
+    auth.login(circle.admin)
+    assert client.post(f"/t/{thread.id}/close").status_code == 302
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "This thread is closed" in html
+    assert f'action="/t/{thread.id}/comments"' not in html  # no comment or reply form
+
+    auth.login(circle.member)
+    closed = client.post(f"/t/{thread.id}/comments", data={"body": "Encore ?"}, headers=EN)
+    assert closed.status_code == 409
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+
+    auth.login(circle.admin)
+    client.post(f"/t/{thread.id}/reopen")
+    client.post(f"/t/{thread.id}/pin")
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "This thread is closed" not in html
+    assert "Pinned" in html and "Unpin" in html
+    client.post(f"/t/{thread.id}/unpin")
+    with app.app_context():
+        stored = db.session.get(Thread, thread.id)
+        assert stored.closed_at is None and stored.pinned_at is None
+
+    auth.login(circle.member)
+    assert client.post(f"/t/{thread.id}/comments", data={"body": "Oui"}).status_code == 302
+
+
+def test_comments_and_replies_form_a_one_level_timeline(app, client, auth, circle, make_thread):
+    thread = make_thread(circle.group, circle.admin)
+    auth.login(circle.member)
+    first = client.post(f"/t/{thread.id}/comments", data={"body": "Premier"})
+    assert first.status_code == 302
+    with app.app_context():
+        top_id = db.session.scalar(sa.select(Comment.id).where(Comment.body == "Premier"))
+    assert first.headers["Location"].endswith(f"#comment-{top_id}")
+    client.post(f"/t/{thread.id}/comments", data={"body": "Réponse", "parent_id": str(top_id)})
+    with app.app_context():
+        reply_id = db.session.scalar(sa.select(Comment.id).where(Comment.body == "Réponse"))
+    # A reply to a reply attaches to the top comment.
+    client.post(
+        f"/t/{thread.id}/comments", data={"body": "Sous-réponse", "parent_id": str(reply_id)}
+    )
+    client.post(f"/t/{thread.id}/comments", data={"body": "Second"})
+    with app.app_context():
+        parents = dict(db.session.execute(sa.select(Comment.body, Comment.parent_id)).all())
+    assert parents == {"Premier": None, "Réponse": top_id, "Sous-réponse": top_id, "Second": None}
+
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    order = [html.index(body) for body in ("Premier", "Réponse", "Sous-réponse", "Second")]
+    assert order == sorted(order)
+    replies_block = html[html.index('class="replies"') : html.index("Second")]
+    assert "Réponse" in replies_block and "Sous-réponse" in replies_block
+    assert "<time datetime=" in html
+    assert "<details" in html and f'name="parent_id" value="{top_id}"' in html
+
+
+def test_empty_comment_is_refused(client, auth, circle, make_thread):
+    thread = make_thread(circle.group, circle.admin)
+    auth.login(circle.member)
+    response = client.post(f"/t/{thread.id}/comments", data={"body": "  "}, headers=EN)
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in text(response)
+
+
+def test_edit_comment_keeps_versions(app, client, auth, circle, make_thread, comment_as):
+    thread = make_thread(circle.group, circle.admin)
+    comment_id = comment_as(circle.member, thread, "Version initiale")
+    auth.login(circle.member)
+    assert client.get(f"/comments/{comment_id}/edit", headers=EN).status_code == 200
+    response = client.post(f"/comments/{comment_id}/edit", data={"body": "Version corrigée"})
+    assert response.status_code == 302
+
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "Version corrigée" in html and "Version initiale" not in html
+    assert f'href="/comments/{comment_id}/versions"' in html
+
+    history = text(client.get(f"/comments/{comment_id}/versions", headers=EN))
+    newest, oldest = history.index('id="version-2"'), history.index('id="version-1"')
+    assert newest < oldest  # newest first
+    assert "Version corrigée" in history[newest:oldest]
+    assert "Version initiale" in history[oldest:]
+    assert "Version initiale</del>" in history and "Version corrigée</ins>" in history
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(CommentVersion.id)).where(
+                CommentVersion.comment_id == comment_id
+            )
+        )
+        assert count == 2
+
+
+def test_delete_comment_keeps_its_place_and_replies(
+    app, client, auth, circle, make_thread, comment_as
+):
+    thread = make_thread(circle.group, circle.admin)
+    top = comment_as(circle.member, thread, "Texte à effacer")
+    comment_as(circle.admin, thread, "Une réponse qui reste", parent_id=top)
+    auth.login(circle.member)
+    confirm = client.get(f"/comments/{top}/delete", headers=EN)
+    assert confirm.status_code == 200 and "Delete this comment?" in text(confirm)
+    assert client.post(f"/comments/{top}/delete").status_code == 302
+
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "Comment deleted" in html
+    assert "Texte à effacer" not in html
+    assert "Une réponse qui reste" in html
+    assert f'id="comment-{top}"' in html
+    # No second deletion; the history is gone too.
+    assert client.post(f"/comments/{top}/delete").status_code == 409
+    assert "Texte à effacer" not in text(client.get(f"/comments/{top}/versions", headers=EN))
+
+
+def test_admin_may_delete_others_comments(client, auth, circle, make_thread, comment_as):
+    thread = make_thread(circle.group, circle.admin)
+    comment_id = comment_as(circle.member, thread, "Hors sujet")
+    auth.login(circle.admin)
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert f'href="/comments/{comment_id}/delete"' in html
+    assert f'href="/comments/{comment_id}/edit"' not in html  # edit is the author's only
+    assert client.post(f"/comments/{comment_id}/delete").status_code == 302
+
+
+def test_reactions_toggle(app, client, auth, circle, make_thread, comment_as):
+    thread = make_thread(circle.group, circle.admin)
+    comment_id = comment_as(circle.admin, thread, "Merci à tous")
+    auth.login(circle.member)
+    client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
+    client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    pressed = re.search(r'aria-pressed="true">🙏 1</button>', html)
+    assert pressed, "my reaction shows as a pressed button with its count"
+    assert 'name="action" value="remove"' in html
+
+    auth.login(circle.admin)
+    client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert 'aria-pressed="true">🙏 2</button>' in html
+
+    auth.login(circle.member)
+    client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "remove"})
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert 'aria-pressed="false">🙏 1</button>' in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Reaction.id))) == 1
+
+    unknown = client.post(f"/comments/{comment_id}/reactions", data={"emoji": "💩"})
+    assert unknown.status_code == 400
+
+
+def test_new_comments_are_marked_until_seen(
+    app, client, auth, circle, make_thread, comment_as, set_seen
+):
+    now = utcnow()
+    thread = make_thread(circle.group, circle.admin)
+    comment_as(circle.admin, thread, "Ancien", now=now - timedelta(hours=2))
+    set_seen(circle.member, thread, now - timedelta(hours=1))
+    new_1 = comment_as(circle.admin, thread, "Nouveau 1", now=now - timedelta(minutes=30))
+    comment_as(circle.admin, thread, "Nouveau 2", now=now - timedelta(minutes=20))
+    comment_as(circle.member, thread, "Le mien", now=now - timedelta(minutes=10))
+    auth.login(circle.member)
+
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert html.count('class="badge badge-new"') == 2  # not the old one, not mine
+    assert "2 new comments since your last visit" in html
+    assert f'href="#comment-{new_1}"' in html
+    assert f'data-mark-seen="/t/{thread.id}/seen"' in html
+    # GET wrote nothing: reading again still shows them as new.
+    assert text(client.get(f"/t/{thread.id}", headers=EN)).count("badge badge-new") == 2
+
+    # The JavaScript request gets an empty answer; the button redirects back.
+    assert client.post(f"/t/{thread.id}/seen").status_code == 204
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "badge badge-new" not in html and "since your last visit" not in html
+
+    set_seen(circle.member, thread, now - timedelta(hours=1))
+    response = client.post(f"/t/{thread.id}/seen", data={"redirect": "1"})
+    assert response.status_code == 302
+    assert "badge badge-new" not in text(client.get(f"/t/{thread.id}", headers=EN))
+
+
+def test_posting_a_comment_marks_the_thread_read(
+    client, auth, circle, make_thread, comment_as, set_seen
+):
+    now = utcnow()
+    thread = make_thread(circle.group, circle.admin)
+    set_seen(circle.member, thread, now - timedelta(hours=1))
+    comment_as(circle.admin, thread, "Nouveau", now=now - timedelta(minutes=5))
+    auth.login(circle.member)
+    assert "badge badge-new" in text(client.get(f"/t/{thread.id}", headers=EN))
+    client.post(f"/t/{thread.id}/comments", data={"body": "Je réponds"})
+    assert "badge badge-new" not in text(client.get(f"/t/{thread.id}", headers=EN))
+
+
+def test_thread_page_in_english_and_french(client, auth, circle, make_thread, comment_as):
+    thread = make_thread(circle.group, circle.admin, title="Nos accords")
+    comment_as(circle.member, thread, "Bonjour")
+    auth.login(circle.member)
+
+    english = client.get(f"/t/{thread.id}", headers=EN)
+    assert english.status_code == 200
+    html = text(english)
+    assert '<html lang="en">' in html
+    assert "1 comment" in html and "Add a comment" in html and "Reply" in html
+
+    french = client.get(f"/t/{thread.id}", headers=FR)
+    assert french.status_code == 200
+    html = text(french)
+    assert '<html lang="fr">' in html
+    assert "Nos accords" in html and "Bonjour" in html
+    assert 'id="comments-title"' in html and 'id="add-comment-title"' in html
+    assert 'name="body"' in html
+
+
+def test_non_member_of_an_open_group_reads_but_does_not_write(
+    client, auth, make_user, make_group, make_thread, comment_as
+):
+    admin, visitor = make_user(), make_user()
+    group = make_group(admin, privacy="open")
+    thread = make_thread(group, admin, title="Ouvert à tous")
+    comment_id = comment_as(admin, thread, "Lisible")
+    auth.login(visitor)
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    assert "Ouvert à tous" in html and "Lisible" in html
+    assert "Add a comment" not in html and 'name="emoji"' not in html
+    assert "Only members of the group can take part" in html
+    assert client.post(f"/t/{thread.id}/comments", data={"body": "x"}).status_code == 403
+    react = client.post(f"/comments/{comment_id}/reactions", data={"emoji": "👍"})
+    assert react.status_code == 403
