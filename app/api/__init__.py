@@ -146,6 +146,7 @@ _HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    500: "server_error",
 }
 
 
@@ -157,15 +158,24 @@ def _handle_http_exception(error: HTTPException):
     status = error.code or 500
     code = _HTTP_CODES.get(status, "error")
     messages = {
+        400: _("The request is not valid."),
+        401: _("A valid API token is required (Authorization: Bearer …)."),
+        403: _("You are not allowed to do this."),
         404: _("Not found."),
         405: _("This method is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The request is too large."),
+        415: _("Send the body as JSON (Content-Type: application/json)."),
         429: _("Too many requests: wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again in a moment."),
     }
-    message = messages.get(status) or error.description or error.name
-    if status == 429:
+    # werkzeug's stock descriptions are English prose; a description given to abort() is kept.
+    custom = error.description if error.description != type(error).description else None
+    message = custom or messages.get(status) or error.name
+    if status == 429:  # a rate limit's description is the limit ("5 per 1 minute")
         from ..views_errors import custom_rate_limit_message
 
-        message = custom_rate_limit_message(error) or message
+        message = custom_rate_limit_message(error) or messages[429]
     response = error_response(status, code, message)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)

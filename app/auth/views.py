@@ -186,8 +186,12 @@ def user_from_reset_token(token: str) -> User | None:
     return user
 
 
+def _too_many_reset_requests() -> str:
+    return _("Too many requests for a reset link. Please try again in an hour.")
+
+
 @bp.route("/password/reset", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], error_message=_too_many_reset_requests)
 def reset_request():
     """Ask for a reset link by email. The answer is the same whether or not the address exists."""
     form = ResetRequestForm()

@@ -173,3 +173,37 @@ def test_pages_are_not_json(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Page not found" in response.get_data(as_text=True)
+
+
+class TestServerError:
+    @pytest.fixture
+    def app_config(self):
+        return {"PROPAGATE_EXCEPTIONS": False}
+
+    @pytest.fixture
+    def boom(self, app):
+        def fail():
+            raise RuntimeError("secret detail")
+
+        app.add_url_rule("/api/v1/boom", "api_boom", fail)
+        app.add_url_rule("/boom", "page_boom", fail)
+
+    def test_api_500_has_the_error_shape(self, boom, api_as, user, error_of):
+        response = api_as(user).get("/api/v1/boom", headers=EN)
+        error = error_of(response, 500, "server_error")
+        assert "secret detail" not in response.get_data(as_text=True)
+        assert error["message"] == (
+            "Something went wrong on our side. Please try again in a moment."
+        )
+
+    def test_page_500_is_a_page(self, boom, client):
+        response = client.get("/boom", headers=EN)
+        assert response.status_code == 500
+        html = response.get_data(as_text=True)
+        assert "Something went wrong on our side" in html
+        assert "secret detail" not in html and "Traceback" not in html
+
+
+def test_abort_messages_are_translated_not_werkzeug_prose(app, api_as, user, error_of):
+    response = api_as(user).get("/api/v1/no/such/path", headers=EN)
+    assert "requested URL was not found" not in error_of(response, 404)["message"]

@@ -172,3 +172,12 @@ def test_without_mail_server_the_email_goes_to_the_log(make_app, caplog, user):
         _request_link(client, user.email)
     assert "/password/reset/" in caplog.text
     assert "To: anais@example.org" in caplog.text
+
+
+def test_reset_requests_are_limited(client, outbox, user):
+    for _ in range(5):
+        client.post("/password/reset", data={"email": user.email})
+    response = client.post("/password/reset", data={"email": user.email}, headers=EN)
+    assert response.status_code == 429
+    assert "Too many requests for a reset link" in response.get_data(as_text=True)
+    assert len(outbox) == 5
