@@ -9,6 +9,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
 )
@@ -43,6 +44,13 @@ def privacy_choices() -> list[tuple[str, str, str]]:
     ]
 
 
+def role_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(Role.member.value, _l("Member")),
+        SelectChoice(Role.admin.value, _l("Admin")),
+    ]
+
+
 def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -60,7 +68,9 @@ class GroupSettingsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.privacy.choices = [(value, label) for value, label, _help in privacy_choices()]
+        self.privacy.choices = [
+            SelectChoice(value, label) for value, label, _h in privacy_choices()
+        ]
         self.privacy_help = {value: help_ for value, _label, help_ in privacy_choices()}
 
 
@@ -98,13 +108,13 @@ class InvitationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(Role.member.value, _l("Member")), (Role.admin.value, _l("Admin"))]
+        self.role.choices = role_choices()
 
 
 class RoleForm(FlaskForm):
     role = RadioField(
         _l("Role"),
-        choices=[(Role.member.value, _l("Member")), (Role.admin.value, _l("Admin"))],
+        choices=role_choices(),
         validators=[DataRequired()],
     )
 
@@ -112,6 +122,6 @@ class RoleForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("decline", _l("Decline"))],
         validators=[DataRequired()],
     )
