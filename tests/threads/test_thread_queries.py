@@ -1,0 +1,118 @@
+"""The thread page and the thread API load in a fixed number of SQL statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from app.auth.models import User
+from app.extensions import db
+from app.groups.models import Group
+from app.threads.models import REACTIONS
+from app.threads.services import (
+    add_comment,
+    add_reaction,
+    delete_comment,
+    edit_comment,
+    start_thread,
+)
+from app.timeutil import utcnow
+
+MAX_STATEMENTS = 12
+
+
+@pytest.fixture
+def thread_with(app, circle, make_user, set_seen):
+    """``thread_with(n)``: a thread of ``n`` comments by five authors, with replies, reactions,
+    edits and a deletion; the member last read it half-way."""
+    from app.groups.services import add_member
+
+    extra = [make_user(name=f"Membre {i}") for i in range(3)]
+    with app.app_context():
+        group = db.session.get(Group, circle.group.id)
+        admin = db.session.get(User, circle.admin.id)
+        for record in extra:
+            add_member(group, db.session.get(User, record.id), actor=admin)
+        db.session.commit()
+    author_ids = [circle.admin.id, circle.member.id, *(r.id for r in extra)]
+
+    def make(n: int):
+        start = utcnow() - timedelta(days=1)
+        with app.app_context():
+            group = db.session.get(Group, circle.group.id)
+            authors = [db.session.get(User, i) for i in author_ids]
+            thread = start_thread(group, author=authors[0], title=f"{n} comments", now=start)
+            tops = []
+            for i in range(n):
+                author = authors[i % len(authors)]
+                parent = tops[-1].id if tops and i % 3 == 2 else None
+                comment = add_comment(
+                    thread,
+                    author=author,
+                    body=f"Commentaire {i} pour @{authors[(i + 1) % len(authors)].handle}",
+                    parent_id=parent,
+                    now=start + timedelta(minutes=i),
+                )
+                if parent is None:
+                    tops.append(comment)
+                for j, emoji in enumerate(REACTIONS[: 1 + i % 3]):
+                    add_reaction(comment, user=authors[(i + j) % len(authors)], emoji=emoji)
+                if i % 5 == 1:
+                    edit_comment(comment, body=f"Commentaire {i}, corrigé", now=comment.created_at)
+                if i % 11 == 4:
+                    delete_comment(comment)
+            db.session.commit()
+            thread_id = thread.id
+        set_seen(circle.member, SimpleNamespace(id=thread_id), start + timedelta(minutes=n // 2))
+        return thread_id
+
+    return make
+
+
+def _count(count_queries, call) -> int:
+    with count_queries() as q:
+        response = call()
+    assert response.status_code == 200
+    return q.count
+
+
+def test_thread_page_runs_a_fixed_number_of_queries(
+    client, auth, circle, thread_with, count_queries
+):
+    small, large = thread_with(3), thread_with(60)
+    auth.login(circle.member)
+    client.get(f"/t/{small}")  # warm up
+    few = _count(count_queries, lambda: client.get(f"/t/{small}"))
+    many = _count(count_queries, lambda: client.get(f"/t/{large}"))
+    html = client.get(f"/t/{large}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert html.count('class="comment') >= 60 and "badge badge-new" in html
+    assert few == many, f"{few} statements for 3 comments, {many} for 60"
+    assert many <= MAX_STATEMENTS
+
+
+def test_thread_api_runs_a_fixed_number_of_queries(api_as, circle, thread_with, count_queries):
+    small, large = thread_with(3), thread_with(60)
+    api = api_as(circle.member)
+    api.get(f"/api/v1/threads/{small}")  # warm up
+    few = _count(count_queries, lambda: api.get(f"/api/v1/threads/{small}"))
+    many = _count(count_queries, lambda: api.get(f"/api/v1/threads/{large}"))
+    data = api.get(f"/api/v1/threads/{large}").get_json()
+    assert len(data["comments"]) == 60
+    assert any(len(c["reactions"]) == 3 for c in data["comments"])
+    assert few == many, f"{few} statements for 3 comments, {many} for 60"
+    assert many <= MAX_STATEMENTS
+
+
+def test_thread_list_runs_a_fixed_number_of_queries(api_as, circle, make_thread, count_queries):
+    for i in range(3):
+        make_thread(circle.group, circle.admin, title=f"A{i}", comments=2)
+    api = api_as(circle.member)
+    url = f"/api/v1/groups/{circle.group.handle}/threads"
+    api.get(url)
+    few = _count(count_queries, lambda: api.get(url))
+    for i in range(20):
+        make_thread(circle.group, circle.member, title=f"B{i}", comments=1)
+    many = _count(count_queries, lambda: api.get(f"{url}?limit=100"))
+    assert few == many
