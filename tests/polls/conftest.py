@@ -1,0 +1,86 @@
+"""Fixtures for the poll tests: a circle with a thread, polls, and a way to run services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+@pytest.fixture
+def run(app):
+    """``run(fn)``: call ``fn()`` in a fresh app context and session, commit, return its result."""
+
+    def call(fn):
+        with app.app_context():
+            try:
+                result = fn()
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
+
+    return call
+
+
+@pytest.fixture
+def circle(make_user, make_group, make_thread):
+    """An admin (Alice) and three members (Bruno, Chloé, David) in a group with a thread."""
+    admin = make_user(name="Alice")
+    members = [make_user(name=n) for n in ("Bruno", "Chloé", "David")]
+    group = make_group(admin, members=members)
+    thread = make_thread(group, admin)
+    return SimpleNamespace(
+        admin=admin, members=members, people=[admin, *members], group=group, thread=thread
+    )
+
+
+@pytest.fixture
+def new_poll(run, circle):
+    """``new_poll(kind="proposal", author=None, closing_in=timedelta(hours=1), **settings)``
+    → record with ``id``, ``closing_at``, ``now`` (its creation time)."""
+    from app.auth.models import User
+    from app.polls.services import create_poll
+    from app.threads.models import Thread
+
+    def make(kind="proposal", author=None, closing_in=timedelta(hours=1), **kwargs):
+        now = utcnow()
+        author = author or circle.admin
+        if kind != "proposal" and "options" not in kwargs:
+            kwargs["options"] = ["Zoom", "Jitsi", "In person"]
+
+        def create():
+            poll = create_poll(
+                db.session.get(Thread, circle.thread.id),
+                author=db.session.get(User, author.id),
+                kind=kind,
+                title=kwargs.pop("title", "Un groupe Zoom ?"),
+                closing_at=now + closing_in,
+                now=now,
+                **kwargs,
+            )
+            return SimpleNamespace(id=poll.id, closing_at=poll.closing_at, now=now)
+
+        return run(create)
+
+    return make
+
+
+@pytest.fixture
+def closed_hook():
+    """Register an ``on_poll_closed`` hook for the test; the list of its calls."""
+    from app.polls import services
+
+    calls = []
+
+    def hook(poll, closed_at):
+        calls.append((poll.id, closed_at))
+
+    services.on_poll_closed.append(hook)
+    yield calls
+    services.on_poll_closed.remove(hook)
