@@ -306,3 +306,22 @@ def test_non_member_of_an_open_group_reads_but_does_not_write(
     assert client.post(f"/t/{thread.id}/comments", data={"body": "x"}).status_code == 403
     react = client.post(f"/comments/{comment_id}/reactions", data={"emoji": "👍"})
     assert react.status_code == 403
+
+
+def test_writes_need_the_csrf_token(csrf_app, circle, make_thread, comment_as):
+    thread = make_thread(circle.group, circle.admin)
+    comment_id = comment_as(circle.admin, thread, "Bonjour")
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{circle.member.id}:0"
+    html = text(client.get(f"/t/{thread.id}", headers=EN))
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+    assert client.post(f"/t/{thread.id}/seen").status_code == 400
+    # What static/app.js sends: the token in the form body.
+    assert client.post(f"/t/{thread.id}/seen", data={"csrf_token": token}).status_code == 204
+    assert client.post(f"/t/{thread.id}/comments", data={"body": "Sans jeton"}).status_code == 400
+    reaction = {"emoji": "👍", "action": "add", "csrf_token": token}
+    assert client.post(f"/comments/{comment_id}/reactions", data=reaction).status_code == 302
+    posted = client.post(f"/t/{thread.id}/comments", data={"body": "Avec", "csrf_token": token})
+    assert posted.status_code == 302
