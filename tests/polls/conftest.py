@@ -84,3 +84,26 @@ def closed_hook():
     services.on_poll_closed.append(hook)
     yield calls
     services.on_poll_closed.remove(hook)
+
+
+@pytest.fixture
+def vote(run):
+    """``vote(poll, person, choice, reason="", now=None)`` → the new stance's id."""
+    from app.auth.models import User
+    from app.polls.models import Poll
+    from app.polls.services import cast_stance
+
+    def cast(poll, person, choice, reason="", now=None):
+        return run(
+            lambda: (
+                cast_stance(
+                    db.session.get(Poll, poll.id),
+                    db.session.get(User, person.id),
+                    choice=choice,
+                    reason=reason,
+                    now=now or utcnow(),
+                ).id
+            )
+        )
+
+    return cast

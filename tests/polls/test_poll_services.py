@@ -21,7 +21,6 @@ from app.polls.services import (
     PollClosed,
     PollNotReopenable,
     PollOpen,
-    cast_stance,
     close_poll,
     create_poll,
     finalise_due_polls,
@@ -41,22 +40,6 @@ def _poll(poll_id) -> Poll:
 
 def _user(person) -> User:
     return db.session.get(User, person.id)
-
-
-@pytest.fixture
-def vote(run):
-    """``vote(poll, person, choice, reason="", now=None)`` → the stance's id."""
-
-    def cast(poll, person, choice, reason="", now=None):
-        return run(
-            lambda: (
-                cast_stance(
-                    _poll(poll.id), _user(person), choice=choice, reason=reason, now=now or utcnow()
-                ).id
-            )
-        )
-
-    return cast
 
 
 def _stances(run, poll_id):
