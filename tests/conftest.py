@@ -65,6 +65,10 @@ def build_test_config(database_url: str, **overrides) -> dict:
         "MAIL_BACKEND": "locmem",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        # Cheap password hashing: the cost is Argon2's, not ours, and tests hash a lot.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
     }
     config.update(overrides)
     return config

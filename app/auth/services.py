@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -9,6 +10,7 @@ import unicodedata
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from ..api import hash_token
@@ -17,7 +19,20 @@ from ..extensions import db
 from ..timeutil import is_valid_timezone, utcnow
 from .models import ApiToken, User
 
-_hasher = PasswordHasher()
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the configured cost (tests lower it; production keeps the defaults)."""
+    config = current_app.config if has_app_context() else {}
+    return _hasher_for(
+        config.get("ARGON2_TIME_COST", 3),
+        config.get("ARGON2_MEMORY_COST", 65536),
+        config.get("ARGON2_PARALLELISM", 4),
+    )
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 TOKEN_PREFIX = "cercle_"  # noqa: S105 - a label, not a secret
@@ -33,16 +48,16 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     """True when the password is the user's; constant work when there is no user."""
     if user is None:
-        _hasher.hash(password or "x")  # same cost whether or not the account exists
+        _hasher().hash(password or "x")  # same cost whether or not the account exists
         return False
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
