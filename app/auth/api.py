@@ -16,7 +16,7 @@ from .services import (
     create_api_token,
     create_user,
     find_user_by_email,
-    normalise_email,
+    signin_limit_key,
 )
 
 blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
@@ -34,7 +34,7 @@ def _token_email_key() -> str:
     """Failures are also counted per account, whatever address they come from."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return "signin:" + normalise_email(email if isinstance(email, str) else "")
+    return signin_limit_key(email if isinstance(email, str) else "")
 
 
 @blp.route("/users", methods=["POST"])

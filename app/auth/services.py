@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -45,6 +46,12 @@ class EmailTaken(Conflict):
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
+
+
+def signin_limit_key(email: str) -> str:
+    """The rate-limit key of failed sign-ins to one account (no address kept in clear)."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    return f"signin:{digest}"
 
 
 def hash_password(password: str) -> str:

@@ -41,8 +41,8 @@ from .services import (
     create_api_token,
     create_user,
     find_user_by_email,
-    normalise_email,
     set_password,
+    signin_limit_key,
 )
 
 login_manager.login_view = "auth.signin"
@@ -81,7 +81,7 @@ def _signin_failed(response) -> bool:
 
 
 def _signin_email_key() -> str:
-    return "signin:" + normalise_email(request.form.get("email", ""))
+    return signin_limit_key(request.form.get("email", ""))
 
 
 def _too_many_signins() -> str:
