@@ -10,18 +10,6 @@ import app.auth.models  # noqa: F401 - loads the features in an order free of im
 from app.extensions import db
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """These tests sign in without the form: a cheap Argon2 setting keeps them fast."""
-    from argon2 import PasswordHasher
-
-    from app.auth import services
-
-    monkeypatch.setattr(
-        services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 @pytest.fixture
 def circle(make_user, make_group):
     """A secret group: ``admin`` (its admin), ``member``, and ``outsider`` (not a member)."""
