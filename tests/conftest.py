@@ -146,11 +146,9 @@ def runner(app):
 @pytest.fixture
 def outbox(app):
     """The emails sent during the test (Flask-Mailman's in-memory backend)."""
-    from app.extensions import mail
-
-    with app.app_context():
-        mail.outbox = []
-    return mail.outbox
+    mailman = app.extensions["mailman"]
+    mailman.outbox = []
+    return mailman.outbox
 
 
 # -- factories ---------------------------------------------------------------

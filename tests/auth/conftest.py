@@ -30,13 +30,3 @@ def user(make_user):
     return make_user(name="Anaïs Martin", email="anais@example.org")
 
 
-@pytest.fixture
-def outbox(app):
-    """The emails sent during the test.
-
-    Flask-Mailman's in-memory backend appends to the app's mail *state*
-    (``app.extensions["mailman"]``), not to the ``Mail`` object itself.
-    """
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox

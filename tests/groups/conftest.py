@@ -12,18 +12,6 @@ from app.extensions import db
 
 
 @pytest.fixture
-def outbox(app):
-    """The emails sent during the test.
-
-    Flask-Mailman's in-memory backend appends to the app's mail *state*
-    (``app.extensions["mailman"]``), not to the ``Mail`` object itself.
-    """
-    state = app.extensions["mailman"]
-    state.outbox = []
-    return state.outbox
-
-
-@pytest.fixture
 def in_db(app):
     """``in_db(fn)`` runs ``fn()`` in an app context, commits and returns its result."""
 
