@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..extensions import db
+from ..groups.models import Group
+from ..threads.models import Thread
 from ..timeutil import UTCDateTime, utcnow
 from .tally import KINDS, REASON_RULES, RESULTS_VISIBILITIES, ChoiceSettings
 
@@ -69,6 +71,8 @@ class Poll(db.Model):
     participants_at_close: Mapped[int | None] = mapped_column()
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    thread: Mapped[Thread] = relationship()
+    group: Mapped[Group] = relationship()
     options: Mapped[list[PollOption]] = relationship(
         order_by="PollOption.position",
         cascade="all, delete-orphan",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_raise_proposal, can_read_content, is_admin, is_member
 from ..threads.models import Thread
@@ -14,7 +13,7 @@ from .services import current_stance, is_eligible, results_hidden
 
 
 def _group(poll: Poll) -> Group:
-    return db.session.get(Group, poll.group_id)
+    return poll.group
 
 
 def _signed_in(user) -> bool:

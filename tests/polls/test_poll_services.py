@@ -215,11 +215,15 @@ def test_withdraw_makes_one_undecided_again(run, circle, new_poll, vote):
     assert run(lambda: withdraw_stance(_poll(poll.id), _user(bruno), now=utcnow())) is None
 
 
-def test_a_stance_is_checked(run, circle, new_poll, vote):
+def test_a_stance_is_checked(app, run, circle, new_poll, vote):
     poll = new_poll("proposal")
     with pytest.raises(ValidationFailed) as caught:
         vote(poll, circle.members[0], {"key": "block"}, "non")
     assert set(caught.value.fields) == {"reason"}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert str(caught.value.fields["reason"]) == (
+            "A block needs a reason of more than 5 characters."
+        )
     with pytest.raises(ValidationFailed) as caught:
         vote(poll, circle.members[0], {"key": "maybe"})
     assert set(caught.value.fields) == {"key"}
