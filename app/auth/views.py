@@ -23,7 +23,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
-from ..groups.models import Group, Membership
 from ..i18n import select_locale
 from . import bp
 from .forms import (
@@ -337,6 +336,8 @@ def revoke_token(token_id: int):
 @login_required
 def person(handle: str):
     """A person's page: name, handle, and the groups we share."""
+    from ..groups.models import Group, Membership  # groups build on accounts, not the reverse
+
     user = db.session.scalar(sa.select(User).where(User.handle == handle.lower()))
     if user is None:
         abort(404)
