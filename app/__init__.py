@@ -75,14 +75,24 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .groups import bp as groups_bp
     from .groups.api import blp as groups_api
-    from .polls import models as _poll_models  # noqa: F401 - the tables, until polls has pages
+    from .notifications import bp as notifications_bp
+    from .polls import bp as polls_bp
+    from .polls.api import blp as polls_api
     from .threads import bp as threads_bp
     from .threads.api import blp as threads_api
     from .views_errors import bp as errors_bp
 
-    for bp in (dashboard_bp, auth_bp, groups_bp, threads_bp, errors_bp):
+    for bp in (
+        dashboard_bp,
+        auth_bp,
+        groups_bp,
+        threads_bp,
+        polls_bp,
+        notifications_bp,
+        errors_bp,
+    ):
         app.register_blueprint(bp)
-    api_blueprints = (auth_api, groups_api, threads_api)
+    api_blueprints = (auth_api, groups_api, threads_api, polls_api)
     for blp in api_blueprints:
         csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
     init_api(app, api_blueprints)
@@ -122,5 +132,7 @@ def register_security_headers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """``flask demo`` and the other commands."""
     from .demo.cli import demo_command
+    from .jobs.cli import jobs_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(jobs_command)

@@ -1,1 +1,7 @@
 """Polls and stances: the consent proposal and the other kinds, their results and closing."""
+
+from flask import Blueprint
+
+bp = Blueprint("polls", __name__)
+
+from . import views  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Periodic work: one command, safe to run from several machines at once."""

@@ -1,0 +1,7 @@
+"""In-app notifications (email and webhooks come with the notifications issue)."""
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)
+
+from . import views  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""Notification pages."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Poll pages."""
+
+from . import bp  # noqa: F401
