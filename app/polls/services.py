@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import LazyString, format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -645,6 +646,57 @@ def finalise_due_polls(now: datetime) -> list[Poll]:
         poll = db.session.get(Poll, poll_id)
         if poll is not None and finalise_if_due(poll, now):
             closed.append(poll)
+    return closed
+
+
+def settle_due_polls(
+    *,
+    poll_ids: Sequence[int] | None = None,
+    thread_id: int | None = None,
+    group_id: int | None = None,
+    now: datetime,
+) -> list[int]:
+    """Finalise the due polls a read is about to show, in their own short transaction.
+
+    The one write allowed on a read path (DESIGN.md): a page or a GET that shows
+    polls calls this first, narrowed to what it shows (``poll_ids``, a thread's
+    or a group's polls; nothing narrows it to every due poll). When nothing is
+    due it only runs one query and leaves the read transaction alone. Otherwise
+    it ends the read transaction (``rollback``: loaded objects are expired and
+    reload on next access), takes the write lock (``BEGIN IMMEDIATE`` on SQLite,
+    see ``app/db.py``), finalises each due poll as of its closing time, in
+    closing order, and commits. Safe against concurrent closers: see
+    ``finalise_if_due``. Returns the ids of the polls this call closed.
+    """
+    query = sa.select(Poll.id).where(Poll.closed_at.is_(None), Poll.closing_at <= now)
+    if poll_ids is not None:
+        if not poll_ids:
+            return []
+        query = query.where(Poll.id.in_(list(poll_ids)))
+    if thread_id is not None:
+        query = query.where(Poll.thread_id == thread_id)
+    if group_id is not None:
+        query = query.where(Poll.group_id == group_id)
+    if not db.session.scalars(query.limit(1)).first():
+        return []
+    db.session.rollback()  # end the read transaction: the write gets its own
+    in_request = has_request_context()
+    previous = g.get("force_write_lock") if in_request else None
+    if in_request:
+        g.force_write_lock = True
+    closed: list[int] = []
+    try:
+        for poll_id in db.session.scalars(query.order_by(Poll.closing_at, Poll.id)).all():
+            poll = db.session.get(Poll, poll_id)
+            if poll is not None and finalise_if_due(poll, now):
+                closed.append(poll_id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if in_request:
+            g.force_write_lock = previous
     return closed
 
 
