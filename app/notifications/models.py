@@ -1,0 +1,81 @@
+"""In-app notifications.
+
+A notification stores what happened (its ``kind`` and the objects it is
+about), never a sentence: the text is written when it is read, in the
+reader's language (``services.describe``). The one exception is the message a
+poll's author adds to a manual reminder, kept as written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..extensions import db
+from ..groups.models import Group
+from ..polls.models import Poll
+from ..threads.models import Comment, Thread
+from ..timeutil import UTCDateTime, utcnow
+
+#: automatic reminder, about 24 hours before a poll closes (once per poll)
+POLL_REMINDER = "poll_reminder"
+#: manual reminder sent by the poll's author or an admin, with a message
+POLL_REMIND = "poll_remind"
+POLL_OPENED = "poll_opened"
+POLL_CLOSED = "poll_closed"
+#: someone wrote ``@handle`` of the reader in a thread's context or a comment
+MENTION = "mention"
+KINDS = (POLL_REMINDER, POLL_REMIND, POLL_OPENED, POLL_CLOSED, MENTION)
+
+
+class Notification(db.Model):
+    """Something a person should know about, unread until ``read_at``."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the reader
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: one of ``KINDS``: decides the sentence shown (rendered at read time)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    thread_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    poll_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("polls.id", ondelete="CASCADE"), index=True
+    )
+    #: a mention in a comment: the comment (None for a thread's context)
+    comment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    #: who caused it (None for the periodic job)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: a manual reminder's own words, stored as written (never a generated sentence)
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    group: Mapped[Group | None] = relationship()
+    thread: Mapped[Thread | None] = relationship()
+    poll: Mapped[Poll | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()
+
+    __table_args__ = (
+        # The header's unread count and the page's list.
+        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind} user={self.user_id}>"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,224 @@
+"""In-app notifications: sending, listing, reading. Services flush, never commit.
+
+A notification is stored as structured data (kind, group, thread, poll,
+comment, actor, and a manual reminder's own message); ``describe`` writes its
+sentence when it is read, in the reader's language. No sentence ever contains
+a poll's counts or who chose what, so results hidden until closing cannot leak
+through a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from ..auth.models import User
+from ..extensions import db
+from ..groups.models import Membership
+from ..markdown import mentioned_handles
+from .models import (
+    KINDS,
+    MENTION,
+    POLL_CLOSED,
+    POLL_OPENED,
+    POLL_REMIND,
+    POLL_REMINDER,
+    Notification,
+)
+
+PER_PAGE = 30
+MAX_MESSAGE = 2_000
+
+
+def _id(value) -> int | None:
+    if value is None:
+        return None
+    return value if isinstance(value, int) else value.id
+
+
+def notify(
+    recipients: Iterable[User | int],
+    kind: str,
+    *,
+    group=None,
+    thread=None,
+    poll=None,
+    comment=None,
+    actor=None,
+    message: str | None = None,
+    now: datetime,
+) -> list[Notification]:
+    """Notify each recipient once: current members of the group only (revoked
+    members and strangers are skipped), never the actor themself.
+
+    ``group``, ``thread``, ``poll``, ``comment`` and ``actor`` are objects or
+    ids; the group defaults to the poll's or thread's. ``message`` is a manual
+    reminder's text, stored as written. Returns the new notifications (flushed).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind: {kind!r}")
+    poll_id, thread_id, comment_id = _id(poll), _id(thread), _id(comment)
+    group_id = _id(group)
+    if group_id is None and poll is not None and not isinstance(poll, int):
+        group_id = poll.group_id
+    if group_id is None and thread is not None and not isinstance(thread, int):
+        group_id = thread.group_id
+    if thread_id is None and poll is not None and not isinstance(poll, int):
+        thread_id = poll.thread_id
+    actor_id = _id(actor)
+    wanted = {_id(r) for r in recipients} - {None, actor_id}
+    if not wanted:
+        return []
+    if group_id is not None:
+        wanted &= set(
+            db.session.scalars(
+                sa.select(Membership.user_id).where(
+                    Membership.group_id == group_id,
+                    Membership.revoked_at.is_(None),
+                    Membership.user_id.in_(wanted),
+                )
+            )
+        )
+    message = (message or "").strip()[:MAX_MESSAGE] or None
+    created = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            group_id=group_id,
+            thread_id=thread_id,
+            poll_id=poll_id,
+            comment_id=comment_id,
+            actor_id=actor_id,
+            message=message,
+            created_at=now,
+        )
+        for user_id in sorted(wanted)
+    ]
+    db.session.add_all(created)
+    db.session.flush()
+    return created
+
+
+def notify_mentions(
+    text: str,
+    *,
+    thread,
+    actor,
+    now: datetime,
+    comment=None,
+    previous_text: str | None = None,
+) -> list[Notification]:
+    """A ``mention`` for each member of the thread's group named as ``@handle`` in
+    ``text`` (on an edit, only those not already named in ``previous_text``)."""
+    handles = mentioned_handles(text)
+    if previous_text is not None:
+        handles -= mentioned_handles(previous_text)
+    if not handles:
+        return []
+    user_ids = list(db.session.scalars(sa.select(User.id).where(User.handle.in_(handles))))
+    return notify(user_ids, MENTION, thread=thread, comment=comment, actor=actor, now=now)
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    """How many of ``user``'s notifications are unread (one query)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == _id(user), Notification.read_at.is_(None)
+        )
+    )
+
+
+def list_for(user, page: int = 1, per_page: int = PER_PAGE):
+    """``user``'s notifications, newest first, with what they are about loaded:
+    a ``Pagination`` (``items``, ``pages``, ``has_next``…)."""
+    query = (
+        sa.select(Notification)
+        .where(Notification.user_id == _id(user))
+        .options(
+            sa.orm.joinedload(Notification.actor),
+            sa.orm.joinedload(Notification.group),
+            sa.orm.joinedload(Notification.thread),
+            sa.orm.joinedload(Notification.poll),
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def get_for(user, notification_id: int) -> Notification | None:
+    """One of ``user``'s notifications (None for anyone else's)."""
+    return db.session.scalar(
+        sa.select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == _id(user)
+        )
+    )
+
+
+def mark_read(user, ids: Iterable[int] | str | None = "all", *, now: datetime) -> int:
+    """Mark ``user``'s unread notifications ``ids`` (or ``"all"``) as read; how many."""
+    query = (
+        sa.update(Notification)
+        .where(Notification.user_id == _id(user), Notification.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if ids != "all":
+        wanted = [int(i) for i in (ids or ())]
+        if not wanted:
+            return 0
+        query = query.where(Notification.id.in_(wanted))
+    count = db.session.execute(query).rowcount
+    db.session.flush()
+    return count
+
+
+# -- presenting -------------------------------------------------------------------
+
+
+def describe(notification: Notification) -> str:
+    """The notification's sentence, in the reader's language and time zone.
+
+    Never counts, percentages or choices: what a poll's results show stays on
+    the poll's page, under its own visibility rule.
+    """
+    n = notification
+    actor = n.actor.name if n.actor is not None else _("Someone")
+    title = n.poll.title if n.poll is not None else ""
+    thread = n.thread.title if n.thread is not None else ""
+    if n.kind == POLL_REMINDER and n.poll is not None:
+        return _(
+            "The poll “%(title)s” closes on %(time)s and you have not voted yet.",
+            title=title,
+            time=format_datetime(n.poll.closing_at, "medium"),
+        )
+    if n.kind == POLL_REMIND:
+        return _("%(name)s reminds you to vote on “%(title)s”.", name=actor, title=title)
+    if n.kind == POLL_OPENED:
+        return _("%(name)s started a poll: “%(title)s”.", name=actor, title=title)
+    if n.kind == POLL_CLOSED:
+        return _("The poll “%(title)s” has closed.", title=title)
+    if n.kind == MENTION:
+        return _("%(name)s mentioned you in “%(thread)s”.", name=actor, thread=thread)
+    return _("Something happened in “%(thread)s”.", thread=thread)
+
+
+def target_url(notification: Notification) -> str:
+    """Where reading the notification leads: the poll's page, or the thread
+    (at the comment that mentioned the reader)."""
+    n = notification
+    if n.poll_id is not None and "polls.show" in current_app.view_functions:
+        return url_for("polls.show", poll_id=n.poll_id)
+    if n.thread_id is not None:
+        anchor = f"comment-{n.comment_id}" if n.comment_id is not None else None
+        return url_for("threads.show", thread_id=n.thread_id, _anchor=anchor)
+    if n.group is not None:
+        return url_for("groups.show", handle=n.group.handle)
+    return url_for("notifications.index")
