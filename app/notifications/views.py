@@ -1,4 +1,71 @@
-"""Notification pages."""
+"""Notification pages: the list, reading one (marks it read), marking all as read.
 
-from . import bp  # noqa: F401
-from . import services  # noqa: F401 - registers the model
+GET never writes: opening a notification is a POST (a button per item) that
+marks it read and redirects to what it is about.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..timeutil import utcnow
+from . import bp, services
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """``unread_notifications()`` for the header: one query, only when a signed-in
+    person's page shows it (cached for the request)."""
+
+    def count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_notifications" not in g:
+            g.unread_notifications = services.unread_count(current_user)
+        return g.unread_notifications
+
+    return {"unread_notifications": count}
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    """My notifications, newest first, unread ones marked."""
+    page = request.args.get("page", 1, type=int)
+    pagination = services.list_for(_me(), page=max(page, 1))
+    return render_template(
+        "notifications/index.html",
+        pagination=pagination,
+        notifications=pagination.items,
+        describe=services.describe,
+    )
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):
+    """Mark one of my notifications as read and go to what it is about."""
+    notification = services.get_for(_me(), notification_id)
+    if notification is None:
+        abort(404)
+    target = services.target_url(notification)
+    services.mark_read(_me(), [notification.id], now=utcnow())
+    db.session.commit()
+    return redirect(target)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    """Mark all my notifications as read."""
+    services.mark_read(_me(), "all", now=utcnow())
+    db.session.commit()
+    flash(_("All your notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"))

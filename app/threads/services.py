@@ -44,6 +44,15 @@ def render_with_mentions(text: str):
     )
 
 
+def _notify_mentions(text: str, *, thread, actor, now, comment=None, previous=None) -> None:
+    """Notify the group's members newly named as ``@handle`` (see notifications)."""
+    from ..notifications.services import notify_mentions  # a feature above threads
+
+    notify_mentions(
+        text, thread=thread, comment=comment, actor=actor, now=now, previous_text=previous
+    )
+
+
 def _clean_title(title: str | None) -> str:
     title = (title or "").strip()
     if not title:
@@ -97,6 +106,7 @@ def start_thread(
         )
     )
     db.session.flush()
+    _notify_mentions(body, thread=thread, actor=author, now=now)
     return thread
 
 
@@ -121,6 +131,7 @@ def edit_thread(
         return thread
     if new_body != thread.body:
         thread.body_html = str(render_with_mentions(new_body))
+        _notify_mentions(new_body, thread=thread, actor=editor, now=now, previous=thread.body)
     thread.title, thread.body = new_title, new_body
     thread.edited_at = now
     thread.last_activity_at = now
@@ -193,6 +204,7 @@ def add_comment(
     )
     thread.last_activity_at = now
     db.session.flush()
+    _notify_mentions(body, thread=thread, comment=comment, actor=author, now=now)
     return comment
 
 
@@ -204,6 +216,14 @@ def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) ->
     body = _clean_body(body, required=True)
     if body == comment.body:
         return comment
+    _notify_mentions(
+        body,
+        thread=db.session.get(Thread, comment.thread_id),
+        comment=comment,
+        actor=comment.author_id,
+        now=now,
+        previous=comment.body,
+    )
     comment.body = body
     comment.body_html = str(render_with_mentions(body))
     comment.edited_at = now
