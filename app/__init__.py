@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications import bp as notifications_bp
     from .polls import bp as polls_bp
     from .polls.api import blp as polls_api
+    from .proposals import services as _proposals  # noqa: F401 - models, and the poll hooks
     from .threads import bp as threads_bp
     from .threads.api import blp as threads_api
     from .views_errors import bp as errors_bp

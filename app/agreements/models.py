@@ -1,0 +1,94 @@
+"""Agreements and their append-only versions.
+
+An agreement changes only through a proposal's closing
+(``app.proposals.services``): adopting creates it with version 1, amending
+appends version n + 1, repealing marks it ``repealed`` (no version). No
+service edits or deletes a version. The schema holds the invariants: version
+numbers are unique per agreement, and one poll applies at most one version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+STATUSES = ("active", "repealed")
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    #: the adoption of version 1
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the number of the latest version; moved by a compare-and-set UPDATE when an
+    #: amendment is applied, which is what makes a stale amendment lose
+    current_version: Mapped[int] = mapped_column(default=1)
+    repealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repealed_by_poll_id: Mapped[int | None] = mapped_column(sa.ForeignKey("polls.id"))
+    #: a review date an admin set after adoption (overrides the version's ``review_on``)
+    review_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    versions: Mapped[list[AgreementVersion]] = relationship(
+        order_by="AgreementVersion.version",
+        back_populates="agreement",
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("status in ('active', 'repealed')", name="status"),
+        sa.CheckConstraint("current_version >= 1", name="current_version"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Agreement {self.id} v{self.current_version} {self.status}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class AgreementVersion(db.Model):
+    """One adopted version: its text, its rules, and the poll that adopted it."""
+
+    __tablename__ = "agreement_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: indexed by the unique (agreement_id, version) constraint
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the support rules this version sets (``app.agreements.rules``); keys it leaves
+    #: out are not set by this agreement
+    rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    change_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    review_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: the proposal whose closing adopted this version (one version per poll at most)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id"), unique=True)
+    #: the closing time of that poll
+    adopted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the deciding poll's result: ``{"counts": {agree, abstain, disagree, block},
+    #: "participants", "eligible", "participation_percent", "quorum_percent"}``
+    result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    proposer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("agreement_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<AgreementVersion {self.agreement_id} v{self.version}>"

@@ -1,0 +1,229 @@
+"""Agreements as they stand at a time, their rules, history and diffs. Services flush,
+never commit; nothing here edits or deletes a version (versions are appended by
+``app.proposals.services`` when a proposal's closing applies its change).
+
+Reading loads what it needs in a fixed number of queries, however many
+agreements and versions a group has, and hands plain values to the pure
+derivation in ``rules``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext, ngettext
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..groups.models import Group
+from . import diff, rules
+from .models import Agreement, AgreementVersion
+
+
+class AgreementVersionNotFound(NotFound):
+    code = "version_not_found"
+
+
+@dataclass(frozen=True)
+class AgreementState:
+    """An agreement as it stood at ``as_of``: its current version then, whether it was
+    active then, and its review date (the admin's, else the version's)."""
+
+    agreement: Agreement
+    version: AgreementVersion
+    active: bool
+    repealed_at: datetime | None
+    review_on: date | None
+
+    @property
+    def id(self) -> int:
+        return self.agreement.id
+
+    @property
+    def title(self) -> str:
+        return self.version.title
+
+
+@dataclass(frozen=True)
+class AgreementsAsOf:
+    """A group's agreements and active rules at ``as_of``."""
+
+    as_of: datetime
+    active: list[AgreementState]
+    repealed: list[AgreementState]
+    rules: dict[str, rules.ActiveRule]
+
+
+def _group_id(group: Group | int) -> int:
+    return group if isinstance(group, int) else group.id
+
+
+def load_versions(group: Group | int, as_of: datetime) -> list[AgreementVersion]:
+    """Every version of the group's agreements adopted at or before ``as_of``, each with
+    its agreement loaded (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(AgreementVersion)
+            .join(AgreementVersion.agreement)
+            .where(Agreement.group_id == _group_id(group), AgreementVersion.adopted_at <= as_of)
+            .options(sa.orm.contains_eager(AgreementVersion.agreement))
+            .order_by(AgreementVersion.agreement_id, AgreementVersion.version)
+        )
+    )
+
+
+def version_facts(version: AgreementVersion) -> rules.VersionFacts:
+    """The plain values the derivation reads from a version (its agreement loaded)."""
+    return rules.VersionFacts(
+        agreement_id=version.agreement_id,
+        version=version.version,
+        title=version.title,
+        rules=version.rules or {},
+        adopted_at=version.adopted_at,
+        poll_id=version.poll_id,
+        repealed_at=version.agreement.repealed_at,
+    )
+
+
+def _derive(versions: list[AgreementVersion], as_of: datetime) -> dict[str, rules.ActiveRule]:
+    return rules.derive_active_rules([version_facts(v) for v in versions], as_of)
+
+
+def active_rules(group: Group | int, as_of: datetime) -> dict[str, rules.ActiveRule]:
+    """The group's active rules at ``as_of``, with provenance (one query)."""
+    return _derive(load_versions(group, as_of), as_of)
+
+
+def agreements_as_of(group: Group | int, as_of: datetime) -> AgreementsAsOf:
+    """The group's agreements at ``as_of`` — active ones oldest first, repealed ones
+    latest repealed first — and its active rules then (one query)."""
+    versions = load_versions(group, as_of)
+    latest: dict[int, AgreementVersion] = {}
+    for version in versions:  # ordered by agreement, version
+        latest[version.agreement_id] = version
+    active: list[AgreementState] = []
+    repealed: list[AgreementState] = []
+    for version in latest.values():
+        agreement = version.agreement
+        gone = agreement.repealed_at is not None and agreement.repealed_at <= as_of
+        state = AgreementState(
+            agreement=agreement,
+            version=version,
+            active=not gone,
+            repealed_at=agreement.repealed_at if gone else None,
+            review_on=None if gone else (agreement.review_on or version.review_on),
+        )
+        (repealed if gone else active).append(state)
+    active.sort(key=lambda s: (s.agreement.created_at, s.agreement.id))
+    repealed.sort(key=lambda s: (s.repealed_at, s.agreement.id), reverse=True)
+    return AgreementsAsOf(
+        as_of=as_of, active=active, repealed=repealed, rules=_derive(versions, as_of)
+    )
+
+
+def reciprocity_is_required(group: Group | int, as_of: datetime) -> bool:
+    """Whether the active rule ``reciprocity`` is ``required`` at ``as_of``."""
+    return active_rules(group, as_of)["reciprocity"].value == "required"
+
+
+# -- one agreement ------------------------------------------------------------------
+
+
+def load_agreement(agreement_id: int) -> Agreement | None:
+    """An agreement with its versions (two queries)."""
+    return db.session.scalar(
+        sa.select(Agreement)
+        .where(Agreement.id == agreement_id)
+        .options(sa.orm.selectinload(Agreement.versions))
+    )
+
+
+def current_version(agreement: Agreement) -> AgreementVersion:
+    """The latest version (one query unless the versions are loaded)."""
+    if "versions" in agreement.__dict__:
+        return agreement.versions[-1]
+    return db.session.scalars(
+        sa.select(AgreementVersion).where(
+            AgreementVersion.agreement_id == agreement.id,
+            AgreementVersion.version == agreement.current_version,
+        )
+    ).one()
+
+
+def effective_review_on(agreement: Agreement, version: AgreementVersion) -> date | None:
+    """The admin's review date, else the current version's."""
+    return agreement.review_on or version.review_on
+
+
+def get_version(agreement: Agreement, number: int) -> AgreementVersion:
+    """One version of an agreement; ``AgreementVersionNotFound`` (404) otherwise."""
+    for version in agreement.versions:
+        if version.version == number:
+            return version
+    raise AgreementVersionNotFound()
+
+
+def version_diff(agreement: Agreement, from_version: int, to_version: int) -> dict:
+    """``{"text": unified diff, "rules": {key: {from, to}}}`` between two versions."""
+    old = get_version(agreement, from_version)
+    new = get_version(agreement, to_version)
+    return {
+        "text": diff.text_diff(
+            old.title,
+            old.body,
+            new.title,
+            new.body,
+            from_label=f"v{old.version}",
+            to_label=f"v{new.version}",
+        ),
+        "rules": diff.rules_diff(old.rules or {}, new.rules or {}),
+    }
+
+
+def set_review_on(agreement: Agreement, review_on: date | None, *, now: datetime) -> Agreement:
+    """An admin's review date for an active agreement (None clears it). It is kept
+    on the agreement: versions are never edited."""
+    if review_on is not None and review_on <= now.date():
+        raise ValidationFailed(fields={"review_on": gettext("Must be in the future.")})
+    agreement.review_on = review_on
+    db.session.flush()
+    return agreement
+
+
+# -- words ---------------------------------------------------------------------------
+
+
+def rule_label(key: str) -> str:
+    """A rule's name in the reader's language."""
+    return gettext(rules.RULE_SPECS[key].label)
+
+
+def rule_help(key: str) -> str:
+    return gettext(rules.RULE_SPECS[key].help)
+
+
+def rule_value_text(key: str, value) -> str:
+    """A rule's value in words, in the reader's language ("21 days", "Not required")."""
+    spec = rules.RULE_SPECS[key]
+    if spec.type == "choice":
+        label = spec.choice_labels.get(value)
+        return gettext(label) if label else str(value)
+    if spec.type == "bool":
+        return gettext("Yes") if value else gettext("No")
+    if spec.type == "list":
+        return ", ".join(value) if value else gettext("None")
+    if value is None:
+        return gettext("None")
+    if spec.unit == "days":
+        return ngettext("%(num)d day", "%(num)d days", value)
+    if spec.unit == "hours":
+        return ngettext("%(num)d hour", "%(num)d hours", value)
+    if spec.unit == "minutes":
+        return ngettext("%(num)d minute", "%(num)d minutes", value)
+    if spec.unit == "per_week":
+        return ngettext("%(num)d time a week", "%(num)d times a week", value)
+    if spec.unit == "percent":
+        return gettext("%(num)d%%", num=value)
+    return str(value)
