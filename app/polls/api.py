@@ -1,5 +1,604 @@
-"""API: polls and stances."""
+"""API: polls and stances.
 
-from ..api import Blueprint
+Who may do what: a poll is read by whoever reads its thread (404 for the others,
+as for the thread); members start polls in open threads (a proposal also needs
+the group's ``members_can_raise_proposals``, admins always may); eligible voters
+take stances while the poll is open; its author or an admin closes, reopens,
+reminds and writes the statement (403 for others).
+
+A poll whose closing time has passed is closed, whether or not anything has
+finalised it: reads finalise it first (``settle_due_polls``, the one write on
+a read path, in its own short transaction), and a write refused because of it
+(409 ``poll_closed``) finalises it too before answering.
+
+``poll_json`` is the one function producing a poll's JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..api import Blueprint, api_user
+from ..auth.models import User
+from ..errors import Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..groups.permissions import is_member
+from ..threads.models import Thread
+from ..threads.permissions import can_read_thread
+from ..threads.services import ThreadClosed, load_thread
+from ..timeutil import isoformat_z, utcnow
+from . import tally
+from .models import Poll
+from .permissions import (
+    can_close_poll,
+    can_read_poll,
+    can_remind_poll,
+    can_reopen_poll,
+    can_start_poll,
+    can_write_statement,
+)
+from .schemas import (
+    ALL_SETTINGS,
+    STANCE_FORMS,
+    CloseResultSchema,
+    PollCreateSchema,
+    PollSchema,
+    RemindedSchema,
+    RemindSchema,
+    ReopenSchema,
+    StanceInputSchema,
+    StanceSchema,
+    StatementInputSchema,
+    StatementSchema,
+)
+from .services import (
+    PollClosed,
+    VisibleResults,
+    cast_stance,
+    close_poll,
+    create_poll,
+    load_poll,
+    named_voter_ids,
+    option_label,
+    options_for,
+    poll_outcome,
+    reopen_poll,
+    results_for,
+    set_statement,
+    settle_due_polls,
+    undecided_voters,
+    withdraw_stance,
+)
 
 blp = Blueprint("api_polls", __name__, description="Polls, stances and results")
+
+SECURITY = [{"bearerAuth": []}]
+NOT_FOUND = "No such poll, or the caller may not see it (`not_found`)."
+CLOSED = "Closed, or its closing time has passed (`poll_closed`; the message says when)."
+
+
+class ResultsHidden(Conflict):
+    """The export of a poll whose results the caller may not see yet."""
+
+    code = "results_hidden"
+    default_message = _l("The results of this poll are not visible to you yet.")
+
+
+# -- loading ----------------------------------------------------------------------
+
+
+def _thread(thread_id: int) -> Thread:
+    thread = load_thread(thread_id)
+    if thread is None or not can_read_thread(api_user(), thread):
+        raise NotFound()
+    return thread
+
+
+def _poll(poll_id: int, *, now: datetime | None = None) -> Poll:
+    """The poll (404 when the caller may not see it). With ``now``: finalised first when
+    its closing time has passed (for reads)."""
+    poll = load_poll(poll_id)
+    if poll is None or not can_read_poll(api_user(), poll):
+        raise NotFound()
+    if now is not None and settle_due_polls(poll_ids=[poll_id], now=now):
+        poll = load_poll(poll_id)
+    return poll
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+def _settle_after_refusal(poll_id: int, now: datetime) -> None:
+    """A write was refused because the closing time passed: finalise the poll (its own
+    transaction) before the 409 goes out. A failure here must not hide the 409."""
+    db.session.rollback()
+    try:
+        settle_due_polls(poll_ids=[poll_id], now=now)
+    except Exception:  # noqa: BLE001 - the next read finalises it anyway
+        db.session.rollback()
+        current_app.logger.exception("finalising poll %s failed", poll_id)
+
+
+# -- output -------------------------------------------------------------------------
+
+
+def _user_ref(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.id, "name": user.name, "handle": user.handle}
+
+
+def stance_json(choice: dict, reason: str, created_at: datetime | None) -> dict:
+    """A stance: its one form (``key``, ``keys``, ``scores`` or ``ranking``), reason, time."""
+    out = {name: choice[name] for name in STANCE_FORMS if name in choice}
+    out["reason"] = reason or ""
+    out["created_at"] = created_at
+    return out
+
+
+def _row_json(row: tally.OptionResult, kind: str, names: dict[str, str]) -> dict:
+    out = {
+        "key": row.key,
+        "name": names.get(row.key, row.name),
+        "count": row.count,
+        "percent": row.percent,
+    }
+    if kind in ("score", "ranked", "dot", "meeting"):
+        out.update(total=row.total, rank=row.rank, best=row.best)
+    if kind == "score":
+        out["average"] = row.average
+    if kind == "meeting":
+        out.update(yes=row.yes, if_need_be=row.if_need_be, no=row.no)
+    return out
+
+
+def statement_json(poll: Poll) -> dict | None:
+    if poll.statement is None:
+        return None
+    author = db.session.get(User, poll.statement_by_id) if poll.statement_by_id else None
+    return {
+        "text": poll.statement,
+        "text_html": poll.statement_html,
+        "review_on": poll.statement_review_on,
+        "author": _user_ref(author),
+        "written_at": poll.statement_at,
+    }
+
+
+def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
+    """A poll as the API shows it to ``viewer`` (the one place it is built).
+
+    ``results`` and ``stances`` are null while ``results_visibility`` hides them from
+    the viewer; the participation figures are always there. Names of a proposal's
+    options are in the viewer's language. ``outcome`` comes from ``poll_outcome``.
+    """
+    visible = results_for(poll, viewer, now)
+    names = {option.key: str(option_label(poll, option)) for option in poll.options}
+    options = []
+    for option in options_for(poll, viewer):
+        item = {"key": option.key, "name": names[option.key]}
+        if poll.kind == "meeting":
+            item["starts_at"] = option.starts_at
+        options.append(item)
+    results = None
+    if visible.results is not None:
+        results = [_row_json(row, poll.kind, names) for row in visible.results.rows]
+    stances = None
+    if visible.stances is not None:
+        stances = [
+            {
+                "voter": _user_ref(view.voter),
+                **stance_json(view.choice, view.reason, view.created_at),
+            }
+            for view in visible.stances
+        ]
+    mine = visible.my_stance
+    return {
+        "id": poll.id,
+        "thread_id": poll.thread_id,
+        "group": poll.group.handle,
+        "kind": poll.kind,
+        "title": poll.title,
+        "details": poll.details,
+        "details_html": poll.details_html,
+        "author": _user_ref(poll.author),
+        "created_at": poll.created_at,
+        "status": "closed" if visible.closed else "open",
+        "closing_at": poll.closing_at,
+        "closed_at": poll.closed_at,
+        "anonymous": poll.anonymous,
+        "results_visibility": poll.results_visibility,
+        "reasons": poll.reasons,
+        "min_choices": poll.min_choices,
+        "max_choices": poll.max_choices,
+        "min_score": poll.min_score,
+        "max_score": poll.max_score,
+        "dots": poll.dots,
+        "shuffle_options": poll.shuffle_options,
+        "voters": named_voter_ids(poll) if poll.voters_limited else None,
+        "options": options,
+        "results": results,
+        "undecided": visible.undecided,
+        "participants": visible.participants,
+        "eligible": visible.eligible,
+        "participation_percent": visible.participation_percent,
+        "stances": stances,
+        "my_stance": (
+            stance_json(mine.choice, mine.reason, mine.created_at) if mine is not None else None
+        ),
+        "outcome": poll_outcome(poll),
+        "statement": statement_json(poll),
+    }
+
+
+# -- creating -----------------------------------------------------------------------
+
+
+def create_poll_payload(thread: Thread, author: User, data: dict, *, now: datetime) -> Poll:
+    """Create a poll from a ``PollCreateSchema`` payload (later fields are taken out here)."""
+    settings = {name: data[name] for name in ALL_SETTINGS if name in data}
+    return create_poll(
+        thread,
+        author=author,
+        kind=data["kind"],
+        title=data["title"],
+        details=data.get("details", ""),
+        closing_at=data["closing_at"],
+        options=data.get("options"),
+        anonymous=data.get("anonymous", False),
+        results_visibility=data.get("results_visibility", "always"),
+        reasons=data.get("reasons"),
+        voters=data.get("voters"),
+        now=now,
+        **settings,
+    )
+
+
+@blp.route("/threads/<int:thread_id>/polls", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(PollCreateSchema)
+@blp.response(201, PollSchema)
+@blp.alt_response(
+    400,
+    description="A bad field, named in `fields`: a `closing_at` without a time zone or not in "
+    "the future, `options` given to a proposal (or fewer than 2 for other kinds, "
+    "`options.<i>` for one of them), a setting another kind takes, `voters` who are not "
+    "members, an unknown field.",
+)
+@blp.alt_response(
+    403,
+    description="Not a member, or a proposal in a group where only admins raise proposals.",
+)
+@blp.alt_response(404, description="No such thread, or the caller may not see it.")
+@blp.alt_response(409, description="The thread is closed (`thread_closed`).")
+def create_poll_view(data, thread_id):
+    """Start a poll in a thread.
+
+    A `proposal` has the options agree, abstain, disagree, block (send no `options`); its
+    reasons default to `required_for_block`. Other kinds take 2 or more `options`; each gets
+    a `key` (`o1`, `o2`… in the order given; for `meeting`, in time order) to read from the
+    answer. The forms suggest closing in 7 days for a proposal and 3 for other kinds;
+    the API requires `closing_at`.
+    """
+    thread = _thread(thread_id)
+    user = api_user()
+    if is_member(user, thread.group) and thread.is_closed:
+        raise ThreadClosed()
+    _require(can_start_poll(user, thread, data["kind"]))
+    now = utcnow()
+    poll = create_poll_payload(thread, user, data, now=now)
+    db.session.commit()
+    return poll_json(load_poll(poll.id), user, now=now)
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+@blp.route("/polls/<int:poll_id>", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.response(200, PollSchema)
+@blp.alt_response(404, description=NOT_FOUND)
+def get_poll(poll_id):
+    """A poll with its options, results, stances and the caller's own stance.
+
+    `results` (and then `stances`) is null while `results_visibility` hides them from the
+    caller: `after_vote` until the caller has a stance, `after_close` until the poll closes.
+    `participants`, `eligible`, `undecided` and `participation_percent` are always there.
+    In an anonymous poll every `voter` (and `created_at`) is null. A poll whose closing time
+    has passed is shown closed, as of that time. `outcome` is null for kinds other than
+    `proposal`.
+    """
+    now = utcnow()
+    poll = _poll(poll_id, now=now)
+    return poll_json(poll, api_user(), now=now)
+
+
+# -- stances ---------------------------------------------------------------------------
+
+
+@blp.route("/polls/<int:poll_id>/stance")
+class PollStance(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(StanceInputSchema)
+    @blp.response(200, StanceSchema)
+    @blp.alt_response(
+        400,
+        description="`key`, `keys`, `scores` (`scores.<key>` for one option), `ranking` or "
+        "`reason` is not valid for this poll: an unknown option, a bad score, a missing "
+        "required reason, more than one form.",
+    )
+    @blp.alt_response(403, description="The caller is not among the voters (`not_eligible`).")
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(409, description=CLOSED)
+    def put(self, data, poll_id):
+        """Take or change one's stance; the latest counts, earlier ones stay in history
+        (an anonymous poll keeps none).
+
+        `{"key"}` for a proposal or a single choice, `{"keys"}` for a multiple choice,
+        `{"scores"}` for score, dot and meeting (2 yes, 1 if need be, 0 no), `{"ranking"}`
+        (every option, best first) for ranked. Two writes racing for the same voter both
+        succeed, in some order.
+        """
+        poll = _poll(poll_id)
+        user = api_user()
+        choice = {name: data[name] for name in STANCE_FORMS if name in data}
+        now = utcnow()
+        try:
+            stance = cast_stance(poll, user, choice=choice, reason=data.get("reason"), now=now)
+        except PollClosed:
+            _settle_after_refusal(poll_id, now)
+            raise
+        out = stance_json(stance.choice, stance.reason, stance.created_at)
+        db.session.commit()
+        return out
+
+    @blp.doc(security=SECURITY)
+    @blp.response(204)
+    @blp.alt_response(404, description=NOT_FOUND)
+    @blp.alt_response(409, description=CLOSED)
+    def delete(self, poll_id):
+        """Withdraw one's stance: undecided again (204 also when there was none)."""
+        poll = _poll(poll_id)
+        now = utcnow()
+        try:
+            withdraw_stance(poll, api_user(), now=now)
+        except PollClosed:
+            _settle_after_refusal(poll_id, now)
+            raise
+        db.session.commit()
+        return None
+
+
+# -- closing, reopening, reminding, the statement --------------------------------------
+
+
+@blp.route("/polls/<int:poll_id>/close", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.response(200, CloseResultSchema)
+@blp.alt_response(403, description="Only the poll's author or a group admin closes it.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(409, description="Already closed, or its closing time passed (`poll_closed`).")
+def close_poll_view(poll_id):
+    """Close a poll now, before its closing time.
+
+    The answer is `{"outcome", "poll"}`: `outcome` is the proposal's outcome (`adopted`,
+    `applied`, `explanation`, `agreement_id`, `version`) and null for other kinds; `poll`
+    is the closed poll as `GET /polls/{id}` shows it.
+    """
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_close_poll(user, poll))
+    now = utcnow()
+    try:
+        close_poll(poll, actor=user, now=now)
+    except PollClosed:
+        _settle_after_refusal(poll_id, now)
+        raise
+    db.session.commit()
+    poll = load_poll(poll_id)
+    return {"outcome": poll_outcome(poll), "poll": poll_json(poll, user, now=now)}
+
+
+@blp.route("/polls/<int:poll_id>/reopen", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(ReopenSchema)
+@blp.response(200, PollSchema)
+@blp.alt_response(400, description="`closing_at` without a time zone, or not in the future.")
+@blp.alt_response(403, description="Only the poll's author or a group admin reopens it.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(
+    409,
+    description="Still open (`poll_open`), or not reopenable (`poll_not_reopenable`): an "
+    "anonymous poll, or one whose closing changed an agreement.",
+)
+def reopen_poll_view(data, poll_id):
+    """Reopen a closed poll until a new closing time. Its stances are kept."""
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_reopen_poll(user, poll))
+    now = utcnow()
+    reopen_poll(poll, closing_at=data["closing_at"], now=now)
+    db.session.commit()
+    return poll_json(load_poll(poll_id), user, now=now)
+
+
+@blp.route("/polls/<int:poll_id>/remind", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(RemindSchema)
+@blp.response(200, RemindedSchema)
+@blp.alt_response(403, description="Only the poll's author or a group admin sends a reminder.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(409, description=CLOSED)
+def remind_poll_view(data, poll_id):
+    """Remind the eligible voters who have no stance yet (not the caller), with an
+    optional message sent as written. An in-app notification each; `reminded` counts them."""
+    # The notifications feature builds on polls: imported here, not at module level.
+    from ..notifications.models import POLL_REMIND
+    from ..notifications.services import notify
+
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_remind_poll(user, poll))
+    now = utcnow()
+    if poll.is_closed(now):
+        closed_at = poll.closed_as_of(now)
+        _settle_after_refusal(poll_id, now)
+        raise PollClosed(closed_at)
+    recipients = [person for person in undecided_voters(poll) if person.id != user.id]
+    sent = notify(
+        recipients,
+        POLL_REMIND,
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        actor=user,
+        message=(data.get("message") or "").strip() or None,
+        now=now,
+    )
+    db.session.commit()
+    return {"reminded": len(sent)}
+
+
+@blp.route("/polls/<int:poll_id>/statement", methods=["PUT"])
+@blp.doc(security=SECURITY)
+@blp.arguments(StatementInputSchema)
+@blp.response(200, StatementSchema)
+@blp.alt_response(400, description="`text` empty or too long, `review_on` not in the future.")
+@blp.alt_response(403, description="Only the poll's author or a group admin writes it.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(409, description="The poll is still open (`poll_open`).")
+def put_statement(data, poll_id):
+    """Write (or rewrite) the outcome statement of a closed poll, with an optional review
+    date."""
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_write_statement(user, poll))
+    now = utcnow()
+    set_statement(poll, author=user, text=data["text"], review_on=data["review_on"], now=now)
+    db.session.commit()
+    return statement_json(poll)
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet: a cell that would start a formula is quoted."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _choice_text(poll: Poll, choice: dict, names: dict[str, str]) -> str:
+    """A stance's choice in words: option names, "name: n" scores, a ranking best first."""
+    if "key" in choice:
+        return names.get(choice["key"], choice["key"])
+    if "keys" in choice:
+        return "; ".join(names.get(k, k) for k in choice["keys"])
+    if "ranking" in choice:
+        return " > ".join(names.get(k, k) for k in choice["ranking"])
+    if "scores" in choice:
+        return "; ".join(f"{names.get(k, k)}: {n}" for k, n in choice["scores"].items())
+    return ""
+
+
+def poll_csv(poll: Poll, visible: VisibleResults) -> str:
+    """The poll's results and stances as CSV, in three sections separated by a blank
+    line: the poll, the results (one row per option, then undecided and participation),
+    the stances (no voter nor time in an anonymous poll). ``visible``: not hidden."""
+    names = {option.key: str(option_label(poll, option)) for option in poll.options}
+    buffer = io.StringIO()
+    out = csv.writer(buffer)
+    out.writerow([_("Poll"), _("Kind"), _("Status"), _("Closing time"), _("Closed at")])
+    out.writerow(
+        [
+            _cell(poll.title),
+            poll.kind,
+            "closed" if visible.closed else "open",
+            isoformat_z(poll.closing_at),
+            isoformat_z(poll.closed_at) or "",
+        ]
+    )
+    out.writerow([])
+    extras = []
+    if poll.kind in ("score", "ranked", "dot", "meeting"):
+        extras = ["total", "rank"]
+    if poll.kind == "score":
+        extras.append("average")
+    if poll.kind == "meeting":
+        extras += ["yes", "if_need_be", "no"]
+    out.writerow([_("Key"), _("Option"), _("Count"), _("% of points"), *extras, _("Voters")])
+    for row in visible.results.rows:
+        values = [getattr(row, name) for name in extras]
+        out.writerow(
+            [
+                row.key,
+                _cell(names.get(row.key, row.name)),
+                row.count,
+                row.percent,
+                *["" if v is None else v for v in values],
+                _cell("; ".join(row.voters)),
+            ]
+        )
+    out.writerow(["", _("Undecided"), visible.undecided, visible.participation.undecided_percent])
+    out.writerow([])
+    out.writerow([_("Participants"), _("Eligible"), _("Participation (%)")])
+    out.writerow([visible.participants, visible.eligible, visible.participation_percent])
+    out.writerow([])
+    out.writerow([_("Voter id"), _("Voter"), _("Choice"), _("Reason"), _("Time")])
+    for view in visible.stances:
+        out.writerow(
+            [
+                view.voter.id if view.voter is not None else "",
+                _cell(view.voter.name) if view.voter is not None else "",
+                _cell(_choice_text(poll, view.choice, names)),
+                _cell(view.reason),
+                isoformat_z(view.created_at) or "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+@blp.route("/polls/<int:poll_id>/export.csv", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.response(
+    200,
+    content_type="text/csv",
+    description="UTF-8 CSV (RFC 4180), headers in the caller's language, three sections "
+    "separated by a blank line: the poll; the results (one row per option with its count, "
+    "% of points, kind extras and voters' names, then undecided, then participants, eligible "
+    "and participation %); the stances (voter id and name, choice in words, reason, time). "
+    "An anonymous poll has no voters' names, ids nor times. A cell starting with = + - @ "
+    "is prefixed with ' so that spreadsheets do not run it.",
+)
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(
+    409,
+    description="The results are hidden from the caller (`results_hidden`): "
+    "`after_vote` before the caller's stance, `after_close` while open. Nothing is "
+    "exported then, rather than a file with empty sections.",
+)
+def export_poll_csv(poll_id):
+    """Export a poll's results and stances as CSV (an addition to DESIGN.md's API)."""
+    now = utcnow()
+    poll = _poll(poll_id, now=now)
+    user = api_user()
+    visible = results_for(poll, user, now)
+    if visible.results is None:
+        raise ResultsHidden()
+    body = poll_csv(poll, visible)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="poll-{poll.id}.csv"'},
+    )

@@ -79,6 +79,9 @@ PROPOSAL_PROMPTS = {
 #: called by the winner of a close, in its transaction: ``hook(poll, closed_at)``
 #: (the proposals feature applies the agreement change here)
 on_poll_closed: list[Callable[[Poll, datetime], None]] = []
+#: the computed outcome of a closed poll: ``provider(poll)`` returns a JSON-ready dict
+#: or None (the proposals feature answers for proposals); the first answer wins
+outcome_providers: list[Callable[[Poll], dict | None]] = []
 #: a closed poll may be reopened only if every predicate says so (``predicate(poll)``;
 #: the proposals feature refuses when closing changed an agreement)
 can_reopen: list[Callable[[Poll], bool]] = []
@@ -392,6 +395,23 @@ def is_eligible(poll: Poll, user_id: int) -> bool:
             sa.exists().where(PollVoter.poll_id == poll.id, PollVoter.user_id == user_id)
         )
     return db.session.scalar(query) is not None
+
+
+def undecided_voters(poll: Poll) -> list[User]:
+    """Eligible voters (now) without a current stance, by name: whom a reminder reaches."""
+    eligible = eligible_voter_ids(poll)
+    if not eligible:
+        return []
+    voted = sa.select(Stance.voter_id).where(
+        Stance.poll_id == poll.id, Stance.is_current.is_(True), Stance.voter_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_(sorted(eligible)), User.id.not_in(voted))
+            .order_by(User.name, User.id)
+        )
+    )
 
 
 def named_voter_ids(poll: Poll) -> list[int]:
@@ -831,6 +851,18 @@ def results_for(poll: Poll, viewer: User | None, now: datetime) -> VisibleResult
     )
 
 
+def poll_outcome(poll: Poll) -> dict | None:
+    """The computed outcome of a closed poll (``outcome_providers``); None while it is
+    open, and for the kinds no provider answers for."""
+    if poll.closed_at is None:
+        return None
+    for provider in outcome_providers:
+        outcome = provider(poll)
+        if outcome is not None:
+            return outcome
+    return None
+
+
 def options_for(poll: Poll, viewer: User | None) -> list[PollOption]:
     """The options in the order a voter sees them: shuffled (stably per voter) when
     the poll asks for it."""
@@ -860,3 +892,25 @@ def thread_polls(thread: Thread) -> list[Poll]:
             .order_by(Poll.created_at, Poll.id)
         )
     )
+
+
+def thread_poll_list(thread: Thread, *, now: datetime) -> list[Poll]:
+    """A thread's polls, oldest first, without their options (one query while none is
+    due); due ones are finalised first (``settle_due_polls``), so each shows its status."""
+
+    thread_id = thread.id
+
+    def load() -> list[Poll]:
+        return list(
+            db.session.scalars(
+                sa.select(Poll)
+                .where(Poll.thread_id == thread_id)
+                .order_by(Poll.created_at, Poll.id)
+            )
+        )
+
+    polls = load()
+    if any(poll.closed_at is None and poll.closing_at <= now for poll in polls):
+        settle_due_polls(thread_id=thread_id, now=now)
+        polls = load()
+    return polls

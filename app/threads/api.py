@@ -19,6 +19,8 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_read_content, can_see_group, can_start_thread
+from ..polls.services import thread_poll_list
+from ..timeutil import utcnow
 from .models import Comment, Reaction, Thread
 from .permissions import (
     can_close_thread,
@@ -216,16 +218,27 @@ class ThreadItem(MethodView):
     def get(self, thread_id):
         """A thread with all its comments (replies and deleted ones included, in time order).
 
-        A deleted comment has `deleted: true` and empty `body` and `body_html`. `polls` is an
-        empty list until the polls feature exists. The same number of SQL statements is run
-        whatever the number of comments.
+        A deleted comment has `deleted: true` and empty `body` and `body_html`. `polls` are
+        the thread's polls, oldest first (`status` open or closed; a poll whose closing time
+        has passed is finalised first). The same number of SQL statements is run whatever
+        the number of comments and polls.
         """
+        now = utcnow()
         thread = _thread(thread_id)
+        polls = thread_poll_list(thread, now=now)
         comments = thread_comments(thread)
         summary = reaction_summary([c.id for c in comments], api_user())
         out = thread_out(thread, sum(1 for c in comments if not c.is_deleted))
         out["comments"] = [comment_out(c, summary.get(c.id)) for c in comments]
-        out["polls"] = []
+        out["polls"] = [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "title": p.title,
+                "status": "closed" if p.is_closed(now) else "open",
+            }
+            for p in polls
+        ]
         return out
 
     @blp.doc(security=SECURITY)

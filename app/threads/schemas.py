@@ -87,7 +87,7 @@ class PollRefSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     title = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "open or closed"})
 
 
 class ThreadDetailSchema(ThreadSchema):
@@ -97,7 +97,7 @@ class ThreadDetailSchema(ThreadSchema):
     )
     polls = fields.List(
         fields.Nested(PollRefSchema),
-        metadata={"description": "the thread's polls; always an empty list until polls exist"},
+        metadata={"description": "the thread's polls, oldest first"},
     )
 
 

@@ -1,0 +1,361 @@
+"""API schemas for polls and stances (they validate input and document the API).
+
+The create payload is validated in one place, ``PollCreateSchema``: field types
+here, then the rules that span fields (``validate_kind_settings``), then the
+service (``create_poll``) for what needs the database. A later field (the
+proposals' ``agreement_change``) is one more field on that schema, taken out
+of the payload by ``api.create_poll_payload`` before the service is called;
+until then an unknown field is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..api.schemas import UserRefSchema, UTCDateTime
+from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
+from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
+
+#: the settings each kind takes (others are refused: a setting that would be ignored
+#: is a mistake worth naming)
+KIND_SETTINGS = {
+    "proposal": (),
+    "choice": ("min_choices", "max_choices", "shuffle_options"),
+    "score": ("min_score", "max_score", "shuffle_options"),
+    "ranked": ("shuffle_options",),
+    "dot": ("dots", "shuffle_options"),
+    "meeting": (),
+}
+ALL_SETTINGS = ("min_choices", "max_choices", "min_score", "max_score", "dots", "shuffle_options")
+MAX_REMINDER = 1000
+STANCE_FORMS = ("key", "keys", "scores", "ranking")
+
+
+# -- input ------------------------------------------------------------------------
+
+
+class PollCreateSchema(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "one of " + ", ".join(KINDS)},
+    )
+    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    details = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_DETAILS),
+        metadata={"description": "Markdown (`@handle` mentions are linked)"},
+    )
+    closing_at = UTCDateTime(
+        required=True,
+        metadata={"description": "ISO 8601 with a time zone, in the future"},
+    )
+    options = fields.List(
+        fields.String(validate=validate.Length(max=MAX_OPTION_NAME)),
+        allow_none=True,
+        metadata={
+            "description": f"2 to {MAX_OPTIONS} names; for `meeting`, ISO 8601 date-times "
+            "with a zone (stored in UTC, in time order). Not for a `proposal`: its options "
+            "are always agree, abstain, disagree, block. Each option gets a `key` (`o1`…) "
+            "that the client reads from the poll."
+        },
+    )
+    anonymous = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "irreversible: no history of changed stances, voters erased at "
+            "close, cannot be reopened"
+        },
+    )
+    results_visibility = fields.String(
+        load_default="always",
+        validate=validate.OneOf(RESULTS_VISIBILITIES),
+        metadata={"description": "always (default), after_vote or after_close"},
+    )
+    reasons = fields.String(
+        load_default=None,
+        validate=validate.OneOf(REASON_RULES),
+        metadata={
+            "description": "optional, required, required_for_block (proposals only, their "
+            "default) or disabled; default `optional` for other kinds"
+        },
+    )
+    voters = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "user ids of current members who alone may vote; absent or null: "
+            "every member, including those who join while the poll is open"
+        },
+    )
+    min_choices = fields.Integer(metadata={"description": "choice: default 1"})
+    max_choices = fields.Integer(
+        metadata={"description": "choice: default 1 (a single choice); more is a multiple choice"}
+    )
+    min_score = fields.Integer(metadata={"description": "score: default 0"})
+    max_score = fields.Integer(metadata={"description": "score: default 5"})
+    dots = fields.Integer(metadata={"description": "dot: the budget of dots, default 8"})
+    shuffle_options = fields.Boolean(
+        metadata={
+            "description": "choice, score, ranked, dot: each voter sees the options in their "
+            "own order (default false)"
+        }
+    )
+
+    @validates_schema
+    def validate_kind_settings(self, data, **kwargs):
+        """Settings another kind takes, and options given to a proposal, are refused."""
+        kind = data.get("kind")
+        if kind not in KIND_SETTINGS:
+            return
+        errors = {}
+        for name in ALL_SETTINGS:
+            if name in data and name not in KIND_SETTINGS[kind]:
+                errors[name] = [_("Does not apply to a poll of this kind (%(kind)s).", kind=kind)]
+        if kind == "proposal" and data.get("options") is not None:
+            errors["options"] = [
+                _("A proposal's options are fixed: agree, abstain, disagree, block.")
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class StanceInputSchema(Schema):
+    key = fields.String(metadata={"description": "proposal, single choice: one option key"})
+    keys = fields.List(
+        fields.String(), metadata={"description": "multiple choice: the chosen option keys"}
+    )
+    scores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={
+            "description": "score: every option scored min_score..max_score; dot: dots per "
+            "option (at most `dots` in all); meeting: 2 yes, 1 if need be, 0 no per slot "
+            "(a slot left out is no)"
+        },
+    )
+    ranking = fields.List(
+        fields.String(), metadata={"description": "ranked: every option key, best first"}
+    )
+    reason = fields.String(
+        load_default="",
+        allow_none=True,
+        metadata={
+            "description": f"at most {MAX_REASON} characters; where required, more than 5 "
+            "(`required`, or a block under `required_for_block`); none when `disabled`"
+        },
+    )
+
+    @validates_schema
+    def one_form(self, data, **kwargs):
+        given = [name for name in STANCE_FORMS if name in data]
+        if len(given) > 1:
+            message = _("Give only one of: key, keys, scores, ranking.")
+            raise ValidationError({name: [message] for name in given[1:]})
+
+
+class ReopenSchema(Schema):
+    closing_at = UTCDateTime(
+        required=True, metadata={"description": "the new closing time, with a zone, in the future"}
+    )
+
+
+class RemindSchema(Schema):
+    message = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_REMINDER),
+        metadata={"description": "your own words, sent as written"},
+    )
+
+
+class StatementInputSchema(Schema):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_STATEMENT),
+        metadata={"description": "Markdown"},
+    )
+    review_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "an optional review date (YYYY-MM-DD), in the future"},
+    )
+
+
+# -- output -----------------------------------------------------------------------
+
+
+class OptionSchema(Schema):
+    key = fields.String(metadata={"description": "what a stance names"})
+    name = fields.String(
+        metadata={
+            "description": "proposal options in the caller's language; a meeting slot's "
+            "name is its start in UTC"
+        }
+    )
+    starts_at = UTCDateTime(metadata={"description": "meeting polls only: the slot's start"})
+
+
+class ResultRowSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    count = fields.Integer(
+        metadata={
+            "description": "proposal, choice: stances that chose it; score, ranked: stances "
+            "that scored/ranked it; dot: stances that gave it a dot; meeting: yes answers"
+        }
+    )
+    percent = fields.Float(
+        metadata={
+            "description": "rounded half up to one decimal. Proposal, choice: of stances cast "
+            "(abstentions are cast); score, ranked, dot: share of all points or dots; meeting: "
+            "yes answers of stances cast"
+        }
+    )
+    total = fields.Integer(
+        metadata={
+            "description": "score, ranked (points: rank r of N earns N − r + 1), dot "
+            "(dots), meeting (2 × yes + 1 × if need be)"
+        }
+    )
+    average = fields.Float(
+        allow_none=True, metadata={"description": "score: half up, one decimal; null if unscored"}
+    )
+    yes = fields.Integer(metadata={"description": "meeting"})
+    if_need_be = fields.Integer(metadata={"description": "meeting"})
+    no = fields.Integer(metadata={"description": "meeting"})
+    rank = fields.Integer(
+        metadata={"description": "score, ranked, dot, meeting: 1 = first, ties share a rank"}
+    )
+    best = fields.Boolean(
+        metadata={"description": "score, ranked, dot, meeting: a leading option (all on a tie)"}
+    )
+
+
+class StanceSchema(Schema):
+    """A stance: exactly one of ``key``, ``keys``, ``scores``, ``ranking``."""
+
+    key = fields.String()
+    keys = fields.List(fields.String())
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    ranking = fields.List(fields.String())
+    reason = fields.String()
+    created_at = UTCDateTime(
+        allow_none=True, metadata={"description": "null in an anonymous poll's list"}
+    )
+
+    def get_attribute(self, obj, attr, default):
+        # A dict's missing "keys" must not be read as its ``keys`` method.
+        if isinstance(obj, dict):
+            return obj.get(attr, default)
+        return super().get_attribute(obj, attr, default)
+
+
+class VoterStanceSchema(StanceSchema):
+    voter = fields.Nested(
+        UserRefSchema, allow_none=True, metadata={"description": "null in an anonymous poll"}
+    )
+
+
+class StatementSchema(Schema):
+    text = fields.String(metadata={"description": "Markdown"})
+    text_html = fields.String(metadata={"description": "safe HTML"})
+    review_on = fields.Date(allow_none=True)
+    author = fields.Nested(UserRefSchema, allow_none=True)
+    written_at = UTCDateTime()
+
+
+class PollSchema(Schema):
+    id = fields.Integer()
+    thread_id = fields.Integer()
+    group = fields.String(metadata={"description": "the group's handle"})
+    kind = fields.String()
+    title = fields.String()
+    details = fields.String(metadata={"description": "Markdown"})
+    details_html = fields.String(metadata={"description": "safe HTML"})
+    author = fields.Nested(UserRefSchema)
+    created_at = UTCDateTime()
+    status = fields.String(
+        metadata={"description": "open, or closed (also once `closing_at` has passed)"}
+    )
+    closing_at = UTCDateTime()
+    closed_at = UTCDateTime(
+        allow_none=True,
+        metadata={"description": "`closing_at` for a timed close, else the early close"},
+    )
+    anonymous = fields.Boolean()
+    results_visibility = fields.String()
+    reasons = fields.String()
+    min_choices = fields.Integer()
+    max_choices = fields.Integer()
+    min_score = fields.Integer()
+    max_score = fields.Integer()
+    dots = fields.Integer()
+    shuffle_options = fields.Boolean()
+    voters = fields.List(
+        fields.Integer(),
+        allow_none=True,
+        metadata={"description": "the named voters' ids; null when every member votes"},
+    )
+    options = fields.List(
+        fields.Nested(OptionSchema),
+        metadata={
+            "description": "in the order the caller sees them (shuffled per voter when "
+            "`shuffle_options`)"
+        },
+    )
+    results = fields.List(
+        fields.Nested(ResultRowSchema),
+        allow_none=True,
+        metadata={
+            "description": "in option order; null while `results_visibility` hides them "
+            "from the caller"
+        },
+    )
+    undecided = fields.Integer(metadata={"description": "eligible voters without a stance"})
+    participants = fields.Integer(metadata={"description": "stances cast (counted)"})
+    eligible = fields.Integer(
+        metadata={"description": "who may vote (for a closed poll: as of its close)"}
+    )
+    participation_percent = fields.Integer(
+        metadata={"description": "participants / eligible, truncated to a whole percent"}
+    )
+    stances = fields.List(
+        fields.Nested(VoterStanceSchema),
+        allow_none=True,
+        metadata={
+            "description": "current stances; null while results are hidden; anonymous "
+            "polls: `voter` and `created_at` null, in no telling order"
+        },
+    )
+    my_stance = fields.Nested(
+        StanceSchema,
+        allow_none=True,
+        metadata={
+            "description": "the caller's current stance (null in an anonymous poll once "
+            "closed: the link is erased)"
+        },
+    )
+    outcome = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "a closed proposal's outcome; null while open and for other kinds"
+        },
+    )
+    statement = fields.Nested(StatementSchema, allow_none=True)
+
+
+class CloseResultSchema(Schema):
+    outcome = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "for a proposal: {adopted, applied, explanation, agreement_id, "
+            "version}; null for other kinds"
+        },
+    )
+    poll = fields.Nested(PollSchema)
+
+
+class RemindedSchema(Schema):
+    reminded = fields.Integer(metadata={"description": "how many people were notified"})
