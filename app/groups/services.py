@@ -320,13 +320,12 @@ def revoke_membership(
     return membership
 
 
-def reciprocity_required(group: Group) -> bool:
-    """Whether the group's active rules require reciprocity (rule ``reciprocity``).
+def reciprocity_required(group: Group, as_of: datetime | None = None) -> bool:
+    """Whether the group's active rules require reciprocity (rule ``reciprocity``,
+    derived from its agreements; ``required`` until an agreement says otherwise)."""
+    from ..agreements.services import reciprocity_is_required  # agreements build on groups
 
-    The agreements feature will derive it from the group's active rules; until
-    then every group has the rule's default, ``required``.
-    """
-    return True
+    return reciprocity_is_required(group, as_of or utcnow())
 
 
 def update_my_membership(

@@ -133,19 +133,18 @@ def _clean_rules(value, errors: dict) -> dict | None:
 
 def _target(poll: Poll, change: Mapping, errors: dict) -> Agreement | None:
     """The agreement an amend or repeal names: of the poll's group, locked (PostgreSQL)."""
-    agreement_id = change.get("agreement_id")
-    if not _is_int(agreement_id):
-        errors[_field("agreement_id")] = _l("Give the id of an agreement of this group.")
-        return None
-    agreement = db.session.scalar(
-        sa.select(Agreement)
-        .where(Agreement.id == agreement_id, Agreement.group_id == poll.group_id)
-        .with_for_update()
-    )
-    if agreement is None:
-        errors[_field("agreement_id")] = _l("Give the id of an agreement of this group.")
     if not _is_int(change.get("base_version")):
         errors[_field("base_version")] = _l("Give the version this change starts from.")
+    agreement_id = change.get("agreement_id")
+    agreement = None
+    if _is_int(agreement_id):
+        agreement = db.session.scalar(
+            sa.select(Agreement)
+            .where(Agreement.id == agreement_id, Agreement.group_id == poll.group_id)
+            .with_for_update()
+        )
+    if agreement is None:
+        errors[_field("agreement_id")] = _l("Give the id of an agreement of this group.")
     return agreement
 
 
@@ -527,3 +526,10 @@ def outcome_json(poll: Poll, locale: str | None = None) -> dict | None:
         "agreement_id": outcome.agreement_id if outcome.applied else None,
         "version": outcome.version if outcome.applied else None,
     }
+
+
+# The polls feature asks its outcome providers for a closed poll's ``outcome``
+# (the list may not exist in every version of the polls feature).
+_providers = getattr(polls, "outcome_providers", None)
+if _providers is not None and outcome_json not in _providers:
+    _providers.append(outcome_json)
