@@ -1,3 +1,469 @@
-"""Poll pages."""
+"""Poll pages: start a poll in a thread, the poll's own page, vote, change, withdraw,
+close, reopen, the outcome statement, reminders and the CSV export.
 
-from . import bp  # noqa: F401
+Each view: load (404) → authorize (403) → validate → service → commit → flash → redirect.
+A poll whose thread the reader may not read is 404. GET pages first finalise the
+polls they show if their closing time has passed (``settle_due_polls``: the one
+write allowed on a read path, in its own short transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..groups.services import current_members
+from ..i18n import select_timezone
+from ..threads.permissions import can_read_thread
+from ..threads.services import load_thread
+from ..timeutil import isoformat_z, utcnow
+from . import bp, tally
+from .cards import poll_cards
+from .display import (
+    card_view,
+    describe_choice,
+    number_text,
+    option_names,
+    prefill_from_form,
+)
+from .forms import (
+    KIND_CHOICES,
+    KIND_NAMES,
+    MARKDOWN_HINT,
+    PollForm,
+    RemindForm,
+    ReopenForm,
+    StanceForm,
+    StatementForm,
+    to_local,
+    to_utc,
+)
+from .models import Poll
+from .permissions import (
+    can_close_poll,
+    can_raise_proposal_in,
+    can_read_poll,
+    can_remind_poll,
+    can_reopen_poll,
+    can_start_poll,
+    can_write_statement,
+)
+from .services import (
+    PollClosed,
+    cast_stance,
+    close_poll,
+    create_poll,
+    default_closing_at,
+    is_eligible,
+    load_poll,
+    poll_outcome,
+    reopen_poll,
+    set_statement,
+    settle_due_polls,
+    stance_history,
+    undecided_voters,
+    withdraw_stance,
+)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _zone() -> str:
+    return select_timezone()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _readable_poll(poll_id: int) -> Poll:
+    """The poll, or 404 when it does not exist or the reader may not read its thread."""
+    poll = load_poll(poll_id)
+    if poll is None or not can_read_poll(_me(), poll):
+        abort(404)
+    return poll
+
+
+def _settled_poll(poll_id: int, now) -> Poll:
+    """The poll after finalising it if it is due (GET pages)."""
+    settle_due_polls(poll_ids=[poll_id], now=now)
+    return _readable_poll(poll_id)
+
+
+def _poll_url(poll: Poll) -> str:
+    return url_for("polls.show", poll_id=poll.id)
+
+
+def _back_url(poll: Poll) -> str:
+    """Where a vote returns: the card in the thread, or the poll's page."""
+    if request.form.get("from") == "thread":
+        return url_for("threads.show", thread_id=poll.thread_id, _anchor=f"poll-{poll.id}")
+    return _poll_url(poll)
+
+
+def _form_errors(form, error: DomainError) -> None:
+    """Show a service's field errors next to the form's fields."""
+    for name, message in error.fields.items():
+        field = form.field_for(name) if hasattr(form, "field_for") else getattr(form, name, None)
+        text = str(message)
+        if name.startswith("options."):
+            index = name.split(".", 1)[1]
+            if index.isdigit():
+                text = _("Option %(n)s: %(message)s", n=int(index) + 1, message=text)
+        if field is not None:
+            field.errors = [*field.errors, text]
+        else:
+            flash(text, "error")
+    if not error.fields:
+        flash(str(error.message), "error")
+
+
+# -- starting a poll ------------------------------------------------------------------
+
+
+@bp.route("/t/<int:thread_id>/polls/new", methods=["GET", "POST"])
+@login_required
+def new(thread_id: int):
+    """Choose a kind, then set the poll up: closing time in the reader's zone, options,
+    anonymity, results visibility, reasons, voters."""
+    me = _me()
+    thread = load_thread(thread_id)
+    if thread is None or not can_read_thread(me, thread):
+        abort(404)
+    _require(can_start_poll(me, thread))
+    kind = request.args.get("kind", "")
+    if kind not in tally.KINDS:
+        kinds = [
+            (key, name, help_text)
+            for key, name, help_text in KIND_CHOICES
+            if key != "proposal" or can_raise_proposal_in(me, thread)
+        ]
+        return render_template(
+            "polls/choose_kind.html", thread=thread, group=thread.group, kinds=kinds
+        )
+    _require(can_start_poll(me, thread, kind))
+    zone = _zone()
+    now = utcnow()
+    members = [(m.user_id, m.user.name) for m in current_members(thread.group)]
+    form = PollForm(kind=kind, members=members, zone=zone)
+    if not form.is_submitted():
+        form.closing_at.data = to_local(default_closing_at(kind, now), zone)
+    if form.validate_on_submit():
+        try:
+            poll = create_poll(thread, author=me, now=now, **form.service_arguments())
+        except ValidationFailed as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The poll is open."), "success")
+            return redirect(_poll_url(poll))
+    status = 400 if form.errors else 200
+    return render_template(
+        "polls/new.html",
+        thread=thread,
+        group=thread.group,
+        form=form,
+        kind=kind,
+        kind_name=KIND_NAMES[kind],
+        zone=zone,
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+# -- the poll's page --------------------------------------------------------------------
+
+
+def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, status=200):
+    card = poll_cards([poll], _me(), now)[0]
+    view = card_view(
+        card, now, errors=errors, values=values, reason=reason, outcome=poll_outcome(poll)
+    )
+    return render_template(
+        "polls/show.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        view=view,
+        zone=_zone(),
+        now=now,
+    ), status
+
+
+@bp.get("/p/<int:poll_id>")
+@login_required
+def show(poll_id: int):
+    """A poll on its own page: the card with the vote form, results and actions."""
+    now = utcnow()
+    return _render_poll(_settled_poll(poll_id, now), now)
+
+
+@bp.post("/p/<int:poll_id>/stance")
+@login_required
+def vote(poll_id: int):
+    """Take or change one's stance (the previous one stays in the history)."""
+    now = utcnow()
+    poll = _readable_poll(poll_id)
+    me = _me()
+    _require(is_eligible(poll, me.id))
+    if poll.is_closed(now):
+        raise PollClosed(poll.closed_as_of(now))
+    form = StanceForm()
+    errors: dict = {}
+    choice: dict = {}
+    if not form.validate_on_submit():
+        errors.update({name: " ".join(map(str, msgs)) for name, msgs in form.errors.items()})
+    else:
+        choice, errors = form.choice_for(poll, request.form)
+    if not errors:
+        try:
+            cast_stance(poll, me, choice=choice, reason=form.reason.data or "", now=now)
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors = {name: str(message) for name, message in error.fields.items()}
+            errors = errors or {"form": str(error.message)}
+    if errors:
+        return _render_poll(
+            _readable_poll(poll_id),
+            now,
+            errors=errors,
+            values=prefill_from_form(poll, request.form),
+            reason=form.reason.data or "",
+            status=400,
+        )
+    db.session.commit()
+    flash(_("Your stance is recorded."), "success")
+    return redirect(_back_url(poll))
+
+
+@bp.post("/p/<int:poll_id>/stance/withdraw")
+@login_required
+def withdraw(poll_id: int):
+    """Withdraw one's stance: undecided again (the stance stays in the history)."""
+    now = utcnow()
+    poll = _readable_poll(poll_id)
+    me = _me()
+    _require(is_eligible(poll, me.id))
+    withdrawn = withdraw_stance(poll, me, now=now)
+    db.session.commit()
+    if withdrawn is not None:
+        flash(_("Your stance is withdrawn: you are undecided again."), "success")
+    return redirect(_back_url(poll))
+
+
+@bp.get("/p/<int:poll_id>/history")
+@login_required
+def history(poll_id: int):
+    """My stances in this poll, newest first."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now)
+    names = option_names(poll)
+    stances = [
+        {
+            "choice": describe_choice(poll, s.choice, names),
+            "reason": s.reason,
+            "at": s.created_at,
+            "current": s.is_current,
+            "withdrawn_at": s.withdrawn_at,
+        }
+        for s in stance_history(poll, _me().id)
+    ]
+    return render_template(
+        "polls/history.html", poll=poll, thread=poll.thread, group=poll.group, stances=stances
+    )
+
+
+# -- closing, reopening, the statement, reminders ----------------------------------------
+
+
+@bp.route("/p/<int:poll_id>/close", methods=["GET", "POST"])
+@login_required
+def close(poll_id: int):
+    """Ask, then close the poll before its closing time (its author or an admin)."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    _require(can_close_poll(_me(), poll))
+    if poll.is_closed(now):
+        raise PollClosed(poll.closed_as_of(now))
+    if request.method == "POST":
+        close_poll(poll, actor=_me(), now=now)
+        db.session.commit()
+        flash(_("The poll is closed."), "success")
+        return redirect(_poll_url(poll))
+    return render_template("polls/close.html", poll=poll, thread=poll.thread, group=poll.group)
+
+
+@bp.route("/p/<int:poll_id>/reopen", methods=["GET", "POST"])
+@login_required
+def reopen(poll_id: int):
+    """Open a closed poll again until a new closing time (not an anonymous poll)."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    _require(can_reopen_poll(_me(), poll))
+    zone = _zone()
+    form = ReopenForm()
+    if not form.is_submitted():
+        form.closing_at.data = to_local(default_closing_at(poll.kind, now), zone)
+    if form.validate_on_submit():
+        try:
+            reopen_poll(poll, closing_at=to_utc(form.closing_at.data, zone), now=now)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The poll is open again."), "success")
+            return redirect(_poll_url(poll))
+    status = 400 if form.errors else 200
+    return render_template(
+        "polls/reopen.html", poll=poll, thread=poll.thread, group=poll.group, form=form, zone=zone
+    ), status
+
+
+@bp.route("/p/<int:poll_id>/statement", methods=["GET", "POST"])
+@login_required
+def statement(poll_id: int):
+    """The outcome statement after closing, with an optional review date."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    _require(can_write_statement(_me(), poll))
+    form = StatementForm(data={"text": poll.statement or "", "review_on": poll.statement_review_on})
+    if form.validate_on_submit():
+        try:
+            set_statement(
+                poll, author=_me(), text=form.text.data, review_on=form.review_date(), now=now
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The outcome statement is saved."), "success")
+            return redirect(_poll_url(poll))
+    status = 400 if form.errors else 200
+    return render_template(
+        "polls/statement.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        form=form,
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+def _send_reminder(poll: Poll, *, actor, message: str, now) -> int:
+    """Notify the eligible voters without a stance; how many were reached."""
+    from ..notifications.models import POLL_REMIND
+    from ..notifications.services import notify
+
+    people = undecided_voters(poll)
+    sent = notify(people, POLL_REMIND, poll=poll, actor=actor, message=message or None, now=now)
+    return len(sent)
+
+
+@bp.route("/p/<int:poll_id>/remind", methods=["GET", "POST"])
+@login_required
+def remind(poll_id: int):
+    """Remind those who have not voted, with a message (its author or an admin)."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    _require(can_remind_poll(_me(), poll))
+    if poll.is_closed(now):
+        raise PollClosed(poll.closed_as_of(now))
+    form = RemindForm()
+    if form.validate_on_submit():
+        count = _send_reminder(poll, actor=_me(), message=form.message.data or "", now=now)
+        db.session.commit()
+        flash(
+            ngettext(
+                "Reminder sent to %(num)s person who has not voted.",
+                "Reminder sent to %(num)s people who have not voted.",
+                count,
+            ),
+            "success",
+        )
+        return redirect(_poll_url(poll))
+    waiting = undecided_voters(poll)
+    status = 400 if form.errors else 200
+    return render_template(
+        "polls/remind.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        form=form,
+        waiting=waiting,
+    ), status
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/p/<int:poll_id>/export.csv")
+@login_required
+def export(poll_id: int):
+    """Results and stances as CSV, as the reader may see them: no stance while the
+    results are hidden, no voter in an anonymous poll."""
+    now = utcnow()
+    poll = _settled_poll(poll_id, now)
+    card = poll_cards([poll], _me(), now)[0]
+    visible = card.visible
+    names = option_names(poll)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    row = lambda *cells: writer.writerow([_cell(c) for c in cells])  # noqa: E731
+    row(_("Poll"), poll.title)
+    row(_("Kind"), KIND_NAMES.get(poll.kind, poll.kind))
+    row(_("Status"), _("Closed") if visible.closed else _("Open"))
+    row(
+        _("Closed at") if visible.closed else _("Closes at"),
+        isoformat_z(card.closed_at or poll.closing_at),
+    )
+    row(_("Participants"), visible.participants)
+    row(_("Eligible"), visible.eligible)
+    row(_("Undecided"), visible.undecided)
+    row(_("Participation (%)"), visible.participation_percent)
+    row()
+    if visible.results is None:
+        row(_("The results are hidden for now."))
+    else:
+        row(_("Option"), _("Count"), _("Percent of points"), _("Total"), _("Average"), _("Voters"))
+        for result in visible.results.rows:
+            row(
+                names.get(result.key, result.name),
+                result.count,
+                number_text(result.percent),
+                "" if result.total is None else result.total,
+                "" if result.average is None else number_text(result.average),
+                "" if poll.anonymous else ", ".join(result.voters),
+            )
+        row()
+        row(_("Voter"), _("Stance"), _("Reason"), _("Time"))
+        for stance in visible.stances or []:
+            row(
+                "" if poll.anonymous or stance.voter is None else stance.voter.name,
+                describe_choice(poll, stance.choice, names),
+                stance.reason,
+                "" if poll.anonymous else isoformat_z(stance.created_at) or "",
+            )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="poll-{poll.id}.csv"'},
+    )
+

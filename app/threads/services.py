@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -383,8 +385,25 @@ def thread_comments(thread: Thread) -> list[Comment]:
     )
 
 
-def timeline(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
-    """Top comments in time order, each with its replies in time order."""
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One entry of a thread's timeline: a top comment with its replies
+    (``kind == "comment"``), or another feature's event (a poll card, a poll's
+    close: ``kind`` and ``item`` are theirs)."""
+
+    at: datetime
+    kind: str
+    comment: Comment | None = None
+    replies: tuple[Comment, ...] = ()
+    item: object = None
+
+
+def timeline(
+    comments: list[Comment], events: Iterable[tuple[datetime, str, object]] = ()
+) -> list[TimelineEntry]:
+    """Top comments in time order, each with its replies in time order, and the
+    ``events`` (``(at, kind, item)``, e.g. a poll's creation and close) placed among
+    them by time; at the same instant a comment comes first."""
     replies: dict[int, list[Comment]] = {}
     tops: list[Comment] = []
     for comment in comments:
@@ -392,7 +411,15 @@ def timeline(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
             tops.append(comment)
         else:
             replies.setdefault(comment.parent_id, []).append(comment)
-    return [(top, replies.get(top.id, [])) for top in tops]
+    entries = [
+        TimelineEntry(
+            at=top.created_at, kind="comment", comment=top, replies=tuple(replies.get(top.id, []))
+        )
+        for top in tops
+    ]
+    entries += [TimelineEntry(at=at, kind=kind, item=item) for at, kind, item in events]
+    # sorted() is stable: comments keep their order, and come before events at the same time.
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind != "comment"))
 
 
 def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:

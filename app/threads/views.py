@@ -15,6 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, can_start_thread
+from ..timeutil import utcnow
 from . import bp
 from .forms import MARKDOWN_HINT, CommentEditForm, CommentForm, ThreadForm
 from .models import REACTIONS, Comment, Thread
@@ -126,17 +127,32 @@ def new_thread(handle: str):
 
 def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
     """The timeline, in a fixed number of queries whatever the number of comments."""
+    # Imported here: the polls feature builds on threads (and imports them).
+    from ..polls.cards import thread_poll_cards
+    from ..polls.display import card_view
+
     me = _me()
+    now = utcnow()
+    # Polls first: finalising a due poll (GET only) ends the read transaction.
+    cards = thread_poll_cards(thread, me, now, settle=request.method == "GET")
     comments = thread_comments(thread)
     reactions = reaction_summary([c.id for c in comments], me)
     seen_at = last_seen([thread.id], me).get(thread.id)
-    entries = timeline(comments)
+    events = []
+    for card in cards:
+        view = card_view(card, now)
+        events.append((card.poll.created_at, "poll", view))
+        if card.closed_at is not None:
+            events.append((card.closed_at, "poll_closed", view))
+    entries = timeline(comments, events)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
     new_ids: set[int] = set()
     first_new = None
     if seen_at is not None:
-        for top, replies in entries:
-            for comment in (top, *replies):
+        for entry in entries:
+            if entry.kind != "comment":
+                continue
+            for comment in (entry.comment, *entry.replies):
                 if (
                     comment.created_at > seen_at
                     and comment.author_id != me.id
@@ -150,6 +166,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         group=thread.group,
         entries=entries,
         comments_count=sum(1 for c in comments if not c.is_deleted),
+        has_polls=bool(cards),
         reactions=reactions,
         reaction_choices=REACTIONS,
         new_ids=new_ids,

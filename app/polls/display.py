@@ -1,0 +1,287 @@
+"""How a poll reads on a page: option names, numbers in the reader's language,
+relative times, stances in words and the results chart (inline SVG geometry).
+
+Registered on the blueprint as app-wide template filters and globals, so the
+thread page can show poll cards too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal, format_percent
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..i18n import select_timezone
+from . import bp, tally
+from .forms import KIND_NAMES
+from .models import Poll
+from .services import PROPOSAL_LABELS, PROPOSAL_MEANINGS, PROPOSAL_PROMPTS
+
+MEETING_ANSWERS = (
+    (tally.MEETING_YES, _l("Yes")),
+    (tally.MEETING_IF_NEED_BE, _l("If need be")),
+    (tally.MEETING_NO, _l("No")),
+)
+STATUS_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
+REASON_RULE_HELP = {
+    "optional": _l("A reason is welcome."),
+    "required": _l("A reason of more than 5 characters is required."),
+    "required_for_block": _l("A block needs a reason of more than 5 characters."),
+    "disabled": _l("This poll takes no reasons."),
+}
+
+
+def _locale() -> str:
+    return str(get_locale() or "fr")
+
+
+@bp.app_template_filter("poll_percent")
+def percent_text(value: Decimal | int | None) -> str:
+    """27.8 → "27.8%" (English), "27,8 %" (French); 0 → "0%", as in the seed's table."""
+    number = Decimal(value or 0) / 100
+    return format_percent(number.normalize(), locale=_locale(), decimal_quantization=False)
+
+
+@bp.app_template_filter("poll_number")
+def number_text(value: Decimal | int | None) -> str:
+    """A count or an average in the reader's language (3.5 → "3,5" in French)."""
+    if value is None:
+        return "–"
+    return format_decimal(value, locale=_locale())
+
+
+def relative_time(moment: datetime, now: datetime) -> str:
+    """ "in 3 days" / "2 hours ago", in the reader's language."""
+    return format_timedelta(moment - now, add_direction=True, threshold=1.1)
+
+
+def option_names(poll: Poll) -> dict[str, str]:
+    """Each option's name for a reader: a proposal's in their language, a meeting
+    slot in their time zone."""
+    names = {}
+    for option in poll.options:
+        if poll.kind == "proposal":
+            names[option.key] = str(PROPOSAL_LABELS.get(option.key, option.name))
+        elif poll.kind == "meeting" and option.starts_at is not None:
+            names[option.key] = format_datetime(option.starts_at, "EEEE d MMMM y, HH:mm")
+        else:
+            names[option.key] = option.name
+    return names
+
+
+def describe_choice(poll: Poll, choice: dict, names: dict[str, str]) -> str:
+    """A stance's choice in words: "Agree", "Zoom, Jitsi", "Zoom: 4 · Jitsi: 2",
+    "1. Zoom · 2. Jitsi", "Monday…: yes"."""
+    if "key" in choice:
+        return names.get(choice["key"], choice["key"])
+    if "keys" in choice:
+        return ", ".join(names.get(k, k) for k in choice["keys"])
+    if "ranking" in choice:
+        return " · ".join(
+            f"{i}. {names.get(k, k)}" for i, k in enumerate(choice["ranking"], start=1)
+        )
+    scores = choice.get("scores") or {}
+    if poll.kind == "meeting":
+        answers = dict(MEETING_ANSWERS)
+        return " · ".join(
+            f"{names.get(k, k)}: {answers.get(int(v), v)}" for k, v in scores.items()
+        )
+    return " · ".join(f"{names.get(k, k)}: {v}" for k, v in scores.items())
+
+
+def prefill(choice: dict | None) -> dict:
+    """The vote form's values from a stored choice: ``key``, ``keys``, ``numbers``
+    (scores, dots, meeting answers or ranks by option key)."""
+    values: dict = {"key": None, "keys": set(), "numbers": {}}
+    if not choice:
+        return values
+    if "key" in choice:
+        values["key"] = choice["key"]
+    if "keys" in choice:
+        values["keys"] = set(choice["keys"])
+    if "scores" in choice:
+        values["numbers"] = {k: int(v) for k, v in choice["scores"].items()}
+    if "ranking" in choice:
+        values["numbers"] = {k: i for i, k in enumerate(choice["ranking"], start=1)}
+    return values
+
+
+def prefill_from_form(poll: Poll, formdata) -> dict:
+    """The vote form's values as just submitted (shown again with the errors)."""
+    values: dict = {"key": formdata.get("key"), "keys": set(formdata.getlist("keys"))}
+    values["numbers"] = {}
+    prefix = {"score": "score-", "dot": "dots-", "meeting": "slot-", "ranked": "rank-"}.get(
+        poll.kind
+    )
+    if prefix:
+        for key in poll.option_keys:
+            raw = (formdata.get(prefix + key) or "").strip()
+            if raw.lstrip("-").isdigit():
+                values["numbers"][key] = int(raw)
+    return values
+
+
+# -- the chart -----------------------------------------------------------------------
+
+CHART_WIDTH = 320
+LABEL_WIDTH = 120
+BAR_SPACE = 150
+ROW_HEIGHT = 28
+BAR_HEIGHT = 18
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    value_text: str
+    width: float
+    y: int
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[ChartBar]
+    height: int
+    summary: str
+    width: int = CHART_WIDTH
+    label_width: int = LABEL_WIDTH
+
+
+def _short(text: str, limit: int = 18) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def value_text(kind: str, row: tally.OptionResult) -> str:
+    """What a row's bar stands for, in words: a percent, points, dots, a score."""
+    if kind in ("proposal", "choice"):
+        return percent_text(row.percent)
+    if kind == "score":
+        return _("%(total)s points", total=number_text(row.total))
+    if kind == "ranked":
+        return _("%(total)s points", total=number_text(row.total))
+    if kind == "dot":
+        return _("%(total)s dots", total=number_text(row.total))
+    return _("%(yes)s yes, %(maybe)s if need be", yes=row.yes or 0, maybe=row.if_need_be or 0)
+
+
+def chart(poll: Poll, results: tally.PollResults, names: dict[str, str]) -> Chart:
+    """A horizontal bar per option, widths as SVG attributes (no inline style):
+    percents for proposals and choices, else relative to the highest total."""
+    if results.kind in ("proposal", "choice"):
+        values = [float(row.percent) for row in results.rows]
+        top = 100.0
+    else:
+        values = [float(row.total or 0) for row in results.rows]
+        top = max(values, default=0.0) or 1.0
+    short = {
+        o.key: format_datetime(o.starts_at, "EEE d MMM, HH:mm")
+        for o in poll.options
+        if poll.kind == "meeting" and o.starts_at is not None
+    }
+    bars = []
+    summary = []
+    for index, (row, value) in enumerate(zip(results.rows, values, strict=True)):
+        name = names.get(row.key, row.name)
+        text = value_text(results.kind, row)
+        css = f"bar bar-{row.key}" if poll.kind == "proposal" else f"bar bar-{index % 6}"
+        if row.best:
+            css += " bar-best"
+        bars.append(
+            ChartBar(
+                label=_short(short.get(row.key, name)),
+                value_text=text,
+                width=round(BAR_SPACE * value / top, 1),
+                y=index * ROW_HEIGHT,
+                css_class=css,
+            )
+        )
+        summary.append(f"{name}: {text}")
+    return Chart(
+        bars=bars,
+        height=max(len(bars), 1) * ROW_HEIGHT,
+        summary=_("Results") + " — " + "; ".join(summary),
+    )
+
+
+@bp.app_context_processor
+def poll_display_helpers() -> dict:
+    """Helpers the poll card needs wherever it is included (thread page, poll page)."""
+    return {
+        "poll_labels": PROPOSAL_LABELS,
+        "poll_meanings": PROPOSAL_MEANINGS,
+        "poll_prompts": PROPOSAL_PROMPTS,
+        "poll_meeting_answers": MEETING_ANSWERS,
+        "poll_status_labels": STATUS_LABELS,
+        "poll_reason_help": REASON_RULE_HELP,
+        "poll_max_reason": tally.MAX_REASON,
+        "poll_kind_names": KIND_NAMES,
+        "poll_reader_zone": select_timezone,
+    }
+
+
+# -- one card, ready for the template ---------------------------------------------------
+
+
+@dataclass
+class CardView:
+    """A poll card as the template reads it (``poll_card`` in ``polls/_card.html``)."""
+
+    card: object  # cards.PollCard
+    names: dict[str, str]
+    chart: Chart | None
+    values: dict
+    errors: dict
+    reason: str
+    stances: list[dict]
+    relative: str
+    outcome: dict | None
+    my_choice: str = ""
+
+    @property
+    def poll(self) -> Poll:
+        return self.card.poll
+
+
+def card_view(
+    card,
+    now: datetime,
+    *,
+    errors: dict | None = None,
+    values: dict | None = None,
+    reason: str | None = None,
+    outcome: dict | None = None,
+) -> CardView:
+    """Names, chart, stances in words and the vote form's values of one card."""
+    poll = card.poll
+    names = option_names(poll)
+    visible = card.visible
+    mine = visible.my_stance
+    stances = []
+    for stance in visible.stances or []:
+        stances.append(
+            {
+                "voter": None if poll.anonymous or stance.voter is None else stance.voter.name,
+                "choice": describe_choice(poll, stance.choice, names),
+                "reason": stance.reason,
+                "at": None if poll.anonymous else stance.created_at,
+            }
+        )
+    moment = card.closed_at or poll.closing_at
+    return CardView(
+        card=card,
+        names=names,
+        chart=chart(poll, visible.results, names) if visible.results is not None else None,
+        values=values if values is not None else prefill(mine.choice if mine else None),
+        errors=errors or {},
+        reason=reason if reason is not None else (mine.reason if mine else ""),
+        stances=stances,
+        relative=relative_time(moment, now),
+        outcome=outcome,
+        my_choice=describe_choice(poll, mine.choice, names) if mine else "",
+    )
