@@ -81,6 +81,7 @@ blp = Blueprint("api_polls", __name__, description="Polls, stances and results")
 
 SECURITY = [{"bearerAuth": []}]
 NOT_FOUND = "No such poll, or the caller may not see it (`not_found`)."
+UNAUTHORIZED = "No token, or not a valid one (`unauthorized`, `invalid_token`)."
 CLOSED = "Closed, or its closing time has passed (`poll_closed`; the message says when)."
 
 
@@ -265,6 +266,7 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
 
 @blp.route("/threads/<int:thread_id>/polls", methods=["POST"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(PollCreateSchema)
 @blp.response(201, PollSchema)
 @blp.alt_response(
@@ -305,6 +307,7 @@ def create_poll_view(data, thread_id):
 
 @blp.route("/polls/<int:poll_id>", methods=["GET"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.response(200, PollSchema)
 @blp.alt_response(404, description=NOT_FOUND)
 def get_poll(poll_id):
@@ -328,6 +331,7 @@ def get_poll(poll_id):
 @blp.route("/polls/<int:poll_id>/stance")
 class PollStance(MethodView):
     @blp.doc(security=SECURITY)
+    @blp.alt_response(401, description=UNAUTHORIZED)
     @blp.arguments(StanceInputSchema)
     @blp.response(200, StanceSchema)
     @blp.alt_response(
@@ -362,6 +366,7 @@ class PollStance(MethodView):
         return out
 
     @blp.doc(security=SECURITY)
+    @blp.alt_response(401, description=UNAUTHORIZED)
     @blp.response(204)
     @blp.alt_response(404, description=NOT_FOUND)
     @blp.alt_response(409, description=CLOSED)
@@ -383,6 +388,7 @@ class PollStance(MethodView):
 
 @blp.route("/polls/<int:poll_id>/close", methods=["POST"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.response(200, CloseResultSchema)
 @blp.alt_response(403, description="Only the poll's author or a group admin closes it.")
 @blp.alt_response(404, description=NOT_FOUND)
@@ -410,6 +416,7 @@ def close_poll_view(poll_id):
 
 @blp.route("/polls/<int:poll_id>/reopen", methods=["POST"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(ReopenSchema)
 @blp.response(200, PollSchema)
 @blp.alt_response(400, description="`closing_at` without a time zone, or not in the future.")
@@ -433,6 +440,7 @@ def reopen_poll_view(data, poll_id):
 
 @blp.route("/polls/<int:poll_id>/remind", methods=["POST"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(RemindSchema)
 @blp.response(200, RemindedSchema)
 @blp.alt_response(403, description="Only the poll's author or a group admin sends a reminder.")
@@ -470,6 +478,7 @@ def remind_poll_view(data, poll_id):
 
 @blp.route("/polls/<int:poll_id>/statement", methods=["PUT"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(StatementInputSchema)
 @blp.response(200, StatementSchema)
 @blp.alt_response(400, description="`text` empty or too long, `review_on` not in the future.")
@@ -513,9 +522,10 @@ def _choice_text(poll: Poll, choice: dict, names: dict[str, str]) -> str:
 
 
 def poll_csv(poll: Poll, visible: VisibleResults) -> str:
-    """The poll's results and stances as CSV, in three sections separated by a blank
-    line: the poll, the results (one row per option, then undecided and participation),
-    the stances (no voter nor time in an anonymous poll). ``visible``: not hidden."""
+    """The poll's results and stances as CSV, in four sections separated by a blank
+    line: the poll, the results (one row per option, then the undecided), the
+    participation, the stances (no voter nor time in an anonymous poll).
+    ``visible``: what the reader may see, results not hidden."""
     names = {option.key: str(option_label(poll, option)) for option in poll.options}
     buffer = io.StringIO()
     out = csv.writer(buffer)
@@ -571,13 +581,16 @@ def poll_csv(poll: Poll, visible: VisibleResults) -> str:
 
 @blp.route("/polls/<int:poll_id>/export.csv", methods=["GET"])
 @blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
 @blp.response(
     200,
+    {"type": "string"},
     content_type="text/csv",
-    description="UTF-8 CSV (RFC 4180), headers in the caller's language, three sections "
-    "separated by a blank line: the poll; the results (one row per option with its count, "
-    "% of points, kind extras and voters' names, then undecided, then participants, eligible "
-    "and participation %); the stances (voter id and name, choice in words, reason, time). "
+    description="UTF-8 CSV (RFC 4180), headers in the caller's language, four sections "
+    "separated by a blank line: the poll (title, kind, status, closing time, closed at); "
+    "the results (one row per option: key, name, count, % of points, the kind's extras, "
+    "voters' names; then the undecided); the participation (participants, eligible, "
+    "participation %); the stances (voter id and name, choice in words, reason, time). "
     "An anonymous poll has no voters' names, ids nor times. A cell starting with = + - @ "
     "is prefixed with ' so that spreadsheets do not run it.",
 )
