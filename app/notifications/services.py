@@ -222,3 +222,25 @@ def target_url(notification: Notification) -> str:
     if n.group is not None:
         return url_for("groups.show", handle=n.group.handle)
     return url_for("notifications.index")
+
+
+# -- poll events ----------------------------------------------------------------
+
+
+def notify_poll_closed(poll, closed_at: datetime) -> list[Notification]:
+    """``poll_closed`` to the members who were eligible when it closed (not the person
+    who closed it). An ``on_poll_closed`` hook: it runs once, in the closing
+    transaction, whoever closed the poll (its author, an admin, the periodic job, a
+    reader finalising it)."""
+    from ..polls.services import eligible_voter_ids
+
+    eligible = eligible_voter_ids(poll, at=closed_at)
+    return notify(eligible, POLL_CLOSED, poll=poll, actor=poll.closed_by_id, now=closed_at)
+
+
+def register_poll_hooks() -> None:
+    """Hook the closing notification into the polls (once, however often called)."""
+    from ..polls import services as polls
+
+    if notify_poll_closed not in polls.on_poll_closed:
+        polls.on_poll_closed.append(notify_poll_closed)

@@ -1,0 +1,145 @@
+"""The periodic work, step by step. Like a view, each step commits: every poll is
+handled in its own short transaction, so a failure leaves the others done and
+no lock is held for long.
+
+Safe to run from several processes or machines at once: every effect is
+claimed by a conditional UPDATE that only one transaction wins (closing:
+``UPDATE polls SET closed_at=... WHERE closed_at IS NULL``, in
+``polls.services.finalise_if_due``; the automatic reminder:
+``UPDATE polls SET reminder_sent_at=... WHERE reminder_sent_at IS NULL``), and
+only the winner does the work that follows, in the same transaction. On
+PostgreSQL a loser waits on the row lock until the winner commits, then finds
+nothing to update; on SQLite write transactions are serialised (``app/db.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..notifications.models import POLL_REMINDER
+from ..notifications.services import notify
+from ..polls.models import Poll, Stance
+from ..polls.services import due_poll_ids, eligible_voter_ids, finalise_if_due
+
+log = logging.getLogger(__name__)
+
+#: the automatic reminder goes out this long before a poll closes
+REMINDER_BEFORE = timedelta(hours=24)
+
+
+@dataclass
+class RunFigures:
+    """What one run did."""
+
+    closed_polls: int = 0
+    reminded_polls: int = 0
+    reminders: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"closed {self.closed_polls} poll{'s' if self.closed_polls != 1 else ''}, "
+            f"sent {self.reminders} reminder{'s' if self.reminders != 1 else ''}"
+        )
+        if self.failures:
+            text += f", {len(self.failures)} failed ({'; '.join(self.failures)})"
+        return text
+
+
+def _in_own_transaction(step, label: str, figures: RunFigures):
+    """Run ``step()`` and commit; on error roll back, log, and note the failure."""
+    try:
+        result = step()
+        db.session.commit()
+        return result
+    except Exception as exc:  # noqa: BLE001 - one bad poll must not stop the others
+        db.session.rollback()
+        log.exception("periodic job: %s failed", label)
+        figures.failures.append(f"{label}: {exc.__class__.__name__}")
+        return None
+
+
+def close_due_polls(now: datetime, figures: RunFigures) -> None:
+    """Finalise every poll whose closing time has passed, in closing order, each as
+    of its closing time (``on_poll_closed`` hooks, e.g. the closing notification,
+    run once, in the winner's transaction)."""
+    ids = due_poll_ids(now)
+    db.session.commit()  # end the read: each poll gets its own transaction
+    for poll_id in ids:
+
+        def step(poll_id=poll_id) -> bool:
+            poll = db.session.get(Poll, poll_id)
+            return poll is not None and finalise_if_due(poll, now)
+
+        if _in_own_transaction(step, f"closing poll {poll_id}", figures):
+            figures.closed_polls += 1
+
+
+def reminder_due_poll_ids(now: datetime) -> list[int]:
+    """Open polls closing within ``REMINDER_BEFORE`` whose reminder has not gone out."""
+    return list(
+        db.session.scalars(
+            sa.select(Poll.id)
+            .where(
+                Poll.closed_at.is_(None),
+                Poll.reminder_sent_at.is_(None),
+                Poll.closing_at > now,
+                Poll.closing_at <= now + REMINDER_BEFORE,
+            )
+            .order_by(Poll.closing_at, Poll.id)
+        )
+    )
+
+
+def send_reminder(poll_id: int, now: datetime) -> int | None:
+    """Claim a poll's automatic reminder and send it to the eligible members who have
+    no current stance. None when another run claimed it first; else how many were sent."""
+    claimed = db.session.execute(
+        sa.update(Poll)
+        .where(
+            Poll.id == poll_id,
+            Poll.reminder_sent_at.is_(None),
+            Poll.closed_at.is_(None),
+            Poll.closing_at > now,
+        )
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    poll = db.session.get(Poll, poll_id)
+    voted = set(
+        db.session.scalars(
+            sa.select(Stance.voter_id).where(Stance.poll_id == poll_id, Stance.is_current.is_(True))
+        )
+    )
+    waiting = eligible_voter_ids(poll) - voted
+    return len(notify(waiting, POLL_REMINDER, poll=poll, now=now))
+
+
+def send_due_reminders(now: datetime, figures: RunFigures) -> None:
+    """The automatic reminder of each poll closing within 24 hours, once per poll."""
+    ids = reminder_due_poll_ids(now)
+    db.session.commit()
+    for poll_id in ids:
+        sent = _in_own_transaction(
+            lambda poll_id=poll_id: send_reminder(poll_id, now),
+            f"reminding poll {poll_id}",
+            figures,
+        )
+        if sent is not None:
+            figures.reminded_polls += 1
+            figures.reminders += sent
+
+
+def run_once(now: datetime) -> RunFigures:
+    """Every due step, in order: closing first (a due poll gets no reminder)."""
+    figures = RunFigures()
+    close_due_polls(now, figures)
+    send_due_reminders(now, figures)
+    return figures
