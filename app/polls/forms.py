@@ -24,7 +24,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..threads.forms import MARKDOWN_HINT
@@ -173,7 +173,7 @@ class PollForm(FlaskForm):
             return
         for number, line in enumerate(self.option_lines(), start=1):
             if parse_slot(line, self.zone) is None:
-                raise ValueError(
+                raise ValidationError(
                     _l(
                         "Line %(n)s: write a date and time like 2026-05-12 18:30.",
                         n=number,
@@ -182,7 +182,7 @@ class PollForm(FlaskForm):
 
     def validate_voters(self, field) -> None:
         if self.voters_mode.data == "named" and not field.data:
-            raise ValueError(_l("Choose at least one voter."))
+            raise ValidationError(_l("Choose at least one voter."))
 
     def closing_at_utc(self) -> datetime | None:
         return to_utc(self.closing_at.data, self.zone)
