@@ -201,19 +201,24 @@ def polls_awaiting_vote(user: User, now: datetime, limit: int = 20) -> list[Poll
 
 
 def thread_poll_cards(thread, viewer: User | None, now: datetime, *, settle: bool = True):
-    """The cards of a thread's polls, oldest first, in a fixed number of queries
-    (one when the thread has no poll). ``settle``: finalise the due ones first
-    (GET pages only: it ends the read transaction when something is due)."""
+    """The cards of a thread's polls, oldest first: one query for the polls (options
+    and authors joined) and, when there are polls, two for the cards. ``settle``:
+    finalise the due ones first (GET pages only: it ends the read transaction), then
+    load them again."""
     from .services import settle_due_polls
 
-    if settle:
-        settle_due_polls(thread_id=thread.id, now=now)
-    polls = list(
-        db.session.scalars(
-            sa.select(Poll)
-            .where(Poll.thread_id == thread.id)
-            .options(sa.orm.selectinload(Poll.options), sa.orm.joinedload(Poll.author))
-            .order_by(Poll.created_at, Poll.id)
+    def load() -> list[Poll]:
+        return list(
+            db.session.scalars(
+                sa.select(Poll)
+                .where(Poll.thread_id == thread.id)
+                .options(sa.orm.joinedload(Poll.options), sa.orm.joinedload(Poll.author))
+                .order_by(Poll.created_at, Poll.id)
+            ).unique()
         )
-    )
+
+    polls = load()
+    if settle and any(p.closed_at is None and p.closing_at <= now for p in polls):
+        settle_due_polls(thread_id=thread.id, now=now)
+        polls = load()
     return poll_cards(polls, viewer, now)

@@ -63,12 +63,46 @@ def thread_with(app, circle, make_user, set_seen):
                     edit_comment(comment, body=f"Commentaire {i}, corrigé", now=comment.created_at)
                 if i % 11 == 4:
                     delete_comment(comment)
+            _add_polls(thread, authors, n, start)
             db.session.commit()
             thread_id = thread.id
         set_seen(circle.member, SimpleNamespace(id=thread_id), start + timedelta(minutes=n // 2))
         return thread_id
 
     return make
+
+
+def _add_polls(thread, authors, n, start):
+    """Two polls in the thread: an open proposal with stances (more of them, and changed
+    ones, in a longer thread) and a closed choice poll; the page loads them in a fixed
+    number of queries too."""
+    from app.polls.services import cast_stance, close_poll, create_poll
+
+    proposal = create_poll(
+        thread,
+        author=authors[0],
+        kind="proposal",
+        title="Une proposition",
+        closing_at=start + timedelta(days=7),
+        now=start + timedelta(minutes=1, seconds=30),
+    )
+    choice = create_poll(
+        thread,
+        author=authors[1],
+        kind="choice",
+        title="Un choix",
+        options=["Zoom", "Jitsi"],
+        closing_at=start + timedelta(days=3),
+        now=start + timedelta(minutes=2, seconds=30),
+    )
+    voters = authors if n > 10 else authors[:1]
+    for i, voter in enumerate(voters):
+        moment = start + timedelta(minutes=3 + i)
+        cast_stance(proposal, voter, choice={"key": "agree"}, reason="Oui", now=moment)
+        if n > 10:
+            cast_stance(proposal, voter, choice={"key": "abstain"}, reason="Plutôt", now=moment)
+        cast_stance(choice, voter, choice={"key": "o1"}, now=moment)
+    close_poll(choice, actor=authors[1], now=start + timedelta(minutes=30))
 
 
 def _count(count_queries, call) -> int:
@@ -88,6 +122,7 @@ def test_thread_page_runs_a_fixed_number_of_queries(
     many = _count(count_queries, lambda: client.get(f"/t/{large}"))
     html = client.get(f"/t/{large}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert html.count('class="comment') >= 60 and "badge badge-new" in html
+    assert html.count('class="poll-card') == 2 and html.count('class="poll-event"') == 1
     assert few == many, f"{few} statements for 3 comments, {many} for 60"
     assert many <= MAX_STATEMENTS
 
