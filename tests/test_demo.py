@@ -44,3 +44,33 @@ def test_demo_facilitator_can_sign_in_and_see_the_circle(app, runner, client):
     page = client.get("/g/tilleuls", headers={"Accept-Language": "fr"})
     assert page.status_code == 200
     assert "Cercle des Tilleuls" in page.get_data(as_text=True)
+
+
+def test_demo_has_a_closed_proposal_with_its_outcome_and_an_open_poll(app, runner, client):
+    from app.polls.models import Poll, Stance
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        thread = db.session.scalar(sa.select(Thread).where(Thread.title.like("Nos temps%")))
+        polls = db.session.scalars(
+            sa.select(Poll).where(Poll.thread_id == thread.id).order_by(Poll.id)
+        ).all()
+        assert [p.kind for p in polls] == ["proposal", "choice"]
+        proposal, tools = polls
+        assert proposal.closed_at is not None and proposal.statement
+        assert proposal.results_visibility == "always" and not proposal.anonymous
+        stances = db.session.scalars(
+            sa.select(Stance).where(Stance.poll_id == proposal.id, Stance.is_current.is_(True))
+        ).all()
+        assert len(stances) == 6 and all(s.reason for s in stances)
+        assert tools.closed_at is None
+        proposal_id, tools_id, thread_id = proposal.id, tools.id, thread.id
+    client.post("/signin", data={"email": "claire@exemple.org", "password": "cercle-demo"})
+    headers = {"Accept-Language": "en"}  # Claire's profile says French: the page is French
+    page = client.get(f"/p/{proposal_id}", headers=headers).get_data(as_text=True)
+    assert '<html lang="fr"' in page
+    assert "66,7" in page and "(100\xa0%)" in page and "Malik Benali" in page
+    timeline = client.get(f"/t/{thread_id}", headers=headers).get_data(as_text=True)
+    assert f'id="poll-{proposal_id}"' in timeline and f'id="poll-{tools_id}"' in timeline
+    dashboard = client.get("/", headers=headers).get_data(as_text=True)
+    assert "Quel outil pour nos écoutes à distance ?" in dashboard.replace("&#39;", "'")

@@ -159,6 +159,98 @@ THREADS = [
 ]
 
 
+LISTENING_THREAD = "Nos temps d'écoute : comment on s'organise ?"
+
+#: the closed proposal's stances: (person, option, reason, days ago)
+PROPOSAL_STANCES = [
+    ("malik", "agree", "C'est ce que je demandais : merci d'avoir pris le temps d'en parler.", 14),
+    ("claire", "agree", "Deux temps par semaine me semblent tenables pour le cercle.", 14),
+    ("helene", "agree", "La relance me rassure : je n'ose pas toujours demander.", 13),
+    ("tomas", "agree", "D'accord, à condition qu'on puisse le faire au téléphone.", 12),
+    (
+        "odile",
+        "abstain",
+        "Je ne suis pas sûre d'être assez disponible en ce moment, je laisse le groupe décider.",
+        11,
+    ),
+    (
+        "yannick",
+        "disagree",
+        "Trois semaines avant de relancer, ça me paraît long ; je préférerais deux.",
+        9,
+    ),
+]
+
+
+def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
+    """A closed proposal with its six stances and outcome, and an open poll waiting
+    for votes, in the listening-times thread (created through the services, as of
+    earlier times)."""
+    from ..polls.services import cast_stance, create_poll, finalise_if_due, set_statement
+
+    proposal = create_poll(
+        thread,
+        author=people["malik"],
+        kind="proposal",
+        title="Deux temps d'écoute par semaine, et une relance après trois semaines",
+        details=(
+            "Je propose que nous prenions l'accord suivant :\n\n"
+            "- chacun·e peut demander **deux temps d'écoute par semaine** ;\n"
+            "- on vérifie toujours que l'autre est disponible avant de commencer ;\n"
+            "- si quelqu'un n'a rien demandé depuis **trois semaines**, on le relance.\n\n"
+            "La réciprocité n'est pas obligatoire."
+        ),
+        closing_at=now - timedelta(days=8),
+        now=now - timedelta(days=15),
+    )
+    for key, option, reason, days_ago in PROPOSAL_STANCES:
+        cast_stance(
+            proposal,
+            people[key],
+            choice={"key": option},
+            reason=reason,
+            now=now - timedelta(days=days_ago, hours=2),
+        )
+    finalise_if_due(proposal, now)
+    set_statement(
+        proposal,
+        author=people["claire"],
+        text=(
+            "Proposition **adoptée** : cinq accords, une abstention, pas de blocage. "
+            "Nous reparlerons du délai de relance (deux ou trois semaines ?) à la rencontre "
+            "d'automne, comme Yannick le demande."
+        ),
+        review_on=(now + timedelta(days=90)).date(),
+        now=now - timedelta(days=7),
+    )
+    tools = create_poll(
+        thread,
+        author=people["tomas"],
+        kind="choice",
+        title="Quel outil pour nos écoutes à distance ?",
+        details="Deux choix au plus. Nous prendrons ce qui convient au plus grand nombre.",
+        options=["Téléphone", "Jitsi (visio libre)", "Signal", "En vrai, quand c'est possible"],
+        min_choices=1,
+        max_choices=2,
+        closing_at=(now + timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+        now=now - timedelta(days=1),
+    )
+    cast_stance(
+        tools,
+        people["tomas"],
+        choice={"keys": ["o1", "o2"]},
+        reason="Le téléphone d'abord, Jitsi si on veut se voir.",
+        now=now - timedelta(hours=20),
+    )
+    cast_stance(
+        tools,
+        people["helene"],
+        choice={"keys": ["o1", "o4"]},
+        reason="",
+        now=now - timedelta(hours=6),
+    )
+
+
 def load_demo(now: datetime | None = None) -> bool:
     """Create the demo circle once; return False when it is already there."""
     now = now or utcnow()
@@ -208,6 +300,8 @@ def load_demo(now: datetime | None = None) -> bool:
             set_pinned(thread, True, now=started)
         if spec.get("closed"):
             set_closed(thread, True, now=now - timedelta(days=26))
+        if spec["title"] == LISTENING_THREAD:
+            _add_polls(people, thread, now)
     db.session.commit()
     click.echo(
         f"Demo circle loaded: /g/{DEMO_HANDLE}. Sign in as claire@exemple.org "
