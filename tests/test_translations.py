@@ -20,7 +20,6 @@ def _extract(tmp_path) -> set:
             "-m",
             "babel.messages.frontend",
             "extract",
-            "-q",
             "-F",
             str(ROOT / "babel.cfg"),
             "-k",
