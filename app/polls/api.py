@@ -47,16 +47,16 @@ from .permissions import (
 from .schemas import (
     ALL_SETTINGS,
     STANCE_FORMS,
-    CloseResultSchema,
+    PollCloseResultSchema,
     PollCreateSchema,
+    PollRemindedSchema,
+    PollRemindSchema,
+    PollReopenSchema,
     PollSchema,
-    RemindedSchema,
-    RemindSchema,
-    ReopenSchema,
+    PollStatementInputSchema,
+    PollStatementSchema,
     StanceInputSchema,
     StanceSchema,
-    StatementInputSchema,
-    StatementSchema,
 )
 from .services import (
     PollClosed,
@@ -389,7 +389,7 @@ class PollStance(MethodView):
 @blp.route("/polls/<int:poll_id>/close", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.response(200, CloseResultSchema)
+@blp.response(200, PollCloseResultSchema)
 @blp.alt_response(403, description="Only the poll's author or a group admin closes it.")
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(409, description="Already closed, or its closing time passed (`poll_closed`).")
@@ -417,7 +417,7 @@ def close_poll_view(poll_id):
 @blp.route("/polls/<int:poll_id>/reopen", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.arguments(ReopenSchema)
+@blp.arguments(PollReopenSchema)
 @blp.response(200, PollSchema)
 @blp.alt_response(400, description="`closing_at` without a time zone, or not in the future.")
 @blp.alt_response(403, description="Only the poll's author or a group admin reopens it.")
@@ -441,8 +441,8 @@ def reopen_poll_view(data, poll_id):
 @blp.route("/polls/<int:poll_id>/remind", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.arguments(RemindSchema)
-@blp.response(200, RemindedSchema)
+@blp.arguments(PollRemindSchema)
+@blp.response(200, PollRemindedSchema)
 @blp.alt_response(403, description="Only the poll's author or a group admin sends a reminder.")
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(409, description=CLOSED)
@@ -479,8 +479,8 @@ def remind_poll_view(data, poll_id):
 @blp.route("/polls/<int:poll_id>/statement", methods=["PUT"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.arguments(StatementInputSchema)
-@blp.response(200, StatementSchema)
+@blp.arguments(PollStatementInputSchema)
+@blp.response(200, PollStatementSchema)
 @blp.alt_response(400, description="`text` empty or too long, `review_on` not in the future.")
 @blp.alt_response(403, description="Only the poll's author or a group admin writes it.")
 @blp.alt_response(404, description=NOT_FOUND)

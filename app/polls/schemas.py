@@ -156,13 +156,13 @@ class StanceInputSchema(Schema):
             raise ValidationError({name: [message] for name in given[1:]})
 
 
-class ReopenSchema(Schema):
+class PollReopenSchema(Schema):
     closing_at = UTCDateTime(
         required=True, metadata={"description": "the new closing time, with a zone, in the future"}
     )
 
 
-class RemindSchema(Schema):
+class PollRemindSchema(Schema):
     message = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_REMINDER),
@@ -170,7 +170,7 @@ class RemindSchema(Schema):
     )
 
 
-class StatementInputSchema(Schema):
+class PollStatementInputSchema(Schema):
     text = fields.String(
         required=True,
         validate=validate.Length(min=1, max=MAX_STATEMENT),
@@ -186,7 +186,7 @@ class StatementInputSchema(Schema):
 # -- output -----------------------------------------------------------------------
 
 
-class OptionSchema(Schema):
+class PollOptionSchema(Schema):
     key = fields.String(metadata={"description": "what a stance names"})
     name = fields.String(
         metadata={
@@ -197,7 +197,7 @@ class OptionSchema(Schema):
     starts_at = UTCDateTime(metadata={"description": "meeting polls only: the slot's start"})
 
 
-class ResultRowSchema(Schema):
+class PollResultRowSchema(Schema):
     key = fields.String()
     name = fields.String()
     count = fields.Integer(
@@ -258,7 +258,7 @@ class VoterStanceSchema(StanceSchema):
     )
 
 
-class StatementSchema(Schema):
+class PollStatementSchema(Schema):
     text = fields.String(metadata={"description": "Markdown"})
     text_html = fields.String(metadata={"description": "safe HTML"})
     review_on = fields.Date(allow_none=True)
@@ -299,14 +299,14 @@ class PollSchema(Schema):
         metadata={"description": "the named voters' ids; null when every member votes"},
     )
     options = fields.List(
-        fields.Nested(OptionSchema),
+        fields.Nested(PollOptionSchema),
         metadata={
             "description": "in the order the caller sees them (shuffled per voter when "
             "`shuffle_options`)"
         },
     )
     results = fields.List(
-        fields.Nested(ResultRowSchema),
+        fields.Nested(PollResultRowSchema),
         allow_none=True,
         metadata={
             "description": "in option order; null while `results_visibility` hides them "
@@ -343,10 +343,10 @@ class PollSchema(Schema):
             "description": "a closed proposal's outcome; null while open and for other kinds"
         },
     )
-    statement = fields.Nested(StatementSchema, allow_none=True)
+    statement = fields.Nested(PollStatementSchema, allow_none=True)
 
 
-class CloseResultSchema(Schema):
+class PollCloseResultSchema(Schema):
     outcome = fields.Dict(
         allow_none=True,
         metadata={
@@ -357,5 +357,5 @@ class CloseResultSchema(Schema):
     poll = fields.Nested(PollSchema)
 
 
-class RemindedSchema(Schema):
+class PollRemindedSchema(Schema):
     reminded = fields.Integer(metadata={"description": "how many people were notified"})
