@@ -684,9 +684,14 @@ def settle_due_polls(
     due it only runs one query and leaves the read transaction alone. Otherwise
     it ends the read transaction (``rollback``: loaded objects are expired and
     reload on next access), takes the write lock (``BEGIN IMMEDIATE`` on SQLite,
-    see ``app/db.py``), finalises each due poll as of its closing time, in
+    see ``app/db.py``), finalises due polls as of their closing times, in
     closing order, and commits. Safe against concurrent closers: see
     ``finalise_if_due``. Returns the ids of the polls this call closed.
+
+    Closing order is global: a proposal's outcome depends on what closed
+    before it (an adopted quorum rule, an amendment that makes another stale),
+    so every poll due at or before the latest one in scope is finalised too,
+    earliest first, whatever it belongs to.
     """
     query = sa.select(Poll.id).where(Poll.closed_at.is_(None), Poll.closing_at <= now)
     if poll_ids is not None:
@@ -697,8 +702,10 @@ def settle_due_polls(
         query = query.where(Poll.thread_id == thread_id)
     if group_id is not None:
         query = query.where(Poll.group_id == group_id)
-    if not db.session.scalars(query.limit(1)).first():
+    latest = db.session.scalar(query.with_only_columns(sa.func.max(Poll.closing_at)))
+    if latest is None:
         return []
+    due = sa.select(Poll.id).where(Poll.closed_at.is_(None), Poll.closing_at <= latest)
     db.session.rollback()  # end the read transaction: the write gets its own
     in_request = has_request_context()
     previous = g.get("force_write_lock") if in_request else None
@@ -706,7 +713,7 @@ def settle_due_polls(
         g.force_write_lock = True
     closed: list[int] = []
     try:
-        for poll_id in db.session.scalars(query.order_by(Poll.closing_at, Poll.id)).all():
+        for poll_id in db.session.scalars(due.order_by(Poll.closing_at, Poll.id)).all():
             poll = db.session.get(Poll, poll_id)
             if poll is not None and finalise_if_due(poll, now):
                 closed.append(poll_id)

@@ -1,0 +1,29 @@
+"""A read that finds a poll due closes every earlier due poll first, in closing order."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.polls.models import Poll
+from app.polls.services import settle_due_polls
+
+
+def test_reading_a_later_poll_closes_the_earlier_due_ones_first(app, run, new_poll):
+    early = new_poll(closing_in=timedelta(hours=1))
+    late = new_poll(closing_in=timedelta(hours=2))
+    pending = new_poll(closing_in=timedelta(hours=5))
+    now = late.now + timedelta(hours=3)
+
+    with app.test_request_context("/"):
+        closed = settle_due_polls(poll_ids=[late.id], now=now)
+        assert closed == [early.id, late.id]
+
+    def closing_times():
+        rows = db.session.execute(sa.select(Poll.id, Poll.closed_at, Poll.closing_at)).all()
+        return {r.id: (r.closed_at, r.closing_at) for r in rows}
+
+    times = run(closing_times)
+    assert times[early.id][0] == times[early.id][1]
+    assert times[late.id][0] == times[late.id][1]
+    assert times[pending.id][0] is None
