@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     abort,
@@ -24,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
 from ..i18n import select_locale
+from ..web import safe_next, show_domain_error
 from . import bp
 from .forms import (
     ChangePasswordForm,
@@ -49,30 +48,6 @@ login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
 
 RESET_SALT = "password-reset"
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Follow ``next`` only when it stays on this site (a path, no scheme or host)."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
-        return default
-    return target
-
-
-def _form_errors_to_fields(form, error: DomainError) -> None:
-    """Show a service's field errors next to the form's fields."""
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
-    if not error.fields:
-        flash(str(error.message), "error")
 
 
 def _signin_failed(response) -> bool:
@@ -103,7 +78,7 @@ def signup():
             )
         except DomainError as error:
             db.session.rollback()
-            _form_errors_to_fields(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -232,7 +207,7 @@ def reset_password(token: str):
             set_password(user, form.password.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors_to_fields(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             login_user(user)

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..i18n import select_locale
 from ..mail import send_email
 from ..timeutil import utcnow
+from ..web import me, require, show_domain_error
 from . import bp
 from .forms import (
     DecisionForm,
@@ -67,33 +68,12 @@ INVITATION_PROBLEMS = {
 }
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _load_group(handle: str) -> Group:
     """The group, or 404 when it does not exist or the reader may not know it exists."""
     group = lookup_group(handle)
     if group is None or not can_see_group(current_user, group):
         abort(404)
     return group
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
-
-
-def _show_errors(form, error: DomainError) -> None:
-    """Put a service's field errors next to the form's fields (else flash the message)."""
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
-    if not error.fields:
-        flash(str(error.message), "error")
 
 
 # -- creating and reading a group ------------------------------------------------
@@ -108,7 +88,7 @@ def new_group():
     if form.validate_on_submit():
         try:
             group = create_group(
-                creator=_me(),
+                creator=me(),
                 name=form.name.data,
                 handle=form.handle.data or None,
                 description=form.description.data or "",
@@ -118,7 +98,7 @@ def new_group():
             )
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_domain_error(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -145,13 +125,13 @@ def show(handle: str):
             "groups/outside.html",
             group=group,
             form=JoinRequestForm(formdata=None),
-            pending=pending_join_request(group, _me()),
+            pending=pending_join_request(group, me()),
         )
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
     per_page = current_app.config["THREADS_PER_PAGE"]
-    rows, total = group_threads(group, _me(), page=page, per_page=per_page)
+    rows, total = group_threads(group, me(), page=page, per_page=per_page)
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         abort(404)
@@ -171,7 +151,7 @@ def show(handle: str):
 def settings(handle: str):
     """Name, description, privacy and what members may start (admins)."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     form = GroupSettingsForm(obj=group)
     status = 200
     if form.validate_on_submit():
@@ -186,7 +166,7 @@ def settings(handle: str):
             )
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_domain_error(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -229,7 +209,7 @@ def _render_members(group: Group, *, invitation_form=None, new_link=None, status
 def members(handle: str):
     """Current members with their roles; for admins, the tools to manage them."""
     group = _load_group(handle)
-    _require(is_member(current_user, group))
+    require(is_member(current_user, group))
     return _render_members(group)
 
 
@@ -245,7 +225,7 @@ def _load_membership(group: Group, membership_id: int) -> Membership:
 def set_role(handle: str, membership_id: int):
     """Promote a member to admin, or make an admin a member again (admins)."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     membership = _load_membership(group, membership_id)
     form = RoleForm()
     if not form.validate_on_submit():
@@ -272,10 +252,10 @@ def set_role(handle: str, membership_id: int):
 def remove_member(handle: str, membership_id: int):
     """End someone's membership (admins). What they wrote stays."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     membership = _load_membership(group, membership_id)
     try:
-        revoke_membership(group, membership, actor=_me())
+        revoke_membership(group, membership, actor=me())
     except LastAdmin as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -293,9 +273,9 @@ def leave(handle: str):
     """Leave the group. What I wrote stays; the last admin cannot leave."""
     group = _load_group(handle)
     membership = membership_of(current_user, group)
-    _require(membership is not None)
+    require(membership is not None)
     try:
-        revoke_membership(group, membership, actor=_me())
+        revoke_membership(group, membership, actor=me())
     except LastAdmin:
         db.session.rollback()
         flash(
@@ -316,21 +296,21 @@ def leave(handle: str):
 def invite(handle: str):
     """Invite by email (a link is sent) or make a single-use link to share (admins)."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     form = InvitationForm()
     if not form.validate_on_submit():
         return _render_members(group, invitation_form=form, status=400)
     try:
         invitation, secret = create_invitation(
             group,
-            actor=_me(),
+            actor=me(),
             email=form.email.data or None,
             role=form.role.data,
             days=form.days.data,
         )
     except DomainError as error:
         db.session.rollback()
-        _show_errors(form, error)
+        show_domain_error(form, error)
         return _render_members(group, invitation_form=form, status=error.status)
     db.session.commit()
     link = url_for("groups.invitation", token=secret, _external=True)
@@ -343,7 +323,7 @@ def invite(handle: str):
         _l("%(name)s invites you to “%(group)s”", name=current_user.name, group=group.name),
         "group_invitation",
         locale=locale,
-        inviter=_me(),
+        inviter=me(),
         group=group,
         link=link,
         expires_at=invitation.expires_at,
@@ -357,7 +337,7 @@ def invite(handle: str):
 def cancel(handle: str, invitation_id: int):
     """Cancel a pending invitation: its link stops working (admins)."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.group_id != group.id:
         abort(404)
@@ -416,7 +396,7 @@ def accept(token: str):
     if problem:
         return _render_invitation(invitation, problem=problem, status=410)
     try:
-        accept_invitation(invitation, _me())
+        accept_invitation(invitation, me())
     except InvitationForSomeoneElse:
         db.session.rollback()
         return _render_invitation(invitation, problem="someone_else", status=403)
@@ -444,7 +424,7 @@ def join(handle: str):
         flash(_("You are already a member of this group."), "info")
         return redirect(url_for("groups.show", handle=group.handle))
     try:
-        join_open_group(group, _me())
+        join_open_group(group, me())
     except DomainError as error:
         db.session.rollback()
         if error.status == 403:
@@ -472,7 +452,7 @@ def request_to_join(handle: str):
             400,
         )
     try:
-        ask_to_join(group, _me(), form.message.data or "")
+        ask_to_join(group, me(), form.message.data or "")
     except DomainError as error:
         db.session.rollback()
         if error.status == 403:
@@ -489,7 +469,7 @@ def request_to_join(handle: str):
 def decide(handle: str, request_id: int):
     """Approve or decline a request to join (admins)."""
     group = _load_group(handle)
-    _require(can_manage_group(current_user, group))
+    require(can_manage_group(current_user, group))
     join_request = db.session.get(JoinRequest, request_id)
     if join_request is None or join_request.group_id != group.id:
         abort(404)
@@ -498,7 +478,7 @@ def decide(handle: str, request_id: int):
         abort(400)
     approve = form.decision.data == "approve"
     try:
-        decide_join_request(join_request, actor=_me(), approve=approve)
+        decide_join_request(join_request, actor=me(), approve=approve)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, can_start_thread
 from ..timeutil import utcnow
+from ..web import me, require, show_domain_error
 from . import bp
 from .forms import MARKDOWN_HINT, CommentEditForm, CommentForm, ThreadForm
 from .models import REACTIONS, Comment, Thread
@@ -53,14 +54,10 @@ from .services import (
 )
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _readable_thread(thread_id: int) -> Thread:
     """The thread, or 404 when it does not exist or the reader may not read it."""
     thread = load_thread(thread_id)
-    if thread is None or not can_read_thread(_me(), thread):
+    if thread is None or not can_read_thread(me(), thread):
         abort(404)
     return thread
 
@@ -73,26 +70,9 @@ def _readable_comment(comment_id: int) -> tuple[Comment, Thread]:
     return comment, _readable_thread(comment.thread_id)
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
-
-
 def _thread_url(thread: Thread, comment_id: int | None = None) -> str:
     anchor = f"comment-{comment_id}" if comment_id else None
     return url_for("threads.show", thread_id=thread.id, _anchor=anchor)
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """Show a service's field errors next to the form's fields."""
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            flash(str(message), "error")
-    if not error.fields:
-        flash(str(error.message), "error")
 
 
 # -- start a thread -------------------------------------------------------------
@@ -103,18 +83,18 @@ def _form_errors(form, error: DomainError) -> None:
 def new_thread(handle: str):
     """Start a thread in a group: a title and a context."""
     group = db.session.scalar(sa.select(Group).where(Group.handle == handle.lower()))
-    if group is None or not can_see_group(_me(), group):
+    if group is None or not can_see_group(me(), group):
         abort(404)
-    _require(can_start_thread(_me(), group))
+    require(can_start_thread(me(), group))
     form = ThreadForm()
     if form.validate_on_submit():
         try:
-            thread = start_thread(group, author=_me(), title=form.title.data, body=form.body.data)
+            thread = start_thread(group, author=me(), title=form.title.data, body=form.body.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_domain_error(form, error)
         else:
-            mark_seen(thread, _me(), now=thread.created_at)
+            mark_seen(thread, me(), now=thread.created_at)
             db.session.commit()
             flash(_("The thread is started."), "success")
             return redirect(_thread_url(thread))
@@ -131,13 +111,13 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     from ..polls.cards import thread_poll_cards
     from ..polls.display import card_view
 
-    me = _me()
+    reader = me()
     now = utcnow()
     # Polls first: finalising a due poll (GET only) ends the read transaction.
-    cards = thread_poll_cards(thread, me, now, settle=request.method == "GET")
+    cards = thread_poll_cards(thread, reader, now, settle=request.method == "GET")
     comments = thread_comments(thread)
-    reactions = reaction_summary([c.id for c in comments], me)
-    seen_at = last_seen([thread.id], me).get(thread.id)
+    reactions = reaction_summary([c.id for c in comments], reader)
+    seen_at = last_seen([thread.id], reader).get(thread.id)
     events = []
     for card in cards:
         view = card_view(card, now)
@@ -155,7 +135,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
             for comment in (entry.comment, *entry.replies):
                 if (
                     comment.created_at > seen_at
-                    and comment.author_id != me.id
+                    and comment.author_id != reader.id
                     and not comment.is_deleted
                 ):
                     new_ids.add(comment.id)
@@ -189,7 +169,7 @@ def show(thread_id: int):
 def mark_seen_view(thread_id: int):
     """Mark the thread as read (static/app.js posts here; the page has a button without JS)."""
     thread = _readable_thread(thread_id)
-    mark_seen(thread, _me())
+    mark_seen(thread, me())
     db.session.commit()
     if request.form.get("redirect"):
         flash(_("The thread is marked as read."), "success")
@@ -202,7 +182,7 @@ def mark_seen_view(thread_id: int):
 def comment(thread_id: int):
     """Write a comment, or a reply (``parent_id``); it also marks the thread as read."""
     thread = _readable_thread(thread_id)
-    _require(can_take_part(_me(), thread))
+    require(can_take_part(me(), thread))
     form = CommentForm()
     if not form.validate_on_submit():
         if form.parent_id.data:
@@ -210,14 +190,14 @@ def comment(thread_id: int):
             return redirect(_thread_url(thread, int(form.parent_id.data or 0) or None))
         return _render_thread(thread, comment_form=form, status=400)
     try:
-        new = add_comment(thread, author=_me(), body=form.body.data, parent_id=form.parent)
+        new = add_comment(thread, author=me(), body=form.body.data, parent_id=form.parent)
     except DomainError as error:
         db.session.rollback()
         if error.status != 400:
             raise
-        _form_errors(form, error)
+        show_domain_error(form, error)
         return _render_thread(thread, comment_form=form, status=400)
-    mark_seen(thread, _me(), now=new.created_at)
+    mark_seen(thread, me(), now=new.created_at)
     db.session.commit()
     flash(_("Your comment is posted."), "success")
     return redirect(_thread_url(thread, new.id))
@@ -231,14 +211,14 @@ def comment(thread_id: int):
 def edit(thread_id: int):
     """Change the title and context; the previous versions stay readable."""
     thread = _readable_thread(thread_id)
-    _require(can_edit_thread(_me(), thread))
+    require(can_edit_thread(me(), thread))
     form = ThreadForm(obj=thread)
     if form.validate_on_submit():
         try:
-            edit_thread(thread, editor=_me(), title=form.title.data, body=form.body.data or "")
+            edit_thread(thread, editor=me(), title=form.title.data, body=form.body.data or "")
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The thread is updated."), "success")
@@ -254,7 +234,7 @@ def edit(thread_id: int):
 def close(thread_id: int):
     """Close the thread: it takes no new comments."""
     thread = _readable_thread(thread_id)
-    _require(can_close_thread(_me(), thread))
+    require(can_close_thread(me(), thread))
     set_closed(thread, True)
     db.session.commit()
     flash(_("The thread is closed."), "success")
@@ -266,7 +246,7 @@ def close(thread_id: int):
 def reopen(thread_id: int):
     """Reopen a closed thread."""
     thread = _readable_thread(thread_id)
-    _require(can_close_thread(_me(), thread))
+    require(can_close_thread(me(), thread))
     set_closed(thread, False)
     db.session.commit()
     flash(_("The thread is open again."), "success")
@@ -278,7 +258,7 @@ def reopen(thread_id: int):
 def pin(thread_id: int):
     """Pin the thread at the top of the group's page (admins)."""
     thread = _readable_thread(thread_id)
-    _require(can_pin_thread(_me(), thread))
+    require(can_pin_thread(me(), thread))
     set_pinned(thread, True)
     db.session.commit()
     flash(_("The thread is pinned."), "success")
@@ -290,7 +270,7 @@ def pin(thread_id: int):
 def unpin(thread_id: int):
     """Unpin the thread (admins)."""
     thread = _readable_thread(thread_id)
-    _require(can_pin_thread(_me(), thread))
+    require(can_pin_thread(me(), thread))
     set_pinned(thread, False)
     db.session.commit()
     flash(_("The thread is no longer pinned."), "success")
@@ -329,14 +309,14 @@ def edit_comment_view(comment_id: int):
     comment, thread = _readable_comment(comment_id)
     if comment.is_deleted:
         raise CommentDeleted()
-    _require(can_edit_comment(_me(), comment, thread))
+    require(can_edit_comment(me(), comment, thread))
     form = CommentEditForm(obj=comment)
     if form.validate_on_submit():
         try:
             edit_comment(comment, body=form.body.data)
         except DomainError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("Your comment is updated."), "success")
@@ -359,7 +339,7 @@ def delete_comment_view(comment_id: int):
     comment, thread = _readable_comment(comment_id)
     if comment.is_deleted:
         raise CommentDeleted()
-    _require(can_delete_comment(_me(), comment, thread))
+    require(can_delete_comment(me(), comment, thread))
     if request.method == "POST":
         delete_comment(comment)
         db.session.commit()
@@ -400,11 +380,11 @@ def comment_versions_view(comment_id: int):
 def react(comment_id: int):
     """Add (``action=add``) or take back (``action=remove``) a reaction."""
     comment, thread = _readable_comment(comment_id)
-    _require(can_react(_me(), thread))
+    require(can_react(me(), thread))
     emoji = request.form.get("emoji", "")
     if request.form.get("action") == "remove":
-        remove_reaction(comment, user=_me(), emoji=emoji)
+        remove_reaction(comment, user=me(), emoji=emoji)
     else:
-        add_reaction(comment, user=_me(), emoji=emoji)
+        add_reaction(comment, user=me(), emoji=emoji)
     db.session.commit()
     return redirect(_thread_url(thread, comment.id))

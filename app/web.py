@@ -1,0 +1,57 @@
+"""Small helpers shared by the page views of every feature (HTTP only, no rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import abort, flash
+from flask_login import current_user
+
+from .errors import DomainError
+
+
+def me():
+    """The signed-in person as a model instance (not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def require(allowed: bool) -> None:
+    """403 unless ``allowed``: views call it with a named permission predicate."""
+    if not allowed:
+        abort(403)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow ``next`` only when it stays on this site (a path, no scheme or host)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def show_domain_error(
+    form, error: DomainError, *, describe: Callable[[str, str], str] | None = None
+) -> None:
+    """Put a service's field errors next to the form's fields, else flash them.
+
+    A form may map the service's field names (``rules.relance_after_days``) to
+    its own fields with a ``field_for(name)`` method; ``describe(name, text)``
+    may reword a message for the page ("Option 2: ...").
+    """
+    for name, message in error.fields.items():
+        text = describe(name, str(message)) if describe else str(message)
+        if hasattr(form, "field_for"):
+            field = form.field_for(name)
+        else:
+            field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, text]
+        else:
+            flash(text, "error")
+    if not error.fields:
+        flash(str(error.message), "error")
