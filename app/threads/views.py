@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
@@ -229,52 +230,34 @@ def edit(thread_id: int):
     ), status
 
 
-@bp.post("/t/<int:thread_id>/close")
-@login_required
-def close(thread_id: int):
-    """Close the thread: it takes no new comments."""
+#: close / reopen / pin / unpin: (permission, service, value, confirmation)
+_THREAD_SWITCHES = {
+    "close": (can_close_thread, set_closed, True, _l("The thread is closed.")),
+    "reopen": (can_close_thread, set_closed, False, _l("The thread is open again.")),
+    "pin": (can_pin_thread, set_pinned, True, _l("The thread is pinned.")),
+    "unpin": (can_pin_thread, set_pinned, False, _l("The thread is no longer pinned.")),
+}
+
+
+def _switch_thread(thread_id: int, action: str):
+    """Close or reopen (author or admin), pin or unpin (admins) a thread."""
+    permission, service, value, done = _THREAD_SWITCHES[action]
     thread = _readable_thread(thread_id)
-    require(can_close_thread(me(), thread))
-    set_closed(thread, True)
+    require(permission(me(), thread))
+    service(thread, value)
     db.session.commit()
-    flash(_("The thread is closed."), "success")
+    flash(str(done), "success")
     return redirect(_thread_url(thread))
 
 
-@bp.post("/t/<int:thread_id>/reopen")
-@login_required
-def reopen(thread_id: int):
-    """Reopen a closed thread."""
-    thread = _readable_thread(thread_id)
-    require(can_close_thread(me(), thread))
-    set_closed(thread, False)
-    db.session.commit()
-    flash(_("The thread is open again."), "success")
-    return redirect(_thread_url(thread))
-
-
-@bp.post("/t/<int:thread_id>/pin")
-@login_required
-def pin(thread_id: int):
-    """Pin the thread at the top of the group's page (admins)."""
-    thread = _readable_thread(thread_id)
-    require(can_pin_thread(me(), thread))
-    set_pinned(thread, True)
-    db.session.commit()
-    flash(_("The thread is pinned."), "success")
-    return redirect(_thread_url(thread))
-
-
-@bp.post("/t/<int:thread_id>/unpin")
-@login_required
-def unpin(thread_id: int):
-    """Unpin the thread (admins)."""
-    thread = _readable_thread(thread_id)
-    require(can_pin_thread(me(), thread))
-    set_pinned(thread, False)
-    db.session.commit()
-    flash(_("The thread is no longer pinned."), "success")
-    return redirect(_thread_url(thread))
+for _action in _THREAD_SWITCHES:
+    bp.add_url_rule(
+        f"/t/<int:thread_id>/{_action}",
+        endpoint=_action,
+        view_func=login_required(_switch_thread),
+        methods=["POST"],
+        defaults={"action": _action},
+    )
 
 
 @bp.get("/t/<int:thread_id>/versions")
