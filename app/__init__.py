@@ -69,6 +69,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Pages and API of each feature."""
+    from .agreements.api import blp as agreements_api
     from .api import init_api
     from .auth import bp as auth_bp
     from .auth.api import blp as auth_api
@@ -93,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
         errors_bp,
     ):
         app.register_blueprint(bp)
-    api_blueprints = (auth_api, groups_api, threads_api, polls_api)
+    api_blueprints = (auth_api, groups_api, threads_api, polls_api, agreements_api)
     for blp in api_blueprints:
         csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
     init_api(app, api_blueprints)

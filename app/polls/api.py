@@ -25,11 +25,14 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..agreements.diff import rules_diff, text_diff
+from ..agreements.services import get_version, load_agreement
 from ..api import Blueprint, api_user
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..groups.permissions import is_member
+from ..proposals.services import attach_agreement_change, change_for
 from ..threads.models import Thread
 from ..threads.permissions import can_read_thread
 from ..threads.services import ThreadClosed, load_thread
@@ -238,16 +241,61 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
         ),
         "outcome": poll_outcome(poll),
         "statement": statement_json(poll),
+        "agreement_change": agreement_change_json(poll),
     }
+
+
+def agreement_change_json(poll: Poll) -> dict | None:
+    """A proposal's agreement change as proposed (an addition to DESIGN.md's poll JSON),
+    with, for an amendment, its diff against the base version; None for other kinds and
+    for a proposal without one."""
+    if poll.kind != "proposal":
+        return None
+    change = change_for(poll)
+    if change is None:
+        return None
+    has_text = change.action != "repeal"
+    out = {
+        "action": change.action,
+        "agreement_id": change.agreement_id,
+        "base_version": change.base_version,
+        "current_version": None,
+        "title": change.title if has_text else None,
+        "body": change.body if has_text else None,
+        "body_html": change.body_html if has_text else None,
+        "rules": dict(change.rules or {}) if has_text else None,
+        "review_on": change.review_on if has_text else None,
+        "change_summary": change.change_summary if has_text else None,
+        "diff": None,
+    }
+    if change.action != "adopt":
+        agreement = load_agreement(change.agreement_id)
+        out["current_version"] = agreement.current_version
+        if change.action == "amend":
+            base = get_version(agreement, change.base_version)
+            out["diff"] = {
+                "text": text_diff(
+                    base.title,
+                    base.body,
+                    change.title,
+                    change.body,
+                    from_label=f"v{base.version}",
+                    to_label="proposed",
+                ),
+                "rules": rules_diff(base.rules or {}, change.rules or {}),
+            }
+    return out
 
 
 # -- creating -----------------------------------------------------------------------
 
 
 def create_poll_payload(thread: Thread, author: User, data: dict, *, now: datetime) -> Poll:
-    """Create a poll from a ``PollCreateSchema`` payload (later fields are taken out here)."""
+    """Create a poll from a ``PollCreateSchema`` payload, with the proposal's
+    ``agreement_change`` attached in the same transaction (nothing is committed here:
+    when the change is refused, the caller's rollback drops the poll too)."""
     settings = {name: data[name] for name in ALL_SETTINGS if name in data}
-    return create_poll(
+    poll = create_poll(
         thread,
         author=author,
         kind=data["kind"],
@@ -262,6 +310,9 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
         now=now,
         **settings,
     )
+    if data.get("agreement_change") is not None:
+        attach_agreement_change(poll, data["agreement_change"], now=now)
+    return poll
 
 
 @blp.route("/threads/<int:thread_id>/polls", methods=["POST"])
@@ -274,14 +325,24 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
     description="A bad field, named in `fields`: a `closing_at` without a time zone or not in "
     "the future, `options` given to a proposal (or fewer than 2 for other kinds, "
     "`options.<i>` for one of them), a setting another kind takes, `voters` who are not "
-    "members, an unknown field.",
+    "members, an unknown field. The `agreement_change`: `agreement_change` itself when the "
+    "kind is not `proposal`; `agreement_change.<field>` for a missing, bad or unknown field, "
+    "or one its action does not take; `rules.<key>` for a rule value out of range or an "
+    "unknown rule key (e.g. `rules.relance_after_days`); `agreement_change.agreement_id` "
+    "when the agreement does not exist or belongs to another group (400, not 404: the "
+    "thread is visible, the id is a bad field of the payload).",
 )
 @blp.alt_response(
     403,
     description="Not a member, or a proposal in a group where only admins raise proposals.",
 )
 @blp.alt_response(404, description="No such thread, or the caller may not see it.")
-@blp.alt_response(409, description="The thread is closed (`thread_closed`).")
+@blp.alt_response(
+    409,
+    description="The thread is closed (`thread_closed`); `agreement_change.base_version` is "
+    "not the agreement's current version (`stale_agreement_version`, the message names the "
+    "current one); the agreement was repealed (`agreement_repealed`).",
+)
 def create_poll_view(data, thread_id):
     """Start a poll in a thread.
 
@@ -290,6 +351,13 @@ def create_poll_view(data, thread_id):
     a `key` (`o1`, `o2`… in the order given; for `meeting`, in time order) to read from the
     answer. The forms suggest closing in 7 days for a proposal and 3 for other kinds;
     the API requires `closing_at`.
+
+    A proposal may carry an `agreement_change`: `{"action": "adopt", "title", "body",
+    "rules", "review_on"?, "change_summary"?}`, `{"action": "amend", "agreement_id",
+    "base_version", "title"?, "body"?, "rules"?, "review_on"?, "change_summary"?}` or
+    `{"action": "repeal", "agreement_id", "base_version"}`. It is checked and stored in the
+    same transaction as the poll (a refused change creates nothing), and the answer shows
+    it under `agreement_change` (with, for an amendment, its diff against the base version).
     """
     thread = _thread(thread_id)
     user = api_user()

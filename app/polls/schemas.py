@@ -4,8 +4,12 @@ The create payload is validated in one place, ``PollCreateSchema``: field types
 here, then the rules that span fields (``validate_kind_settings``), then the
 service (``create_poll``) for what needs the database. A later field (the
 proposals' ``agreement_change``) is one more field on that schema, taken out
-of the payload by ``api.create_poll_payload`` before the service is called;
-until then an unknown field is a 400 naming it.
+of the payload by ``api.create_poll_payload`` and handed to
+``app.proposals.services.attach_agreement_change`` in the same transaction
+as ``create_poll``. ``PollAgreementChangeSchema`` checks the shape of the
+change (types, which fields each action takes: ``agreement_change.<field>``);
+the service checks the rest (required fields, rule values named
+``rules.<key>``, the agreement and its current version).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..agreements.rules import RULE_KEYS
 from ..api.schemas import UserRefSchema, UTCDateTime
 from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
 from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
@@ -28,11 +33,87 @@ KIND_SETTINGS = {
     "meeting": (),
 }
 ALL_SETTINGS = ("min_choices", "max_choices", "min_score", "max_score", "dots", "shuffle_options")
+#: the fields each action of an ``agreement_change`` takes (others are refused)
+CHANGE_FIELDS = {
+    "adopt": ("title", "body", "rules", "review_on", "change_summary"),
+    "amend": (
+        "agreement_id",
+        "base_version",
+        "title",
+        "body",
+        "rules",
+        "review_on",
+        "change_summary",
+    ),
+    "repeal": ("agreement_id", "base_version"),
+}
+RULES_HELP = (
+    "the support rules this agreement sets, `{key: value}`, keys among "
+    + ", ".join(f"`{key}`" for key in RULE_KEYS)
+    + " (values and defaults in DESIGN.md). An invalid value is a 400 naming "
+    "`rules.<key>` (e.g. `rules.relance_after_days`); an unknown key too."
+)
 MAX_REMINDER = 1000
 STANCE_FORMS = ("key", "keys", "scores", "ranking")
 
 
 # -- input ------------------------------------------------------------------------
+
+
+class PollAgreementChangeSchema(Schema):
+    """The agreement change a proposal carries (``agreement_change``)."""
+
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(tuple(CHANGE_FIELDS)),
+        metadata={
+            "description": "`adopt` (a new agreement: `title`, `body`, `rules` required), "
+            "`amend` (`agreement_id`, `base_version`; `title` and `body` default to the current "
+            "version's, `rules` when given replaces its whole rule set) or `repeal` "
+            "(`agreement_id`, `base_version` only)"
+        },
+    )
+    agreement_id = fields.Integer(
+        metadata={
+            "description": "amend, repeal: an agreement of this thread's group (another "
+            "group's, or no such agreement: 400 naming `agreement_change.agreement_id`)"
+        }
+    )
+    base_version = fields.Integer(
+        metadata={
+            "description": "amend, repeal: the agreement's current version number (409 "
+            "`stale_agreement_version` when it is not the current one any more)"
+        }
+    )
+    title = fields.String(
+        allow_none=True, metadata={"description": "adopt, amend: at most 200 characters"}
+    )
+    body = fields.String(allow_none=True, metadata={"description": "adopt, amend: Markdown"})
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        allow_none=True,
+        metadata={"description": RULES_HELP},
+    )
+    review_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "adopt, amend: a review date (YYYY-MM-DD) in the future"},
+    )
+    change_summary = fields.String(
+        allow_none=True,
+        metadata={"description": "adopt, amend: what changes, in a few words (500 at most)"},
+    )
+
+    @validates_schema
+    def fields_of_the_action(self, data, **kwargs):
+        """A field the action does not take is refused (it would be ignored)."""
+        allowed = CHANGE_FIELDS.get(data.get("action"))
+        if allowed is None:
+            return
+        message = _("Does not apply to this action (%(action)s).", action=data["action"])
+        errors = {name: [message] for name in data if name != "action" and name not in allowed}
+        if errors:
+            raise ValidationError(errors)
 
 
 class PollCreateSchema(Schema):
@@ -103,6 +184,16 @@ class PollCreateSchema(Schema):
             "own order (default false)"
         }
     )
+    agreement_change = fields.Nested(
+        PollAgreementChangeSchema,
+        allow_none=True,
+        metadata={
+            "description": "proposals only (another kind: 400 naming `agreement_change`): the "
+            "one agreement change the proposal carries, applied once when the poll closes, if "
+            "and only if it is adopted. Checked when the proposal is made, in the same "
+            "transaction: nothing is created when it is refused."
+        },
+    )
 
     @validates_schema
     def validate_kind_settings(self, data, **kwargs):
@@ -118,6 +209,8 @@ class PollCreateSchema(Schema):
             errors["options"] = [
                 _("A proposal's options are fixed: agree, abstain, disagree, block.")
             ]
+        if kind != "proposal" and data.get("agreement_change") is not None:
+            errors["agreement_change"] = [_("Only a proposal can carry an agreement change.")]
         if errors:
             raise ValidationError(errors)
 
@@ -266,6 +359,94 @@ class PollStatementSchema(Schema):
     written_at = UTCDateTime()
 
 
+class PollOutcomeSchema(Schema):
+    """What a proposal's closing decided."""
+
+    adopted = fields.Boolean(
+        metadata={
+            "description": "the consent rule's verdict: no block, more agree than disagree, "
+            "participation at least the group's `decision_quorum_percent` of eligible voters"
+        }
+    )
+    applied = fields.Boolean(
+        metadata={
+            "description": "whether its agreement change took effect (false when not adopted, "
+            "without a change, or when the agreement changed since the proposal was made)"
+        }
+    )
+    explanation = fields.String(
+        metadata={
+            "description": "the verdict, the conditions that failed then those that held, and "
+            'why an adopted change was not applied ("the agreement changed from v2 to v3 '
+            "since this proposal\"), in the caller's language"
+        }
+    )
+    agreement_id = fields.Integer(
+        allow_none=True, metadata={"description": "where applied: the agreement changed"}
+    )
+    version = fields.Integer(
+        allow_none=True,
+        metadata={"description": "where applied: the new version (null for a repeal)"},
+    )
+
+
+class PollAgreementDiffSchema(Schema):
+    text = fields.String(
+        metadata={"description": "unified diff of title and body (`--- v2` / `+++ proposed`)"}
+    )
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={
+            "description": "`{key: {from, to}}` for each rule set differently; a side that "
+            "does not set the key is left out"
+        },
+    )
+
+
+class PollAgreementChangeOutSchema(Schema):
+    """The agreement change a proposal carries, as proposed (an addition to DESIGN.md's
+    poll JSON, for clients)."""
+
+    action = fields.String(metadata={"description": "adopt, amend or repeal"})
+    agreement_id = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the agreement amended or repealed; for `adopt`, null until the "
+            "closing adopts it, then the new agreement's id"
+        },
+    )
+    base_version = fields.Integer(
+        allow_none=True, metadata={"description": "amend, repeal: the version it starts from"}
+    )
+    current_version = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "amend, repeal: the agreement's current version now (when it is "
+            "not `base_version` any more, the change will not be applied)"
+        },
+    )
+    title = fields.String(
+        allow_none=True,
+        metadata={"description": "adopt, amend: the proposed title (null for a repeal)"},
+    )
+    body = fields.String(
+        allow_none=True, metadata={"description": "adopt, amend: Markdown (null for a repeal)"}
+    )
+    body_html = fields.String(allow_none=True, metadata={"description": "safe HTML"})
+    rules = fields.Dict(
+        allow_none=True,
+        metadata={"description": "adopt, amend: the whole proposed rule set (null for a repeal)"},
+    )
+    review_on = fields.Date(allow_none=True)
+    change_summary = fields.String(allow_none=True)
+    diff = fields.Nested(
+        PollAgreementDiffSchema,
+        allow_none=True,
+        metadata={"description": "amend: the proposed version against its base version"},
+    )
+
+
 class PollSchema(Schema):
     id = fields.Integer()
     thread_id = fields.Integer()
@@ -337,17 +518,27 @@ class PollSchema(Schema):
             "closed: the link is erased)"
         },
     )
-    outcome = fields.Dict(
+    outcome = fields.Nested(
+        PollOutcomeSchema,
         allow_none=True,
         metadata={
             "description": "a closed proposal's outcome; null while open and for other kinds"
         },
     )
     statement = fields.Nested(PollStatementSchema, allow_none=True)
+    agreement_change = fields.Nested(
+        PollAgreementChangeOutSchema,
+        allow_none=True,
+        metadata={
+            "description": "a proposal's agreement change (an addition to DESIGN.md); null "
+            "for other kinds and for a proposal without one"
+        },
+    )
 
 
 class PollCloseResultSchema(Schema):
-    outcome = fields.Dict(
+    outcome = fields.Nested(
+        PollOutcomeSchema,
         allow_none=True,
         metadata={
             "description": "for a proposal: {adopted, applied, explanation, agreement_id, "
