@@ -12,35 +12,6 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 
-@pytest.fixture
-def run(app):
-    """``run(fn)``: call ``fn()`` in a fresh app context and session, commit, return its result."""
-
-    def call(fn):
-        with app.app_context():
-            try:
-                result = fn()
-                db.session.commit()
-                return result
-            except BaseException:
-                db.session.rollback()
-                raise
-
-    return call
-
-
-@pytest.fixture
-def circle(make_user, make_group, make_thread):
-    """An admin (Alice) and three members (Bruno, Chloé, David) in a group with a thread."""
-    admin = make_user(name="Alice")
-    members = [make_user(name=n) for n in ("Bruno", "Chloé", "David")]
-    group = make_group(admin, members=members)
-    thread = make_thread(group, admin)
-    return SimpleNamespace(
-        admin=admin, members=members, people=[admin, *members], group=group, thread=thread
-    )
-
-
 class Clock:
     """Test time, ahead of the wall clock (memberships were created before it)."""
 
