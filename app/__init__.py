@@ -69,6 +69,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Pages and API of each feature."""
+    from .agreements import bp as agreements_bp
     from .agreements.api import blp as agreements_api
     from .api import init_api
     from .auth import bp as auth_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         groups_bp,
         threads_bp,
         polls_bp,
+        agreements_bp,
         notifications_bp,
         errors_bp,
     ):

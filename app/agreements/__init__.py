@@ -1,5 +1,13 @@
 """Agreements: versioned texts a group adopted by consent, and the support rules they set.
 
-No pages or API yet: ``models`` (append-only versions), ``rules`` (the pure
-derivation of the active rules), ``diff`` (pure) and ``services``.
+``models`` (append-only versions), ``rules`` (the pure derivation of the active
+rules), ``diff`` (pure), ``services``, and the pages: the agreements page
+(``/g/<handle>/agreements``), one agreement with its versions and diffs, and a
+proposal started from there (``views``, ``forms``, ``display``).
 """
+
+from flask import Blueprint
+
+bp = Blueprint("agreements", __name__)
+
+from . import views  # noqa: E402, F401

@@ -37,6 +37,9 @@ class Agreement(db.Model):
     repealed_by_poll_id: Mapped[int | None] = mapped_column(sa.ForeignKey("polls.id"))
     #: a review date an admin set after adoption (overrides the version's ``review_on``)
     review_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: the review date whose reminder went out (claimed by a conditional UPDATE in the
+    #: periodic job: admins and the proposer are notified once per review date)
+    review_notified_on: Mapped[date | None] = mapped_column(sa.Date)
 
     versions: Mapped[list[AgreementVersion]] = relationship(
         order_by="AgreementVersion.version",

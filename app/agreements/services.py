@@ -227,3 +227,93 @@ def rule_value_text(key: str, value) -> str:
     if spec.unit == "percent":
         return gettext("%(num)d%%", num=value)
     return str(value)
+
+
+# -- review dates --------------------------------------------------------------------
+
+
+def _effective_review_on():
+    """SQL: the admin's review date, else the current version's."""
+    return sa.func.coalesce(Agreement.review_on, AgreementVersion.review_on)
+
+
+def _with_current_version(query):
+    return query.join(
+        AgreementVersion,
+        sa.and_(
+            AgreementVersion.agreement_id == Agreement.id,
+            AgreementVersion.version == Agreement.current_version,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """An active agreement whose review date has come."""
+
+    agreement: Agreement
+    version: AgreementVersion
+    group: Group
+    review_on: date
+
+
+def agreements_due_for_review(user, today: date, limit: int = 50) -> list[ReviewDue]:
+    """Active agreements of the person's groups whose review date (the admin's, else
+    the current version's) is on or before ``today`` (the reader's date), earliest
+    first (one query)."""
+    from ..groups.models import Membership
+
+    member = sa.select(Membership.id).where(
+        Membership.group_id == Agreement.group_id,
+        Membership.user_id == user.id,
+        Membership.revoked_at.is_(None),
+    )
+    review_on = _effective_review_on()
+    rows = db.session.execute(
+        _with_current_version(sa.select(Agreement, AgreementVersion, Group, review_on))
+        .join(Group, Group.id == Agreement.group_id)
+        .where(Agreement.status == "active", review_on <= today, member.exists())
+        .order_by(review_on, Agreement.id)
+        .limit(limit)
+    ).all()
+    return [ReviewDue(a, v, g, r) for a, v, g, r in rows]
+
+
+def review_reminders_due(today: date) -> list[tuple[int, date]]:
+    """``(agreement id, review date)`` of the active agreements whose review date has
+    come and whose reminder for that date has not gone out."""
+    review_on = _effective_review_on()
+    return [
+        (agreement_id, due)
+        for agreement_id, due in db.session.execute(
+            _with_current_version(sa.select(Agreement.id, review_on))
+            .where(
+                Agreement.status == "active",
+                review_on <= today,
+                sa.or_(
+                    Agreement.review_notified_on.is_(None),
+                    Agreement.review_notified_on != review_on,
+                ),
+            )
+            .order_by(review_on, Agreement.id)
+        )
+    ]
+
+
+def claim_review_reminder(agreement_id: int, review_on: date) -> bool:
+    """Claim the reminder of ``review_on`` for an agreement: a conditional UPDATE that
+    one transaction wins (several job runs at once send it once)."""
+    claimed = db.session.execute(
+        sa.update(Agreement)
+        .where(
+            Agreement.id == agreement_id,
+            Agreement.status == "active",
+            sa.or_(
+                Agreement.review_notified_on.is_(None),
+                Agreement.review_notified_on != review_on,
+            ),
+        )
+        .values(review_notified_on=review_on)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return claimed == 1

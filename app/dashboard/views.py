@@ -3,7 +3,10 @@
 from flask import render_template
 from flask_login import current_user
 
+from ..agreements.display import local_today
+from ..agreements.services import agreements_due_for_review
 from ..groups.services import my_memberships
+from ..i18n import select_timezone
 from ..polls.cards import polls_awaiting_vote
 from ..timeutil import utcnow
 from . import bp
@@ -11,13 +14,16 @@ from . import bp
 
 @bp.get("/")
 def index():
-    """Dashboard for people signed in (my groups, polls awaiting my vote); a short
+    """Dashboard for people signed in (my groups, polls awaiting my vote, agreements
+    due for review); a short
     welcome for others."""
     if not current_user.is_authenticated:
         return render_template("dashboard/welcome.html")
     me = current_user._get_current_object()
+    now = utcnow()
     return render_template(
         "dashboard/index.html",
         memberships=my_memberships(me),
-        awaiting=polls_awaiting_vote(me, utcnow()),
+        awaiting=polls_awaiting_vote(me, now),
+        reviews_due=agreements_due_for_review(me, local_today(now, select_timezone())),
     )

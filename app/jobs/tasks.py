@@ -39,12 +39,15 @@ class RunFigures:
     closed_polls: int = 0
     reminded_polls: int = 0
     reminders: int = 0
+    review_reminders: int = 0
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"closed {self.closed_polls} poll{'s' if self.closed_polls != 1 else ''}, "
-            f"sent {self.reminders} reminder{'s' if self.reminders != 1 else ''}"
+            f"sent {self.reminders} reminder{'s' if self.reminders != 1 else ''}, "
+            f"{self.review_reminders} agreement review"
+            f"{'s' if self.review_reminders != 1 else ''} due"
         )
         if self.failures:
             text += f", {len(self.failures)} failed ({'; '.join(self.failures)})"
@@ -137,9 +140,62 @@ def send_due_reminders(now: datetime, figures: RunFigures) -> None:
             figures.reminders += sent
 
 
+def send_review_reminder(agreement_id: int, review_on, now: datetime) -> int | None:
+    """Claim an agreement's review reminder for ``review_on`` and notify the group's
+    admins and the proposer of its current version. None when another run claimed it
+    first (or it was repealed meanwhile); else how many were notified."""
+    from ..agreements.models import Agreement, AgreementVersion
+    from ..agreements.services import claim_review_reminder
+    from ..groups.models import Membership, Role
+    from ..notifications.models import AGREEMENT_REVIEW
+
+    if not claim_review_reminder(agreement_id, review_on):
+        return None
+    agreement = db.session.get(Agreement, agreement_id)
+    proposer = db.session.scalar(
+        sa.select(AgreementVersion.proposer_id).where(
+            AgreementVersion.agreement_id == agreement_id,
+            AgreementVersion.version == agreement.current_version,
+        )
+    )
+    admins = set(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.group_id == agreement.group_id,
+                Membership.role == Role.admin.value,
+                Membership.revoked_at.is_(None),
+            )
+        )
+    )
+    people = admins | ({proposer} if proposer else set())
+    sent = notify(people, AGREEMENT_REVIEW, group=agreement.group_id, agreement=agreement, now=now)
+    return len(sent)
+
+
+def review_reminders(now: datetime, figures: RunFigures) -> None:
+    """On an agreement's review day (UTC date; or the first run after it), notify the
+    group's admins and the proposer, once per review date."""
+    from ..agreements.services import review_reminders_due
+
+    due = review_reminders_due(now.date())
+    db.session.commit()
+    for agreement_id, review_on in due:
+        sent = _in_own_transaction(
+            lambda agreement_id=agreement_id, review_on=review_on: send_review_reminder(
+                agreement_id, review_on, now
+            ),
+            f"review reminder of agreement {agreement_id}",
+            figures,
+        )
+        if sent is not None:
+            figures.review_reminders += 1
+
+
 def run_once(now: datetime) -> RunFigures:
-    """Every due step, in order: closing first (a due poll gets no reminder)."""
+    """Every due step, in order: closing first (a due poll gets no reminder; a closing
+    may adopt a version with its own review date), then reminders."""
     figures = RunFigures()
     close_due_polls(now, figures)
     send_due_reminders(now, figures)
+    review_reminders(now, figures)
     return figures

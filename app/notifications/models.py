@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..agreements.models import Agreement
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
@@ -28,7 +29,9 @@ POLL_OPENED = "poll_opened"
 POLL_CLOSED = "poll_closed"
 #: someone wrote ``@handle`` of the reader in a thread's context or a comment
 MENTION = "mention"
-KINDS = (POLL_REMINDER, POLL_REMIND, POLL_OPENED, POLL_CLOSED, MENTION)
+#: an agreement's review date has come (to the group's admins and its proposer, once)
+AGREEMENT_REVIEW = "agreement_review"
+KINDS = (POLL_REMINDER, POLL_REMIND, POLL_OPENED, POLL_CLOSED, MENTION, AGREEMENT_REVIEW)
 
 
 class Notification(db.Model):
@@ -54,6 +57,10 @@ class Notification(db.Model):
     comment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
+    #: an agreement the notification is about (``agreement_review``)
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     #: who caused it (None for the periodic job)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: a manual reminder's own words, stored as written (never a generated sentence)
@@ -67,6 +74,7 @@ class Notification(db.Model):
     thread: Mapped[Thread | None] = relationship()
     poll: Mapped[Poll | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+    agreement: Mapped[Agreement | None] = relationship()
 
     __table_args__ = (
         # The header's unread count and the page's list.

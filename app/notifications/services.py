@@ -17,11 +17,13 @@ from flask import current_app, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from ..agreements.models import Agreement
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
 from ..markdown import mentioned_handles
 from .models import (
+    AGREEMENT_REVIEW,
     KINDS,
     MENTION,
     POLL_CLOSED,
@@ -51,6 +53,7 @@ def notify(
     comment=None,
     actor=None,
     message: str | None = None,
+    agreement=None,
     now: datetime,
 ) -> list[Notification]:
     """Notify each recipient once: current members of the group only (revoked
@@ -93,6 +96,7 @@ def notify(
             thread_id=thread_id,
             poll_id=poll_id,
             comment_id=comment_id,
+            agreement_id=_id(agreement),
             actor_id=actor_id,
             message=message,
             created_at=now,
@@ -147,6 +151,8 @@ def list_for(user, page: int = 1, per_page: int = PER_PAGE):
             sa.orm.joinedload(Notification.group),
             sa.orm.joinedload(Notification.thread),
             sa.orm.joinedload(Notification.poll),
+            # an agreement's title is its current version's: no query when none is named
+            sa.orm.selectinload(Notification.agreement).selectinload(Agreement.versions),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -207,6 +213,12 @@ def describe(notification: Notification) -> str:
         return _("The poll “%(title)s” has closed.", title=title)
     if n.kind == MENTION:
         return _("%(name)s mentioned you in “%(thread)s”.", name=actor, thread=thread)
+    if n.kind == AGREEMENT_REVIEW and n.agreement is not None:
+        versions = n.agreement.versions
+        return _(
+            "The agreement “%(title)s” is due for review.",
+            title=versions[-1].title if versions else "",
+        )
     return _("Something happened in “%(thread)s”.", thread=thread)
 
 
@@ -214,6 +226,8 @@ def target_url(notification: Notification) -> str:
     """Where reading the notification leads: the poll's page, or the thread
     (at the comment that mentioned the reader)."""
     n = notification
+    if n.agreement_id is not None and n.group is not None:
+        return url_for("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
     if n.poll_id is not None and "polls.show" in current_app.view_functions:
         return url_for("polls.show", poll_id=n.poll_id)
     if n.thread_id is not None:

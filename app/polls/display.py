@@ -242,6 +242,8 @@ class CardView:
     relative: str
     outcome: dict | None
     my_choice: str = ""
+    #: a proposal's agreement change and outcome (``proposals.display.ProposalPanel``)
+    proposal: object | None = None
 
     @property
     def poll(self) -> Poll:
@@ -256,6 +258,7 @@ def card_view(
     values: dict | None = None,
     reason: str | None = None,
     outcome: dict | None = None,
+    proposal: object | None = None,
 ) -> CardView:
     """Names, chart, stances in words and the vote form's values of one card."""
     poll = card.poll
@@ -284,4 +287,5 @@ def card_view(
         relative=relative_time(moment, now),
         outcome=outcome,
         my_choice=describe_choice(poll, mine.choice, names) if mine else "",
+        proposal=proposal,
     )

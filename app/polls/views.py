@@ -158,17 +158,35 @@ def new(thread_id: int):
     form = PollForm(kind=kind, members=members, zone=zone)
     if not form.is_submitted():
         form.closing_at.data = to_local(default_closing_at(kind, now), zone)
-    if form.validate_on_submit():
-        try:
-            poll = create_poll(thread, author=me, now=now, **form.service_arguments())
-        except ValidationFailed as error:
-            db.session.rollback()
-            _form_errors(form, error)
+    change = None
+    if kind == "proposal":
+        # The agreement change a proposal may carry (adopt, amend, repeal).
+        from ..agreements.forms import change_choice
+
+        change = change_choice(thread.group, now)
+    status = 200
+    if form.is_submitted():
+        valid = form.validate_on_submit()
+        if change is not None and change.form is not None:
+            valid = change.form.validate() and valid
+        if valid:
+            try:
+                poll = create_poll(thread, author=me, now=now, **form.service_arguments())
+                if change is not None and change.form is not None:
+                    change.attach(poll, now)
+            except DomainError as error:
+                db.session.rollback()
+                if change is None or change.form is None or not change.form.show_errors(
+                    error.fields
+                ):
+                    _form_errors(form, error)
+                status = error.status
+            else:
+                db.session.commit()
+                flash(_("The poll is open."), "success")
+                return redirect(_poll_url(poll))
         else:
-            db.session.commit()
-            flash(_("The poll is open."), "success")
-            return redirect(_poll_url(poll))
-    status = 400 if form.errors else 200
+            status = 400
     return render_template(
         "polls/new.html",
         thread=thread,
@@ -178,6 +196,9 @@ def new(thread_id: int):
         kind_name=KIND_NAMES[kind],
         zone=zone,
         hint=MARKDOWN_HINT,
+        change=change,
+        action_url=url_for("polls.new", thread_id=thread.id, **request.args),
+        choice_url=lambda **args: url_for("polls.new", thread_id=thread.id, kind=kind, **args),
     ), status
 
 
@@ -185,9 +206,17 @@ def new(thread_id: int):
 
 
 def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, status=200):
+    from ..proposals.display import proposal_panels
+
     card = poll_cards([poll], _me(), now)[0]
     view = card_view(
-        card, now, errors=errors, values=values, reason=reason, outcome=poll_outcome(poll)
+        card,
+        now,
+        errors=errors,
+        values=values,
+        reason=reason,
+        outcome=poll_outcome(poll),
+        proposal=proposal_panels([poll], now).get(poll.id),
     )
     return render_template(
         "polls/show.html",

@@ -119,9 +119,13 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     comments = thread_comments(thread)
     reactions = reaction_summary([c.id for c in comments], reader)
     seen_at = last_seen([thread.id], reader).get(thread.id)
+    # A proposal's agreement change and outcome: a fixed number of queries for all.
+    from ..proposals.display import proposal_panels
+
+    panels = proposal_panels([card.poll for card in cards], now)
     events = []
     for card in cards:
-        view = card_view(card, now)
+        view = card_view(card, now, proposal=panels.get(card.poll.id))
         events.append((card.poll.created_at, "poll", view))
         if card.closed_at is not None:
             events.append((card.closed_at, "poll_closed", view))

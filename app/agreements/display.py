@@ -1,0 +1,161 @@
+"""How agreements read on a page: a deciding poll's result in words, rules in words,
+diffs as rows. Reading only; the reader's language comes from Flask-Babel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext, ngettext
+
+from . import diff
+from .rules import RULE_KEYS, RULE_SPECS
+from .services import rule_help, rule_label, rule_value_text
+
+#: an agreement whose review date is this close shows "review soon"
+REVIEW_SOON = timedelta(days=14)
+
+UNIT_WORDS = {
+    "days": lambda: gettext("days"),
+    "minutes": lambda: gettext("minutes"),
+    "hours": lambda: gettext("hours"),
+    "per_week": lambda: gettext("times a week"),
+    "percent": lambda: gettext("%"),
+}
+
+
+def result_text(result: Mapping | None) -> str:
+    """ "5 agree, 1 abstain, 0 disagree, 0 block, 6 of 6 took part" (empty when unknown)."""
+    if not result:
+        return ""
+    counts = result.get("counts") or {}
+    return gettext(
+        "%(agree)s agree, %(abstain)s abstain, %(disagree)s disagree, %(block)s block, "
+        "%(participants)s of %(eligible)s took part",
+        agree=counts.get("agree", 0),
+        abstain=counts.get("abstain", 0),
+        disagree=counts.get("disagree", 0),
+        block=counts.get("block", 0),
+        participants=result.get("participants", 0),
+        eligible=result.get("eligible", 0),
+    )
+
+
+def value_text(key: str, value: Any) -> str:
+    """A rule's value in words, in the reader's language; unknown keys as they are."""
+    if key not in RULE_SPECS:
+        return str(value)
+    return rule_value_text(key, value)
+
+
+def unit_text(key: str) -> str:
+    unit = RULE_SPECS[key].unit
+    return UNIT_WORDS[unit]() if unit in UNIT_WORDS else ""
+
+
+def key_label(key: str) -> str:
+    return rule_label(key) if key in RULE_SPECS else key
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One rule an agreement version sets, in words."""
+
+    key: str
+    label: str
+    value: str
+    help: str
+
+
+def rule_lines(rules: Mapping | None) -> list[RuleLine]:
+    """The rules a version sets, in rule order, in words."""
+    rules = rules or {}
+    return [
+        RuleLine(key, rule_label(key), rule_value_text(key, rules[key]), rule_help(key))
+        for key in RULE_KEYS
+        if key in rules
+    ]
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One row of a rules diff: ``before``/``after`` in words ("not set" for a side
+    that does not set the key)."""
+
+    key: str
+    label: str
+    before: str
+    after: str
+    before_set: bool
+    after_set: bool
+
+
+def rules_diff_rows(old: Mapping | None, new: Mapping | None) -> list[RuleChange]:
+    """The keys set differently by two rule sets, in words."""
+    not_set = gettext("not set")
+    rows = []
+    for key, change in diff.rules_diff(old or {}, new or {}).items():
+        rows.append(
+            RuleChange(
+                key=key,
+                label=key_label(key),
+                before=value_text(key, change["from"]) if "from" in change else not_set,
+                after=value_text(key, change["to"]) if "to" in change else not_set,
+                before_set="from" in change,
+                after_set="to" in change,
+            )
+        )
+    return rows
+
+
+def text_diff_lines(
+    old_title: str, old_body: str, new_title: str, new_body: str
+) -> list[tuple[str, str]]:
+    """A unified diff of title and body as ``(kind, line)`` pairs for
+    ``threads/_diff.html``: ``ins``, ``del``, ``same``, ``hunk``."""
+    unified = diff.text_diff(old_title, old_body, new_title, new_body)
+    out: list[tuple[str, str]] = []
+    for line in unified.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            out.append(("hunk", line))
+        elif line.startswith("+"):
+            out.append(("ins", line[1:]))
+        elif line.startswith("-"):
+            out.append(("del", line[1:]))
+        else:
+            out.append(("same", line[1:]))
+    return out
+
+
+def end_of_day(day: date, zone: str) -> datetime:
+    """The last instant of ``day`` in ``zone`` (as of that day's end), aware."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone)) - timedelta(
+        microseconds=1
+    )
+
+
+def local_today(now: datetime, zone: str) -> date:
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def review_state(review_on: date | None, today: date) -> str | None:
+    """``due`` (on or before today), ``soon`` (within two weeks) or None."""
+    if review_on is None:
+        return None
+    if review_on <= today:
+        return "due"
+    if review_on - today <= REVIEW_SOON:
+        return "soon"
+    return None
+
+
+def review_count_text(count: int) -> str:
+    return ngettext(
+        "%(num)d agreement is due for review.", "%(num)d agreements are due for review.", count
+    )

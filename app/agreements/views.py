@@ -1,0 +1,395 @@
+"""Agreement pages: what the group agreed (``/g/<handle>/agreements``, as of any date),
+one agreement with its versions and the diff between two, an admin's review date,
+and a proposal started from these pages.
+
+Each view: load (404) → authorize (403) → validate → service → commit → flash →
+redirect. A group the reader may not know of is 404; a group whose content they
+may not read is 403. GET pages first finalise the group's due polls
+(``settle_due_polls``): a proposal whose closing time passed is applied before
+the page says what is in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import Conflict, DomainError, ValidationFailed
+from ..extensions import db
+from ..groups.models import Group
+from ..groups.permissions import can_see_group, can_start_thread
+from ..groups.services import current_members, lookup_group
+from ..i18n import select_timezone
+from ..polls.forms import MARKDOWN_HINT, PollForm, to_local
+from ..polls.models import Poll
+from ..polls.services import create_poll, default_closing_at, settle_due_polls
+from ..proposals.services import open_proposals_touching
+from ..threads.models import Thread
+from ..threads.services import MAX_TITLE as MAX_THREAD_TITLE
+from ..threads.services import start_thread
+from ..timeutil import utcnow
+from . import bp
+from .display import (
+    end_of_day,
+    local_today,
+    result_text,
+    review_state,
+    rule_lines,
+    rules_diff_rows,
+    text_diff_lines,
+    value_text,
+)
+from .forms import ReviewDateForm, WhereForm, change_choice
+from .models import Agreement
+from .permissions import (
+    can_propose_agreement_change,
+    can_read_agreements,
+    can_set_review_date,
+)
+from .services import (
+    agreements_as_of,
+    effective_review_on,
+    get_version,
+    load_agreement,
+    set_review_on,
+)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _readable_group(handle: str) -> Group:
+    """The group: 404 when the reader may not know it exists, 403 when they may not
+    read its content."""
+    group = lookup_group(handle)
+    if group is None or not can_see_group(_me(), group):
+        abort(404)
+    _require(can_read_agreements(_me(), group))
+    return group
+
+
+def _group_agreement(group: Group, agreement_id: int) -> Agreement:
+    """An agreement of this group with its versions, or 404."""
+    agreement = load_agreement(agreement_id)
+    if agreement is None or agreement.group_id != group.id:
+        abort(404)
+    return agreement
+
+
+def _polls_by_id(ids) -> dict[int, Poll]:
+    """The deciding polls' ids and titles (one query, none when there is no id)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Poll.id, Poll.title, Poll.thread_id).where(Poll.id.in_(wanted))
+        )
+    }
+
+
+def _as_of(zone: str, now: datetime) -> tuple[datetime, date | None]:
+    """``?as_of=YYYY-MM-DD``: the end of that day in the reader's zone; absent: now.
+    A date that does not read is a 400 page that says why."""
+    raw = (request.args.get("as_of") or "").strip()
+    if not raw:
+        return now, None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(
+            _(
+                "“%(value)s” is not a date: give it as YYYY-MM-DD, for example 2026-05-12.",
+                value=raw,
+            ),
+            fields={"as_of": _("Give a date (YYYY-MM-DD).")},
+        ) from None
+    return end_of_day(day, zone), day
+
+
+# -- the agreements page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """One agreement on the agreements page."""
+
+    state: object  # services.AgreementState
+    poll: object | None
+    result: str
+    review: str | None
+    repealed_by: object | None = None
+
+
+@bp.get("/g/<handle>/agreements")
+@login_required
+def index(handle: str):
+    """What did we agree? The current agreements, the active rules with where each
+    comes from, and the repealed agreements, now or as they stood at the end of a
+    day (``?as_of=``, in the reader's time zone). A fixed number of queries."""
+    group = _readable_group(handle)
+    now = utcnow()
+    zone = select_timezone()
+    as_of, day = _as_of(zone, now)
+    settle_due_polls(group_id=group.id, now=now)
+    state = agreements_as_of(group.id, as_of)
+    today = day or local_today(now, zone)
+    poll_ids = [s.version.poll_id for s in state.active + state.repealed]
+    poll_ids += [s.agreement.repealed_by_poll_id for s in state.repealed]
+    for rule in state.rules.values():
+        if rule.source is not None:
+            poll_ids.append(rule.source.poll_id)
+        poll_ids += [o.poll_id for o in rule.overridden]
+    polls = _polls_by_id(poll_ids)
+    current = [
+        AgreementRow(
+            state=s,
+            poll=polls.get(s.version.poll_id),
+            result=result_text(s.version.result),
+            review=review_state(s.review_on, today),
+        )
+        for s in state.active
+    ]
+    repealed = [
+        AgreementRow(
+            state=s,
+            poll=polls.get(s.version.poll_id),
+            result=result_text(s.version.result),
+            review=None,
+            repealed_by=polls.get(s.agreement.repealed_by_poll_id),
+        )
+        for s in state.repealed
+    ]
+    return render_template(
+        "agreements/index.html",
+        group=group,
+        current=current,
+        repealed=repealed,
+        rules=list(state.rules.values()),
+        polls=polls,
+        value_text=value_text,
+        day=day,
+        as_of=as_of,
+        today=local_today(now, zone),
+        due=[row for row in current if row.review == "due"],
+        zone=zone,
+        may_propose=can_propose_agreement_change(_me(), group),
+    )
+
+
+# -- one agreement -----------------------------------------------------------------------
+
+
+def _version_number(name: str) -> int | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed(
+            _("Choose a version number."), fields={name: _("Choose a version number.")}
+        )
+    return int(raw)
+
+
+def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, status=200):
+    now = utcnow()
+    zone = select_timezone()
+    versions = agreement.versions
+    current = versions[-1]
+    polls = _polls_by_id([v.poll_id for v in versions] + [agreement.repealed_by_poll_id])
+    numbers = [v.version for v in versions]
+    diff = None
+    from_number = _version_number("from")
+    to_number = _version_number("to")
+    if from_number is None and to_number is None and len(versions) > 1:
+        from_number, to_number = numbers[-2], numbers[-1]
+    elif from_number is not None or to_number is not None:
+        from_number = from_number if from_number is not None else numbers[0]
+        to_number = to_number if to_number is not None else numbers[-1]
+    if from_number is not None:
+        old = get_version(agreement, from_number)
+        new = get_version(agreement, to_number)
+        diff = {
+            "from": old,
+            "to": new,
+            "text": text_diff_lines(old.title, old.body, new.title, new.body),
+            "rules": rules_diff_rows(old.rules, new.rules),
+        }
+    review_on = effective_review_on(agreement, current) if agreement.is_active else None
+    if review_form is None:
+        review_form = ReviewDateForm(formdata=None, data={"review_on": agreement.review_on})
+    return render_template(
+        "agreements/show.html",
+        group=group,
+        agreement=agreement,
+        current=current,
+        versions=list(reversed(versions)),
+        polls=polls,
+        result_text=result_text,
+        rule_lines=rule_lines,
+        diff=diff,
+        numbers=numbers,
+        review_on=review_on,
+        review=review_state(review_on, local_today(now, zone)),
+        review_form=review_form,
+        touching=open_proposals_touching(agreement, now=now) if agreement.is_active else [],
+        may_propose=agreement.is_active and can_propose_agreement_change(_me(), group),
+        may_review=agreement.is_active and can_set_review_date(_me(), group),
+    ), status
+
+
+@bp.get("/g/<handle>/agreements/<int:agreement_id>")
+@login_required
+def show(handle: str, agreement_id: int):
+    """One agreement: its current text, every version with the poll that decided it,
+    and the diff between two versions (``?from=&to=``, text and rules)."""
+    group = _readable_group(handle)
+    settle_due_polls(group_id=group.id, now=utcnow())
+    return _render_agreement(group, _group_agreement(group, agreement_id))
+
+
+@bp.post("/g/<handle>/agreements/<int:agreement_id>/review")
+@login_required
+def review(handle: str, agreement_id: int):
+    """An admin sets (or clears) the review date of an active agreement."""
+    group = _readable_group(handle)
+    agreement = _group_agreement(group, agreement_id)
+    _require(can_set_review_date(_me(), group))
+    if not agreement.is_active:
+        raise Conflict(_("This agreement has been repealed."))
+    form = ReviewDateForm()
+    if form.validate_on_submit():
+        try:
+            set_review_on(agreement, form.review_on.data, now=utcnow())
+        except ValidationFailed as error:
+            db.session.rollback()
+            form.review_on.errors = [*form.review_on.errors, *map(str, error.fields.values())]
+        else:
+            db.session.commit()
+            flash(
+                _("The review date is saved.")
+                if form.review_on.data
+                else _("The review date is cleared."),
+                "success",
+            )
+            return redirect(
+                url_for("agreements.show", handle=group.handle, agreement_id=agreement.id)
+            )
+    return _render_agreement(
+        group, _group_agreement(group, agreement_id), review_form=form, status=400
+    )
+
+
+# -- a proposal started from the agreements pages -------------------------------------------
+
+
+def _open_threads(group: Group) -> list[Thread]:
+    """The group's open threads, latest activity first (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Thread)
+            .where(Thread.group_id == group.id, Thread.closed_at.is_(None))
+            .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+            .limit(100)
+        )
+    )
+
+
+def _proposal_thread(group: Group, where: WhereForm, title: str, details: str, now) -> Thread:
+    """The thread chosen for the proposal, or a new one named after it."""
+    if where.thread.data == "new":
+        name = _("Proposal: %(title)s", title=title)
+        if len(name) > MAX_THREAD_TITLE:
+            name = name[: MAX_THREAD_TITLE - 1] + "…"
+        return start_thread(group, author=_me(), title=name, body=details, now=now)
+    thread = db.session.get(Thread, int(where.thread.data))
+    if thread is None or thread.group_id != group.id or thread.is_closed:
+        raise ValidationFailed(fields={"thread": _("Choose an open thread of this group.")})
+    return thread
+
+
+@bp.route("/g/<handle>/agreements/propose", methods=["GET", "POST"])
+@login_required
+def propose(handle: str):
+    """A proposal to adopt, amend or repeal an agreement, started from the agreements
+    pages: the same form as in a thread, plus where to discuss it (a new thread
+    "Proposal: <title>", created with the proposal, or an existing open thread)."""
+    group = _readable_group(handle)
+    me = _me()
+    _require(can_propose_agreement_change(me, group))
+    threads = _open_threads(group)
+    may_start = can_start_thread(me, group)
+    _require(may_start or bool(threads))
+    now = utcnow()
+    zone = select_timezone()
+    where = WhereForm(threads=threads, may_start_thread=may_start)
+    members = [(m.user_id, m.user.name) for m in current_members(group)]
+    form = PollForm(kind="proposal", members=members, zone=zone)
+    if not form.is_submitted():
+        form.closing_at.data = to_local(default_closing_at("proposal", now), zone)
+    change = change_choice(group, now)
+    status = 200
+    if form.is_submitted():
+        valid = form.validate_on_submit()
+        valid = where.validate() and valid
+        if change.form is not None:
+            valid = change.form.validate() and valid
+        if valid:
+            try:
+                thread = _proposal_thread(
+                    group, where, form.title.data, form.details.data or "", now
+                )
+                poll = create_poll(thread, author=me, now=now, **form.service_arguments())
+                if change.form is not None:
+                    change.attach(poll, now)
+            except DomainError as error:
+                db.session.rollback()
+                placed = change.form is not None and change.form.show_errors(error.fields)
+                if not placed:
+                    _poll_form_errors(form, where, error)
+                status = error.status
+            else:
+                db.session.commit()
+                flash(_("The proposal is open."), "success")
+                return redirect(url_for("polls.show", poll_id=poll.id))
+        else:
+            status = 400
+    return render_template(
+        "polls/new.html",
+        thread=None,
+        group=group,
+        form=form,
+        where_form=where,
+        kind="proposal",
+        kind_name=_("Proposal"),
+        zone=zone,
+        hint=MARKDOWN_HINT,
+        change=change,
+        page_title=_("New proposal"),
+        action_url=url_for("agreements.propose", handle=group.handle, **request.args),
+        choice_url=lambda **args: url_for("agreements.propose", handle=group.handle, **args),
+    ), status
+
+
+def _poll_form_errors(form, where: WhereForm, error: DomainError) -> None:
+    """A service's field errors next to the proposal's fields (else flashed)."""
+    for name, message in error.fields.items():
+        target = where.thread if name == "thread" else form.field_for(name)
+        if target is not None:
+            target.errors = [*target.errors, str(message)]
+        else:
+            flash(str(message), "error")
+    if not error.fields:
+        flash(str(error.message), "error")
