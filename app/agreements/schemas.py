@@ -216,5 +216,5 @@ class RulesSchema(Schema):
     rules = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(ActiveRuleSchema),
-        metadata={"description": "every rule key, in a fixed order: " + ", ".join(RULE_KEYS)},
+        metadata={"description": "every rule key: " + ", ".join(RULE_KEYS)},
     )
