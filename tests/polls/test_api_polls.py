@@ -19,6 +19,7 @@ POLL_KEYS = {
     "reasons", "min_choices", "max_choices", "min_score", "max_score", "dots",
     "shuffle_options", "voters", "options", "results", "undecided", "participants",
     "eligible", "participation_percent", "stances", "my_stance", "outcome", "statement",
+    "agreement_change",  # a proposal's change (null here): the agreements API's addition
 }  # fmt: skip
 
 
@@ -101,7 +102,7 @@ def test_named_voters(api, circle, start_poll, error_of):
         ({"kind": "vote"}, "kind"),
         ({"title": ""}, "title"),
         ({"options": ["Oui", "Non"]}, "options"),  # a proposal's options are fixed
-        ({"agreement_change": {"action": "adopt"}}, "agreement_change"),  # not yet
+        ({"agreement_change": {"action": "adopt"}}, "agreement_change.title"),  # no title
         ({"min_score": 1}, "min_score"),  # not a proposal's setting
         ({"shuffle_options": True}, "shuffle_options"),
         ({"reasons": "sometimes"}, "reasons"),
