@@ -226,11 +226,15 @@ class AgreementChangeForm(FlaskForm):
         raw = (self.base_version.data or "").strip()
         return int(raw) if raw.isdigit() else raw
 
-    def show_errors(self, fields: Mapping[str, Any]) -> bool:
+    def show_errors(self, error) -> bool:
         """Put a service's field errors on the widgets: ``rules.<key>`` on the rule,
-        ``agreement_change.<field>`` on the field; others become general errors.
-        True when some error was placed."""
+        ``agreement_change.<field>`` on the field; others become general errors, and
+        so does the message of a conflict (a stale or repealed agreement). True when
+        some error was placed."""
+        fields = error.fields
         placed = False
+        if error.status == 409 and any(name.startswith("agreement_change") for name in fields):
+            self.general_errors.append(str(error.message))
         for name, message in fields.items():
             text = str(message)
             if name.startswith("rules."):

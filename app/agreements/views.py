@@ -356,7 +356,7 @@ def propose(handle: str):
                     change.attach(poll, now)
             except DomainError as error:
                 db.session.rollback()
-                placed = change.form is not None and change.form.show_errors(error.fields)
+                placed = change.form is not None and change.form.show_errors(error)
                 if not placed:
                     _poll_form_errors(form, where, error)
                 status = error.status

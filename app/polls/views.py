@@ -176,9 +176,7 @@ def new(thread_id: int):
                     change.attach(poll, now)
             except DomainError as error:
                 db.session.rollback()
-                if change is None or change.form is None or not change.form.show_errors(
-                    error.fields
-                ):
+                if change is None or change.form is None or not change.form.show_errors(error):
                     _form_errors(form, error)
                 status = error.status
             else:
@@ -495,4 +493,3 @@ def export(poll_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="poll-{poll.id}.csv"'},
     )
-

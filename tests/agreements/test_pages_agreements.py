@@ -63,8 +63,14 @@ def test_agreements_page_says_what_we_agreed(page, circle, adopted, amend, vote,
         change_summary="Urgences : 30 minutes",
     )
     # a second agreement that also sets the rhythm: it overrides the first one's
-    other, _ = adopted({"action": "adopt", "title": "Rythme", "body": "Trois fois.",
-                        "rules": {"rhythm_per_week": 3}})  # fmt: skip
+    other, _ = adopted(
+        {
+            "action": "adopt",
+            "title": "Rythme",
+            "body": "Trois fois.",
+            "rules": {"rhythm_per_week": 3},
+        }
+    )
     status, html = page(_url(circle), user=circle.members[0])
     assert status == 200
     text = text_of(html)
@@ -178,17 +184,28 @@ def _many_agreements(run, circle, count: int, versions: int = 5) -> None:
             db.session.flush()
             for v in range(1, versions + 1):
                 moment = start + timedelta(minutes=n * versions + v)
-                poll = create_poll(thread, author=author, kind="proposal", title=f"P{n}.{v}",
-                                   closing_at=moment + timedelta(hours=1), now=moment)  # fmt: skip
+                poll = create_poll(
+                    thread,
+                    author=author,
+                    kind="proposal",
+                    title=f"P{n}.{v}",
+                    closing_at=moment + timedelta(hours=1),
+                    now=moment,
+                )
                 poll.closed_at = moment
                 db.session.add(
                     AgreementVersion(
-                        agreement_id=agreement.id, version=v, title=f"Accord {n}", body=f"v{v}",
-                        body_html=f"<p>v{v}</p>", rules={"rhythm_per_week": v, "channels": ["tél"]},
-                        poll_id=poll.id, adopted_at=moment,
+                        agreement_id=agreement.id,
+                        version=v,
+                        title=f"Accord {n}",
+                        body=f"v{v}",
+                        body_html=f"<p>v{v}</p>",
+                        rules={"rhythm_per_week": v, "channels": ["tél"]},
+                        poll_id=poll.id,
+                        adopted_at=moment,
                         result={"counts": {"agree": 4}, "participants": 4, "eligible": 4},
                     )
-                )  # fmt: skip
+                )
                 db.session.flush()
         if count > 2:  # one repealed, so that every section has something
             agreement.status, agreement.repealed_at = "repealed", start + timedelta(days=1)
@@ -224,8 +241,13 @@ def test_fixed_number_of_queries_for_2_and_40_agreements(
 
 def test_agreement_page_versions_and_diff(page, circle, adopted, amend):
     agreement_id, first = adopted()
-    second, _ = amend(agreement_id, 1, body="Texte <b>nouveau</b>.",
-                      rules={"reciprocity": "required"}, change_summary="Réciprocité")  # fmt: skip
+    second, _ = amend(
+        agreement_id,
+        1,
+        body="Texte <b>nouveau</b>.",
+        rules={"reciprocity": "required"},
+        change_summary="Réciprocité",
+    )
     status, html = page(_url(circle, f"/{agreement_id}"), user=circle.members[2])
     assert status == 200
     text = text_of(html)
@@ -252,8 +274,10 @@ def test_agreement_page_versions_and_diff(page, circle, adopted, amend):
 
 def test_agreement_page_lists_open_proposals_and_buttons(page, circle, adopted, propose, clock):
     agreement_id, _ = adopted()
-    open_one = propose({"action": "repeal", "agreement_id": agreement_id, "base_version": 1},
-                       closing_in=timedelta(days=30))  # fmt: skip
+    open_one = propose(
+        {"action": "repeal", "agreement_id": agreement_id, "base_version": 1},
+        closing_in=timedelta(days=30),
+    )
     status, html = page(_url(circle, f"/{agreement_id}"), user=circle.members[0])
     assert "An open proposal would change this agreement" in text_of(html)
     assert f'href="/p/{open_one.id}"' in html
