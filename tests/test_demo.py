@@ -55,8 +55,8 @@ def test_demo_has_a_closed_proposal_with_its_outcome_and_an_open_poll(app, runne
         polls = db.session.scalars(
             sa.select(Poll).where(Poll.thread_id == thread.id).order_by(Poll.id)
         ).all()
-        assert [p.kind for p in polls] == ["proposal", "choice"]
-        proposal, tools = polls
+        assert [p.kind for p in polls] == ["proposal", "proposal", "proposal", "choice"]
+        proposal, _amendment, _blocked, tools = polls
         assert proposal.closed_at is not None and proposal.statement
         assert proposal.results_visibility == "always" and not proposal.anonymous
         stances = db.session.scalars(
@@ -74,3 +74,54 @@ def test_demo_has_a_closed_proposal_with_its_outcome_and_an_open_poll(app, runne
     assert f'id="poll-{proposal_id}"' in timeline and f'id="poll-{tools_id}"' in timeline
     dashboard = client.get("/", headers=headers).get_data(as_text=True)
     assert "Quel outil pour nos écoutes à distance ?" in dashboard.replace("&#39;", "'")
+
+
+def test_demo_tells_the_story_of_its_agreement(app, runner, client):
+    """"Nos accords d'écoute" adopted, amended later (v2), a proposal blocked with its
+    reasons; the agreements page shows all of it."""
+    from app.agreements.models import Agreement, AgreementVersion
+    from app.polls.models import Poll, Stance
+    from app.proposals.models import ProposalOutcome
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        agreement = db.session.scalar(sa.select(Agreement))
+        versions = db.session.scalars(
+            sa.select(AgreementVersion).order_by(AgreementVersion.version)
+        ).all()
+        assert agreement.status == "active" and agreement.current_version == 2
+        assert versions[0].title == "Nos accords d'écoute"
+        assert versions[0].rules == {
+            "reciprocity": "not_required",
+            "availability_check": True,
+            "relance_after_days": 21,
+            "rhythm_per_week": 2,
+            "channels": ["téléphone", "Jitsi", "en personne"],
+        }
+        assert versions[1].rules["urgent_response_minutes"] == 30
+        assert "demi-heure" in versions[1].body and versions[1].review_on is not None
+        outcomes = db.session.scalars(
+            sa.select(ProposalOutcome).order_by(ProposalOutcome.poll_id)
+        ).all()
+        assert [(o.adopted, o.applied) for o in outcomes] == [
+            (True, True),
+            (True, True),
+            (False, False),
+        ]
+        blocked = db.session.get(Poll, outcomes[2].poll_id)
+        blocks = db.session.scalars(
+            sa.select(Stance).where(Stance.poll_id == blocked.id, Stance.is_current.is_(True))
+        ).all()
+        assert [len(s.reason) > 5 for s in blocks if s.choice == {"key": "block"}] == [True, True]
+        agreement_id, blocked_id = agreement.id, blocked.id
+    client.post("/signin", data={"email": "malik@exemple.org", "password": "cercle-demo"})
+    page = client.get("/g/tilleuls/agreements")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True).replace("&#39;", "'")
+    assert '<html lang="fr"' in html
+    assert "Nos accords d'écoute" in html and "v2" in html
+    assert f'href="/g/tilleuls/agreements/{agreement_id}#v2"' in html
+    one = client.get(f"/g/tilleuls/agreements/{agreement_id}").get_data(as_text=True)
+    assert 'id="v1"' in one and 'id="v2"' in one and "<ins>" in one
+    card = client.get(f"/p/{blocked_id}").get_data(as_text=True)
+    assert 'class="conditions"' in card and 'class="failed"' in card

@@ -182,11 +182,154 @@ PROPOSAL_STANCES = [
 ]
 
 
+LISTENING_AGREEMENT = "Nos accords d'écoute"
+
+LISTENING_BODY = """\
+Nous nous soutenons par l'écoute, **sans obligation de réciprocité** : chacun·e
+donne et reçoit selon ses ressources du moment.
+
+- **La disponibilité d'abord** : avant de commencer, on demande toujours à l'autre
+  s'il ou elle est disponible. Un « pas maintenant » est une réponse bienvenue.
+- **Deux temps d'écoute par semaine** : chacun·e peut en demander deux.
+- **La relance** : si quelqu'un n'a rien demandé depuis trois semaines, on prend
+  de ses nouvelles, simplement.
+- **Urgent ou important** : on précise si une demande est urgente, importante,
+  les deux, ou ni l'un ni l'autre.
+
+Nous nous retrouvons par téléphone, en visio sur Jitsi ou en personne.
+"""
+
+LISTENING_RULES = {
+    "reciprocity": "not_required",
+    "availability_check": True,
+    "relance_after_days": 21,
+    "rhythm_per_week": 2,
+    "channels": ["téléphone", "Jitsi", "en personne"],
+}
+
+URGENT_SENTENCE = (
+    "\nQuand une demande est à la fois urgente et importante, on essaie d'y répondre "
+    "**dans la demi-heure** ; passé ce délai, tout le cercle est prévenu.\n"
+)
+
+#: the amendment (v2): (person, option, reason, days ago)
+AMENDMENT_STANCES = [
+    ("helene", "agree", "Oui : la demi-heure me rassure pour les soirs difficiles.", 6),
+    ("claire", "agree", "Simple et clair.", 6),
+    ("malik", "agree", "Merci Hélène d'avoir porté cette proposition.", 5),
+    ("tomas", "agree", "D'accord.", 5),
+    ("yannick", "agree", "", 5),
+    ("odile", "abstain", "Je ne réponds pas toujours vite, mais je ne veux pas bloquer.", 4),
+]
+
+#: the blocked proposal (reciprocity required again): (person, option, reason, days ago)
+BLOCKED_STANCES = [
+    ("odile", "agree", "Je crois qu'on s'engage mieux quand on donne aussi.", 3),
+    ("tomas", "agree", "Pourquoi pas, si c'est souple.", 3),
+    ("claire", "abstain", "Je comprends les deux positions.", 2),
+    (
+        "malik",
+        "block",
+        "Notre accord dit l'inverse, et c'est ce qui m'a permis de demander sans me sentir "
+        "redevable. Rendre la réciprocité obligatoire m'exclurait en ce moment.",
+        2,
+    ),
+    (
+        "yannick",
+        "block",
+        "Je viens d'arriver et je ne peux pas encore écouter les autres : je ne pourrais "
+        "plus recevoir de soutien.",
+        2,
+    ),
+    ("helene", "disagree", "Je préfère qu'on en reparle à la rencontre d'automne.", 2),
+]
+
+
+def _cast(poll, people: dict[str, User], stances, now: datetime) -> None:
+    from ..polls.services import cast_stance
+
+    for key, option, reason, days_ago in stances:
+        cast_stance(
+            poll,
+            people[key],
+            choice={"key": option},
+            reason=reason,
+            now=now - timedelta(days=days_ago, hours=2),
+        )
+
+
+def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now: datetime):
+    """The amendment adopted later (v2: urgent requests answered within 30 minutes)
+    and a proposal blocked with its reasons (reciprocity required again), each
+    closed through the services as of its closing time, which applies the change."""
+    from ..polls.services import create_poll, finalise_if_due
+    from ..proposals.services import attach_agreement_change
+
+    started = now - timedelta(days=7)
+    amendment = create_poll(
+        thread,
+        author=people["helene"],
+        kind="proposal",
+        title="Répondre dans la demi-heure aux demandes urgentes et importantes",
+        details=(
+            "Je propose d'ajouter une phrase à nos accords d'écoute : une demande urgente "
+            "et importante reçoit une réponse dans la demi-heure, sinon tout le cercle est "
+            "prévenu."
+        ),
+        closing_at=now - timedelta(days=4),
+        now=started,
+    )
+    attach_agreement_change(
+        amendment,
+        {
+            "action": "amend",
+            "agreement_id": agreement_id,
+            "base_version": 1,
+            "body": LISTENING_BODY + URGENT_SENTENCE,
+            "rules": {**LISTENING_RULES, "urgent_response_minutes": 30},
+            "change_summary": "Les demandes urgentes et importantes : réponse dans la demi-heure.",
+            "review_on": (now + timedelta(days=60)).date(),
+        },
+        now=started,
+    )
+    _cast(amendment, people, AMENDMENT_STANCES, now)
+    finalise_if_due(amendment, now)
+
+    started = now - timedelta(days=3, hours=6)
+    blocked = create_poll(
+        thread,
+        author=people["odile"],
+        kind="proposal",
+        title="Rendre la réciprocité obligatoire",
+        details=(
+            "Je me demande si nous ne serions pas plus engagé·es en donnant **et** en "
+            "recevant toutes et tous. Qu'en pensez-vous ?"
+        ),
+        closing_at=now - timedelta(days=1),
+        now=started,
+    )
+    attach_agreement_change(
+        blocked,
+        {
+            "action": "amend",
+            "agreement_id": agreement_id,
+            "base_version": 2,
+            "rules": {**LISTENING_RULES, "urgent_response_minutes": 30, "reciprocity": "required"},
+            "change_summary": "La réciprocité devient obligatoire.",
+        },
+        now=started,
+    )
+    _cast(blocked, people, BLOCKED_STANCES, now)
+    finalise_if_due(blocked, now)
+
+
 def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
-    """A closed proposal with its six stances and outcome, and an open poll waiting
-    for votes, in the listening-times thread (created through the services, as of
-    earlier times)."""
+    """In the listening-times thread, through the services and as of earlier times:
+    the closed proposal that adopted "Nos accords d'écoute" (six stances, outcome,
+    statement), its amendment adopted later (v2), a proposal blocked with its reasons,
+    and an open poll waiting for votes."""
     from ..polls.services import cast_stance, create_poll, finalise_if_due, set_statement
+    from ..proposals.services import attach_agreement_change, outcome_for
 
     proposal = create_poll(
         thread,
@@ -203,14 +346,19 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
         closing_at=now - timedelta(days=8),
         now=now - timedelta(days=15),
     )
-    for key, option, reason, days_ago in PROPOSAL_STANCES:
-        cast_stance(
-            proposal,
-            people[key],
-            choice={"key": option},
-            reason=reason,
-            now=now - timedelta(days=days_ago, hours=2),
-        )
+    # The proposal adopts the circle's first agreement; closing applies it (v1).
+    attach_agreement_change(
+        proposal,
+        {
+            "action": "adopt",
+            "title": LISTENING_AGREEMENT,
+            "body": LISTENING_BODY,
+            "rules": LISTENING_RULES,
+            "change_summary": "Notre premier accord d'écoute.",
+        },
+        now=now - timedelta(days=15),
+    )
+    _cast(proposal, people, PROPOSAL_STANCES, now)
     finalise_if_due(proposal, now)
     set_statement(
         proposal,
@@ -223,6 +371,7 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
         review_on=(now + timedelta(days=90)).date(),
         now=now - timedelta(days=7),
     )
+    _add_agreement_story(people, thread, outcome_for(proposal).agreement_id, now)
     tools = create_poll(
         thread,
         author=people["tomas"],
