@@ -1,0 +1,551 @@
+"""Requests per second and latency of Cercle's heaviest pages, next to a bare Flask page.
+
+    .venv/bin/python bench/pages.py                 # SQLite in a temporary folder
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cercle_bench \\
+        .venv/bin/python bench/pages.py             # SQLite, then PostgreSQL (WIPED first)
+
+What it does, for each database:
+
+1. builds a fresh database: a circle of 18 members; a thread with 100 comments and a
+   proposal with 18 stances (the seed's 5 agree, 8 abstain, 3 disagree, 2 block);
+   and, through real proposals closed in the past, 40 agreements of 5 versions each;
+2. serves the application with gunicorn (2 sync workers, 127.0.0.1 on a free port,
+   ``SECRET_KEY`` set). The served WSGI callable is ``wsgi()`` below: it sends
+   ``/bare`` to a minimal Flask app made here, and everything else to Cercle;
+3. signs a session cookie for a member (pages) and makes an API token (API paths);
+4. for each address, after a few warm-up requests, runs a bounded load loop (threads
+   and ``http.client``, loopback only, at most ``--requests`` requests and
+   ``--seconds`` seconds) and prints requests per second, p50 and p95 latency.
+
+It exits 0 when every measured request answered 200, 1 otherwise. It is not part of
+the test suite (``tests/test_bench_smoke.py`` only imports it and builds a tiny
+data set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+HOST = "127.0.0.1"
+#: hard limits, whatever the options say
+MAX_REQUESTS = 5000
+MAX_SECONDS = 60
+SEED_STANCES = ["agree"] * 5 + ["abstain"] * 8 + ["disagree"] * 3 + ["block"] * 2
+
+
+# -- the served application ---------------------------------------------------------------
+
+
+def bare_app():
+    """A minimal Flask app: one route, plain text (the floor to compare with)."""
+    from flask import Flask
+
+    bare = Flask("bare")
+
+    @bare.get("/bare")
+    def index():
+        return "ok"
+
+    return bare
+
+
+def wsgi():
+    """What gunicorn serves (``pages:wsgi()``): ``/bare`` to the bare app, the rest to
+    Cercle (configured from the environment: DATABASE_URL, SECRET_KEY)."""
+    from app import create_app
+
+    cercle = create_app()
+    bare = bare_app()
+
+    def dispatch(environ, start_response):
+        if environ.get("PATH_INFO") == "/bare":
+            return bare(environ, start_response)
+        return cercle(environ, start_response)
+
+    return dispatch
+
+
+# -- the data --------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    handle: str
+    thread_id: int
+    poll_id: int
+    user_id: int
+    session_epoch: int
+    token: str
+    comments: int
+    stances: int
+    agreements: int
+    versions: int
+
+
+def build(
+    database_url: str,
+    secret_key: str,
+    *,
+    comments: int = 100,
+    members: int = 18,
+    agreements: int = 40,
+    versions: int = 5,
+) -> Dataset:
+    """A fresh schema on ``database_url`` (everything in it is dropped first) and the data
+    set described in the module docstring."""
+    from app import create_app
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": secret_key,
+            # the accounts never sign in with their password here: hash cheaply
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
+            "MAIL_BACKEND": "locmem",
+        }
+    )
+    # Imported once the app exists: the features import each other in that order.
+    from app.auth.services import create_api_token, create_user
+    from app.extensions import db
+    from app.groups.services import add_member, create_group
+    from app.polls.services import cast_stance, close_poll, create_poll
+    from app.proposals.services import attach_agreement_change, outcome_for
+    from app.threads.services import add_comment, start_thread
+    from app.timeutil import utcnow
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        now = utcnow()
+        clock = now - timedelta(days=30)
+        people = [
+            create_user(email=f"membre{n}@bench.example", name=f"Membre {n}", password="x" * 12)
+            for n in range(1, members + 1)
+        ]
+        admin = people[0]
+        db.session.flush()
+        group = create_group(
+            creator=admin, name="Cercle de soutien", handle="bench", now=clock - timedelta(days=1)
+        )
+        for person in people[1:]:
+            add_member(group, person, actor=admin, now=clock - timedelta(days=1))
+
+        # the thread measured: 100 comments (every tenth a reply), then an open proposal
+        thread = start_thread(
+            group,
+            author=admin,
+            title="Réseau ou système de soutien ?",
+            body="Quelle **différence** entre un réseau et un système de soutien ?",
+            now=clock,
+        )
+        top = None
+        for n in range(comments):
+            comment = add_comment(
+                thread,
+                author=people[n % members],
+                body=f"Commentaire {n + 1} : *écoute*, disponibilité, relance.",
+                parent_id=top.id if top is not None and n % 10 == 9 else None,
+                now=clock + timedelta(minutes=n),
+            )
+            if n % 10 == 0:
+                top = comment
+        poll = create_poll(
+            thread,
+            author=admin,
+            kind="proposal",
+            title="Nos accords d'écoute",
+            details="Pas de réciprocité exigée ; relance après trois semaines.",
+            closing_at=now + timedelta(days=7),
+            now=now - timedelta(hours=1),
+        )
+        attach_agreement_change(
+            poll,
+            {
+                "action": "adopt",
+                "title": "Nos accords d'écoute",
+                "body": "Pas de réciprocité exigée.",
+                "rules": {"reciprocity": "not_required", "relance_after_days": 21},
+            },
+            now=now - timedelta(hours=1),
+        )
+        for person, key in zip(people, SEED_STANCES * (members // 18 + 1), strict=False):
+            cast_stance(
+                poll,
+                person,
+                choice={"key": key},
+                reason="Je bloque : il faut en parler d'abord." if key == "block" else "",
+                now=now - timedelta(minutes=30),
+            )
+
+        # the agreements: adopted and amended by proposals (the admin alone votes)
+        decisions = start_thread(group, author=admin, title="Nos accords", now=clock)
+        step = clock
+
+        def decide(change) -> int | None:
+            nonlocal step
+            proposal = create_poll(
+                decisions,
+                author=admin,
+                kind="proposal",
+                title=change.get("title") or "Modification",
+                closing_at=step + timedelta(days=1),
+                voters=[admin.id],
+                now=step,
+            )
+            attach_agreement_change(proposal, change, now=step)
+            cast_stance(proposal, admin, choice={"key": "agree"}, now=step)
+            step += timedelta(minutes=1)
+            close_poll(proposal, actor=admin, now=step)
+            step += timedelta(minutes=1)
+            return proposal.id
+
+        for n in range(agreements):
+            first = decide(
+                {
+                    "action": "adopt",
+                    "title": f"Accord {n + 1}",
+                    "body": f"Texte de l'accord {n + 1}.\n\nDeux temps d'écoute par semaine.",
+                    "rules": {"rhythm_per_week": 1 + n % 21, "channels": ["Téléphone", "Jitsi"]},
+                }
+            )
+            agreement_id = outcome_for(first).agreement_id
+            for version in range(2, versions + 1):
+                decide(
+                    {
+                        "action": "amend",
+                        "agreement_id": agreement_id,
+                        "base_version": version - 1,
+                        "body": f"Texte de l'accord {n + 1}, version {version}.",
+                        "rules": {"relance_after_days": 7 * version},
+                        "change_summary": f"Version {version}",
+                    }
+                )
+        _token, secret = create_api_token(admin, "bench")
+        data = Dataset(
+            handle=group.handle,
+            thread_id=thread.id,
+            poll_id=poll.id,
+            user_id=people[1].id,
+            session_epoch=people[1].session_epoch,
+            token=secret,
+            comments=comments,
+            stances=min(members, len(people)),
+            agreements=agreements,
+            versions=versions,
+        )
+        db.session.commit()
+        db.engine.dispose()
+    return data
+
+
+def session_cookie(secret_key: str, data: Dataset) -> str:
+    """A signed Flask session cookie signing in ``data``'s member (Flask-Login's keys)."""
+    from flask import Flask
+
+    signer = Flask("cookie")
+    signer.secret_key = secret_key
+    serializer = signer.session_interface.get_signing_serializer(signer)
+    value = serializer.dumps({"_user_id": f"{data.user_id}:{data.session_epoch}", "_fresh": True})
+    return f"session={value}"
+
+
+def targets(data: Dataset, cookie: str) -> list[tuple[str, str, dict]]:
+    """(name, path, headers) of each measured address."""
+    page = {"Cookie": cookie, "Accept-Language": "fr"}
+    api = {"Authorization": f"Bearer {data.token}", "Accept": "application/json"}
+    return [
+        ("bare Flask page", "/bare", {}),
+        (f"thread page ({data.comments} comments, 1 poll)", f"/t/{data.thread_id}", page),
+        (f"poll page ({data.stances} stances)", f"/p/{data.poll_id}", page),
+        (
+            f"agreements page ({data.agreements}×{data.versions})",
+            f"/g/{data.handle}/agreements",
+            page,
+        ),
+        ("API thread", f"/api/v1/threads/{data.thread_id}", api),
+        ("API agreements", f"/api/v1/groups/{data.handle}/agreements", api),
+        ("API rules", f"/api/v1/groups/{data.handle}/rules", api),
+    ]
+
+
+# -- serving ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, headers: dict, timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+class Server:
+    """gunicorn serving ``wsgi()`` on 127.0.0.1; stopped by ``stop`` (its own process)."""
+
+    def __init__(self, database_url: str, secret_key: str, instance: str, workers: int = 2):
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret_key,
+            "CERCLE_INSTANCE_PATH": instance,
+            "PYTHONPATH": ROOT,
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--pythonpath",
+                os.path.join(ROOT, "bench"),
+                "--log-level",
+                "warning",
+                "pages:wsgi()",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                if get(self.port, "/bare", {}, timeout=2)[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    name: str
+    path: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get(200, 0)
+
+    @property
+    def per_second(self) -> float:
+        return self.done / self.elapsed if self.elapsed else 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of ``values`` (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def load(
+    port: int,
+    name: str,
+    path: str,
+    headers: dict,
+    *,
+    concurrency: int,
+    requests: int,
+    seconds: float,
+    warmup: int = 5,
+) -> Measure:
+    """``requests`` GETs of ``path`` from ``concurrency`` threads, stopping after ``seconds``
+    whatever is left; each thread has its own connection (reopened when the server
+    closes it, as gunicorn's sync workers do)."""
+    requests = min(requests, MAX_REQUESTS)
+    seconds = min(seconds, MAX_SECONDS)
+    for _ in range(warmup):
+        get(port, path, headers)
+    result = Measure(name, path)
+    lock = threading.Lock()
+    issued = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def worker():
+        nonlocal issued
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            while True:
+                with lock:
+                    if issued >= requests or time.perf_counter() >= deadline:
+                        return
+                    issued += 1
+                began = time.perf_counter()
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                    if response.will_close:
+                        conn.close()
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    with lock:
+                        result.errors += 1
+                    continue
+                took = time.perf_counter() - began
+                with lock:
+                    result.latencies.append(took)
+                    result.statuses[status] += 1
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.elapsed = time.perf_counter() - start
+    return result
+
+
+def table(title: str, measures: list[Measure]) -> str:
+    lines = [
+        title,
+        f"{'address':<40} {'path':<32} {'requests':>8} {'non-200':>7} {'req/s':>8} "
+        f"{'p50 ms':>8} {'p95 ms':>8}",
+    ]
+    for m in measures:
+        lines.append(
+            f"{m.name:<40} {m.path:<32} {m.done:>8} {m.done - m.ok + m.errors:>7} "
+            f"{m.per_second:>8.1f} {percentile(m.latencies, 0.50) * 1000:>8.1f} "
+            f"{percentile(m.latencies, 0.95) * 1000:>8.1f}"
+        )
+    return "\n".join(lines)
+
+
+def run_one(label: str, database_url: str, options) -> list[Measure]:
+    """Build, serve, measure, stop: the figures of one database."""
+    secret_key = secrets.token_hex(32)
+    instance = tempfile.mkdtemp(prefix="cercle-bench-instance-")
+    began = time.perf_counter()
+    data = build(
+        database_url,
+        secret_key,
+        comments=options.comments,
+        agreements=options.agreements,
+        versions=options.versions,
+    )
+    print(f"[{label}] data built in {time.perf_counter() - began:.1f} s", flush=True)
+    server = Server(database_url, secret_key, instance, workers=options.workers)
+    try:
+        server.wait_ready()
+        cookie = session_cookie(secret_key, data)
+        measures = []
+        for name, path, headers in targets(data, cookie):
+            status, _body = get(server.port, path, headers)
+            if status != 200:
+                print(f"[{label}] {path} answered {status}", flush=True)
+            measures.append(
+                load(
+                    server.port,
+                    name,
+                    path,
+                    headers,
+                    concurrency=options.concurrency,
+                    requests=options.requests,
+                    seconds=options.seconds,
+                )
+            )
+    finally:
+        server.stop()
+        shutil.rmtree(instance, ignore_errors=True)
+    return measures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="per address (max 5000)")
+    parser.add_argument("--seconds", type=float, default=10, help="per address (max 60)")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--comments", type=int, default=100)
+    parser.add_argument("--agreements", type=int, default=40)
+    parser.add_argument("--versions", type=int, default=5)
+    options = parser.parse_args(argv)
+
+    runs = []
+    folder = tempfile.mkdtemp(prefix="cercle-bench-")
+    try:
+        sqlite_url = "sqlite:///" + os.path.join(folder, "bench.sqlite3")
+        runs.append(("SQLite", run_one("SQLite", sqlite_url, options)))
+        postgres_url = os.environ.get("BENCH_DATABASE_URL", "")
+        if postgres_url:
+            from app.config import normalise_database_url
+
+            url = normalise_database_url(postgres_url)
+            runs.append(("PostgreSQL", run_one("PostgreSQL", url, options)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    print()
+    print(
+        f"gunicorn {options.workers} sync workers on {HOST}; {options.concurrency} client "
+        f"threads; at most {options.requests} requests or {options.seconds:g} s per address"
+    )
+    failed = False
+    for label, measures in runs:
+        print()
+        print(table(label, measures))
+        failed = failed or any(m.done - m.ok + m.errors for m in measures)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
