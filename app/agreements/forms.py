@@ -25,7 +25,7 @@ from wtforms.validators import Length, Optional
 from ..proposals.services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE
 from .display import unit_text
 from .rules import RULE_KEYS, RULE_SPECS, validate_rules
-from .services import rule_help, rule_label, rule_value_text
+from .services import rule_help, rule_label
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
 CHANGE_ACTIONS = ("adopt", "amend", "repeal")
@@ -127,7 +127,6 @@ class AgreementChangeForm(FlaskForm):
         self.agreement = agreement
         self.base = base
         self.general_errors: list[str] = []
-        self._formdata = formdata
         active = active or {}
         if not self.is_submitted() and base is not None:
             self.title.data = base.title
@@ -255,9 +254,6 @@ class AgreementChangeForm(FlaskForm):
                 placed = True
         return placed
 
-    def proposed_rules_text(self) -> list[tuple[str, str]]:
-        """The rules as submitted, in words (for a summary)."""
-        return [(rule_label(k), rule_value_text(k, v)) for k, v in self.parsed_rules.items()]
 
 
 class ReviewDateForm(FlaskForm):
