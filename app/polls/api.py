@@ -615,7 +615,7 @@ def poll_csv(poll: Poll, visible: VisibleResults) -> str:
         extras.append("average")
     if poll.kind == "meeting":
         extras += ["yes", "if_need_be", "no"]
-    out.writerow([_("Key"), _("Option"), _("Count"), _("% of points"), *extras, _("Voters")])
+    out.writerow([_("Key"), _("Option"), _("Count"), _("Percent of points"), *extras, _("Voters")])
     for row in visible.results.rows:
         values = [getattr(row, name) for name in extras]
         out.writerow(

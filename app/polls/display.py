@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import format_datetime, format_timedelta, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -161,12 +161,14 @@ def value_text(kind: str, row: tally.OptionResult) -> str:
     """What a row's bar stands for, in words: a percent, points, dots, a score."""
     if kind in ("proposal", "choice"):
         return percent_text(row.percent)
-    if kind == "score":
-        return _("%(total)s points", total=number_text(row.total))
-    if kind == "ranked":
-        return _("%(total)s points", total=number_text(row.total))
+    if kind in ("score", "ranked"):
+        return ngettext(
+            "%(total)s point", "%(total)s points", row.total, total=number_text(row.total)
+        )
     if kind == "dot":
-        return _("%(total)s dots", total=number_text(row.total))
+        return ngettext(
+            "%(total)s dot", "%(total)s dots", row.total, total=number_text(row.total)
+        )
     return _("%(yes)s yes, %(maybe)s if need be", yes=row.yes or 0, maybe=row.if_need_be or 0)
 
 

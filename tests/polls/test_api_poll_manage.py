@@ -249,7 +249,7 @@ def test_export_results_and_stances_as_csv(api, circle, start_poll):
     assert disposition == f'attachment; filename="poll-{poll["id"]}.csv"'
     about, results, participation, stances = sections(response)
     assert about[1][:3] == ["'=Zoom ?", "proposal", "open"]  # no formula in a spreadsheet
-    assert results[0][:4] == ["Key", "Option", "Count", "% of points"]
+    assert results[0][:4] == ["Key", "Option", "Count", "Percent of points"]
     assert [r[:4] for r in results[1:]] == [
         ["agree", "Agree", "1", "50.0"], ["abstain", "Abstain", "0", "0.0"],
         ["disagree", "Disagree", "0", "0.0"], ["block", "Block", "1", "50.0"],
@@ -273,7 +273,7 @@ def test_export_of_an_anonymous_poll_names_nobody(api, circle, start_poll):
         text = response.get_data(as_text=True)
         assert circle.members[0].name not in text and circle.members[1].name not in text
         _about, results, _participation, stances = sections(response)
-        assert results[0] == ["Key", "Option", "Count", "% of points", "total", "rank", "average",
+        assert results[0] == ["Key", "Option", "Count", "Percent of points", "total", "rank", "average",
                               "Voters"]  # fmt: skip
         assert results[1][:7] == ["o1", "Zoom", "2", "53.3", "8", "1", "4.0"]
         assert sorted(row[2] for row in stances[1:]) == [
