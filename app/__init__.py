@@ -67,36 +67,35 @@ def init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session)
 
 
+#: features with pages: each package's ``views`` module attaches its routes to
+#: the package's ``bp`` (importing a package never pulls in its views, so
+#: services and models import each other without cycles)
+PAGE_FEATURES = (
+    "dashboard",
+    "auth",
+    "groups",
+    "threads",
+    "polls",
+    "agreements",
+    "notifications",
+)
+#: features with a JSON API: ``<feature>.api.blp``
+API_FEATURES = ("auth", "groups", "threads", "polls", "agreements")
+
+
 def register_blueprints(app: Flask) -> None:
     """Pages and API of each feature."""
-    from .agreements import bp as agreements_bp
-    from .agreements.api import blp as agreements_api
+    from importlib import import_module
+
     from .api import init_api
-    from .auth import bp as auth_bp
-    from .auth.api import blp as auth_api
-    from .dashboard import bp as dashboard_bp
-    from .groups import bp as groups_bp
-    from .groups.api import blp as groups_api
-    from .notifications import bp as notifications_bp
-    from .polls import bp as polls_bp
-    from .polls.api import blp as polls_api
     from .proposals import services as _proposals  # noqa: F401 - models, and the poll hooks
-    from .threads import bp as threads_bp
-    from .threads.api import blp as threads_api
     from .views_errors import bp as errors_bp
 
-    for bp in (
-        dashboard_bp,
-        auth_bp,
-        groups_bp,
-        threads_bp,
-        polls_bp,
-        agreements_bp,
-        notifications_bp,
-        errors_bp,
-    ):
-        app.register_blueprint(bp)
-    api_blueprints = (auth_api, groups_api, threads_api, polls_api, agreements_api)
+    for feature in PAGE_FEATURES:
+        import_module(f"app.{feature}.views")
+        app.register_blueprint(import_module(f"app.{feature}").bp)
+    app.register_blueprint(errors_bp)
+    api_blueprints = [import_module(f"app.{feature}.api").blp for feature in API_FEATURES]
     for blp in api_blueprints:
         csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
     init_api(app, api_blueprints)

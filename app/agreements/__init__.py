@@ -9,5 +9,3 @@ proposal started from there (``views``, ``forms``, ``display``).
 from flask import Blueprint
 
 bp = Blueprint("agreements", __name__)
-
-from . import views  # noqa: E402, F401

@@ -3,8 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("notifications", __name__)
-
-from . import views  # noqa: E402, F401
 from .services import register_poll_hooks  # noqa: E402
 
 register_poll_hooks()
