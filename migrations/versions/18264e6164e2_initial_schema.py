@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e19e85787daa
+Revision ID: 18264e6164e2
 Revises: 
-Create Date: 2026-11-22 17:47:50.204103
+Create Date: 2026-11-22 18:10:14.982198
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = 'e19e85787daa'
+revision = '18264e6164e2'
 down_revision = None
 branch_labels = None
 depends_on = None
