@@ -365,11 +365,14 @@ def comment_versions_view(comment_id: int):
 @bp.post("/comments/<int:comment_id>/reactions")
 @login_required
 def react(comment_id: int):
-    """Add (``action=add``) or take back (``action=remove``) a reaction."""
+    """Add or take back a reaction: the button sends ``add=<emoji>`` or
+    ``remove=<emoji>`` (``emoji`` with ``action=add|remove`` also works)."""
     comment, thread = _readable_comment(comment_id)
     require(can_react(me(), thread))
-    emoji = request.form.get("emoji", "")
-    if request.form.get("action") == "remove":
+    form = request.form
+    removing = "remove" in form or form.get("action") == "remove"
+    emoji = form.get("remove") or form.get("add") or form.get("emoji", "")
+    if removing:
         remove_reaction(comment, user=me(), emoji=emoji)
     else:
         add_reaction(comment, user=me(), emoji=emoji)
