@@ -76,7 +76,7 @@ def test_agreements_page_says_what_we_agreed(page, circle, adopted, amend, vote,
     text = text_of(html)
     assert "Nos accords d'écoute v2" in text
     assert "4 agree, 0 abstain, 0 disagree, 0 block, 4 of 4 took part" in text
-    assert "Adopted on" in text and "« Une proposition »" in text
+    assert "Adopted on" in text and "by the proposal “ Une proposition ”:" in text
     # active rules in words with provenance, defaults marked
     assert "Reciprocity Not required Nos accords d'écoute, v2" in text
     assert "Check-in after 21 days Nos accords d'écoute, v2" in text

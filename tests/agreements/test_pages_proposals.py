@@ -298,7 +298,7 @@ def test_propose_from_the_agreements_page_in_a_new_thread(client, auth, circle, 
     assert '<option selected value="new">' in html
     assert f'<option value="{circle.thread.id}">' in html
     data = _form(_closing(), thread="new", **{"change-title": "Accord", "change-body": "Texte."})
-    response = client.post(url, data=data)
+    response = client.post(url, data=data, headers=EN)
     assert response.status_code == 302
     poll_id = int(response.headers["Location"].rsplit("/", 1)[1])
     title = run(
