@@ -364,7 +364,8 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
         proposal,
         author=people["claire"],
         text=(
-            "Proposition **adoptée** : cinq accords, une abstention, pas de blocage. "
+            "Proposition **adoptée** : quatre « d'accord », une abstention, un « pas d'accord », "
+            "aucun blocage. "
             "Nous reparlerons du délai de relance (deux ou trois semaines ?) à la rencontre "
             "d'automne, comme Yannick le demande."
         ),

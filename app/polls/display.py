@@ -56,7 +56,9 @@ def number_text(value: Decimal | int | None) -> str:
 
 
 def relative_time(moment: datetime, now: datetime) -> str:
-    """ "in 3 days" / "2 hours ago", in the reader's language."""
+    """ "in 3 days" / "2 hours ago" / "just now", in the reader's language."""
+    if abs((moment - now).total_seconds()) < 60:
+        return _("just now")
     return format_timedelta(moment - now, add_direction=True, threshold=1.1)
 
 
