@@ -300,6 +300,7 @@ def change_role(group: Group, membership: Membership, role: str) -> Membership:
     if membership.role == Role.admin.value and role != Role.admin.value:
         if _admin_count(group) <= 1:
             raise LastAdmin()
+        _cancel_invitations_by(group, membership.user_id, utcnow())
     membership.role = role
     db.session.flush()
     return membership
@@ -316,8 +317,24 @@ def revoke_membership(
         raise LastAdmin()
     membership.revoked_at = now or utcnow()
     membership.revoked_by_id = actor.id
+    _cancel_invitations_by(group, membership.user_id, membership.revoked_at)
     db.session.flush()
     return membership
+
+
+def _cancel_invitations_by(group: Group, user_id: int, now: datetime) -> None:
+    """An invitation speaks for an admin: it dies when its author stops being one."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.group_id == group.id,
+            Invitation.created_by_id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reciprocity_required(group: Group, as_of: datetime | None = None) -> bool:
@@ -432,6 +449,19 @@ def accept_invitation(
     now = now or utcnow()
     if invitation.email and invitation.email != user.email:
         raise InvitationForSomeoneElse()
+    inviter = current_membership(invitation.group, invitation.created_by_id)
+    if inviter is None or inviter.role != Role.admin.value:
+        raise InvitationUnusable()  # its author is no longer an admin of the group
+    removed_since = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.group_id == invitation.group_id,
+            Membership.user_id == user.id,
+            Membership.revoked_at > invitation.created_at,
+            Membership.revoked_by_id != user.id,
+        )
+    )
+    if removed_since is not None:
+        raise InvitationUnusable()  # removed by an admin after this link was made
     # Claim the invitation atomically: a second acceptance finds it used.
     claimed = db.session.execute(
         sa.update(Invitation)

@@ -404,7 +404,7 @@ def accept(token: str):
         db.session.rollback()  # another tab or person used it in the meantime
         db.session.refresh(invitation)
         return _render_invitation(
-            invitation, problem=invitation_problem(invitation) or "used", status=410
+            invitation, problem=invitation_problem(invitation) or "cancelled", status=410
         )
     db.session.commit()
     forget_membership(current_user, group)
