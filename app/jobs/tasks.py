@@ -70,7 +70,8 @@ def _in_own_transaction(step, label: str, figures: RunFigures):
 def close_due_polls(now: datetime, figures: RunFigures) -> None:
     """Finalise every poll whose closing time has passed, in closing order, each as
     of its closing time (``on_poll_closed`` hooks, e.g. the closing notification,
-    run once, in the winner's transaction)."""
+    run once, in the winner's transaction). A failure stops the sequence: later
+    polls wait for the earlier one, so that closing order holds."""
     ids = due_poll_ids(now)
     db.session.commit()  # end the read: each poll gets its own transaction
     for poll_id in ids:
@@ -79,8 +80,13 @@ def close_due_polls(now: datetime, figures: RunFigures) -> None:
             poll = db.session.get(Poll, poll_id)
             return poll is not None and finalise_if_due(poll, now)
 
+        failures = len(figures.failures)
         if _in_own_transaction(step, f"closing poll {poll_id}", figures):
             figures.closed_polls += 1
+        if len(figures.failures) > failures:
+            # Closing order matters (an outcome depends on what closed before it):
+            # stop here; the next run starts again from this poll.
+            break
 
 
 def reminder_due_poll_ids(now: datetime) -> list[int]:

@@ -610,7 +610,11 @@ def _after_close(poll: Poll, closed_at: datetime) -> None:
 
 def close_poll(poll: Poll, *, actor: User, now: datetime) -> Poll:
     """Close early (the author or an admin: see ``can_close_poll``). 409 ``poll_closed``
-    when it is closed already, or its closing time has passed (it closed by itself)."""
+    when it is closed already, or its closing time has passed (it closed by itself).
+
+    Polls that were due before ``now`` close first, each as of its own closing
+    time: closing order decides outcomes (an adopted quorum, a stale amendment)."""
+    finalise_due_polls(now, before=poll)
     poll = _lock(poll)
     _ensure_open(poll, now)
     claimed = db.session.execute(
@@ -659,10 +663,13 @@ def due_poll_ids(now: datetime) -> list[int]:
     )
 
 
-def finalise_due_polls(now: datetime) -> list[Poll]:
-    """Finalise every due poll, in closing order; returns those this call closed."""
+def finalise_due_polls(now: datetime, *, before: Poll | None = None) -> list[Poll]:
+    """Finalise every due poll, in closing order; returns those this call closed.
+    With ``before``, only the other polls that were due before it."""
     closed = []
     for poll_id in due_poll_ids(now):
+        if before is not None and poll_id == before.id:
+            break
         poll = db.session.get(Poll, poll_id)
         if poll is not None and finalise_if_due(poll, now):
             closed.append(poll)
@@ -706,6 +713,8 @@ def settle_due_polls(
     if latest is None:
         return []
     due = sa.select(Poll.id).where(Poll.closed_at.is_(None), Poll.closing_at <= latest)
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("settle_due_polls must run before the request changes anything")
     db.session.rollback()  # end the read transaction: the write gets its own
     in_request = has_request_context()
     previous = g.get("force_write_lock") if in_request else None
@@ -752,6 +761,9 @@ def reopen_poll(poll: Poll, *, closing_at: datetime | None, now: datetime) -> Po
     poll.eligible_at_close = None
     poll.participants_at_close = None
     poll.reminder_sent_at = None
+    # The statement spoke of the previous close: a new one comes after the next.
+    poll.statement = poll.statement_html = None
+    poll.statement_review_on = poll.statement_by_id = poll.statement_at = None
     db.session.flush()
     return poll
 

@@ -95,7 +95,9 @@ def _readable_poll(poll_id: int) -> Poll:
 
 
 def _settled_poll(poll_id: int, now) -> Poll:
-    """The poll after finalising it if it is due (GET pages)."""
+    """The poll after finalising it if it is due (GET pages); 404 before any write
+    for a reader who may not see it."""
+    _readable_poll(poll_id)
     settle_due_polls(poll_ids=[poll_id], now=now)
     return _readable_poll(poll_id)
 
