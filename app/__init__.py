@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     configure(app, config)
+    from .converters import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is registered
     init_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)

@@ -99,6 +99,11 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
     return response
 
 
+def _is_public() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
+
+
 def _authenticate():
     """Resolve the Bearer token of an API request (before routing's 404)."""
     if not request.path.startswith(API_PREFIX):
@@ -119,9 +124,9 @@ def _authenticate():
             g.api_user = user
             g.api_token_hash = hash_token(token)
             return None
-        return error_response(401, "invalid_token", _("The API token is not valid."))
-    view = current_app.view_functions.get(request.endpoint or "")
-    if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False):
+        if not _is_public():  # a stale token must not stop anyone getting a new one
+            return error_response(401, "invalid_token", _("The API token is not valid."))
+    if _is_public():
         return None
     return error_response(
         401, "unauthorized", _("A valid API token is required (Authorization: Bearer …).")

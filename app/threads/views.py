@@ -192,7 +192,9 @@ def comment(thread_id: int):
     if not form.validate_on_submit():
         if form.parent_id.data:
             flash(_("Your reply is empty: write something before sending it."), "error")
-            return redirect(_thread_url(thread, int(form.parent_id.data or 0) or None))
+            parent = form.parent_id.data
+            anchor = int(parent) if str(parent).isdigit() and len(str(parent)) < 10 else None
+            return redirect(_thread_url(thread, anchor))
         return _render_thread(thread, comment_form=form, status=400)
     try:
         new = add_comment(thread, author=me(), body=form.body.data, parent_id=form.parent)
