@@ -134,10 +134,12 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password; other sessions and pending reset links stop working."""
+    """Change the password. Everything the old password let in stops working: other
+    sessions, pending reset links and API tokens (a stolen token dies with a reset)."""
     validate_password(password)
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
 def load_user_from_session(session_id: str) -> User | None:

@@ -156,13 +156,14 @@ def test_a_reset_signs_out_other_sessions(app, client, outbox, user, signin):
     assert other_browser.get("/profile").status_code == 302  # signed out
 
 
-def test_api_tokens_survive_a_reset(client, outbox, user, api_as):
-    """API tokens are independent of the password: a reset does not revoke them."""
+def test_a_reset_revokes_api_tokens(client, outbox, user, api_as):
+    """A reset is how people recover an account: a token someone took dies with it."""
     api = api_as(user)
+    assert api.get("/api/v1/groups").status_code == 200
     _request_link(client, user.email)
     _choose(client, _link_path(outbox[0]))
-    response = api.delete("/api/v1/tokens/current")
-    assert response.status_code == 204
+    response = api.get("/api/v1/groups")
+    assert response.status_code == 401
 
 
 def test_without_mail_server_the_email_goes_to_the_log(make_app, caplog, user):
