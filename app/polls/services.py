@@ -599,7 +599,8 @@ def _after_close(poll: Poll, closed_at: datetime) -> None:
         db.session.execute(
             sa.update(Stance)
             .where(Stance.poll_id == poll.id)
-            .values(voter_id=None)
+            # the time of each stance could tell who cast it: keep only the close's
+            .values(voter_id=None, created_at=closed_at)
             .execution_options(synchronize_session=False)
         )
     db.session.flush()

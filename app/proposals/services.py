@@ -303,7 +303,10 @@ def _apply(poll: Poll, change: AgreementChange, closed_at: datetime, result: dic
         change.agreement_id = agreement.id
     elif change.action == "amend":
         number = change.base_version + 1
-        claimed, reason = _claim_agreement(change, {"current_version": number})
+        # A new version brings its own review date: an admin's earlier one gives way.
+        claimed, reason = _claim_agreement(
+            change, {"current_version": number, "review_on": None, "review_notified_on": None}
+        )
         if not claimed:
             return False, None, None, reason
     else:

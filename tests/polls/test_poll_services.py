@@ -408,6 +408,14 @@ def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(run, circle, n
 
     run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
     assert [v for v, *_ in _stances(run, poll.id)] == [None, None]
+    # nor can the time of each stance tell who cast it: all carry the closing time
+    closed_at = run(lambda: _poll(poll.id).closed_at)
+    times = run(
+        lambda: db.session.scalars(
+            sa.select(Stance.created_at).where(Stance.poll_id == poll.id)
+        ).all()
+    )
+    assert set(times) == {closed_at}
     frozen = run(lambda: _poll(poll.id).frozen_results)
     assert {row["key"]: row["count"] for row in frozen["rows"]} == {
         "agree": 0,
