@@ -131,11 +131,25 @@ def notify_mentions(
 # -- reading --------------------------------------------------------------------
 
 
+def _mine(user):
+    """``user``'s notifications about groups they still belong to: someone who left
+    or was removed no longer reads the group's titles through old notifications."""
+    from ..groups.models import Membership
+
+    current_groups = sa.select(Membership.group_id).where(
+        Membership.user_id == _id(user), Membership.revoked_at.is_(None)
+    )
+    return sa.and_(
+        Notification.user_id == _id(user),
+        sa.or_(Notification.group_id.is_(None), Notification.group_id.in_(current_groups)),
+    )
+
+
 def unread_count(user) -> int:
     """How many of ``user``'s notifications are unread (one query)."""
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == _id(user), Notification.read_at.is_(None)
+            _mine(user), Notification.read_at.is_(None)
         )
     )
 
@@ -145,7 +159,7 @@ def list_for(user, page: int = 1, per_page: int = PER_PAGE):
     a ``Pagination`` (``items``, ``pages``, ``has_next``…)."""
     query = (
         sa.select(Notification)
-        .where(Notification.user_id == _id(user))
+        .where(_mine(user))
         .options(
             sa.orm.joinedload(Notification.actor),
             sa.orm.joinedload(Notification.group),
@@ -162,9 +176,7 @@ def list_for(user, page: int = 1, per_page: int = PER_PAGE):
 def get_for(user, notification_id: int) -> Notification | None:
     """One of ``user``'s notifications (None for anyone else's)."""
     return db.session.scalar(
-        sa.select(Notification).where(
-            Notification.id == notification_id, Notification.user_id == _id(user)
-        )
+        sa.select(Notification).where(Notification.id == notification_id, _mine(user))
     )
 
 

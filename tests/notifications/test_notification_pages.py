@@ -199,3 +199,25 @@ def test_header_count_costs_one_query_and_none_when_signed_out(
     for _ in range(5):
         send([bruno], "mention", actor=circle.admin)
     assert len(notification_queries("/")) == 1
+
+
+def test_someone_removed_no_longer_reads_the_groups_titles(circle, client, auth, send, run):
+    from app.auth.models import User
+    from app.extensions import db
+    from app.groups.models import Group
+    from app.groups.services import current_membership, revoke_membership
+
+    bruno = circle.members[0]
+    send([bruno], "mention", actor=circle.admin)
+    auth.login(bruno)
+    assert "Alice mentioned you" in _main(client.get("/notifications", headers=EN).get_data(True))
+
+    def remove():
+        group = db.session.get(Group, circle.group.id)
+        admin = db.session.get(User, circle.admin.id)
+        revoke_membership(group, current_membership(group, bruno.id), actor=admin)
+
+    run(remove)
+    main = _main(client.get("/notifications", headers=EN).get_data(as_text=True))
+    assert "Alice mentioned you" not in main
+    assert circle.thread.title not in main
