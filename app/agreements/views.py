@@ -17,7 +17,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
@@ -33,6 +33,7 @@ from ..threads.models import Thread
 from ..threads.services import MAX_TITLE as MAX_THREAD_TITLE
 from ..threads.services import start_thread
 from ..timeutil import utcnow
+from ..web import me, require
 from . import bp
 from .display import (
     end_of_day,
@@ -60,22 +61,13 @@ from .services import (
 )
 
 
-def _me():
-    return current_user._get_current_object()
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
-
-
 def _readable_group(handle: str) -> Group:
     """The group: 404 when the reader may not know it exists, 403 when they may not
     read its content."""
     group = lookup_group(handle)
-    if group is None or not can_see_group(_me(), group):
+    if group is None or not can_see_group(me(), group):
         abort(404)
-    _require(can_read_agreements(_me(), group))
+    require(can_read_agreements(me(), group))
     return group
 
 
@@ -185,7 +177,7 @@ def index(handle: str):
         today=local_today(now, zone),
         due=[row for row in current if row.review == "due"],
         zone=zone,
-        may_propose=can_propose_agreement_change(_me(), group),
+        may_propose=can_propose_agreement_change(me(), group),
     )
 
 
@@ -245,8 +237,8 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
         review=review_state(review_on, local_today(now, zone)),
         review_form=review_form,
         touching=open_proposals_touching(agreement, now=now) if agreement.is_active else [],
-        may_propose=agreement.is_active and can_propose_agreement_change(_me(), group),
-        may_review=agreement.is_active and can_set_review_date(_me(), group),
+        may_propose=agreement.is_active and can_propose_agreement_change(me(), group),
+        may_review=agreement.is_active and can_set_review_date(me(), group),
     ), status
 
 
@@ -266,7 +258,7 @@ def review(handle: str, agreement_id: int):
     """An admin sets (or clears) the review date of an active agreement."""
     group = _readable_group(handle)
     agreement = _group_agreement(group, agreement_id)
-    _require(can_set_review_date(_me(), group))
+    require(can_set_review_date(me(), group))
     if not agreement.is_active:
         raise Conflict(_("This agreement has been repealed."))
     form = ReviewDateForm()
@@ -313,7 +305,7 @@ def _proposal_thread(group: Group, where: WhereForm, title: str, details: str, n
         name = _("Proposal: %(title)s", title=title)
         if len(name) > MAX_THREAD_TITLE:
             name = name[: MAX_THREAD_TITLE - 1] + "…"
-        return start_thread(group, author=_me(), title=name, body=details, now=now)
+        return start_thread(group, author=me(), title=name, body=details, now=now)
     thread = db.session.get(Thread, int(where.thread.data))
     if thread is None or thread.group_id != group.id or thread.is_closed:
         raise ValidationFailed(fields={"thread": _("Choose an open thread of this group.")})
@@ -327,11 +319,11 @@ def propose(handle: str):
     pages: the same form as in a thread, plus where to discuss it (a new thread
     "Proposal: <title>", created with the proposal, or an existing open thread)."""
     group = _readable_group(handle)
-    me = _me()
-    _require(can_propose_agreement_change(me, group))
+    reader = me()
+    require(can_propose_agreement_change(reader, group))
     threads = _open_threads(group)
-    may_start = can_start_thread(me, group)
-    _require(may_start or bool(threads))
+    may_start = can_start_thread(reader, group)
+    require(may_start or bool(threads))
     now = utcnow()
     zone = select_timezone()
     where = WhereForm(threads=threads, may_start_thread=may_start)
@@ -351,7 +343,7 @@ def propose(handle: str):
                 thread = _proposal_thread(
                     group, where, form.title.data, form.details.data or "", now
                 )
-                poll = create_poll(thread, author=me, now=now, **form.service_arguments())
+                poll = create_poll(thread, author=reader, now=now, **form.service_arguments())
                 if change.form is not None:
                     change.attach(poll, now)
             except DomainError as error:

@@ -12,11 +12,8 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..timeutil import utcnow
+from ..web import me
 from . import bp, services
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.app_context_processor
@@ -39,7 +36,7 @@ def unread_notifications():
 def index():
     """My notifications, newest first, unread ones marked."""
     page = request.args.get("page", 1, type=int)
-    pagination = services.list_for(_me(), page=max(page, 1))
+    pagination = services.list_for(me(), page=max(page, 1))
     return render_template(
         "notifications/index.html",
         pagination=pagination,
@@ -52,11 +49,11 @@ def index():
 @login_required
 def open_notification(notification_id: int):
     """Mark one of my notifications as read and go to what it is about."""
-    notification = services.get_for(_me(), notification_id)
+    notification = services.get_for(me(), notification_id)
     if notification is None:
         abort(404)
     target = services.target_url(notification)
-    services.mark_read(_me(), [notification.id], now=utcnow())
+    services.mark_read(me(), [notification.id], now=utcnow())
     db.session.commit()
     return redirect(target)
 
@@ -65,7 +62,7 @@ def open_notification(notification_id: int):
 @login_required
 def mark_all_read():
     """Mark all my notifications as read."""
-    services.mark_read(_me(), "all", now=utcnow())
+    services.mark_read(me(), "all", now=utcnow())
     db.session.commit()
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))

@@ -15,7 +15,7 @@ import io
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
@@ -24,6 +24,7 @@ from ..i18n import select_timezone
 from ..threads.permissions import can_read_thread
 from ..threads.services import load_thread
 from ..timeutil import isoformat_z, utcnow
+from ..web import me, require, show_domain_error
 from . import bp, tally
 from .cards import poll_cards
 from .display import (
@@ -73,23 +74,14 @@ from .services import (
 )
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _zone() -> str:
     return select_timezone()
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 def _readable_poll(poll_id: int) -> Poll:
     """The poll, or 404 when it does not exist or the reader may not read its thread."""
     poll = load_poll(poll_id)
-    if poll is None or not can_read_poll(_me(), poll):
+    if poll is None or not can_read_poll(me(), poll):
         abort(404)
     return poll
 
@@ -113,21 +105,16 @@ def _back_url(poll: Poll) -> str:
     return _poll_url(poll)
 
 
+def _describe_option_error(name: str, text: str) -> str:
+    """"Option 2: ..." for an error about one line of the options."""
+    index = name.split(".", 1)[1] if name.startswith("options.") else ""
+    if index.isdigit():
+        return _("Option %(n)s: %(message)s", n=int(index) + 1, message=text)
+    return text
+
+
 def _form_errors(form, error: DomainError) -> None:
-    """Show a service's field errors next to the form's fields."""
-    for name, message in error.fields.items():
-        field = form.field_for(name) if hasattr(form, "field_for") else getattr(form, name, None)
-        text = str(message)
-        if name.startswith("options."):
-            index = name.split(".", 1)[1]
-            if index.isdigit():
-                text = _("Option %(n)s: %(message)s", n=int(index) + 1, message=text)
-        if field is not None:
-            field.errors = [*field.errors, text]
-        else:
-            flash(text, "error")
-    if not error.fields:
-        flash(str(error.message), "error")
+    show_domain_error(form, error, describe=_describe_option_error)
 
 
 # -- starting a poll ------------------------------------------------------------------
@@ -138,22 +125,22 @@ def _form_errors(form, error: DomainError) -> None:
 def new(thread_id: int):
     """Choose a kind, then set the poll up: closing time in the reader's zone, options,
     anonymity, results visibility, reasons, voters."""
-    me = _me()
+    reader = me()
     thread = load_thread(thread_id)
-    if thread is None or not can_read_thread(me, thread):
+    if thread is None or not can_read_thread(reader, thread):
         abort(404)
-    _require(can_start_poll(me, thread))
+    require(can_start_poll(reader, thread))
     kind = request.args.get("kind", "")
     if kind not in tally.KINDS:
         kinds = [
             (key, name, help_text)
             for key, name, help_text in KIND_CHOICES
-            if key != "proposal" or can_raise_proposal_in(me, thread)
+            if key != "proposal" or can_raise_proposal_in(reader, thread)
         ]
         return render_template(
             "polls/choose_kind.html", thread=thread, group=thread.group, kinds=kinds
         )
-    _require(can_start_poll(me, thread, kind))
+    require(can_start_poll(reader, thread, kind))
     zone = _zone()
     now = utcnow()
     members = [(m.user_id, m.user.name) for m in current_members(thread.group)]
@@ -173,7 +160,7 @@ def new(thread_id: int):
             valid = change.form.validate() and valid
         if valid:
             try:
-                poll = create_poll(thread, author=me, now=now, **form.service_arguments())
+                poll = create_poll(thread, author=reader, now=now, **form.service_arguments())
                 if change is not None and change.form is not None:
                     change.attach(poll, now)
             except DomainError as error:
@@ -208,7 +195,7 @@ def new(thread_id: int):
 def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, status=200):
     from ..proposals.display import proposal_panels
 
-    card = poll_cards([poll], _me(), now)[0]
+    card = poll_cards([poll], me(), now)[0]
     view = card_view(
         card,
         now,
@@ -243,8 +230,8 @@ def vote(poll_id: int):
     """Take or change one's stance (the previous one stays in the history)."""
     now = utcnow()
     poll = _readable_poll(poll_id)
-    me = _me()
-    _require(is_eligible(poll, me.id))
+    reader = me()
+    require(is_eligible(poll, reader.id))
     if poll.is_closed(now):
         raise PollClosed(poll.closed_as_of(now))
     form = StanceForm()
@@ -256,7 +243,7 @@ def vote(poll_id: int):
         choice, errors = form.choice_for(poll, request.form)
     if not errors:
         try:
-            cast_stance(poll, me, choice=choice, reason=form.reason.data or "", now=now)
+            cast_stance(poll, reader, choice=choice, reason=form.reason.data or "", now=now)
         except ValidationFailed as error:
             db.session.rollback()
             errors = {name: str(message) for name, message in error.fields.items()}
@@ -281,9 +268,9 @@ def withdraw(poll_id: int):
     """Withdraw one's stance: undecided again (the stance stays in the history)."""
     now = utcnow()
     poll = _readable_poll(poll_id)
-    me = _me()
-    _require(is_eligible(poll, me.id))
-    withdrawn = withdraw_stance(poll, me, now=now)
+    reader = me()
+    require(is_eligible(poll, reader.id))
+    withdrawn = withdraw_stance(poll, reader, now=now)
     db.session.commit()
     if withdrawn is not None:
         flash(_("Your stance is withdrawn: you are undecided again."), "success")
@@ -305,7 +292,7 @@ def history(poll_id: int):
             "current": s.is_current,
             "withdrawn_at": s.withdrawn_at,
         }
-        for s in stance_history(poll, _me().id)
+        for s in stance_history(poll, me().id)
     ]
     return render_template(
         "polls/history.html", poll=poll, thread=poll.thread, group=poll.group, stances=stances
@@ -321,11 +308,11 @@ def close(poll_id: int):
     """Ask, then close the poll before its closing time (its author or an admin)."""
     now = utcnow()
     poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
-    _require(can_close_poll(_me(), poll))
+    require(can_close_poll(me(), poll))
     if poll.is_closed(now):
         raise PollClosed(poll.closed_as_of(now))
     if request.method == "POST":
-        close_poll(poll, actor=_me(), now=now)
+        close_poll(poll, actor=me(), now=now)
         db.session.commit()
         flash(_("The poll is closed."), "success")
         return redirect(_poll_url(poll))
@@ -338,7 +325,7 @@ def reopen(poll_id: int):
     """Open a closed poll again until a new closing time (not an anonymous poll)."""
     now = utcnow()
     poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
-    _require(can_reopen_poll(_me(), poll))
+    require(can_reopen_poll(me(), poll))
     zone = _zone()
     form = ReopenForm()
     if not form.is_submitted():
@@ -365,12 +352,12 @@ def statement(poll_id: int):
     """The outcome statement after closing, with an optional review date."""
     now = utcnow()
     poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
-    _require(can_write_statement(_me(), poll))
+    require(can_write_statement(me(), poll))
     form = StatementForm(data={"text": poll.statement or "", "review_on": poll.statement_review_on})
     if form.validate_on_submit():
         try:
             set_statement(
-                poll, author=_me(), text=form.text.data, review_on=form.review_date(), now=now
+                poll, author=me(), text=form.text.data, review_on=form.review_date(), now=now
             )
         except ValidationFailed as error:
             db.session.rollback()
@@ -406,12 +393,12 @@ def remind(poll_id: int):
     """Remind those who have not voted, with a message (its author or an admin)."""
     now = utcnow()
     poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
-    _require(can_remind_poll(_me(), poll))
+    require(can_remind_poll(me(), poll))
     if poll.is_closed(now):
         raise PollClosed(poll.closed_as_of(now))
     form = RemindForm()
     if form.validate_on_submit():
-        count = _send_reminder(poll, actor=_me(), message=form.message.data or "", now=now)
+        count = _send_reminder(poll, actor=me(), message=form.message.data or "", now=now)
         db.session.commit()
         flash(
             ngettext(
@@ -450,7 +437,7 @@ def export(poll_id: int):
     results are hidden, no voter in an anonymous poll."""
     now = utcnow()
     poll = _settled_poll(poll_id, now)
-    card = poll_cards([poll], _me(), now)[0]
+    card = poll_cards([poll], me(), now)[0]
     visible = card.visible
     names = option_names(poll)
     out = io.StringIO()
