@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
@@ -30,9 +32,23 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
+@functools.cache
 def timezone_choices() -> list[str]:
-    """Every IANA zone name, sorted, for a select field."""
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    """The zones people pick from, sorted: those tzdata lists by country
+    (``zone.tab`` and ``zone1970.tab``: Europe/Luxembourg yes, obsolete aliases
+    such as America/Atka no), plus UTC."""
+    try:
+        folder = resources.files("tzdata.zoneinfo")
+        tables = [folder.joinpath(name).read_text() for name in ("zone.tab", "zone1970.tab")]
+    except (ModuleNotFoundError, FileNotFoundError):  # no tzdata package: the system's zones
+        return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = {
+        line.split("\t")[2]
+        for table in tables
+        for line in table.splitlines()
+        if line and not line.startswith("#") and line.count("\t") >= 2
+    }
+    return sorted(zones) + ["UTC"]
 
 
 def end_of_day(day: date, zone: str = "UTC") -> datetime:

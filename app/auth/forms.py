@@ -79,7 +79,11 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = [("", _l("Same as my browser"))] + list(LOCALE_NAMES.items())
-        self.timezone.choices = [(z, z.replace("_", " ")) for z in timezone_choices()]
+        zones = timezone_choices()
+        current = getattr(kwargs.get("obj"), "timezone", None)
+        if current and current not in zones:  # the profile's older zone name stays selectable
+            zones = [current, *zones]
+        self.timezone.choices = [(z, z.replace("_", " ")) for z in zones]
 
 
 class ChangePasswordForm(FlaskForm):

@@ -229,3 +229,18 @@ def test_cannot_revoke_someone_elses_token(app, client, auth, user, make_user):
     assert client.post(f"/profile/tokens/{token_id}/revoke").status_code == 404
     with app.app_context():
         assert db.session.get(ApiToken, token_id) is not None
+
+
+def test_the_time_zone_list_has_no_obsolete_names_but_keeps_mine(app, client, auth, user):
+    auth.login(user)
+    html = client.get("/profile").get_data(as_text=True)
+    assert 'value="Europe/Paris"' in html and 'value="America/Montreal"' not in html
+    assert 'value="Africa/Asmera"' not in html and 'value="America/Atka"' not in html
+    with app.app_context():
+        from app.auth.models import User
+        from app.extensions import db
+
+        db.session.get(User, user.id).timezone = "America/Montreal"  # an alias of Toronto
+        db.session.commit()
+    html = client.get("/profile").get_data(as_text=True)
+    assert '<option selected value="America/Montreal">' in html
