@@ -11,7 +11,6 @@ in force *now* for the API's default ``as_of``.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -21,9 +20,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.timeutil import utcnow
 
-__all__ = ["api", "circle", "error_of", "history", "make_history", "run"]
+__all__ = ["circle", "history", "make_history", "run"]
 
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
 
@@ -43,42 +41,6 @@ def run(app):
                 raise
 
     return call
-
-
-@pytest.fixture
-def error_of():
-    """``error_of(response, status, code=None)`` checks the documented error shape and
-    returns ``body["error"]``."""
-
-    def check(response, status, code=None):
-        assert response.status_code == status, response.get_data(as_text=True)
-        assert response.mimetype == "application/json"
-        body = response.get_json()
-        assert set(body) == {"error"}
-        error = body["error"]
-        assert set(error) == {"code", "message", "fields"}
-        assert SNAKE.match(error["code"]), error["code"]
-        assert isinstance(error["message"], str) and error["message"].strip()
-        assert all(isinstance(v, str) and v for v in error["fields"].values())
-        if code is not None:
-            assert error["code"] == code, error
-        return error
-
-    return check
-
-
-@pytest.fixture
-def api(api_as):
-    """``api(user)`` → an API client with a Bearer token of ``user`` (one token each)."""
-    clients = {}
-
-    def get(user):
-        key = None if user is None else user.id
-        if key not in clients:
-            clients[key] = api_as(user)
-        return clients[key]
-
-    return get
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ written side by side, do not edit one file.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +15,8 @@ from app.extensions import db
 from app.timeutil import isoformat_z, utcnow
 
 #: the fixtures, for ``from poll_api_fixtures import *`` in the test modules
-__all__ = ["api", "error_of", "move_closing", "stances_of", "start_poll"]
+__all__ = ["move_closing", "stances_of", "start_poll"]
 
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
 
@@ -33,42 +31,6 @@ def in_hours(hours: float) -> str:
 
 def parse(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def error_of():
-    """``error_of(response, status, code=None)`` checks the documented error shape and
-    returns ``body["error"]``."""
-
-    def check(response, status, code=None):
-        assert response.status_code == status, response.get_data(as_text=True)
-        assert response.mimetype == "application/json"
-        body = response.get_json()
-        assert set(body) == {"error"}
-        error = body["error"]
-        assert set(error) == {"code", "message", "fields"}
-        assert SNAKE.match(error["code"]), error["code"]
-        assert isinstance(error["message"], str) and error["message"].strip()
-        assert all(isinstance(v, str) and v for v in error["fields"].values())
-        if code is not None:
-            assert error["code"] == code, error
-        return error
-
-    return check
-
-
-@pytest.fixture
-def api(api_as):
-    """``api(user)`` → an API client with a Bearer token of ``user`` (one token each)."""
-    clients = {}
-
-    def get(user):
-        key = None if user is None else user.id
-        if key not in clients:
-            clients[key] = api_as(user)
-        return clients[key]
-
-    return get
 
 
 @pytest.fixture

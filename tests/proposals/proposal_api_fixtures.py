@@ -7,7 +7,6 @@ side by side, do not edit one file.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,9 +15,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.timeutil import isoformat_z, utcnow
 
-__all__ = ["api", "close_poll_api", "count_rows", "error_of", "start_proposal", "vote_api"]
+__all__ = ["close_poll_api", "count_rows", "start_proposal", "vote_api"]
 
-SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
 
@@ -32,42 +30,6 @@ LISTENING = {
 
 def in_hours(hours: float) -> str:
     return isoformat_z(utcnow() + timedelta(hours=hours))
-
-
-@pytest.fixture
-def error_of():
-    """``error_of(response, status, code=None)`` checks the documented error shape and
-    returns ``body["error"]``."""
-
-    def check(response, status, code=None):
-        assert response.status_code == status, response.get_data(as_text=True)
-        assert response.mimetype == "application/json"
-        body = response.get_json()
-        assert set(body) == {"error"}
-        error = body["error"]
-        assert set(error) == {"code", "message", "fields"}
-        assert SNAKE.match(error["code"]), error["code"]
-        assert isinstance(error["message"], str) and error["message"].strip()
-        assert all(isinstance(v, str) and v for v in error["fields"].values())
-        if code is not None:
-            assert error["code"] == code, error
-        return error
-
-    return check
-
-
-@pytest.fixture
-def api(api_as):
-    """``api(user)`` → an API client with a Bearer token of ``user`` (one token each)."""
-    clients = {}
-
-    def get(user):
-        key = None if user is None else user.id
-        if key not in clients:
-            clients[key] = api_as(user)
-        return clients[key]
-
-    return get
 
 
 @pytest.fixture
