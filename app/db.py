@@ -10,13 +10,9 @@ is locked". Reads (GET) use deferred transactions and never block.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
-
-from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,25 +45,3 @@ def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
-
-
-@contextmanager
-def write_transaction() -> Iterator[sa.orm.Session]:
-    """A short, separate write transaction, usable on a read path.
-
-    DESIGN.md allows one write on a read path: finalising a poll whose closing
-    time has passed. This opens its own session (so the request's session is
-    untouched), takes the write lock on SQLite, commits on success and rolls
-    back on error.
-    """
-    previous = g.get("force_write_lock") if has_request_context() else None
-    if has_request_context():
-        g.force_write_lock = True
-    session = sa.orm.Session(db.engine, expire_on_commit=False)
-    try:
-        with session.begin():
-            yield session
-    finally:
-        session.close()
-        if has_request_context():
-            g.force_write_lock = previous

@@ -148,9 +148,7 @@ def _mine(user):
 def unread_count(user) -> int:
     """How many of ``user``'s notifications are unread (one query)."""
     return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            _mine(user), Notification.read_at.is_(None)
-        )
+        sa.select(sa.func.count(Notification.id)).where(_mine(user), Notification.read_at.is_(None))
     )
 
 
@@ -270,3 +268,14 @@ def register_poll_hooks() -> None:
 
     if notify_poll_closed not in polls.on_poll_closed:
         polls.on_poll_closed.append(notify_poll_closed)
+
+
+def remind_undecided_voters(poll, *, actor, message: str | None, now: datetime) -> int:
+    """The manual reminder: each eligible voter without a stance (not the sender) gets a
+    ``poll_remind`` with the sender's message as written; how many were reached."""
+    from ..polls.services import undecided_voters
+
+    text = (message or "").strip() or None
+    return len(
+        notify(undecided_voters(poll), POLL_REMIND, poll=poll, actor=actor, message=text, now=now)
+    )

@@ -76,7 +76,6 @@ from .services import (
     results_for,
     set_statement,
     settle_due_polls,
-    undecided_voters,
     withdraw_stance,
 )
 
@@ -518,8 +517,7 @@ def remind_poll_view(data, poll_id):
     """Remind the eligible voters who have no stance yet (not the caller), with an
     optional message sent as written. An in-app notification each; `reminded` counts them."""
     # The notifications feature builds on polls: imported here, not at module level.
-    from ..notifications.models import POLL_REMIND
-    from ..notifications.services import notify
+    from ..notifications.services import remind_undecided_voters
 
     poll = _poll(poll_id)
     user = api_user()
@@ -529,19 +527,9 @@ def remind_poll_view(data, poll_id):
         closed_at = poll.closed_as_of(now)
         _settle_after_refusal(poll_id, now)
         raise PollClosed(closed_at)
-    recipients = [person for person in undecided_voters(poll) if person.id != user.id]
-    sent = notify(
-        recipients,
-        POLL_REMIND,
-        poll=poll,
-        thread=poll.thread,
-        group=poll.group,
-        actor=user,
-        message=(data.get("message") or "").strip() or None,
-        now=now,
-    )
+    reminded = remind_undecided_voters(poll, actor=user, message=data.get("message"), now=now)
     db.session.commit()
-    return {"reminded": len(sent)}
+    return {"reminded": reminded}
 
 
 @blp.route("/polls/<int:poll_id>/statement", methods=["PUT"])

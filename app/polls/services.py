@@ -902,18 +902,6 @@ def load_poll(poll_id: int) -> Poll | None:
     )
 
 
-def thread_polls(thread: Thread) -> list[Poll]:
-    """The polls of a thread, oldest first, options loaded (two queries)."""
-    return list(
-        db.session.scalars(
-            sa.select(Poll)
-            .where(Poll.thread_id == thread.id)
-            .options(sa.orm.selectinload(Poll.options))
-            .order_by(Poll.created_at, Poll.id)
-        )
-    )
-
-
 def thread_poll_list(thread: Thread, *, now: datetime) -> list[Poll]:
     """A thread's polls, oldest first, without their options (one query while none is
     due); due ones are finalised first (``settle_due_polls``), so each shows its status."""

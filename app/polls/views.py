@@ -106,7 +106,7 @@ def _back_url(poll: Poll) -> str:
 
 
 def _describe_option_error(name: str, text: str) -> str:
-    """"Option 2: ..." for an error about one line of the options."""
+    """ "Option 2: ..." for an error about one line of the options."""
     index = name.split(".", 1)[1] if name.startswith("options.") else ""
     if index.isdigit():
         return _("Option %(n)s: %(message)s", n=int(index) + 1, message=text)
@@ -377,16 +377,6 @@ def statement(poll_id: int):
     ), status
 
 
-def _send_reminder(poll: Poll, *, actor, message: str, now) -> int:
-    """Notify the eligible voters without a stance; how many were reached."""
-    from ..notifications.models import POLL_REMIND
-    from ..notifications.services import notify
-
-    people = undecided_voters(poll)
-    sent = notify(people, POLL_REMIND, poll=poll, actor=actor, message=message or None, now=now)
-    return len(sent)
-
-
 @bp.route("/p/<int:poll_id>/remind", methods=["GET", "POST"])
 @login_required
 def remind(poll_id: int):
@@ -398,7 +388,9 @@ def remind(poll_id: int):
         raise PollClosed(poll.closed_as_of(now))
     form = RemindForm()
     if form.validate_on_submit():
-        count = _send_reminder(poll, actor=me(), message=form.message.data or "", now=now)
+        from ..notifications.services import remind_undecided_voters  # builds on polls
+
+        count = remind_undecided_voters(poll, actor=me(), message=form.message.data, now=now)
         db.session.commit()
         flash(
             ngettext(
