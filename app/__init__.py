@@ -8,16 +8,39 @@ from flask import Flask
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db as _db_events  # noqa: F401 - registers SQLite settings
 from .config import DEV_SECRET_KEY, Defaults, from_environment
+from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class CercleFlask(Flask):
+    """Flask with one unit of work per request (see ``app/db.py``).
+
+    A view that returns normally is committed before its response leaves
+    (rolled back instead when it answers with an error status); a commit that
+    fails becomes the app's own 500. Any exception rolls the session back
+    first, so the error page or JSON error renders with a usable session.
+    """
+
+    def dispatch_request(self):
+        response = self.make_response(super().dispatch_request())
+        commit_unit_of_work(response.status_code)
+        return response
+
+    def handle_user_exception(self, e):
+        rollback_unit_of_work()
+        return super().handle_user_exception(e)
+
+    def handle_exception(self, e):
+        rollback_unit_of_work()
+        return super().handle_exception(e)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, handlers, commands."""
-    app = Flask(
+    app = CercleFlask(
         __name__,
         instance_path=os.environ.get("CERCLE_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
         template_folder=os.path.join(ROOT, "templates"),
@@ -28,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
     init_extensions(app)
+    connect_subscribers(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
@@ -70,6 +94,31 @@ def init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session)
 
 
+#: features that react to the events of the features below them, or answer their
+#: extension points (``app/events.py``, ``app/hooks.py``): each has a
+#: ``subscribers.connect()``
+SUBSCRIBING_FEATURES = (
+    "auth",
+    "threads",
+    "polls",
+    "agreements",
+    "proposals",
+    "notifications",
+)
+
+
+def connect_subscribers(app: Flask) -> None:
+    """Connect every feature's receivers to the events and extension points, once.
+
+    The signals are global (blinker), and connecting a function twice keeps one
+    connection, so building several applications (tests) changes nothing.
+    """
+    from importlib import import_module
+
+    for feature in SUBSCRIBING_FEATURES:
+        import_module(f"app.{feature}.subscribers").connect()
+
+
 #: features with pages: each package's ``views`` module attaches its routes to
 #: the package's ``bp`` (importing a package never pulls in its views, so
 #: services and models import each other without cycles)
@@ -80,6 +129,7 @@ PAGE_FEATURES = (
     "threads",
     "polls",
     "agreements",
+    "proposals",
     "notifications",
 )
 #: features with a JSON API: ``<feature>.api.blp``
@@ -91,7 +141,6 @@ def register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
     from .api import init_api
-    from .proposals import services as _proposals  # noqa: F401 - models, and the poll hooks
     from .views_errors import bp as errors_bp
 
     for feature in PAGE_FEATURES:
@@ -106,7 +155,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals that every template may use."""
-    from . import i18n, permissions
+    from importlib import import_module
+
+    from . import i18n
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
@@ -114,7 +165,24 @@ def register_template_helpers(app: Flask) -> None:
     # HTML that app/markdown.py produced at write time (never raw user text).
     app.jinja_env.filters["markdown_html"] = lambda value: Markup(value or "")  # noqa: S704
     app.jinja_env.globals["html_lang"] = i18n.html_lang
-    app.jinja_env.globals["can"] = permissions.TEMPLATE_PREDICATES
+    app.jinja_env.globals["can"] = template_predicates(
+        import_module(f"app.{feature}.permissions") for feature in PREDICATE_FEATURES
+    )
+
+
+#: features whose ``permissions`` module templates call through ``can``
+PREDICATE_FEATURES = ("groups", "threads", "polls", "agreements")
+
+
+def template_predicates(modules) -> dict:
+    """The named predicates templates call: ``can.comment(current_user, thread)``,
+    ``can.is_admin(current_user, group)`` (the ``can_`` prefix is dropped)."""
+    return {
+        name.removeprefix("can_"): getattr(module, name)
+        for module in modules
+        for name in dir(module)
+        if name.startswith(("can_", "is_"))
+    }
 
 
 def register_security_headers(app: Flask) -> None:

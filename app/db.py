@@ -1,4 +1,5 @@
-"""Database behaviour shared by every feature: SQLite settings and write locks.
+"""Database behaviour shared by every feature: SQLite settings, write locks, and the
+unit of work (one commit per request, side effects after the commit).
 
 SQLite runs in WAL mode with a busy timeout. Transactions opened for a write
 request (POST, PUT, PATCH, DELETE), by a CLI command or outside any request
@@ -9,9 +10,12 @@ is locked". Reads (GET) use deferred transactions and never block.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import g, has_request_context, request
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -45,3 +49,65 @@ def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+# -- the unit of work ---------------------------------------------------------------
+#
+# One commit per request, in one place (``CercleFlask.dispatch_request`` in
+# ``app/__init__.py``): services flush, never commit; a view that returns
+# normally is committed, and any exception rolls the session back before an
+# error page or JSON error is rendered. Anything that leaves the process
+# (an email today, webhooks soon) is handed to ``after_commit``: it runs only
+# once the transaction that asked for it has committed, and is dropped if that
+# transaction rolls back. The periodic command and the CLI commit through the
+# same session, so the same holds there.
+
+_AFTER_COMMIT = "cercle_after_commit"
+log = logging.getLogger("cercle.db")
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the current transaction has committed (never if it rolls
+    back). The callback must not touch the database: render what it needs first."""
+    from .extensions import db
+
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _run_after_commit(session) -> None:
+    callbacks = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the write is done; a failed send is logged
+            log.exception("after commit: %r failed", callback)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _drop_after_commit(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def commit_unit_of_work(status: int) -> None:
+    """End a request's unit of work: commit when it succeeded (``status`` < 400), else
+    roll back (a view that answered with an error changed nothing)."""
+    from .extensions import db
+
+    if status >= 400:
+        db.session.rollback()
+    else:
+        db.session.commit()
+
+
+def rollback_unit_of_work() -> None:
+    """Roll back after an exception, before anything renders an error (a session in a
+    failed transaction would fail the error page itself). A rollback that fails (the
+    connection is gone) leaves the session to be discarded at the end of the request."""
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        log.exception("rollback failed")

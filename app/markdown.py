@@ -99,3 +99,30 @@ def render_markdown(
     if url_for_handle is not None:
         html = _link_mentions(html, known_handles, url_for_handle)
     return Markup(html)  # noqa: S704 - markdown-it escapes raw HTML (js-default)
+
+
+class PeopleDirectory:
+    """Who ``@handle`` may name: set once by the accounts feature (``auth``), which
+    owns people and their pages; Markdown itself knows nothing of accounts."""
+
+    known_handles: Callable[[set[str]], Iterable[str]] = staticmethod(lambda handles: ())
+    url_for_handle: Callable[[str], str] | None = None
+
+
+people = PeopleDirectory()
+
+
+def register_people(
+    known_handles: Callable[[set[str]], Iterable[str]], url_for_handle: Callable[[str], str]
+) -> None:
+    """Tell Markdown which handles exist (``known_handles(handles)``) and where each
+    person's page is (``url_for_handle(handle)``)."""
+    people.known_handles = known_handles
+    people.url_for_handle = url_for_handle
+
+
+def render_with_mentions(text: str) -> Markup:
+    """Markdown → HTML, with ``@handle`` of existing people linked to their page."""
+    handles = mentioned_handles(text)
+    known = people.known_handles(handles) if handles else ()
+    return render_markdown(text, known_handles=known, url_for_handle=people.url_for_handle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import abort, flash
@@ -55,3 +56,12 @@ def show_domain_error(
             flash(text, "error")
     if not error.fields:
         flash(str(error.message), "error")
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A part of a page that another feature adds (``app/hooks.py``): the template
+    to include, and what it reads (as ``context``)."""
+
+    template: str
+    context: dict = field(default_factory=dict)

@@ -459,20 +459,6 @@ def decide(propose, vote, close, circle, clock):
     return make
 
 
-@pytest.fixture(autouse=True)
-def _proposal_hooks():
-    """The proposals' poll hooks are registered at import; make sure a test elsewhere
-    that cleared the polls' hook lists has not removed them."""
-    from app.polls import services as polls
-    from app.proposals import services as proposals
-
-    if proposals.decide not in polls.on_poll_closed:
-        polls.on_poll_closed.insert(0, proposals.decide)
-    if proposals.changed_no_agreement not in polls.can_reopen:
-        polls.can_reopen.append(proposals.changed_no_agreement)
-    yield
-
-
 # -- the API's error shape ------------------------------------------------------
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 
 import flask_smorest
-import sqlalchemy as sa
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
-from ..extensions import api, db
+from ..extensions import api
 from .messages import localize_message
 
 API_PREFIX = "/api/v1"
@@ -99,6 +98,17 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
     return response
 
 
+#: ``loader(token_hash) -> user | None``: set by the accounts feature (``token_loader``)
+_token_loader = None
+
+
+def token_loader(loader):
+    """Register how a token's hash finds its user (the accounts feature does, at start)."""
+    global _token_loader
+    _token_loader = loader
+    return loader
+
+
 def _is_public() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
@@ -113,13 +123,7 @@ def _authenticate():
     scheme, _sep, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and token:
-        from ..auth.models import ApiToken, User
-
-        user = db.session.scalar(
-            sa.select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == hash_token(token))
-        )
+        user = _token_loader(hash_token(token)) if _token_loader is not None else None
         if user is not None:
             g.api_user = user
             g.api_token_hash = hash_token(token)

@@ -305,30 +305,3 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token is revoked: it no longer works."), "success")
     return redirect(url_for("auth.profile"))
-
-
-@bp.get("/u/<handle>")
-@login_required
-def person(handle: str):
-    """A person's page: name, handle, and the groups we share."""
-    from ..groups.models import Group, Membership  # groups build on accounts, not the reverse
-
-    user = db.session.scalar(sa.select(User).where(User.handle == handle.lower()))
-    if user is None:
-        abort(404)
-    mine = sa.select(Membership.group_id).where(
-        Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
-    )
-    shared = db.session.scalars(
-        sa.select(Group)
-        .join(Membership, Membership.group_id == Group.id)
-        .where(
-            Membership.user_id == user.id,
-            Membership.revoked_at.is_(None),
-            Group.id.in_(mine),
-        )
-        .order_by(Group.name)
-    ).all()
-    if user.id != current_user.id and not shared:
-        abort(404)  # people are only visible to those who share a group with them
-    return render_template("auth/person.html", person=user, shared_groups=shared)

@@ -262,14 +262,13 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
     """The amendment adopted later (v2: urgent requests answered within 30 minutes)
     and a proposal blocked with its reasons (reciprocity required again), each
     closed through the services as of its closing time, which applies the change."""
-    from ..polls.services import create_poll, finalise_if_due
-    from ..proposals.services import attach_agreement_change
+    from ..polls.services import finalise_if_due
+    from ..proposals.services import make_proposal
 
     started = now - timedelta(days=7)
-    amendment = create_poll(
+    amendment = make_proposal(
         thread,
         author=people["helene"],
-        kind="proposal",
         title="Répondre dans la demi-heure aux demandes urgentes et importantes",
         details=(
             "Je propose d'ajouter une phrase à nos accords d'écoute : une demande urgente "
@@ -278,10 +277,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
         ),
         closing_at=now - timedelta(days=4),
         now=started,
-    )
-    attach_agreement_change(
-        amendment,
-        {
+        agreement_change={
             "action": "amend",
             "agreement_id": agreement_id,
             "base_version": 1,
@@ -290,16 +286,14 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
             "change_summary": "Les demandes urgentes et importantes : réponse dans la demi-heure.",
             "review_on": (now + timedelta(days=60)).date(),
         },
-        now=started,
     )
     _cast(amendment, people, AMENDMENT_STANCES, now)
     finalise_if_due(amendment, now)
 
     started = now - timedelta(days=3, hours=6)
-    blocked = create_poll(
+    blocked = make_proposal(
         thread,
         author=people["odile"],
-        kind="proposal",
         title="Rendre la réciprocité obligatoire",
         details=(
             "Je me demande si nous ne serions pas plus engagé·es en donnant **et** en "
@@ -307,17 +301,13 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
         ),
         closing_at=now - timedelta(days=1),
         now=started,
-    )
-    attach_agreement_change(
-        blocked,
-        {
+        agreement_change={
             "action": "amend",
             "agreement_id": agreement_id,
             "base_version": 2,
             "rules": {**LISTENING_RULES, "urgent_response_minutes": 30, "reciprocity": "required"},
             "change_summary": "La réciprocité devient obligatoire.",
         },
-        now=started,
     )
     _cast(blocked, people, BLOCKED_STANCES, now)
     finalise_if_due(blocked, now)
@@ -329,12 +319,12 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
     statement), its amendment adopted later (v2), a proposal blocked with its reasons,
     and an open poll waiting for votes."""
     from ..polls.services import cast_stance, create_poll, finalise_if_due, set_statement
-    from ..proposals.services import attach_agreement_change, outcome_for
+    from ..proposals.services import make_proposal, outcome_for
 
-    proposal = create_poll(
+    # The proposal adopts the circle's first agreement; closing applies it (v1).
+    proposal = make_proposal(
         thread,
         author=people["malik"],
-        kind="proposal",
         title="Deux temps d'écoute par semaine, et une relance après trois semaines",
         details=(
             "Je propose que nous prenions l'accord suivant :\n\n"
@@ -345,18 +335,13 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
         ),
         closing_at=now - timedelta(days=8),
         now=now - timedelta(days=15),
-    )
-    # The proposal adopts the circle's first agreement; closing applies it (v1).
-    attach_agreement_change(
-        proposal,
-        {
+        agreement_change={
             "action": "adopt",
             "title": LISTENING_AGREEMENT,
             "body": LISTENING_BODY,
             "rules": LISTENING_RULES,
             "change_summary": "Notre premier accord d'écoute.",
         },
-        now=now - timedelta(days=15),
     )
     _cast(proposal, people, PROPOSAL_STANCES, now)
     finalise_if_due(proposal, now)

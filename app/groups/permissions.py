@@ -86,3 +86,9 @@ def can_join_directly(user, group: Group) -> bool:
 def can_ask_to_join(user, group: Group) -> bool:
     """Closed groups take requests from signed-in people."""
     return _signed_in(user) and not is_member(user, group) and group.privacy == Privacy.closed.value
+
+
+def visible_group(handle: str, user) -> Group | None:
+    """The group with this handle, if ``user`` may know it exists (else None: a 404)."""
+    group = db.session.scalar(sa.select(Group).where(Group.handle == (handle or "").lower()))
+    return group if group is not None and can_see_group(user, group) else None

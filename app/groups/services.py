@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import hooks
 from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -61,7 +62,7 @@ class ReciprocityLocked(Conflict):
 
 def render_group_markdown(text: str):
     """Markdown of a group's texts, with mentions of its people linked."""
-    from ..threads.services import render_with_mentions
+    from ..markdown import render_with_mentions
 
     return render_with_mentions(text)
 
@@ -339,10 +340,9 @@ def _cancel_invitations_by(group: Group, user_id: int, now: datetime) -> None:
 
 def reciprocity_required(group: Group, as_of: datetime | None = None) -> bool:
     """Whether the group's active rules require reciprocity (rule ``reciprocity``,
-    derived from its agreements; ``required`` until an agreement says otherwise)."""
-    from ..agreements.services import reciprocity_is_required  # agreements build on groups
-
-    return reciprocity_is_required(group, as_of or utcnow())
+    derived from its agreements, which answer ``hooks.support_switches_lock``;
+    ``required`` until an agreement says otherwise)."""
+    return bool(hooks.support_switches_lock.first(group, now=as_of or utcnow()))
 
 
 def update_my_membership(
@@ -586,44 +586,3 @@ def decide_join_request(
 
 def lookup_group(handle: str) -> Group | None:
     return db.session.scalar(sa.select(Group).where(Group.handle == (handle or "").lower()))
-
-
-def group_threads(group: Group, user: User, *, page: int, per_page: int) -> tuple[list, int]:
-    """One page of the group's threads, pinned first then newest activity first.
-
-    Returns ``(rows, total)`` where each row has ``thread`` (author loaded),
-    ``comments`` (how many comments, deleted ones excepted) and ``is_new``
-    (activity since ``user`` last read it). Three queries whatever the page size.
-    """
-    from types import SimpleNamespace
-
-    from ..threads.models import Comment, Thread
-    from ..threads.services import last_seen
-
-    total = db.session.scalar(
-        sa.select(sa.func.count(Thread.id)).where(Thread.group_id == group.id)
-    )
-    comments = (
-        sa.select(sa.func.count(Comment.id))
-        .where(Comment.thread_id == Thread.id, Comment.deleted_at.is_(None))
-        .correlate(Thread)
-        .scalar_subquery()
-    )
-    result = db.session.execute(
-        sa.select(Thread, comments.label("comments"))
-        .where(Thread.group_id == group.id)
-        .options(sa.orm.joinedload(Thread.author))
-        .order_by(Thread.pinned_at.is_(None), Thread.last_activity_at.desc(), Thread.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    seen = last_seen([thread.id for thread, _count in result], user)
-    rows = [
-        SimpleNamespace(
-            thread=thread,
-            comments=count,
-            is_new=thread.id not in seen or thread.last_activity_at > seen[thread.id],
-        )
-        for thread, count in result
-    ]
-    return rows, total

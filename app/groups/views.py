@@ -1,14 +1,16 @@
-"""Group pages: creation, the group page, settings, members, invitations, joining."""
+"""Group pages: creation, the group page, settings, members, invitations, joining, and a
+person's page (the groups we share)."""
 
 from __future__ import annotations
 
-import math
-
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import hooks
+from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import select_locale
@@ -47,7 +49,6 @@ from .services import (
     current_members,
     decide_join_request,
     find_invitation,
-    group_threads,
     invitation_problem,
     join_open_group,
     lookup_group,
@@ -130,18 +131,12 @@ def show(handle: str):
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    per_page = current_app.config["THREADS_PER_PAGE"]
-    rows, total = group_threads(group, me(), page=page, per_page=per_page)
-    pages = max(1, math.ceil(total / per_page))
-    if page > pages:
-        abort(404)
+    sections = hooks.group_page_sections.answers(group, viewer=me(), page=page, now=utcnow())
     return render_template(
         "groups/show.html",
         group=group,
         membership=membership_of(current_user, group),
-        rows=rows,
-        page=page,
-        pages=pages,
+        sections=sections,
         members=current_members(group),
     )
 
@@ -490,3 +485,28 @@ def decide(handle: str, request_id: int):
     else:
         flash(_("The request of %(name)s is declined.", name=name), "info")
     return redirect(url_for("groups.members", handle=group.handle))
+
+
+@bp.get("/u/<handle>")
+@login_required
+def person(handle: str):
+    """A person's page: name, handle, and the groups we share."""
+    user = db.session.scalar(sa.select(User).where(User.handle == handle.lower()))
+    if user is None:
+        abort(404)
+    mine = sa.select(Membership.group_id).where(
+        Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
+    )
+    shared = db.session.scalars(
+        sa.select(Group)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.revoked_at.is_(None),
+            Group.id.in_(mine),
+        )
+        .order_by(Group.name)
+    ).all()
+    if user.id != current_user.id and not shared:
+        abort(404)  # people are only visible to those who share a group with them
+    return render_template("groups/person.html", person=user, shared_groups=shared)

@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from .. import events
+from ..agreements.models import Agreement, AgreementVersion
+from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
-from ..notifications.models import POLL_REMINDER
-from ..notifications.services import notify
+from ..groups.models import Membership, Role
 from ..polls.models import Poll, Stance
 from ..polls.services import due_poll_ids, eligible_voter_ids, finalise_if_due
 
@@ -69,7 +71,7 @@ def _in_own_transaction(step, label: str, figures: RunFigures):
 
 def close_due_polls(now: datetime, figures: RunFigures) -> None:
     """Finalise every poll whose closing time has passed, in closing order, each as
-    of its closing time (``on_poll_closed`` hooks, e.g. the closing notification,
+    of its closing time (``events.poll_closed``'s receivers, e.g. the closing notification,
     run once, in the winner's transaction). A failure stops the sequence: later
     polls wait for the earlier one, so that closing order holds."""
     ids = due_poll_ids(now)
@@ -127,8 +129,9 @@ def send_reminder(poll_id: int, now: datetime) -> int | None:
             sa.select(Stance.voter_id).where(Stance.poll_id == poll_id, Stance.is_current.is_(True))
         )
     )
-    waiting = eligible_voter_ids(poll) - voted
-    return len(notify(waiting, POLL_REMINDER, poll=poll, now=now))
+    waiting = sorted(eligible_voter_ids(poll) - voted)
+    events.poll_closing_soon.send(poll, recipients=waiting, now=now)
+    return len(waiting)
 
 
 def send_due_reminders(now: datetime, figures: RunFigures) -> None:
@@ -150,11 +153,6 @@ def send_review_reminder(agreement_id: int, review_on, now: datetime) -> int | N
     """Claim an agreement's review reminder for ``review_on`` and notify the group's
     admins and the proposer of its current version. None when another run claimed it
     first (or it was repealed meanwhile); else how many were notified."""
-    from ..agreements.models import Agreement, AgreementVersion
-    from ..agreements.services import claim_review_reminder
-    from ..groups.models import Membership, Role
-    from ..notifications.models import AGREEMENT_REVIEW
-
     if not claim_review_reminder(agreement_id, review_on):
         return None
     agreement = db.session.get(Agreement, agreement_id)
@@ -164,25 +162,18 @@ def send_review_reminder(agreement_id: int, review_on, now: datetime) -> int | N
             AgreementVersion.version == agreement.current_version,
         )
     )
-    admins = set(
-        db.session.scalars(
-            sa.select(Membership.user_id).where(
-                Membership.group_id == agreement.group_id,
-                Membership.role == Role.admin.value,
-                Membership.revoked_at.is_(None),
-            )
-        )
+    members = sa.select(Membership.user_id).where(
+        Membership.group_id == agreement.group_id, Membership.revoked_at.is_(None)
     )
-    people = admins | ({proposer} if proposer else set())
-    sent = notify(people, AGREEMENT_REVIEW, group=agreement.group_id, agreement=agreement, now=now)
-    return len(sent)
+    admins = set(db.session.scalars(members.where(Membership.role == Role.admin.value)))
+    people = admins | set(db.session.scalars(members.where(Membership.user_id == proposer)))
+    events.agreement_review_due.send(agreement, recipients=sorted(people), now=now)
+    return len(people)
 
 
 def review_reminders(now: datetime, figures: RunFigures) -> None:
     """On an agreement's review day (UTC date; or the first run after it), notify the
     group's admins and the proposer, once per review date."""
-    from ..agreements.services import review_reminders_due
-
     due = review_reminders_due(now.date())
     db.session.commit()
     for agreement_id, review_on in due:

@@ -21,7 +21,6 @@ from ..agreements.models import Agreement
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
-from ..markdown import mentioned_handles
 from .models import (
     AGREEMENT_REVIEW,
     KINDS,
@@ -108,34 +107,12 @@ def notify(
     return created
 
 
-def notify_mentions(
-    text: str,
-    *,
-    thread,
-    actor,
-    now: datetime,
-    comment=None,
-    previous_text: str | None = None,
-) -> list[Notification]:
-    """A ``mention`` for each member of the thread's group named as ``@handle`` in
-    ``text`` (on an edit, only those not already named in ``previous_text``)."""
-    handles = mentioned_handles(text)
-    if previous_text is not None:
-        handles -= mentioned_handles(previous_text)
-    if not handles:
-        return []
-    user_ids = list(db.session.scalars(sa.select(User.id).where(User.handle.in_(handles))))
-    return notify(user_ids, MENTION, thread=thread, comment=comment, actor=actor, now=now)
-
-
 # -- reading --------------------------------------------------------------------
 
 
 def _mine(user):
     """``user``'s notifications about groups they still belong to: someone who left
     or was removed no longer reads the group's titles through old notifications."""
-    from ..groups.models import Membership
-
     current_groups = sa.select(Membership.group_id).where(
         Membership.user_id == _id(user), Membership.revoked_at.is_(None)
     )
@@ -246,36 +223,3 @@ def target_url(notification: Notification) -> str:
     if n.group is not None:
         return url_for("groups.show", handle=n.group.handle)
     return url_for("notifications.index")
-
-
-# -- poll events ----------------------------------------------------------------
-
-
-def notify_poll_closed(poll, closed_at: datetime) -> list[Notification]:
-    """``poll_closed`` to the members who were eligible when it closed (not the person
-    who closed it). An ``on_poll_closed`` hook: it runs once, in the closing
-    transaction, whoever closed the poll (its author, an admin, the periodic job, a
-    reader finalising it)."""
-    from ..polls.services import eligible_voter_ids
-
-    eligible = eligible_voter_ids(poll, at=closed_at)
-    return notify(eligible, POLL_CLOSED, poll=poll, actor=poll.closed_by_id, now=closed_at)
-
-
-def register_poll_hooks() -> None:
-    """Hook the closing notification into the polls (once, however often called)."""
-    from ..polls import services as polls
-
-    if notify_poll_closed not in polls.on_poll_closed:
-        polls.on_poll_closed.append(notify_poll_closed)
-
-
-def remind_undecided_voters(poll, *, actor, message: str | None, now: datetime) -> int:
-    """The manual reminder: each eligible voter without a stance (not the sender) gets a
-    ``poll_remind`` with the sender's message as written; how many were reached."""
-    from ..polls.services import undecided_voters
-
-    text = (message or "").strip() or None
-    return len(
-        notify(undecided_voters(poll), POLL_REMIND, poll=poll, actor=actor, message=text, now=now)
-    )

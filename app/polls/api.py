@@ -25,14 +25,12 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..agreements.diff import rules_diff, text_diff
-from ..agreements.services import get_version, load_agreement
+from .. import hooks
 from ..api import Blueprint, api_user
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..groups.permissions import is_member
-from ..proposals.services import attach_agreement_change, change_for
 from ..threads.models import Thread
 from ..threads.permissions import can_read_thread
 from ..threads.services import ThreadClosed, load_thread
@@ -72,6 +70,7 @@ from .services import (
     option_label,
     options_for,
     poll_outcome,
+    remind_undecided_voters,
     reopen_poll,
     results_for,
     set_statement,
@@ -182,7 +181,9 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
 
     ``results`` and ``stances`` are null while ``results_visibility`` hides them from
     the viewer; the participation figures are always there. Names of a proposal's
-    options are in the viewer's language. ``outcome`` comes from ``poll_outcome``.
+    options are in the viewer's language. ``outcome`` comes from ``poll_outcome``, and
+    the features above add their keys (``hooks.poll_json_extras``: a proposal's
+    ``agreement_change``).
     """
     visible = results_for(poll, viewer, now)
     names = {option.key: str(option_label(poll, option)) for option in poll.options}
@@ -205,6 +206,9 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
             for view in visible.stances
         ]
     mine = visible.my_stance
+    extras: dict = {key: None for key in hooks.POLL_EXTRAS}
+    for answer in hooks.poll_json_extras.answers(poll, viewer=viewer, now=now):
+        extras.update(answer)
     return {
         "id": poll.id,
         "thread_id": poll.thread_id,
@@ -240,61 +244,23 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
         ),
         "outcome": poll_outcome(poll),
         "statement": statement_json(poll),
-        "agreement_change": agreement_change_json(poll),
+        **extras,
     }
-
-
-def agreement_change_json(poll: Poll) -> dict | None:
-    """A proposal's agreement change as proposed (an addition to DESIGN.md's poll JSON),
-    with, for an amendment, its diff against the base version; None for other kinds and
-    for a proposal without one."""
-    if poll.kind != "proposal":
-        return None
-    change = change_for(poll)
-    if change is None:
-        return None
-    has_text = change.action != "repeal"
-    out = {
-        "action": change.action,
-        "agreement_id": change.agreement_id,
-        "base_version": change.base_version,
-        "current_version": None,
-        "title": change.title if has_text else None,
-        "body": change.body if has_text else None,
-        "body_html": change.body_html if has_text else None,
-        "rules": dict(change.rules or {}) if has_text else None,
-        "review_on": change.review_on if has_text else None,
-        "change_summary": change.change_summary if has_text else None,
-        "diff": None,
-    }
-    if change.action != "adopt":
-        agreement = load_agreement(change.agreement_id)
-        out["current_version"] = agreement.current_version
-        if change.action == "amend":
-            base = get_version(agreement, change.base_version)
-            out["diff"] = {
-                "text": text_diff(
-                    base.title,
-                    base.body,
-                    change.title,
-                    change.body,
-                    from_label=f"v{base.version}",
-                    to_label="proposed",
-                ),
-                "rules": rules_diff(base.rules or {}, change.rules or {}),
-            }
-    return out
 
 
 # -- creating -----------------------------------------------------------------------
 
 
 def create_poll_payload(thread: Thread, author: User, data: dict, *, now: datetime) -> Poll:
-    """Create a poll from a ``PollCreateSchema`` payload, with the proposal's
-    ``agreement_change`` attached in the same transaction (nothing is committed here:
-    when the change is refused, the caller's rollback drops the poll too)."""
+    """Create a poll from a ``PollCreateSchema`` payload. A payload with more than a
+    poll's fields (a proposal's ``agreement_change``) is made by the feature that
+    answers ``hooks.poll_maker`` for its kind, in the same transaction."""
     settings = {name: data[name] for name in ALL_SETTINGS if name in data}
-    poll = create_poll(
+    extras = {key: data[key] for key in hooks.POLL_EXTRAS if data.get(key) is not None}
+    make = create_poll
+    if extras:
+        make = hooks.poll_maker.first(data["kind"], extras=extras) or create_poll
+    poll = make(
         thread,
         author=author,
         kind=data["kind"],
@@ -309,8 +275,6 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
         now=now,
         **settings,
     )
-    if data.get("agreement_change") is not None:
-        attach_agreement_change(poll, data["agreement_change"], now=now)
     return poll
 
 
@@ -500,7 +464,7 @@ def reopen_poll_view(data, poll_id):
     user = api_user()
     _require(can_reopen_poll(user, poll))
     now = utcnow()
-    reopen_poll(poll, closing_at=data["closing_at"], now=now)
+    reopen_poll(poll, closing_at=data["closing_at"], now=now, actor=user)
     db.session.commit()
     return poll_json(load_poll(poll_id), user, now=now)
 
@@ -516,9 +480,6 @@ def reopen_poll_view(data, poll_id):
 def remind_poll_view(data, poll_id):
     """Remind the eligible voters who have no stance yet (not the caller), with an
     optional message sent as written. An in-app notification each; `reminded` counts them."""
-    # The notifications feature builds on polls: imported here, not at module level.
-    from ..notifications.services import remind_undecided_voters
-
     poll = _poll(poll_id)
     user = api_user()
     _require(can_remind_poll(user, poll))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import hooks
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
@@ -222,3 +223,11 @@ def thread_poll_cards(thread, viewer: User | None, now: datetime, *, settle: boo
         settle_due_polls(thread_id=thread.id, now=now)
         polls = load()
     return poll_cards(polls, viewer, now)
+
+
+def panels_for(polls, now) -> dict:
+    """What the features above show on these polls' cards (``hooks.poll_panels``)."""
+    panels: dict = {}
+    for answer in hooks.poll_panels.answers(list(polls), now=now):
+        panels.update(answer)
+    return panels

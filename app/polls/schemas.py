@@ -2,14 +2,14 @@
 
 The create payload is validated in one place, ``PollCreateSchema``: field types
 here, then the rules that span fields (``validate_kind_settings``), then the
-service (``create_poll``) for what needs the database. A later field (the
-proposals' ``agreement_change``) is one more field on that schema, taken out
-of the payload by ``api.create_poll_payload`` and handed to
-``app.proposals.services.attach_agreement_change`` in the same transaction
-as ``create_poll``. ``PollAgreementChangeSchema`` checks the shape of the
-change (types, which fields each action takes: ``agreement_change.<field>``);
-the service checks the rest (required fields, rule values named
-``rules.<key>``, the agreement and its current version).
+service (``create_poll``) for what needs the database. The proposals'
+``agreement_change`` is one more field on that schema: the polls feature
+declares its wire shape (``PollAgreementChangeSchema``: types, which fields
+each action takes, ``agreement_change.<field>``) so that the whole payload is
+checked and documented in one place, and ``api.create_poll_payload`` hands it
+to the feature that makes proposals (``hooks.poll_maker``), whose service
+checks the rest (required fields, rule values named ``rules.<key>``, the
+agreement and its current version).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..agreements.rules import RULE_KEYS
 from ..api.schemas import UserRefSchema, UTCDateTime
 from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
 from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
@@ -48,10 +47,9 @@ CHANGE_FIELDS = {
     "repeal": ("agreement_id", "base_version"),
 }
 RULES_HELP = (
-    "the support rules this agreement sets, `{key: value}`, keys among "
-    + ", ".join(f"`{key}`" for key in RULE_KEYS)
-    + " (values and defaults in DESIGN.md). An invalid value is a 400 naming "
-    "`rules.<key>` (e.g. `rules.relance_after_days`); an unknown key too."
+    "the support rules this agreement sets, `{key: value}`, keys among those of "
+    "`GET /groups/{handle}/rules` (values and defaults in DESIGN.md). An invalid value "
+    "is a 400 naming `rules.<key>` (e.g. `rules.relance_after_days`); an unknown key too."
 )
 MAX_REMINDER = 1000
 STANCE_FORMS = ("key", "keys", "scores", "ranking")

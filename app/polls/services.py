@@ -13,13 +13,17 @@ in some order, and the partial unique index ``uq_stances_current`` guarantees
 one current stance per voter whatever happens. Closing is claimed with an
 ``UPDATE ... WHERE closed_at IS NULL``: among concurrent closers (the author,
 the periodic command on several machines, a reader finalising a due poll)
-exactly one wins, and only the winner runs the ``on_poll_closed`` hooks.
+exactly one wins, and only the winner sends ``events.poll_closed``.
+
+What the features above do when a poll closes (a proposal decided, members
+notified) they do as subscribers of ``events.poll_closed``; what they answer
+(a proposal's outcome, a veto on reopening) comes through ``app/hooks.py``.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,13 +32,15 @@ from flask import g, has_request_context
 from flask_babel import LazyString, format_datetime
 from flask_babel import lazy_gettext as _l
 
+from .. import events, hooks
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group, Membership
 from ..groups.services import members_at
+from ..markdown import render_with_mentions
 from ..threads.models import Thread
-from ..threads.services import ThreadClosed, render_with_mentions
+from ..threads.services import ThreadClosed
 from ..timeutil import isoformat_z
 from . import tally
 from .models import Poll, PollOption, PollVoter, Stance
@@ -75,17 +81,6 @@ PROPOSAL_PROMPTS = {
     "disagree": _l("What are your concerns?"),
     "block": _l("What is your objection, and what would resolve it?"),
 }
-
-#: called by the winner of a close, in its transaction: ``hook(poll, closed_at)``
-#: (the proposals feature applies the agreement change here)
-on_poll_closed: list[Callable[[Poll, datetime], None]] = []
-#: the computed outcome of a closed poll: ``provider(poll)`` returns a JSON-ready dict
-#: or None (the proposals feature answers for proposals); the first answer wins
-outcome_providers: list[Callable[[Poll], dict | None]] = []
-#: a closed poll may be reopened only if every predicate says so (``predicate(poll)``;
-#: the proposals feature refuses when closing changed an agreement)
-can_reopen: list[Callable[[Poll], bool]] = []
-
 
 # -- errors ----------------------------------------------------------------------
 
@@ -357,6 +352,7 @@ def create_poll(
         db.session.add(PollVoter(poll_id=poll.id, user_id=user_id))
     thread.last_activity_at = now
     db.session.flush()
+    events.poll_opened.send(poll, actor=author, now=now)
     return poll
 
 
@@ -412,6 +408,20 @@ def undecided_voters(poll: Poll) -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+def remind_undecided_voters(
+    poll: Poll, *, actor: User, message: str | None, now: datetime
+) -> int:
+    """The manual reminder: each eligible voter without a stance (not the sender) is
+    reminded, with the sender's message as written (``events.voters_reminded``); how
+    many were reached."""
+    recipients = [user.id for user in undecided_voters(poll) if user.id != actor.id]
+    text = (message or "").strip() or None
+    events.voters_reminded.send(
+        poll, actor=actor, recipients=recipients, message=text, now=now
+    )
+    return len(recipients)
 
 
 def named_voter_ids(poll: Poll) -> list[int]:
@@ -482,14 +492,17 @@ def cast_stance(
         previous.choice = clean
         previous.reason = reason
         previous.created_at = now
-        db.session.flush()
-        return previous
-    if previous is not None:
-        previous.is_current = False
-        db.session.flush()  # before the insert: one current stance per voter
-    stance = Stance(poll_id=poll.id, voter_id=voter.id, choice=clean, reason=reason, created_at=now)
-    db.session.add(stance)
+        stance = previous
+    else:
+        if previous is not None:
+            previous.is_current = False
+            db.session.flush()  # before the insert: one current stance per voter
+        stance = Stance(
+            poll_id=poll.id, voter_id=voter.id, choice=clean, reason=reason, created_at=now
+        )
+        db.session.add(stance)
     db.session.flush()
+    events.stance_cast.send(stance, poll=poll, voter=voter, now=now)
     return stance
 
 
@@ -507,6 +520,7 @@ def withdraw_stance(poll: Poll, voter: User, *, now: datetime) -> Stance | None:
         previous.is_current = False
         previous.withdrawn_at = now
     db.session.flush()
+    events.stance_withdrawn.send(poll, voter=voter, now=now)
     return previous
 
 
@@ -604,8 +618,7 @@ def _after_close(poll: Poll, closed_at: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
     db.session.flush()
-    for hook in list(on_poll_closed):
-        hook(poll, closed_at)
+    events.poll_closed.send(poll, closed_by=poll.closed_by_id, now=closed_at)
     db.session.flush()
 
 
@@ -737,7 +750,9 @@ def settle_due_polls(
     return closed
 
 
-def reopen_poll(poll: Poll, *, closing_at: datetime | None, now: datetime) -> Poll:
+def reopen_poll(
+    poll: Poll, *, closing_at: datetime | None, now: datetime, actor: User | None = None
+) -> Poll:
     """Open a closed poll again until a new closing time (not an anonymous poll, nor
     one whose closing changed an agreement: ``can_reopen``)."""
     poll = _lock(poll)
@@ -746,10 +761,9 @@ def reopen_poll(poll: Poll, *, closing_at: datetime | None, now: datetime) -> Po
         raise PollOpen()
     if poll.anonymous:
         raise PollNotReopenable(_l("An anonymous poll cannot be reopened."))
-    if not all(predicate(poll) for predicate in can_reopen):
-        raise PollNotReopenable(
-            _l("Closing this poll changed an agreement: it cannot be reopened.")
-        )
+    veto = hooks.poll_reopen_veto.first(poll)
+    if veto is not None:
+        raise PollNotReopenable(veto)
     if closing_at is None:
         raise ValidationFailed(fields={"closing_at": _l("This field is required.")})
     if closing_at.tzinfo is None:
@@ -766,6 +780,7 @@ def reopen_poll(poll: Poll, *, closing_at: datetime | None, now: datetime) -> Po
     poll.statement = poll.statement_html = None
     poll.statement_review_on = poll.statement_by_id = poll.statement_at = None
     db.session.flush()
+    events.poll_reopened.send(poll, actor=actor, now=now)
     return poll
 
 
@@ -871,16 +886,12 @@ def results_for(poll: Poll, viewer: User | None, now: datetime) -> VisibleResult
     )
 
 
-def poll_outcome(poll: Poll) -> dict | None:
-    """The computed outcome of a closed poll (``outcome_providers``); None while it is
-    open, and for the kinds no provider answers for."""
+def poll_outcome(poll: Poll, locale: str | None = None) -> dict | None:
+    """The computed outcome of a closed poll (``hooks.poll_outcome``); None while it is
+    open, and for the kinds no feature decides."""
     if poll.closed_at is None:
         return None
-    for provider in outcome_providers:
-        outcome = provider(poll)
-        if outcome is not None:
-            return outcome
-    return None
+    return hooks.poll_outcome.first(poll, locale=locale)
 
 
 def options_for(poll: Poll, viewer: User | None) -> list[PollOption]:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
+from .. import hooks
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..groups.services import current_members
@@ -26,7 +27,7 @@ from ..threads.services import load_thread
 from ..timeutil import isoformat_z, utcnow
 from ..web import me, require, show_domain_error
 from . import bp, tally
-from .cards import poll_cards
+from .cards import panels_for, poll_cards
 from .display import (
     card_view,
     describe_choice,
@@ -65,6 +66,7 @@ from .services import (
     is_eligible,
     load_poll,
     poll_outcome,
+    remind_undecided_voters,
     reopen_poll,
     set_statement,
     settle_due_polls,
@@ -147,12 +149,8 @@ def new(thread_id: int):
     form = PollForm(kind=kind, members=members, zone=zone)
     if not form.is_submitted():
         form.closing_at.data = to_local(default_closing_at(kind, now), zone)
-    change = None
-    if kind == "proposal":
-        # The agreement change a proposal may carry (adopt, amend, repeal).
-        from ..agreements.forms import change_choice
-
-        change = change_choice(thread.group, now)
+    # What the features above add for this kind (a proposal's agreement change).
+    change = hooks.poll_form_addition.first(thread.group, kind=kind, now=now)
     status = 200
     if form.is_submitted():
         valid = form.validate_on_submit()
@@ -160,9 +158,8 @@ def new(thread_id: int):
             valid = change.form.validate() and valid
         if valid:
             try:
-                poll = create_poll(thread, author=reader, now=now, **form.service_arguments())
-                if change is not None and change.form is not None:
-                    change.attach(poll, now)
+                make = change.make if change is not None else create_poll
+                poll = make(thread, author=reader, now=now, **form.service_arguments())
             except DomainError as error:
                 db.session.rollback()
                 if change is None or change.form is None or not change.form.show_errors(error):
@@ -193,8 +190,6 @@ def new(thread_id: int):
 
 
 def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, status=200):
-    from ..proposals.display import proposal_panels
-
     card = poll_cards([poll], me(), now)[0]
     view = card_view(
         card,
@@ -203,7 +198,7 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
         values=values,
         reason=reason,
         outcome=poll_outcome(poll),
-        proposal=proposal_panels([poll], now).get(poll.id),
+        proposal=panels_for([poll], now).get(poll.id),
     )
     return render_template(
         "polls/show.html",
@@ -332,7 +327,7 @@ def reopen(poll_id: int):
         form.closing_at.data = to_local(default_closing_at(poll.kind, now), zone)
     if form.validate_on_submit():
         try:
-            reopen_poll(poll, closing_at=to_utc(form.closing_at.data, zone), now=now)
+            reopen_poll(poll, closing_at=to_utc(form.closing_at.data, zone), now=now, actor=me())
         except ValidationFailed as error:
             db.session.rollback()
             _form_errors(form, error)
@@ -388,8 +383,6 @@ def remind(poll_id: int):
         raise PollClosed(poll.closed_as_of(now))
     form = RemindForm()
     if form.validate_on_submit():
-        from ..notifications.services import remind_undecided_voters  # builds on polls
-
         count = remind_undecided_voters(poll, actor=me(), message=form.message.data, now=now)
         db.session.commit()
         flash(

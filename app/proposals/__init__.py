@@ -1,6 +1,11 @@
 """Proposals: a consent poll that carries one agreement change (adopt, amend, repeal).
 
-``consent`` decides (pure); ``services`` attaches the change to a poll and,
-from the polls' ``on_poll_closed`` hook, stores the outcome and applies the
-change once, in the closing transaction.
+``consent`` decides (pure); ``services`` makes a proposal with its change and,
+on ``events.poll_closed`` (``subscribers``), stores the outcome and applies the
+change once, in the closing transaction. ``views`` and ``forms``: a proposal
+started from the agreements pages, and the agreement change on the new-poll page.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("proposals", __name__)

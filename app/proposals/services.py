@@ -1,11 +1,11 @@
 """Proposals: attach an agreement change to a consent poll; when the poll closes,
 decide (``consent``), store the outcome and apply the change once.
 
-Importing this module registers two hooks with the polls feature
-(``app/__init__.py`` imports it at start):
+``subscribers.py`` connects this feature to the polls (in the factory's
+``connect_subscribers`` step):
 
-- ``on_poll_closed``: run by the one winner of a close, in the closing
-  transaction. It computes the verdict with the group's *active*
+- on ``events.poll_closed``, sent by the one winner of a close in the closing
+  transaction, ``decide`` computes the verdict with the group's *active*
   ``decision_quorum_percent`` as of the closing instant, stores the
   ``ProposalOutcome`` and, if adopted, applies the change: ``adopt`` creates
   an agreement with version 1; ``amend`` appends version n + 1 only if the
@@ -14,9 +14,12 @@ Importing this module registers two hooks with the polls feature
   compare-and-set ``UPDATE agreements ... WHERE current_version = base``, so
   of two proposals racing for the same agreement one applies and the other
   is not applied ("stale"); the unique constraints (one version per poll,
-  one number per agreement) back this up.
-- ``can_reopen``: a proposal whose closing changed an agreement cannot be
-  reopened.
+  one number per agreement) back this up. It then sends
+  ``events.agreement_adopted`` or ``events.agreement_repealed``, and
+  ``events.proposal_decided``.
+- ``hooks.poll_reopen_veto``: a proposal whose closing changed an agreement
+  cannot be reopened (``reopen_veto``).
+- ``hooks.poll_outcome``: a proposal's outcome is ``outcome_json``.
 
 Field names of errors: ``agreement_change.<field>`` for the change's fields
 and ``rules.<key>`` for a rule (DESIGN.md's example), e.g.
@@ -33,15 +36,19 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from .. import events
 from ..agreements import rules as rule_specs
+from ..agreements.diff import rules_diff, text_diff
 from ..agreements.models import Agreement, AgreementVersion
-from ..agreements.services import active_rules
+from ..agreements.services import active_rules, get_version, load_agreement
+from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..markdown import render_with_mentions
 from ..polls import services as polls
 from ..polls.models import Poll
 from ..polls.tally import truncated_percent
-from ..threads.services import render_with_mentions
+from ..threads.models import Thread
 from . import consent
 from .models import ACTIONS, AgreementChange, ProposalOutcome
 
@@ -244,6 +251,25 @@ def attach_agreement_change(poll: Poll, change, *, now: datetime) -> AgreementCh
     return record
 
 
+def make_proposal(
+    thread: Thread,
+    *,
+    author: User,
+    now: datetime,
+    agreement_change: Mapping | None = None,
+    **poll_fields,
+) -> Poll:
+    """A proposal (a consent poll) in ``thread``, carrying ``agreement_change`` when
+    given: the one way a proposal is made, by the pages, the API and the demo.
+    ``poll_fields`` are ``polls.services.create_poll``'s. Nothing is committed: when
+    the change is refused, the caller's rollback drops the poll too."""
+    poll_fields.setdefault("kind", "proposal")
+    poll = polls.create_poll(thread, author=author, now=now, **poll_fields)
+    if agreement_change is not None:
+        attach_agreement_change(poll, agreement_change, now=now)
+    return poll
+
+
 # -- closing: the outcome, and applying the change -----------------------------------
 
 
@@ -316,9 +342,10 @@ def _apply(poll: Poll, change: AgreementChange, closed_at: datetime, result: dic
         )
         if not claimed:
             return False, None, None, reason
+        agreement = db.session.get(Agreement, change.agreement_id)
+        events.agreement_repealed.send(agreement, poll=poll, now=closed_at)
         return True, change.agreement_id, None, None
-    db.session.add(
-        AgreementVersion(
+    version = AgreementVersion(
             agreement_id=change.agreement_id,
             version=number,
             title=change.title,
@@ -331,14 +358,17 @@ def _apply(poll: Poll, change: AgreementChange, closed_at: datetime, result: dic
             adopted_at=closed_at,
             result=result,
             proposer_id=poll.author_id,
-        )
     )
+    db.session.add(version)
     db.session.flush()
+    agreement = db.session.get(Agreement, change.agreement_id)
+    events.agreement_adopted.send(version, agreement=agreement, poll=poll, now=closed_at)
     return True, change.agreement_id, number, None
 
 
 def decide(poll: Poll, closed_at: datetime) -> ProposalOutcome | None:
-    """The ``on_poll_closed`` hook: decide a closed proposal and apply its change."""
+    """Decide a closed proposal and apply its change (on ``events.poll_closed``); sends
+    ``events.proposal_decided``. None for other kinds of poll."""
     if poll.kind != "proposal":
         return None
     results, _stances = polls.compute_results(poll, now=closed_at)
@@ -368,26 +398,21 @@ def decide(poll: Poll, closed_at: datetime) -> ProposalOutcome | None:
     outcome.version = version
     outcome.decided_at = closed_at
     db.session.flush()
+    events.proposal_decided.send(poll, outcome=outcome, now=closed_at)
     return outcome
 
 
-def changed_no_agreement(poll: Poll) -> bool:
-    """The ``can_reopen`` predicate: False once the poll's closing changed an agreement."""
-    return (
-        db.session.scalar(
-            sa.select(ProposalOutcome.id).where(
-                ProposalOutcome.poll_id == poll.id, ProposalOutcome.applied.is_(True)
-            )
+def reopen_veto(poll: Poll):
+    """Why a closed poll may not be reopened (``hooks.poll_reopen_veto``): its closing
+    changed an agreement. None otherwise."""
+    changed = db.session.scalar(
+        sa.select(ProposalOutcome.id).where(
+            ProposalOutcome.poll_id == poll.id, ProposalOutcome.applied.is_(True)
         )
-        is None
     )
-
-
-# First: the other hooks (notifications) then find the outcome stored.
-if decide not in polls.on_poll_closed:
-    polls.on_poll_closed.insert(0, decide)
-if changed_no_agreement not in polls.can_reopen:
-    polls.can_reopen.append(changed_no_agreement)
+    if changed is None:
+        return None
+    return _l("Closing this poll changed an agreement: it cannot be reopened.")
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -531,8 +556,43 @@ def outcome_json(poll: Poll, locale: str | None = None) -> dict | None:
     }
 
 
-# The polls feature asks its outcome providers for a closed poll's ``outcome``
-# (the list may not exist in every version of the polls feature).
-_providers = getattr(polls, "outcome_providers", None)
-if _providers is not None and outcome_json not in _providers:
-    _providers.append(outcome_json)
+def agreement_change_json(poll: Poll) -> dict | None:
+    """A proposal's agreement change as proposed (an addition to DESIGN.md's poll JSON),
+    with, for an amendment, its diff against the base version; None for other kinds and
+    for a proposal without one."""
+    if poll.kind != "proposal":
+        return None
+    change = change_for(poll)
+    if change is None:
+        return None
+    has_text = change.action != "repeal"
+    out = {
+        "action": change.action,
+        "agreement_id": change.agreement_id,
+        "base_version": change.base_version,
+        "current_version": None,
+        "title": change.title if has_text else None,
+        "body": change.body if has_text else None,
+        "body_html": change.body_html if has_text else None,
+        "rules": dict(change.rules or {}) if has_text else None,
+        "review_on": change.review_on if has_text else None,
+        "change_summary": change.change_summary if has_text else None,
+        "diff": None,
+    }
+    if change.action != "adopt":
+        agreement = load_agreement(change.agreement_id)
+        out["current_version"] = agreement.current_version
+        if change.action == "amend":
+            base = get_version(agreement, change.base_version)
+            out["diff"] = {
+                "text": text_diff(
+                    base.title,
+                    base.body,
+                    change.title,
+                    change.body,
+                    from_label=f"v{base.version}",
+                    to_label="proposed",
+                ),
+                "rules": rules_diff(base.rules or {}, change.rules or {}),
+            }
+    return out

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_babel import gettext as _
 
+from .. import hooks
 from ..api import Blueprint, api_user
 from ..api.schemas import check_limit, decode_cursor, encode_cursor
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_read_content, can_see_group, can_start_thread
-from ..polls.services import thread_poll_list
 from ..timeutil import utcnow
 from .models import Comment, Reaction, Thread
 from .permissions import (
@@ -225,20 +225,15 @@ class ThreadItem(MethodView):
         """
         now = utcnow()
         thread = _thread(thread_id)
-        polls = thread_poll_list(thread, now=now)
+        # Other features' keys first (polls: finalising a due poll ends the read).
+        extras: dict = {"polls": []}
+        for answer in hooks.thread_json.answers(thread, viewer=api_user(), now=now):
+            extras.update(answer)
         comments = thread_comments(thread)
         summary = reaction_summary([c.id for c in comments], api_user())
         out = thread_out(thread, sum(1 for c in comments if not c.is_deleted))
         out["comments"] = [comment_out(c, summary.get(c.id)) for c in comments]
-        out["polls"] = [
-            {
-                "id": p.id,
-                "kind": p.kind,
-                "title": p.title,
-                "status": "closed" if p.is_closed(now) else "open",
-            }
-            for p in polls
-        ]
+        out.update(extras)
         return out
 
     @blp.doc(security=SECURITY)

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from .. import events
 from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
-from ..markdown import mentioned_handles, render_markdown
+from ..markdown import render_with_mentions
 from ..timeutil import utcnow
 from .models import REACTIONS, Comment, CommentVersion, Reaction, Thread, ThreadVersion, ThreadVisit
 
@@ -31,28 +31,6 @@ class ThreadClosed(Conflict):
 class CommentDeleted(Conflict):
     code = "comment_deleted"
     default_message = _l("This comment was deleted.")
-
-
-def render_with_mentions(text: str):
-    """Markdown → HTML, with ``@handle`` of existing people linked to their page."""
-    handles = mentioned_handles(text)
-    known = []
-    if handles:
-        known = list(db.session.scalars(sa.select(User.handle).where(User.handle.in_(handles))))
-    return render_markdown(
-        text,
-        known_handles=known,
-        url_for_handle=lambda h: url_for("auth.person", handle=h),
-    )
-
-
-def _notify_mentions(text: str, *, thread, actor, now, comment=None, previous=None) -> None:
-    """Notify the group's members newly named as ``@handle`` (see notifications)."""
-    from ..notifications.services import notify_mentions  # a feature above threads
-
-    notify_mentions(
-        text, thread=thread, comment=comment, actor=actor, now=now, previous_text=previous
-    )
 
 
 def _clean_title(title: str | None) -> str:
@@ -108,7 +86,7 @@ def start_thread(
         )
     )
     db.session.flush()
-    _notify_mentions(body, thread=thread, actor=author, now=now)
+    events.thread_written.send(thread, actor=author, previous_body=None, now=now)
     return thread
 
 
@@ -131,9 +109,9 @@ def edit_thread(
     new_body = _clean_body(body, required=False) if body is not None else thread.body
     if new_title == thread.title and new_body == thread.body:
         return thread
+    previous_body = thread.body
     if new_body != thread.body:
         thread.body_html = str(render_with_mentions(new_body))
-        _notify_mentions(new_body, thread=thread, actor=editor, now=now, previous=thread.body)
     thread.title, thread.body = new_title, new_body
     thread.edited_at = now
     thread.last_activity_at = now
@@ -149,6 +127,8 @@ def edit_thread(
         )
     )
     db.session.flush()
+    if new_body != previous_body:
+        events.thread_written.send(thread, actor=editor, previous_body=previous_body, now=now)
     return thread
 
 
@@ -206,7 +186,9 @@ def add_comment(
     )
     thread.last_activity_at = now
     db.session.flush()
-    _notify_mentions(body, thread=thread, comment=comment, actor=author, now=now)
+    events.comment_written.send(
+        comment, thread=thread, actor=author, previous_body=None, now=now
+    )
     return comment
 
 
@@ -218,14 +200,7 @@ def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) ->
     body = _clean_body(body, required=True)
     if body == comment.body:
         return comment
-    _notify_mentions(
-        body,
-        thread=db.session.get(Thread, comment.thread_id),
-        comment=comment,
-        actor=comment.author_id,
-        now=now,
-        previous=comment.body,
-    )
+    previous_body = comment.body
     comment.body = body
     comment.body_html = str(render_with_mentions(body))
     comment.edited_at = now
@@ -239,6 +214,13 @@ def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) ->
         )
     )
     db.session.flush()
+    events.comment_written.send(
+        comment,
+        thread=db.session.get(Thread, comment.thread_id),
+        actor=comment.author_id,
+        previous_body=previous_body,
+        now=now,
+    )
     return comment
 
 

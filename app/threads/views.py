@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from .. import hooks
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
@@ -108,27 +109,20 @@ def new_thread(handle: str):
 
 def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
     """The timeline, in a fixed number of queries whatever the number of comments."""
-    # Imported here: the polls feature builds on threads (and imports them).
-    from ..polls.cards import thread_poll_cards
-    from ..polls.display import card_view
-
     reader = me()
     now = utcnow()
-    # Polls first: finalising a due poll (GET only) ends the read transaction.
-    cards = thread_poll_cards(thread, reader, now, settle=request.method == "GET")
+    # Other features' entries first (polls: finalising a due poll, GET only, ends the
+    # read transaction).
+    events = [
+        event
+        for answer in hooks.thread_timeline.answers(
+            thread, viewer=reader, now=now, settle=request.method == "GET"
+        )
+        for event in answer
+    ]
     comments = thread_comments(thread)
     reactions = reaction_summary([c.id for c in comments], reader)
     seen_at = last_seen([thread.id], reader).get(thread.id)
-    # A proposal's agreement change and outcome: a fixed number of queries for all.
-    from ..proposals.display import proposal_panels
-
-    panels = proposal_panels([card.poll for card in cards], now)
-    events = []
-    for card in cards:
-        view = card_view(card, now, proposal=panels.get(card.poll.id))
-        events.append((card.poll.created_at, "poll", view))
-        if card.closed_at is not None:
-            events.append((card.closed_at, "poll_closed", view))
     entries = timeline(comments, events)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
     new_ids: set[int] = set()
@@ -151,7 +145,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         group=thread.group,
         entries=entries,
         comments_count=sum(1 for c in comments if not c.is_deleted),
-        has_polls=bool(cards),
+        has_polls=any(kind == "poll" for _at, kind, _item in events),
         reactions=reactions,
         reaction_choices=REACTIONS,
         new_ids=new_ids,

@@ -44,17 +44,17 @@ def new_poll(run, circle):
 
 @pytest.fixture
 def closed_hook():
-    """Register an ``on_poll_closed`` hook for the test; the list of its calls."""
-    from app.polls import services
+    """Subscribe to ``events.poll_closed`` for the test; the list of its calls."""
+    from app import events
 
     calls = []
 
-    def hook(poll, closed_at):
-        calls.append((poll.id, closed_at))
+    def receiver(poll, *, now, **_):
+        calls.append((poll.id, now))
 
-    services.on_poll_closed.append(hook)
+    events.poll_closed.connect(receiver)
     yield calls
-    services.on_poll_closed.remove(hook)
+    events.poll_closed.disconnect(receiver)
 
 
 @pytest.fixture

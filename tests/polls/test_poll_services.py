@@ -14,7 +14,6 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.groups.models import Group, Membership
 from app.groups.services import add_member, revoke_membership
-from app.polls import services
 from app.polls.models import Poll, Stance
 from app.polls.services import (
     NotEligible,
@@ -460,23 +459,26 @@ def test_reopen_with_a_new_closing_time(run, circle, new_poll, vote):
     assert run(lambda: (_poll(poll.id).closed_at, _poll(poll.id).closing_at)) == (None, new_closing)
 
 
-def test_reopen_refused_when_a_predicate_says_so(run, circle, new_poll):
+def test_reopen_refused_when_a_feature_vetoes_it(run, circle, new_poll):
+    """``hooks.poll_reopen_veto``: one reason from any feature refuses, and says why."""
+    from app import hooks
+
     poll = new_poll()
     run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
-    def refuse(p):
-        return False
 
-    services.can_reopen.append(refuse)
+    def veto(p, **_):
+        return "Not today." if p.id == poll.id else None
+
+    hooks.poll_reopen_veto.connect(veto)
     try:
-        with pytest.raises(PollNotReopenable):
+        with pytest.raises(PollNotReopenable, match="Not today."):
             run(
                 lambda: reopen_poll(
                     _poll(poll.id), closing_at=utcnow() + timedelta(days=1), now=utcnow()
                 )
             )
     finally:
-        # only ours: other features (proposals) register their own predicates at import
-        services.can_reopen.remove(refuse)
+        hooks.poll_reopen_veto.disconnect(veto)
 
 
 def test_statement_after_closing(run, circle, new_poll):

@@ -1,0 +1,36 @@
+"""What the accounts feature tells the layers below it: who a token belongs to
+(the API machinery) and which ``@handles`` exist (Markdown). Connected once by
+the application factory."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from .. import api, markdown
+from ..extensions import db
+from .models import ApiToken, User
+
+
+def user_for_token(token_hash: str) -> User | None:
+    """The user whose API token has this hash, or None."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+
+
+def known_handles(handles: set[str]) -> list[str]:
+    """Which of these handles name people (one query)."""
+    return list(db.session.scalars(sa.select(User.handle).where(User.handle.in_(handles))))
+
+
+def person_url(handle: str) -> str:
+    return url_for("groups.person", handle=handle)
+
+
+def connect() -> None:
+    """Register the token loader and the people directory."""
+    api.token_loader(user_for_token)
+    markdown.register_people(known_handles, person_url)

@@ -1,0 +1,142 @@
+"""Domain events: what happens in a circle, for the features built on top to react to.
+
+One way for side effects. A service does its own work, flushes, and sends the
+event right after the flush, inside the same transaction: a subscriber's
+writes (an in-app notification, an agreement applied by a proposal) commit or
+roll back with the act itself. Anything that leaves the process (email,
+webhooks) is never done by a subscriber directly: it is queued with
+``app.db.after_commit`` and goes out only once the transaction has committed.
+
+Subscribers are connected in one step of the application factory
+(``app.create_app`` → ``connect_subscribers``), never by importing a module.
+Each feature that reacts has a ``subscribers.py`` with a ``connect()``:
+``app/proposals/subscribers.py`` decides proposals, and
+``app/notifications/subscribers.py`` reads as the list of who is told what.
+
+Every event is a blinker signal. The *sender* is the object the event is
+about (the poll, the comment, the membership…); the keyword arguments are
+listed with each signal and always include ``now``, the time the event
+happened as of (for a poll closed by time, its closing time). Receivers take
+``(sender, **kwargs)`` and must accept keywords they do not use.
+
+Events tell what happened and expect no answer. Where a feature needs an
+answer from the features above it (a veto, a value), it declares an
+*extension point* instead: see ``app/hooks.py``.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+# -- groups ----------------------------------------------------------------------
+
+member_joined = _events.signal(
+    "member-joined",
+    doc="""A person became a member (created the group, accepted an invitation,
+    joined an open group, was accepted after asking).
+    sender: the new ``Membership``; ``now``.""",
+)
+member_left = _events.signal(
+    "member-left",
+    doc="""A member left the group of their own accord.
+    sender: the revoked ``Membership``; ``now``.""",
+)
+member_removed = _events.signal(
+    "member-removed",
+    doc="""An admin removed a member.
+    sender: the revoked ``Membership``; ``actor`` (the admin, a ``User``); ``now``.""",
+)
+
+# -- threads ---------------------------------------------------------------------
+
+thread_written = _events.signal(
+    "thread-written",
+    doc="""A thread was started, or its context edited.
+    sender: the ``Thread``; ``actor`` (``User``); ``previous_body`` (the context before
+    an edit, None for a new thread); ``now``.""",
+)
+comment_written = _events.signal(
+    "comment-written",
+    doc="""A comment was posted or edited.
+    sender: the ``Comment``; ``thread``; ``actor`` (``User``); ``previous_body`` (None
+    for a new comment); ``now``.""",
+)
+
+# -- polls -----------------------------------------------------------------------
+
+poll_opened = _events.signal(
+    "poll-opened",
+    doc="""A poll (a proposal too) was created, open for stances.
+    sender: the ``Poll``; ``actor`` (its author, ``User``); ``now``.""",
+)
+stance_cast = _events.signal(
+    "stance-cast",
+    doc="""A voter took or changed a stance.
+    sender: the new current ``Stance``; ``poll``; ``voter`` (``User``); ``now``.""",
+)
+stance_withdrawn = _events.signal(
+    "stance-withdrawn",
+    doc="""A voter withdrew their stance and is undecided again.
+    sender: the ``Poll``; ``voter`` (``User``); ``now``.""",
+)
+poll_closed = _events.signal(
+    "poll-closed",
+    doc="""A poll closed: early (by its author or an admin) or by time, whoever
+    finalised it. Sent once, by the one winner of the close, in the closing
+    transaction, after the participation line (and an anonymous poll's counts)
+    were frozen.
+    sender: the ``Poll``; ``closed_by`` (a ``User`` id, None for a close by time);
+    ``now`` (the closing instant: ``closing_at`` for a close by time).""",
+)
+poll_reopened = _events.signal(
+    "poll-reopened",
+    doc="""A closed poll was opened again until a new closing time.
+    sender: the ``Poll``; ``actor`` (``User``); ``now``.""",
+)
+voters_reminded = _events.signal(
+    "voters-reminded",
+    doc="""Someone reminded the undecided voters of a poll, with a message.
+    sender: the ``Poll``; ``actor`` (``User``); ``recipients`` (user ids: the eligible
+    voters without a stance, the actor excepted); ``message`` (text or None); ``now``.""",
+)
+poll_closing_soon = _events.signal(
+    "poll-closing-soon",
+    doc="""The automatic reminder is due: the poll closes within a day. Sent once
+    per opening, by whoever claimed it (the periodic command).
+    sender: the ``Poll``; ``recipients`` (user ids of eligible voters without a
+    stance); ``now``.""",
+)
+
+# -- proposals and agreements ----------------------------------------------------
+
+proposal_decided = _events.signal(
+    "proposal-decided",
+    doc="""A proposal's outcome was decided when its poll closed (adopted or not,
+    its agreement change applied or not).
+    sender: the ``Poll``; ``outcome`` (``ProposalOutcome``); ``now`` (the closing
+    instant).""",
+)
+agreement_adopted = _events.signal(
+    "agreement-adopted",
+    doc="""A new version of an agreement took effect: version 1 of a new agreement
+    (adopt) or version n + 1 (amend).
+    sender: the ``AgreementVersion``; ``agreement``; ``poll`` (the proposal that
+    adopted it); ``now`` (the adoption time).""",
+)
+agreement_repealed = _events.signal(
+    "agreement-repealed",
+    doc="""An agreement was repealed: it no longer counts from ``now`` on.
+    sender: the ``Agreement``; ``poll`` (the proposal that repealed it); ``now``.""",
+)
+agreement_review_due = _events.signal(
+    "agreement-review-due",
+    doc="""An agreement reached its review date. Sent once per review date, by
+    whoever claimed it (the periodic command).
+    sender: the ``Agreement``; ``recipients`` (user ids: the group's admins);
+    ``title`` (the current version's); ``now``.""",
+)
+
+#: every event, by name (documentation, tests)
+ALL = {name: signal for name, signal in _events.items()}

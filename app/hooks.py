@@ -1,0 +1,177 @@
+"""Extension points: where a feature asks the features built on top of it.
+
+Features are layered (``api`` < ``auth`` < ``groups`` < ``threads`` < ``polls`` <
+``agreements`` < ``proposals`` < ``notifications`` < ``dashboard``, ``jobs``,
+``demo``) and a lower one never imports a higher one. When a lower feature
+needs an *answer* from above (may this poll be reopened? what is its
+outcome? what else belongs on this page?), it asks through one of the
+extension points below; the features above answer by connecting a function
+in the factory's ``connect_subscribers`` step. Events (``app/events.py``) say
+what happened and expect nothing back; extension points expect an answer.
+
+The choice, for the two the architecture asked about:
+
+- **the veto on reopening** (``poll_reopen_veto``) is a *veto*: every answer
+  counts, and one reason is enough to refuse. The proposals feature vetoes a
+  poll whose close changed an agreement. A veto carries its reason, shown to
+  the person.
+- **the outcome of a poll** (``poll_outcome``) is a *first answer*: the feature
+  that knows a kind of poll answers, the others return None. The proposals
+  feature answers for proposals with DESIGN.md's ``outcome``.
+
+Each extension point is a blinker signal too (one mechanism for both); its
+documentation says what the sender is, which keywords come, and what an
+answer is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from blinker import Namespace
+
+_points = Namespace()
+
+
+class ExtensionPoint:
+    """A named question that the features above may answer."""
+
+    def __init__(self, name: str, doc: str):
+        self.name = name
+        self.signal = _points.signal(name, doc=doc)
+        self.__doc__ = doc
+
+    def connect(self, receiver: Callable) -> Callable:
+        """Answer this question with ``receiver(sender, **keywords)`` (once per function)."""
+        self.signal.connect(receiver, weak=False)
+        return receiver
+
+    def disconnect(self, receiver: Callable) -> None:
+        self.signal.disconnect(receiver)
+
+    def answers(self, sender: Any, **keywords) -> list:
+        """Every receiver's answer, None ones dropped, in connection order."""
+        replies = self.signal.send(sender, **keywords)
+        return [value for _receiver, value in replies if value is not None]
+
+    def first(self, sender: Any, **keywords):
+        """The first answer that is not None, or None."""
+        for value in self.answers(sender, **keywords):
+            return value
+        return None
+
+    def __repr__(self) -> str:
+        return f"<ExtensionPoint {self.name}>"
+
+
+# -- groups ----------------------------------------------------------------------
+
+support_switches_lock = ExtensionPoint(
+    "support-switches-lock",
+    doc="""Whether the support switches (gives / receives support) are locked on.
+    sender: the ``Group``; ``now``.
+    answer: True when locked (the agreements feature, while the rule
+    ``reciprocity`` is ``required``), None otherwise; turning a locked switch off
+    is 409 ``reciprocity_locked``.""",
+)
+group_page_sections = ExtensionPoint(
+    "group-page-sections",
+    doc="""What the features above add to a group's page.
+    sender: the ``Group``; ``viewer`` (``User``); ``page`` (page number of lists); ``now``.
+    answer: a ``PageSection`` (``app/web.py``): a template and its context.""",
+)
+
+# -- threads ---------------------------------------------------------------------
+
+thread_timeline = ExtensionPoint(
+    "thread-timeline",
+    doc="""Entries that other features place in a thread's timeline, among comments.
+    sender: the ``Thread``; ``viewer`` (``User``); ``now``; ``settle`` (True on a
+    GET, when finalising due polls first is allowed).
+    answer: a list of ``(at, kind, item)``; the thread page renders ``item`` with the
+    macro for ``kind`` (the polls feature: ``poll`` and ``poll_closed``).""",
+)
+thread_json = ExtensionPoint(
+    "thread-json",
+    doc="""Keys that other features add to a thread's API JSON.
+    sender: the ``Thread``; ``viewer`` (``User``); ``now``.
+    answer: a dict merged into the JSON (the polls feature: ``polls``).""",
+)
+
+# -- polls -----------------------------------------------------------------------
+
+poll_outcome = ExtensionPoint(
+    "poll-outcome",
+    doc="""The computed outcome of a closed poll: the first answer wins.
+    sender: the ``Poll`` (closed); ``locale`` (optional: the language of the
+    explanation).
+    answer: a JSON-ready dict, or None for kinds one does not decide.""",
+)
+poll_reopen_veto = ExtensionPoint(
+    "poll-reopen-veto",
+    doc="""Whether a closed poll may be reopened: one reason is a veto.
+    sender: the ``Poll``.
+    answer: None, or the reason (a message for the person).""",
+)
+poll_panels = ExtensionPoint(
+    "poll-panels",
+    doc="""What the features above show on poll cards (the proposals feature: the
+    agreement change and the outcome), for several polls at once, in a fixed number
+    of queries.
+    sender: the list of ``Poll``; ``now``.
+    answer: ``{poll_id: panel}``; a card shows its poll's panel.""",
+)
+poll_json_extras = ExtensionPoint(
+    "poll-json-extras",
+    doc="""Keys that other features add to a poll's API JSON.
+    sender: the ``Poll``; ``viewer``; ``now``.
+    answer: a dict merged into the JSON (the proposals feature: ``agreement_change``).""",
+)
+
+poll_maker = ExtensionPoint(
+    "poll-maker",
+    doc="""Who makes a poll whose payload carries more than a poll's fields.
+    sender: the kind (``"proposal"``); ``extras`` (the payload's keys among
+    ``POLL_EXTRAS``).
+    answer: ``make(thread, *, author, now, **poll_fields) -> Poll``, used instead of
+    ``polls.services.create_poll`` (the proposals feature: ``make_proposal`` with the
+    ``agreement_change``).""",
+)
+poll_form_addition = ExtensionPoint(
+    "poll-form-addition",
+    doc="""What the new-poll page adds to its form for a kind of poll.
+    sender: the ``Group``; ``kind``; ``now``.
+    answer: an object with ``form`` (a sub-form or None), ``make(thread, *, author,
+    now, **poll_fields) -> Poll`` and ``form.show_errors(error) -> bool`` (the
+    proposals feature: the agreement change, ``ChangeChoice``).""",
+)
+agreement_open_proposals = ExtensionPoint(
+    "agreement-open-proposals",
+    doc="""Open proposals that would amend or repeal an agreement (the agreement's page
+    warns of them).
+    sender: the ``Agreement``; ``now``.
+    answer: a list of ``Poll``.""",
+)
+
+#: payload keys of ``POST /threads/{id}/polls`` and poll JSON keys that the
+#: features above own (declared by the polls' schemas, filled through the hooks)
+POLL_EXTRAS = ("agreement_change",)
+
+#: every extension point, by name (documentation, tests)
+ALL = {
+    point.name: point
+    for point in (
+        support_switches_lock,
+        group_page_sections,
+        thread_timeline,
+        thread_json,
+        poll_outcome,
+        poll_reopen_veto,
+        poll_panels,
+        poll_json_extras,
+        poll_maker,
+        poll_form_addition,
+        agreement_open_proposals,
+    )
+}
