@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, session
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -26,7 +26,12 @@ class CercleFlask(Flask):
 
     def dispatch_request(self):
         response = self.make_response(super().dispatch_request())
-        commit_unit_of_work(response.status_code)
+        try:
+            commit_unit_of_work(response.status_code)
+        except Exception:
+            # What the view flashed ("Your comment is posted") did not happen.
+            session.pop("_flashes", None)
+            raise
         return response
 
     def handle_user_exception(self, e):

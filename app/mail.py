@@ -9,6 +9,8 @@ from flask_babel import force_locale
 from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
 
+from .db import after_commit
+
 log = logging.getLogger("cercle.mail")
 
 
@@ -30,7 +32,9 @@ class LogEmailBackend(BaseEmailBackend):
 
 
 def send_email(to: str, subject: str, template: str, *, locale: str | None = None, **context):
-    """Render ``templates/email/<template>.txt`` in ``locale`` and send it."""
+    """Render ``templates/email/<template>.txt`` in ``locale`` now, and send it once the
+    current transaction has committed (``app.db.after_commit``): an email never tells
+    of something that was rolled back."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
         subject = str(subject)
@@ -40,7 +44,7 @@ def send_email(to: str, subject: str, template: str, *, locale: str | None = Non
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],
     )
-    message.send()
+    after_commit(message.send)
     return message
 
 

@@ -266,7 +266,6 @@ def update_agreement(data, agreement_id):
     if not agreement.is_active:
         raise AgreementNotActive()
     set_review_on(agreement, data["review_on"], now=now)
-    db.session.commit()
     agreement, _group_ = _agreement(agreement_id)
     return agreement_json(agreement)
 

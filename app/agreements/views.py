@@ -266,7 +266,6 @@ def review(handle: str, agreement_id: int):
             db.session.rollback()
             form.review_on.errors = [*form.review_on.errors, *map(str, error.fields.values())]
         else:
-            db.session.commit()
             flash(
                 _("The review date is saved.")
                 if form.review_on.data

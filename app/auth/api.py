@@ -45,7 +45,6 @@ def _token_email_key() -> str:
 def create_user_view(data):
     """Create an account (no token needed)."""
     user = create_user(**data)
-    db.session.commit()
     return user
 
 
@@ -74,7 +73,6 @@ def create_token_view(data):
             _("This email and password do not match an account."), code="invalid_credentials"
         )
     _token, secret = create_api_token(user, data.get("name") or "API")
-    db.session.commit()
     return {"token": secret}
 
 
@@ -85,5 +83,4 @@ def create_token_view(data):
 def revoke_current_token():
     """Revoke the token used for this request."""
     db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == g.api_token_hash))
-    db.session.commit()
     return None

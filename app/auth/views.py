@@ -80,7 +80,6 @@ def signup():
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
@@ -134,7 +133,6 @@ def set_language():
     session["locale"] = locale
     if current_user.is_authenticated:
         current_user.locale = locale
-        db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("dashboard.index")))
 
 
@@ -209,7 +207,6 @@ def reset_password(token: str):
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Your password is changed. You are signed in."), "success")
             return redirect(url_for("dashboard.index"))
@@ -240,7 +237,6 @@ def profile():
                 session["locale"] = user.locale
             else:
                 session.pop("locale", None)
-            db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
     return _render_profile(form=form)
@@ -275,7 +271,6 @@ def change_password():
             form.current_password.errors = [_("This is not your current password.")]
         else:
             set_password(user, form.password.data)
-            db.session.commit()
             login_user(user)  # this session goes on; the others end
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
@@ -289,7 +284,6 @@ def create_token():
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
         _token, secret = create_api_token(current_user._get_current_object(), form.name.data)
-        db.session.commit()
         return _render_profile(new_token=secret)
     return _render_profile(token_form=form, status=400)
 
@@ -302,6 +296,5 @@ def revoke_token(token_id: int):
     if token is None or token.user_id != current_user.id:
         abort(404)
     db.session.delete(token)
-    db.session.commit()
     flash(_("The token is revoked: it no longer works."), "success")
     return redirect(url_for("auth.profile"))

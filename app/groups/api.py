@@ -13,7 +13,6 @@ from ..api import Blueprint, api_user
 from ..api.schemas import ErrorSchema
 from ..auth.services import find_user_by_email
 from ..errors import Forbidden, NotFound, ValidationFailed
-from ..extensions import db
 from .models import Group, Membership
 from .permissions import can_manage_group, can_see_group, is_member, membership_of
 from .schemas import (
@@ -102,7 +101,6 @@ def _target_membership(group: Group, user_id: int) -> Membership:
 def create_group_view(data):
     """Create a group; the caller becomes its first admin."""
     group = create_group(creator=api_user(), **data)
-    db.session.commit()
     return _group_out(group, "admin", 1)
 
 
@@ -136,7 +134,6 @@ def update_group_view(data, handle: str):
     group = _visible_group(handle)
     _require(can_manage_group(api_user(), group))
     update_group(group, **data)
-    db.session.commit()
     return _one_group_out(group)
 
 
@@ -176,7 +173,6 @@ def add_membership_view(data, handle: str):
     if user is None:
         raise ValidationFailed(fields={"email": _("No account uses this address.")})
     membership = add_member(group, user, actor=actor, role=data["role"])
-    db.session.commit()
     return membership
 
 
@@ -198,7 +194,6 @@ def update_my_membership_view(data, handle: str):
     membership = membership_of(api_user(), group)
     _require(membership is not None)
     update_my_membership(membership, **data)
-    db.session.commit()
     return membership
 
 
@@ -219,7 +214,6 @@ def change_role_view(data, handle: str, user_id: int):
     _require(can_manage_group(api_user(), group))
     membership = _target_membership(group, user_id)
     change_role(group, membership, data["role"])
-    db.session.commit()
     return membership
 
 
@@ -242,4 +236,3 @@ def revoke_membership_view(handle: str, user_id: int):
     _require(user_id == actor.id or can_manage_group(actor, group))
     membership = _target_membership(group, user_id)
     revoke_membership(group, membership, actor=actor)
-    db.session.commit()

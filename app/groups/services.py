@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import hooks
+from .. import events, hooks
 from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -150,10 +150,10 @@ def create_group(
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise HandleTaken(fields={"handle": HandleTaken.default_message}) from exc
-    db.session.add(
-        Membership(group=group, user_id=creator.id, role=Role.admin.value, created_at=now)
-    )
+    membership = Membership(group=group, user_id=creator.id, role=Role.admin.value, created_at=now)
+    db.session.add(membership)
     db.session.flush()
+    events.member_joined.send(membership, now=now)
     return group
 
 
@@ -274,6 +274,7 @@ def add_member(
             db.session.flush()
     except sa.exc.IntegrityError as exc:  # raced with another add
         raise AlreadyMember() from exc
+    events.member_joined.send(membership, now=membership.created_at)
     return membership
 
 
@@ -320,6 +321,10 @@ def revoke_membership(
     membership.revoked_by_id = actor.id
     _cancel_invitations_by(group, membership.user_id, membership.revoked_at)
     db.session.flush()
+    if actor.id == membership.user_id:
+        events.member_left.send(membership, now=membership.revoked_at)
+    else:
+        events.member_removed.send(membership, actor=actor, now=membership.revoked_at)
     return membership
 
 

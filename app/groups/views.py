@@ -102,7 +102,6 @@ def new_group():
             show_domain_error(form, error)
             status = error.status
         else:
-            db.session.commit()
             flash(
                 _("The group “%(name)s” is created. Invite its members.", name=group.name),
                 "success",
@@ -164,7 +163,6 @@ def settings(handle: str):
             show_domain_error(form, error)
             status = error.status
         else:
-            db.session.commit()
             flash(_("The group's settings are saved."), "success")
             return redirect(url_for("groups.show", handle=group.handle))
     elif request.method == "POST":
@@ -231,7 +229,6 @@ def set_role(handle: str, membership_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("groups.members", handle=group.handle))
-    db.session.commit()
     forget_membership(membership.user, group)
     flash(
         _("%(name)s is now an admin.", name=membership.user.name)
@@ -255,7 +252,6 @@ def remove_member(handle: str, membership_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("groups.members", handle=group.handle))
-    db.session.commit()
     flash(_("%(name)s is no longer a member.", name=membership.user.name), "success")
     if membership.user_id == current_user.id:
         return redirect(url_for("dashboard.index"))
@@ -278,7 +274,6 @@ def leave(handle: str):
             "error",
         )
         return redirect(url_for("groups.members", handle=group.handle))
-    db.session.commit()
     flash(_("You have left “%(name)s”.", name=group.name), "success")
     return redirect(url_for("dashboard.index"))
 
@@ -307,7 +302,6 @@ def invite(handle: str):
         db.session.rollback()
         show_domain_error(form, error)
         return _render_members(group, invitation_form=form, status=error.status)
-    db.session.commit()
     link = url_for("groups.invitation", token=secret, _external=True)
     if invitation.email is None:
         # Shown once: only the token's hash is kept.
@@ -337,7 +331,6 @@ def cancel(handle: str, invitation_id: int):
     if invitation is None or invitation.group_id != group.id:
         abort(404)
     cancel_invitation(invitation)
-    db.session.commit()
     flash(_("The invitation is cancelled: its link no longer works."), "success")
     return redirect(url_for("groups.members", handle=group.handle))
 
@@ -401,7 +394,6 @@ def accept(token: str):
         return _render_invitation(
             invitation, problem=invitation_problem(invitation) or "cancelled", status=410
         )
-    db.session.commit()
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
     return redirect(url_for("groups.show", handle=group.handle))
@@ -426,7 +418,6 @@ def join(handle: str):
             abort(403)
         flash(str(error.message), "error")
         return redirect(url_for("groups.show", handle=group.handle))
-    db.session.commit()
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
     return redirect(url_for("groups.show", handle=group.handle))
@@ -454,7 +445,6 @@ def request_to_join(handle: str):
             abort(403)
         flash(str(error.message), "error")
         return redirect(url_for("groups.show", handle=group.handle))
-    db.session.commit()
     flash(_("Your request is sent. An admin of the group will answer it."), "success")
     return redirect(url_for("groups.show", handle=group.handle))
 
@@ -478,7 +468,6 @@ def decide(handle: str, request_id: int):
         db.session.rollback()
         flash(str(error.message), "error")
         return redirect(url_for("groups.members", handle=group.handle))
-    db.session.commit()
     name = join_request.user.name
     if approve:
         flash(_("%(name)s is now a member.", name=name), "success")

@@ -10,7 +10,6 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..timeutil import utcnow
 from ..web import me
 from . import bp, services
@@ -54,7 +53,6 @@ def open_notification(notification_id: int):
         abort(404)
     target = services.target_url(notification)
     services.mark_read(me(), [notification.id], now=utcnow())
-    db.session.commit()
     return redirect(target)
 
 
@@ -63,6 +61,5 @@ def open_notification(notification_id: int):
 def mark_all_read():
     """Mark all my notifications as read."""
     services.mark_read(me(), "all", now=utcnow())
-    db.session.commit()
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))

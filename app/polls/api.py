@@ -329,7 +329,6 @@ def create_poll_view(data, thread_id):
     _require(can_start_poll(user, thread, data["kind"]))
     now = utcnow()
     poll = create_poll_payload(thread, user, data, now=now)
-    db.session.commit()
     return poll_json(load_poll(poll.id), user, now=now)
 
 
@@ -393,7 +392,6 @@ class PollStance(MethodView):
             _settle_after_refusal(poll_id, now)
             raise
         out = stance_json(stance.choice, stance.reason, stance.created_at)
-        db.session.commit()
         return out
 
     @blp.doc(security=SECURITY)
@@ -410,7 +408,6 @@ class PollStance(MethodView):
         except PollClosed:
             _settle_after_refusal(poll_id, now)
             raise
-        db.session.commit()
         return None
 
 
@@ -440,7 +437,6 @@ def close_poll_view(poll_id):
     except PollClosed:
         _settle_after_refusal(poll_id, now)
         raise
-    db.session.commit()
     poll = load_poll(poll_id)
     return {"outcome": poll_outcome(poll), "poll": poll_json(poll, user, now=now)}
 
@@ -465,7 +461,6 @@ def reopen_poll_view(data, poll_id):
     _require(can_reopen_poll(user, poll))
     now = utcnow()
     reopen_poll(poll, closing_at=data["closing_at"], now=now, actor=user)
-    db.session.commit()
     return poll_json(load_poll(poll_id), user, now=now)
 
 
@@ -489,7 +484,6 @@ def remind_poll_view(data, poll_id):
         _settle_after_refusal(poll_id, now)
         raise PollClosed(closed_at)
     reminded = remind_undecided_voters(poll, actor=user, message=data.get("message"), now=now)
-    db.session.commit()
     return {"reminded": reminded}
 
 
@@ -510,7 +504,6 @@ def put_statement(data, poll_id):
     _require(can_write_statement(user, poll))
     now = utcnow()
     set_statement(poll, author=user, text=data["text"], review_on=data["review_on"], now=now)
-    db.session.commit()
     return statement_json(poll)
 
 

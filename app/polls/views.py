@@ -166,7 +166,6 @@ def new(thread_id: int):
                     _form_errors(form, error)
                 status = error.status
             else:
-                db.session.commit()
                 flash(_("The poll is open."), "success")
                 return redirect(_poll_url(poll))
         else:
@@ -252,7 +251,6 @@ def vote(poll_id: int):
             reason=form.reason.data or "",
             status=400,
         )
-    db.session.commit()
     flash(_("Your stance is recorded."), "success")
     return redirect(_back_url(poll))
 
@@ -266,7 +264,6 @@ def withdraw(poll_id: int):
     reader = me()
     require(is_eligible(poll, reader.id))
     withdrawn = withdraw_stance(poll, reader, now=now)
-    db.session.commit()
     if withdrawn is not None:
         flash(_("Your stance is withdrawn: you are undecided again."), "success")
     return redirect(_back_url(poll))
@@ -308,7 +305,6 @@ def close(poll_id: int):
         raise PollClosed(poll.closed_as_of(now))
     if request.method == "POST":
         close_poll(poll, actor=me(), now=now)
-        db.session.commit()
         flash(_("The poll is closed."), "success")
         return redirect(_poll_url(poll))
     return render_template("polls/close.html", poll=poll, thread=poll.thread, group=poll.group)
@@ -332,7 +328,6 @@ def reopen(poll_id: int):
             db.session.rollback()
             _form_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The poll is open again."), "success")
             return redirect(_poll_url(poll))
     status = 400 if form.errors else 200
@@ -358,7 +353,6 @@ def statement(poll_id: int):
             db.session.rollback()
             _form_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The outcome statement is saved."), "success")
             return redirect(_poll_url(poll))
     status = 400 if form.errors else 200
@@ -384,7 +378,6 @@ def remind(poll_id: int):
     form = RemindForm()
     if form.validate_on_submit():
         count = remind_undecided_voters(poll, actor=me(), message=form.message.data, now=now)
-        db.session.commit()
         flash(
             ngettext(
                 "Reminder sent to %(num)s person who has not voted.",

@@ -102,7 +102,6 @@ def propose(handle: str):
                     _poll_form_errors(form, where, error)
                 status = error.status
             else:
-                db.session.commit()
                 flash(_("The proposal is open."), "success")
                 return redirect(url_for("polls.show", poll_id=poll.id))
         else:

@@ -206,7 +206,6 @@ class GroupThreads(MethodView):
         _require(can_start_thread(user, group))
         thread = start_thread(group, author=user, title=data["title"], body=data["body"])
         mark_seen(thread, user, now=thread.created_at)
-        db.session.commit()
         return thread_out(thread, 0)
 
 
@@ -265,7 +264,6 @@ class ThreadItem(MethodView):
             set_closed(thread, data["closed"])
         if "pinned" in data:
             set_pinned(thread, data["pinned"])
-        db.session.commit()
         return thread_out(thread, comments_counts([thread.id]).get(thread.id, 0))
 
 
@@ -290,7 +288,6 @@ def create_comment(data, thread_id):
     _require(can_take_part(user, thread))
     comment = add_comment(thread, author=user, body=data["body"], parent_id=data["parent_id"])
     mark_seen(thread, user, now=comment.created_at)
-    db.session.commit()
     return comment_out(comment)
 
 
@@ -310,7 +307,6 @@ class CommentItem(MethodView):
             raise CommentDeleted()
         _require(can_edit_comment(user, comment, thread))
         edit_comment(comment, body=data["body"])
-        db.session.commit()
         return comment_out(comment, reaction_summary([comment.id], user).get(comment.id))
 
     @blp.doc(security=SECURITY)
@@ -326,7 +322,6 @@ class CommentItem(MethodView):
             raise CommentDeleted()
         _require(can_delete_comment(api_user(), comment, thread))
         delete_comment(comment)
-        db.session.commit()
         return None
 
 
@@ -368,7 +363,6 @@ class CommentReaction(MethodView):
         _require(can_react(user, thread))
         existed = has_reaction(comment, user=user, emoji=emoji)
         add_reaction(comment, user=user, emoji=emoji)
-        db.session.commit()
         return _reaction_out(comment, emoji, user), (200 if existed else 201)
 
     @blp.doc(security=SECURITY)
@@ -383,5 +377,4 @@ class CommentReaction(MethodView):
         user = api_user()
         _require(can_react(user, thread))
         remove_reaction(comment, user=user, emoji=emoji)
-        db.session.commit()
         return None

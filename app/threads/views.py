@@ -97,7 +97,6 @@ def new_thread(handle: str):
             show_domain_error(form, error)
         else:
             mark_seen(thread, me(), now=thread.created_at)
-            db.session.commit()
             flash(_("The thread is started."), "success")
             return redirect(_thread_url(thread))
     status = 400 if form.errors else 200
@@ -169,7 +168,6 @@ def mark_seen_view(thread_id: int):
     """Mark the thread as read (static/app.js posts here; the page has a button without JS)."""
     thread = _readable_thread(thread_id)
     mark_seen(thread, me())
-    db.session.commit()
     if request.form.get("redirect"):
         flash(_("The thread is marked as read."), "success")
         return redirect(_thread_url(thread))
@@ -199,7 +197,6 @@ def comment(thread_id: int):
         show_domain_error(form, error)
         return _render_thread(thread, comment_form=form, status=400)
     mark_seen(thread, me(), now=new.created_at)
-    db.session.commit()
     flash(_("Your comment is posted."), "success")
     return redirect(_thread_url(thread, new.id))
 
@@ -221,7 +218,6 @@ def edit(thread_id: int):
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
             flash(_("The thread is updated."), "success")
             return redirect(_thread_url(thread))
     status = 400 if form.errors else 200
@@ -245,7 +241,6 @@ def _switch_thread(thread_id: int, action: str):
     thread = _readable_thread(thread_id)
     require(permission(me(), thread))
     service(thread, value)
-    db.session.commit()
     flash(str(done), "success")
     return redirect(_thread_url(thread))
 
@@ -301,7 +296,6 @@ def edit_comment_view(comment_id: int):
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            db.session.commit()
             flash(_("Your comment is updated."), "success")
             return redirect(_thread_url(thread, comment.id))
     status = 400 if form.errors else 200
@@ -325,7 +319,6 @@ def delete_comment_view(comment_id: int):
     require(can_delete_comment(me(), comment, thread))
     if request.method == "POST":
         delete_comment(comment)
-        db.session.commit()
         flash(_("The comment is deleted."), "success")
         return redirect(_thread_url(thread, comment.id))
     return render_template(
@@ -372,5 +365,4 @@ def react(comment_id: int):
         remove_reaction(comment, user=me(), emoji=emoji)
     else:
         add_reaction(comment, user=me(), emoji=emoji)
-    db.session.commit()
     return redirect(_thread_url(thread, comment.id))

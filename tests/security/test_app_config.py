@@ -74,6 +74,7 @@ def test_database_url_is_normalised(env, url, expected):
 
 
 def test_without_mail_server_emails_go_to_the_log(env, caplog, database_url, _schema):
+    from app.extensions import db
     from app.mail import send_email
 
     env.setenv("SECRET_KEY", "k")
@@ -90,6 +91,8 @@ def test_without_mail_server_emails_go_to_the_log(env, caplog, database_url, _sc
             link="http://localhost/password/reset/abc",
             minutes=60,
         )
+        assert "To: anais@example.org" not in caplog.text  # not before the commit
+        db.session.commit()
     assert "To: anais@example.org" in caplog.text
     assert "Subject: Reset your Cercle password" in caplog.text
     assert "http://localhost/password/reset/abc" in caplog.text
