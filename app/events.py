@@ -84,7 +84,7 @@ stance_withdrawn = _events.signal(
 poll_closed = _events.signal(
     "poll-closed",
     doc="""A poll closed: early (by its author or an admin) or by time, whoever
-    finalised it. Sent once, by the one winner of the close, in the closing
+    closed it. Sent once, by the one winner of the close, in the closing
     transaction, after the participation line (and an anonymous poll's counts)
     were frozen.
     sender: the ``Poll``; ``closed_by`` (a ``User`` id, None for a close by time);

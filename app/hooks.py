@@ -87,8 +87,8 @@ group_page_sections = ExtensionPoint(
 thread_timeline = ExtensionPoint(
     "thread-timeline",
     doc="""Entries that other features place in a thread's timeline, among comments.
-    sender: the ``Thread``; ``viewer`` (``User``); ``now``; ``settle`` (True on a
-    GET, when finalising due polls first is allowed).
+    sender: the ``Thread``; ``viewer`` (``User``); ``now``; ``close_due`` (True on a
+    GET, when closing due polls first is allowed).
     answer: a list of ``(at, kind, item)``; the thread page renders ``item`` with the
     macro for ``kind`` (the polls feature: ``poll`` and ``poll_closed``).""",
 )

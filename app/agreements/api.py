@@ -5,8 +5,8 @@ for an open group). A secret group's agreements are 404 for non-members, a
 closed group's are 403 for signed-in non-members (as its threads are), and one
 agreement by id is 404 for anyone who may not read its group's content.
 
-Reads first finalise the group's proposals whose closing time has passed
-(``settle_due_polls``, the one write allowed on a read path), so that what a
+Reads first close the group's proposals whose closing time has passed
+(``close_due_polls_before_read``, the one write allowed on a read path), so that what a
 proposal adopted shows from its closing time on, whether or not the periodic
 job has run.
 
@@ -33,7 +33,7 @@ from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_manage_group, can_read_content, can_see_group
 from ..groups.services import lookup_group
-from ..polls.services import settle_due_polls
+from ..polls.services import close_due_polls_before_read
 from ..timeutil import utcnow
 from . import rules as rule_specs
 from .models import Agreement, AgreementVersion
@@ -88,21 +88,21 @@ def _group(handle: str) -> Group:
     return group
 
 
-def _settled_group(handle: str, now: datetime) -> Group:
+def _group_closed_if_due(handle: str, now: datetime) -> Group:
     group = _group(handle)
-    if settle_due_polls(group_id=group.id, now=now):
+    if close_due_polls_before_read(group_id=group.id, now=now):
         group = lookup_group(handle)
     return group
 
 
 def _agreement(agreement_id: int, now: datetime | None = None) -> tuple[Agreement, Group]:
     """The agreement with its versions, and its group (404 when the caller may not read
-    it). With ``now``: the group's due proposals are finalised first."""
+    it). With ``now``: the group's due proposals are closed first."""
     agreement = load_agreement(agreement_id)
     group = db.session.get(Group, agreement.group_id) if agreement is not None else None
     if group is None or not can_read_content(api_user(), group):
         raise NotFound()
-    if now is not None and settle_due_polls(group_id=group.id, now=now):
+    if now is not None and close_due_polls_before_read(group_id=group.id, now=now):
         agreement = load_agreement(agreement_id)
         group = db.session.get(Group, agreement.group_id)
     return agreement, group
@@ -223,7 +223,7 @@ def list_agreements(query, handle):
     then. The list does not grow without bound in practice, so it has no `next`.
     """
     now = utcnow()
-    group = _settled_group(handle, now)
+    group = _group_closed_if_due(handle, now)
     state = agreements_as_of(group, query["as_of"] or now)
     items = [state_json(s) for s in state.active]
     if query["status"] == "all":
@@ -321,6 +321,6 @@ def group_rules(query, handle):
     yet). `as_of` defaults to now; a date means the end of that day in UTC.
     """
     now = utcnow()
-    group = _settled_group(handle, now)
+    group = _group_closed_if_due(handle, now)
     as_of = query["as_of"] or now
     return {"as_of": as_of, "rules": rules_json(active_rules(group, as_of))}

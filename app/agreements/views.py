@@ -4,8 +4,8 @@ and a proposal started from these pages.
 
 Each view: load (404) → authorize (403) → validate → service → commit → flash →
 redirect. A group the reader may not know of is 404; a group whose content they
-may not read is 403. GET pages first finalise the group's due polls
-(``settle_due_polls``): a proposal whose closing time passed is applied before
+may not read is 403. GET pages first close the group's due polls
+(``close_due_polls_before_read``): a proposal whose closing time passed is applied before
 the page says what is in force.
 """
 
@@ -26,7 +26,7 @@ from ..groups.models import Group
 from ..groups.permissions import visible_group
 from ..i18n import select_timezone
 from ..polls.models import Poll
-from ..polls.services import settle_due_polls
+from ..polls.services import close_due_polls_before_read
 from ..timeutil import utcnow
 from ..web import me, require
 from . import bp
@@ -128,7 +128,7 @@ def index(handle: str):
     now = utcnow()
     zone = select_timezone()
     as_of, day = _as_of(zone, now)
-    settle_due_polls(group_id=group.id, now=now)
+    close_due_polls_before_read(group_id=group.id, now=now)
     state = agreements_as_of(group.id, as_of)
     today = day or local_today(now, zone)
     poll_ids = [s.version.poll_id for s in state.active + state.repealed]
@@ -245,7 +245,7 @@ def show(handle: str, agreement_id: int):
     """One agreement: its current text, every version with the poll that decided it,
     and the diff between two versions (``?from=&to=``, text and rules)."""
     group = _readable_group(handle)
-    settle_due_polls(group_id=group.id, now=utcnow())
+    close_due_polls_before_read(group_id=group.id, now=utcnow())
     return _render_agreement(group, _group_agreement(group, agreement_id))
 
 

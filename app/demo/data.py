@@ -262,7 +262,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
     """The amendment adopted later (v2: urgent requests answered within 30 minutes)
     and a proposal blocked with its reasons (reciprocity required again), each
     closed through the services as of its closing time, which applies the change."""
-    from ..polls.services import finalise_if_due
+    from ..polls.services import close_if_due
     from ..proposals.services import make_proposal
 
     started = now - timedelta(days=7)
@@ -288,7 +288,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
         },
     )
     _cast(amendment, people, AMENDMENT_STANCES, now)
-    finalise_if_due(amendment, now)
+    close_if_due(amendment, now)
 
     started = now - timedelta(days=3, hours=6)
     blocked = make_proposal(
@@ -310,7 +310,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
         },
     )
     _cast(blocked, people, BLOCKED_STANCES, now)
-    finalise_if_due(blocked, now)
+    close_if_due(blocked, now)
 
 
 def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
@@ -318,7 +318,7 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
     the closed proposal that adopted "Nos accords d'écoute" (six stances, outcome,
     statement), its amendment adopted later (v2), a proposal blocked with its reasons,
     and an open poll waiting for votes."""
-    from ..polls.services import cast_stance, create_poll, finalise_if_due, set_statement
+    from ..polls.services import cast_stance, close_if_due, create_poll, set_statement
     from ..proposals.services import make_proposal, outcome_for
 
     # The proposal adopts the circle's first agreement; closing applies it (v1).
@@ -344,7 +344,7 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
         },
     )
     _cast(proposal, people, PROPOSAL_STANCES, now)
-    finalise_if_due(proposal, now)
+    close_if_due(proposal, now)
     set_statement(
         proposal,
         author=people["claire"],

@@ -5,7 +5,7 @@ no lock is held for long.
 Safe to run from several processes or machines at once: every effect is
 claimed by a conditional UPDATE that only one transaction wins (closing:
 ``UPDATE polls SET closed_at=... WHERE closed_at IS NULL``, in
-``polls.services.finalise_if_due``; the automatic reminder:
+``polls.services.close_if_due``; the automatic reminder:
 ``UPDATE polls SET reminder_sent_at=... WHERE reminder_sent_at IS NULL``), and
 only the winner does the work that follows, in the same transaction. On
 PostgreSQL a loser waits on the row lock until the winner commits, then finds
@@ -26,7 +26,7 @@ from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
 from ..groups.models import Membership, Role
 from ..polls.models import Poll, Stance
-from ..polls.services import due_poll_ids, eligible_voter_ids, finalise_if_due
+from ..polls.services import close_if_due, due_poll_ids, eligible_voter_ids
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ def _in_own_transaction(step, label: str, figures: RunFigures):
         return None
 
 
-def close_due_polls(now: datetime, figures: RunFigures) -> None:
-    """Finalise every poll whose closing time has passed, in closing order, each as
+def close_due(now: datetime, figures: RunFigures) -> None:
+    """Close every poll whose closing time has passed, in closing order, each as
     of its closing time (``events.poll_closed``'s receivers, e.g. the closing notification,
     run once, in the winner's transaction). A failure stops the sequence: later
     polls wait for the earlier one, so that closing order holds."""
@@ -80,7 +80,7 @@ def close_due_polls(now: datetime, figures: RunFigures) -> None:
 
         def step(poll_id=poll_id) -> bool:
             poll = db.session.get(Poll, poll_id)
-            return poll is not None and finalise_if_due(poll, now)
+            return poll is not None and close_if_due(poll, now)
 
         failures = len(figures.failures)
         if _in_own_transaction(step, f"closing poll {poll_id}", figures):
@@ -192,7 +192,7 @@ def run_once(now: datetime) -> RunFigures:
     """Every due step, in order: closing first (a due poll gets no reminder; a closing
     may adopt a version with its own review date), then reminders."""
     figures = RunFigures()
-    close_due_polls(now, figures)
+    close_due(now, figures)
     send_due_reminders(now, figures)
     review_reminders(now, figures)
     return figures

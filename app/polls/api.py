@@ -7,9 +7,9 @@ take stances while the poll is open; its author or an admin closes, reopens,
 reminds and writes the statement (403 for others).
 
 A poll whose closing time has passed is closed, whether or not anything has
-finalised it: reads finalise it first (``settle_due_polls``, the one write on
+closed it: reads close it first (``close_due_polls_before_read``, the one write on
 a read path, in its own short transaction), and a write refused because of it
-(409 ``poll_closed``) finalises it too before answering.
+(409 ``poll_closed``) closes it too before answering.
 
 ``poll_json`` is the one function producing a poll's JSON.
 """
@@ -63,6 +63,7 @@ from .services import (
     PollClosed,
     VisibleResults,
     cast_stance,
+    close_due_polls_before_read,
     close_poll,
     create_poll,
     load_poll,
@@ -74,7 +75,6 @@ from .services import (
     reopen_poll,
     results_for,
     set_statement,
-    settle_due_polls,
     withdraw_stance,
 )
 
@@ -104,12 +104,12 @@ def _thread(thread_id: int) -> Thread:
 
 
 def _poll(poll_id: int, *, now: datetime | None = None) -> Poll:
-    """The poll (404 when the caller may not see it). With ``now``: finalised first when
+    """The poll (404 when the caller may not see it). With ``now``: closed first when
     its closing time has passed (for reads)."""
     poll = load_poll(poll_id)
     if poll is None or not can_read_poll(api_user(), poll):
         raise NotFound()
-    if now is not None and settle_due_polls(poll_ids=[poll_id], now=now):
+    if now is not None and close_due_polls_before_read(poll_ids=[poll_id], now=now):
         poll = load_poll(poll_id)
     return poll
 
@@ -119,15 +119,15 @@ def _require(allowed: bool) -> None:
         raise Forbidden()
 
 
-def _settle_after_refusal(poll_id: int, now: datetime) -> None:
-    """A write was refused because the closing time passed: finalise the poll (its own
+def _close_due_after_refusal(poll_id: int, now: datetime) -> None:
+    """A write was refused because the closing time passed: close the poll (its own
     transaction) before the 409 goes out. A failure here must not hide the 409."""
     db.session.rollback()
     try:
-        settle_due_polls(poll_ids=[poll_id], now=now)
-    except Exception:  # noqa: BLE001 - the next read finalises it anyway
+        close_due_polls_before_read(poll_ids=[poll_id], now=now)
+    except Exception:  # noqa: BLE001 - the next read closes it anyway
         db.session.rollback()
-        current_app.logger.exception("finalising poll %s failed", poll_id)
+        current_app.logger.exception("closing poll %s failed", poll_id)
 
 
 # -- output -------------------------------------------------------------------------
@@ -389,7 +389,7 @@ class PollStance(MethodView):
         try:
             stance = cast_stance(poll, user, choice=choice, reason=data.get("reason"), now=now)
         except PollClosed:
-            _settle_after_refusal(poll_id, now)
+            _close_due_after_refusal(poll_id, now)
             raise
         out = stance_json(stance.choice, stance.reason, stance.created_at)
         return out
@@ -406,7 +406,7 @@ class PollStance(MethodView):
         try:
             withdraw_stance(poll, api_user(), now=now)
         except PollClosed:
-            _settle_after_refusal(poll_id, now)
+            _close_due_after_refusal(poll_id, now)
             raise
         return None
 
@@ -435,7 +435,7 @@ def close_poll_view(poll_id):
     try:
         close_poll(poll, actor=user, now=now)
     except PollClosed:
-        _settle_after_refusal(poll_id, now)
+        _close_due_after_refusal(poll_id, now)
         raise
     poll = load_poll(poll_id)
     return {"outcome": poll_outcome(poll), "poll": poll_json(poll, user, now=now)}
@@ -481,7 +481,7 @@ def remind_poll_view(data, poll_id):
     now = utcnow()
     if poll.is_closed(now):
         closed_at = poll.closed_as_of(now)
-        _settle_after_refusal(poll_id, now)
+        _close_due_after_refusal(poll_id, now)
         raise PollClosed(closed_at)
     reminded = remind_undecided_voters(poll, actor=user, message=data.get("message"), now=now)
     return {"reminded": reminded}

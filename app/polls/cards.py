@@ -20,10 +20,11 @@ from .models import Poll, PollOption, PollVoter, Stance
 from .services import (
     StanceView,
     VisibleResults,
-    _options,
-    _votes,
+    close_due_polls_before_read,
     options_for,
     results_hidden,
+    tally_options,
+    tally_votes,
 )
 
 
@@ -78,8 +79,8 @@ def poll_cards(polls: Sequence[Poll], viewer: User | None, now: datetime) -> lis
     """The cards of ``polls`` for ``viewer``, in the same order, in at most three
     queries whatever the number of polls, stances and members: the current stances
     (with their voters), the groups' membership history (with names), and the
-    named voters of the polls that have a list. Reading only: finalise due polls
-    first (``settle_due_polls``) so that what is due shows as closed for good.
+    named voters of the polls that have a list. Reading only: close due polls
+    first (``close_due_polls_before_read``) so that what is due shows as closed for good.
 
     The rules are those of ``results_for``, ``compute_results``, ``can_vote``
     and ``options_for``; a test checks that they agree.
@@ -128,8 +129,8 @@ def poll_cards(polls: Sequence[Poll], viewer: User | None, now: datetime) -> lis
             counted = [s for s in current if s.voter_id in eligible]
             results = tally.tally(
                 poll.kind,
-                _options(poll),
-                _votes(counted, poll.anonymous),
+                tally_options(poll),
+                tally_votes(counted, poll.anonymous),
                 eligible=len(eligible),
                 anonymous=poll.anonymous,
             )
@@ -201,12 +202,12 @@ def polls_awaiting_vote(user: User, now: datetime, limit: int = 20) -> list[Poll
     )
 
 
-def thread_poll_cards(thread, viewer: User | None, now: datetime, *, settle: bool = True):
+def thread_poll_cards(thread, viewer: User | None, now: datetime, *, close_due: bool = True):
     """The cards of a thread's polls, oldest first: one query for the polls (options
-    and authors joined) and, when there are polls, two for the cards. ``settle``:
-    finalise the due ones first (GET pages only: it ends the read transaction), then
+    and authors joined) and, when there are polls, two for the cards. ``close_due``:
+    close the due ones first (GET pages only: it ends the read transaction), then
     load them again."""
-    from .services import settle_due_polls
+
 
     def load() -> list[Poll]:
         return list(
@@ -219,8 +220,8 @@ def thread_poll_cards(thread, viewer: User | None, now: datetime, *, settle: boo
         )
 
     polls = load()
-    if settle and any(p.closed_at is None and p.closing_at <= now for p in polls):
-        settle_due_polls(thread_id=thread.id, now=now)
+    if close_due and any(p.closed_at is None and p.closing_at <= now for p in polls):
+        close_due_polls_before_read(thread_id=thread.id, now=now)
         polls = load()
     return poll_cards(polls, viewer, now)
 

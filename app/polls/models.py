@@ -96,14 +96,14 @@ class Poll(db.Model):
         return f"<Poll {self.id} {self.kind}>"
 
     def is_closed(self, now: datetime) -> bool:
-        """Closed, or due: ``closing_at`` has passed even if no one has finalised it yet."""
+        """Closed, or due: ``closing_at`` has passed even if no one has closed it yet."""
         return self.closed_at is not None or now >= self.closing_at
 
     def is_open(self, now: datetime) -> bool:
         return not self.is_closed(now)
 
     def closed_as_of(self, now: datetime) -> datetime | None:
-        """When it closed (or will be finalised as having closed), None while open."""
+        """When it closed (or will be closed as of its closing time), None while open."""
         if self.closed_at is not None:
             return self.closed_at
         return self.closing_at if now >= self.closing_at else None

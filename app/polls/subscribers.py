@@ -10,9 +10,9 @@ from .display import card_view
 from .services import thread_poll_list
 
 
-def timeline_entries(thread, *, viewer, now, settle, **_) -> list:
+def timeline_entries(thread, *, viewer, now, close_due, **_) -> list:
     """Each poll's card where it was created, and its close where it closed."""
-    cards = thread_poll_cards(thread, viewer, now, settle=settle)
+    cards = thread_poll_cards(thread, viewer, now, close_due=close_due)
     panels = panels_for([card.poll for card in cards], now)
     entries = []
     for card in cards:
@@ -24,7 +24,7 @@ def timeline_entries(thread, *, viewer, now, settle, **_) -> list:
 
 
 def thread_json(thread, *, now, **_) -> dict:
-    """``polls``: the thread's polls, oldest first (due ones finalised first)."""
+    """``polls``: the thread's polls, oldest first (due ones closed first)."""
     return {
         "polls": [
             {

@@ -2,8 +2,8 @@
 close, reopen, the outcome statement, reminders and the CSV export.
 
 Each view: load (404) → authorize (403) → validate → service → commit → flash → redirect.
-A poll whose thread the reader may not read is 404. GET pages first finalise the
-polls they show if their closing time has passed (``settle_due_polls``: the one
+A poll whose thread the reader may not read is 404. GET pages first close the
+polls they show if their closing time has passed (``close_due_polls_before_read``: the one
 write allowed on a read path, in its own short transaction).
 """
 
@@ -60,6 +60,7 @@ from .permissions import (
 from .services import (
     PollClosed,
     cast_stance,
+    close_due_polls_before_read,
     close_poll,
     create_poll,
     default_closing_at,
@@ -69,7 +70,6 @@ from .services import (
     remind_undecided_voters,
     reopen_poll,
     set_statement,
-    settle_due_polls,
     stance_history,
     undecided_voters,
     withdraw_stance,
@@ -88,11 +88,11 @@ def _readable_poll(poll_id: int) -> Poll:
     return poll
 
 
-def _settled_poll(poll_id: int, now) -> Poll:
-    """The poll after finalising it if it is due (GET pages); 404 before any write
+def _poll_closed_if_due(poll_id: int, now) -> Poll:
+    """The poll after closing it if it is due (GET pages); 404 before any write
     for a reader who may not see it."""
     _readable_poll(poll_id)
-    settle_due_polls(poll_ids=[poll_id], now=now)
+    close_due_polls_before_read(poll_ids=[poll_id], now=now)
     return _readable_poll(poll_id)
 
 
@@ -215,7 +215,7 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
 def show(poll_id: int):
     """A poll on its own page: the card with the vote form, results and actions."""
     now = utcnow()
-    return _render_poll(_settled_poll(poll_id, now), now)
+    return _render_poll(_poll_closed_if_due(poll_id, now), now)
 
 
 @bp.post("/p/<int:poll_id>/stance")
@@ -274,7 +274,7 @@ def withdraw(poll_id: int):
 def history(poll_id: int):
     """My stances in this poll, newest first."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now)
+    poll = _poll_closed_if_due(poll_id, now)
     names = option_names(poll)
     stances = [
         {
@@ -299,7 +299,7 @@ def history(poll_id: int):
 def close(poll_id: int):
     """Ask, then close the poll before its closing time (its author or an admin)."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
     require(can_close_poll(me(), poll))
     if poll.is_closed(now):
         raise PollClosed(poll.closed_as_of(now))
@@ -315,7 +315,7 @@ def close(poll_id: int):
 def reopen(poll_id: int):
     """Open a closed poll again until a new closing time (not an anonymous poll)."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
     require(can_reopen_poll(me(), poll))
     zone = _zone()
     form = ReopenForm()
@@ -341,7 +341,7 @@ def reopen(poll_id: int):
 def statement(poll_id: int):
     """The outcome statement after closing, with an optional review date."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
     require(can_write_statement(me(), poll))
     form = StatementForm(data={"text": poll.statement or "", "review_on": poll.statement_review_on})
     if form.validate_on_submit():
@@ -371,7 +371,7 @@ def statement(poll_id: int):
 def remind(poll_id: int):
     """Remind those who have not voted, with a message (its author or an admin)."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
     require(can_remind_poll(me(), poll))
     if poll.is_closed(now):
         raise PollClosed(poll.closed_as_of(now))
@@ -414,7 +414,7 @@ def export(poll_id: int):
     """Results and stances as CSV, as the reader may see them: no stance while the
     results are hidden, no voter in an anonymous poll."""
     now = utcnow()
-    poll = _settled_poll(poll_id, now)
+    poll = _poll_closed_if_due(poll_id, now)
     card = poll_cards([poll], me(), now)[0]
     visible = card.visible
     names = option_names(poll)

@@ -219,12 +219,12 @@ class ThreadItem(MethodView):
 
         A deleted comment has `deleted: true` and empty `body` and `body_html`. `polls` are
         the thread's polls, oldest first (`status` open or closed; a poll whose closing time
-        has passed is finalised first). The same number of SQL statements is run whatever
+        has passed is closed first). The same number of SQL statements is run whatever
         the number of comments and polls.
         """
         now = utcnow()
         thread = _thread(thread_id)
-        # Other features' keys first (polls: finalising a due poll ends the read).
+        # Other features' keys first (polls: closing a due poll ends the read).
         extras: dict = {"polls": []}
         for answer in hooks.thread_json.answers(thread, viewer=api_user(), now=now):
             extras.update(answer)

@@ -110,12 +110,12 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     """The timeline, in a fixed number of queries whatever the number of comments."""
     reader = me()
     now = utcnow()
-    # Other features' entries first (polls: finalising a due poll, GET only, ends the
+    # Other features' entries first (polls: closing a due poll, GET only, ends the
     # read transaction).
     events = [
         event
         for answer in hooks.thread_timeline.answers(
-            thread, viewer=reader, now=now, settle=request.method == "GET"
+            thread, viewer=reader, now=now, close_due=request.method == "GET"
         )
         for event in answer
     ]

@@ -69,7 +69,7 @@ def past_poll(run, circle):
     from app.auth.models import User
     from app.groups.models import Membership
     from app.polls.models import Poll
-    from app.polls.services import cast_stance, create_poll, finalise_if_due
+    from app.polls.services import cast_stance, close_if_due, create_poll
     from app.threads.models import Thread
 
     def make(kind="proposal", stances=(), finalise=False, **settings):
@@ -107,7 +107,7 @@ def past_poll(run, circle):
                     now=voted + timedelta(minutes=i),
                 )
             if finalise:
-                finalise_if_due(db.session.get(Poll, poll.id), now)
+                close_if_due(db.session.get(Poll, poll.id), now)
             return SimpleNamespace(id=poll.id, closing_at=closing, started=started)
 
         return run(create)

@@ -17,9 +17,9 @@ from app.polls.models import Poll, Stance
 from app.polls.services import (
     PollClosed,
     cast_stance,
+    close_due_polls,
+    close_if_due,
     close_poll,
-    finalise_due_polls,
-    finalise_if_due,
     results_for,
     withdraw_stance,
 )
@@ -201,11 +201,11 @@ def test_author_and_periodic_jobs_close_once(app, run, circle, new_poll, vote, c
         db.session.commit()
 
     def periodic():
-        finalise_due_polls(after)
+        close_due_polls(after)
         db.session.commit()
 
     def reader():
-        finalise_if_due(db.session.get(Poll, poll.id), after)
+        close_if_due(db.session.get(Poll, poll.id), after)
         db.session.commit()
 
     errors = in_threads(app, [author, periodic, periodic, reader])
@@ -222,7 +222,7 @@ def test_many_due_polls_many_runners(app, run, new_poll, closed_hook):
     later = utcnow() + timedelta(hours=1)
 
     def periodic():
-        finalise_due_polls(later)
+        close_due_polls(later)
         db.session.commit()
 
     assert in_threads(app, [periodic] * 3) == []

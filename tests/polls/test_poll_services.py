@@ -20,10 +20,10 @@ from app.polls.services import (
     PollClosed,
     PollNotReopenable,
     PollOpen,
+    close_due_polls,
+    close_if_due,
     close_poll,
     create_poll,
-    finalise_due_polls,
-    finalise_if_due,
     reopen_poll,
     results_for,
     set_statement,
@@ -364,11 +364,11 @@ def test_timed_close_takes_effect_as_of_closing_at(
     before = _results(run, poll.id, now=poll.closing_at + timedelta(minutes=5))
     assert before.closed and before.eligible == 4
     assert (
-        run(lambda: finalise_if_due(_poll(poll.id), poll.closing_at - timedelta(seconds=1)))
+        run(lambda: close_if_due(_poll(poll.id), poll.closing_at - timedelta(seconds=1)))
         is False
     )
     later = poll.closing_at + timedelta(minutes=10)
-    assert run(lambda: [p.id for p in finalise_due_polls(later)]) == [poll.id]
+    assert run(lambda: [p.id for p in close_due_polls(later)]) == [poll.id]
 
     def read():
         p = _poll(poll.id)
@@ -377,8 +377,8 @@ def test_timed_close_takes_effect_as_of_closing_at(
     assert run(read) == (poll.closing_at, None, 4, 1)
     assert closed_hook == [(poll.id, poll.closing_at)]
     # idempotent
-    assert run(lambda: finalise_due_polls(later)) == []
-    assert run(lambda: finalise_if_due(_poll(poll.id), later)) is False
+    assert run(lambda: close_due_polls(later)) == []
+    assert run(lambda: close_if_due(_poll(poll.id), later)) is False
     assert len(closed_hook) == 1
     after = _results(run, poll.id, now=later)
     assert (after.participants, after.eligible, after.participation_percent) == (1, 4, 25)
@@ -387,7 +387,7 @@ def test_timed_close_takes_effect_as_of_closing_at(
 def test_due_polls_are_finalised_in_closing_order(run, new_poll, closed_hook):
     second = new_poll(closing_in=timedelta(hours=2))
     first = new_poll(closing_in=timedelta(hours=1))
-    run(lambda: finalise_due_polls(utcnow() + timedelta(hours=3)))
+    run(lambda: close_due_polls(utcnow() + timedelta(hours=3)))
     assert [poll_id for poll_id, _ in closed_hook] == [first.id, second.id]
 
 

@@ -14,7 +14,7 @@ from app.agreements.models import Agreement, AgreementVersion
 from app.auth.models import User
 from app.extensions import db
 from app.polls.models import Poll
-from app.polls.services import PollClosed, close_poll, finalise_due_polls, finalise_if_due
+from app.polls.services import PollClosed, close_due_polls, close_if_due, close_poll
 from app.proposals.models import ProposalOutcome
 
 LISTENING = {
@@ -98,10 +98,10 @@ def test_closers_and_finalisers_racing_apply_the_adoption_once(
         return job
 
     def reader():
-        finalise_if_due(db.session.get(Poll, poll.id), after)
+        close_if_due(db.session.get(Poll, poll.id), after)
 
     def periodic():
-        finalise_due_polls(after)
+        close_due_polls(after)
 
     errors = in_threads(
         app, [closer(circle.admin), closer(circle.admin), periodic, periodic, reader]

@@ -212,7 +212,7 @@ def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
 ):
     """P closes by itself at T+1h; a 75 % quorum adopted at T+2h does not apply to it
     (closing the quorum proposal finalises P first, as of T+1h: closing order)."""
-    from app.polls.services import finalise_if_due
+    from app.polls.services import close_if_due
 
     admin, bruno, *_ = circle.people
     p = propose(LISTENING, closing_in=timedelta(hours=1))
@@ -236,7 +236,7 @@ def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
 
     def finalise():
         poll = db.session.get(Poll, p.id)
-        finalise_if_due(poll, now)  # already closed, before the quorum proposal
+        close_if_due(poll, now)  # already closed, before the quorum proposal
         return poll.closed_at, outcome_json(poll, "en")
 
     closed_at, outcome = run(finalise)

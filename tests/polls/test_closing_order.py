@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.polls.models import Poll
-from app.polls.services import settle_due_polls
+from app.polls.services import close_due_polls_before_read
 
 
 def test_reading_a_later_poll_closes_the_earlier_due_ones_first(app, run, new_poll):
@@ -16,7 +16,7 @@ def test_reading_a_later_poll_closes_the_earlier_due_ones_first(app, run, new_po
     now = late.now + timedelta(hours=3)
 
     with app.test_request_context("/"):
-        closed = settle_due_polls(poll_ids=[late.id], now=now)
+        closed = close_due_polls_before_read(poll_ids=[late.id], now=now)
         assert closed == [early.id, late.id]
 
     def closing_times():
