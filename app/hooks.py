@@ -1,8 +1,8 @@
 """Extension points: where a feature asks the features built on top of it.
 
 Features are layered (``api`` < ``auth`` < ``groups`` < ``threads`` < ``polls`` <
-``agreements`` < ``proposals`` < ``notifications`` < ``dashboard``, ``jobs``,
-``demo``) and a lower one never imports a higher one. When a lower feature
+``agreements`` < ``proposals``, ``support`` < ``notifications`` < ``dashboard``,
+``jobs``, ``demo``) and a lower one never imports a higher one. When a lower feature
 needs an *answer* from above (may this poll be reopened? what is its
 outcome? what else belongs on this page?), it asks through one of the
 extension points below; the features above answer by connecting a function

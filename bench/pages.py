@@ -239,7 +239,7 @@ def build(
                         "change_summary": f"Version {version}",
                     }
                 )
-        _token, secret = create_api_token(admin, "bench")
+        _token, secret = create_api_token(admin, "bench", now=utcnow())
         data = Dataset(
             handle=group.handle,
             thread_id=thread.id,

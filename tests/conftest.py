@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
+from app.timeutil import utcnow
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -222,13 +223,14 @@ def make_group(app):
         counter["n"] += 1
         kwargs.setdefault("name", f"Cercle {counter['n']}")
         kwargs.setdefault("handle", f"cercle-{counter['n']}")
+        kwargs.setdefault("now", utcnow())
         from app.auth.models import User
 
         with app.app_context():
             creator = db.session.get(User, admin.id)
             group = create_group(creator=creator, **kwargs)
             for member in members:
-                add_member(group, db.session.get(User, member.id), actor=creator)
+                add_member(group, db.session.get(User, member.id), actor=creator, now=kwargs["now"])
             db.session.commit()
             return _record(group, "id", "handle", "name", "privacy")
 
@@ -246,10 +248,10 @@ def make_thread(app):
         with app.app_context():
             user = db.session.get(User, author.id)
             thread = start_thread(
-                db.session.get(Group, group.id), author=user, title=title, body=body
+                db.session.get(Group, group.id), author=user, title=title, body=body, now=utcnow()
             )
             for i in range(comments):
-                add_comment(thread, author=user, body=f"Commentaire {i + 1}")
+                add_comment(thread, author=user, body=f"Commentaire {i + 1}", now=utcnow())
             db.session.commit()
             return _record(thread, "id", "title", "group_id")
 
@@ -319,7 +321,7 @@ def api_as(app, client):
         if user is None:
             return ApiClient(client, None)
         with app.app_context():
-            _token, secret = create_api_token(db.session.get(User, user.id), "tests")
+            _token, secret = create_api_token(db.session.get(User, user.id), "tests", now=utcnow())
             db.session.commit()
         return ApiClient(client, secret)
 

@@ -112,7 +112,7 @@ def test_the_layers_hold():
         ["threads"],
         ["polls"],
         ["agreements"],
-        ["proposals"],
+        ["proposals", "support"],
         ["notifications"],
         ["dashboard", "jobs", "demo"],
     ]

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..api import Blueprint, public
 from ..errors import NotAuthenticated
 from ..extensions import db, limiter
+from ..timeutil import utcnow
 from .models import ApiToken
 from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
 from .services import (
@@ -72,7 +73,7 @@ def create_token_view(data):
         raise NotAuthenticated(
             _("This email and password do not match an account."), code="invalid_credentials"
         )
-    _token, secret = create_api_token(user, data.get("name") or "API")
+    _token, secret = create_api_token(user, data.get("name") or "API", now=utcnow())
     return {"token": secret}
 
 

@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from datetime import datetime
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -17,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..api import hash_token
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..timeutil import is_valid_timezone, utcnow
+from ..timeutil import is_valid_timezone
 from .models import ApiToken, User
 
 
@@ -153,7 +154,7 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
-def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+def create_api_token(user: User, name: str = "", *, now: datetime) -> tuple[ApiToken, str]:
     """A new token for ``user``: the record, and the secret shown once."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -161,7 +162,7 @@ def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
         name=(name or "").strip()[:100],
         token_hash=hash_token(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
-        created_at=utcnow(),
+        created_at=now,
     )
     db.session.add(token)
     db.session.flush()

@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
 from ..i18n import select_locale
+from ..timeutil import utcnow
 from ..web import safe_next, show_domain_error
 from . import bp
 from .forms import (
@@ -283,7 +284,9 @@ def create_token():
     """Create an API token; it is shown once."""
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
-        _token, secret = create_api_token(current_user._get_current_object(), form.name.data)
+        _token, secret = create_api_token(
+            current_user._get_current_object(), form.name.data, now=utcnow()
+        )
         return _render_profile(new_token=secret)
     return _render_profile(token_form=form, status=400)
 

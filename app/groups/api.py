@@ -13,6 +13,7 @@ from ..api import Blueprint, api_user
 from ..api.schemas import ErrorSchema
 from ..auth.services import find_user_by_email
 from ..errors import Forbidden, NotFound, ValidationFailed
+from ..timeutil import utcnow
 from .models import Group, Membership
 from .permissions import can_manage_group, can_see_group, is_member, membership_of
 from .schemas import (
@@ -100,7 +101,7 @@ def _target_membership(group: Group, user_id: int) -> Membership:
 )
 def create_group_view(data):
     """Create a group; the caller becomes its first admin."""
-    group = create_group(creator=api_user(), **data)
+    group = create_group(creator=api_user(), now=utcnow(), **data)
     return _group_out(group, "admin", 1)
 
 
@@ -172,7 +173,7 @@ def add_membership_view(data, handle: str):
     user = find_user_by_email(data["email"])
     if user is None:
         raise ValidationFailed(fields={"email": _("No account uses this address.")})
-    membership = add_member(group, user, actor=actor, role=data["role"])
+    membership = add_member(group, user, actor=actor, role=data["role"], now=utcnow())
     return membership
 
 
@@ -193,7 +194,7 @@ def update_my_membership_view(data, handle: str):
     group = _visible_group(handle)
     membership = membership_of(api_user(), group)
     _require(membership is not None)
-    update_my_membership(membership, **data)
+    update_my_membership(membership, now=utcnow(), **data)
     return membership
 
 
@@ -213,7 +214,7 @@ def change_role_view(data, handle: str, user_id: int):
     group = _visible_group(handle)
     _require(can_manage_group(api_user(), group))
     membership = _target_membership(group, user_id)
-    change_role(group, membership, data["role"])
+    change_role(group, membership, data["role"], now=utcnow())
     return membership
 
 
@@ -235,4 +236,4 @@ def revoke_membership_view(handle: str, user_id: int):
     actor = api_user()
     _require(user_id == actor.id or can_manage_group(actor, group))
     membership = _target_membership(group, user_id)
-    revoke_membership(group, membership, actor=actor)
+    revoke_membership(group, membership, actor=actor, now=utcnow())

@@ -18,7 +18,6 @@ from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..timeutil import utcnow
 from .models import Availability, Group, Invitation, JoinRequest, Membership, Privacy, Role
 
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
@@ -123,10 +122,9 @@ def create_group(
     privacy: str = Privacy.secret.value,
     members_can_start_threads: bool = True,
     members_can_raise_proposals: bool = True,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Group:
     """A new group whose creator is its first admin."""
-    now = now or utcnow()
     name = _check_text(name, "name", required=True, max_length=100)
     description = _check_text(description, "description", required=False, max_length=20_000)
     handle = validate_handle(handle) if handle else suggest_handle(name)
@@ -254,7 +252,7 @@ def add_member(
     *,
     actor: User | None = None,
     role: str = Role.member.value,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Membership:
     """Make ``user`` a member; 409 when they already are."""
     if role not in {r.value for r in Role}:
@@ -266,7 +264,7 @@ def add_member(
         user_id=user.id,
         role=role,
         invited_by_id=actor.id if actor else None,
-        created_at=now or utcnow(),
+        created_at=now,
     )
     db.session.add(membership)
     try:
@@ -294,7 +292,7 @@ def _admin_count(group: Group) -> int:
     )
 
 
-def change_role(group: Group, membership: Membership, role: str) -> Membership:
+def change_role(group: Group, membership: Membership, role: str, *, now: datetime) -> Membership:
     """Promote or demote; the last admin cannot be demoted."""
     if role not in {r.value for r in Role}:
         raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
@@ -302,14 +300,14 @@ def change_role(group: Group, membership: Membership, role: str) -> Membership:
     if membership.role == Role.admin.value and role != Role.admin.value:
         if _admin_count(group) <= 1:
             raise LastAdmin()
-        _cancel_invitations_by(group, membership.user_id, utcnow())
+        _cancel_invitations_by(group, membership.user_id, now)
     membership.role = role
     db.session.flush()
     return membership
 
 
 def revoke_membership(
-    group: Group, membership: Membership, *, actor: User, now: datetime | None = None
+    group: Group, membership: Membership, *, actor: User, now: datetime
 ) -> Membership:
     """End a membership (leaving or removal). Contributions stay; a last admin stays."""
     _lock_group(group)
@@ -317,7 +315,7 @@ def revoke_membership(
         raise NotFound()
     if membership.role == Role.admin.value and _admin_count(group) <= 1:
         raise LastAdmin()
-    membership.revoked_at = now or utcnow()
+    membership.revoked_at = now
     membership.revoked_by_id = actor.id
     _cancel_invitations_by(group, membership.user_id, membership.revoked_at)
     db.session.flush()
@@ -343,16 +341,17 @@ def _cancel_invitations_by(group: Group, user_id: int, now: datetime) -> None:
     )
 
 
-def reciprocity_required(group: Group, as_of: datetime | None = None) -> bool:
+def reciprocity_required(group: Group, *, now: datetime) -> bool:
     """Whether the group's active rules require reciprocity (rule ``reciprocity``,
     derived from its agreements, which answer ``hooks.support_switches_lock``;
     ``required`` until an agreement says otherwise)."""
-    return bool(hooks.support_switches_lock.first(group, now=as_of or utcnow()))
+    return bool(hooks.support_switches_lock.first(group, now=now))
 
 
 def update_my_membership(
     membership: Membership,
     *,
+    now: datetime,
     require_reciprocity: bool | None = None,
     **changes,
 ) -> Membership:
@@ -363,7 +362,7 @@ def update_my_membership(
     receiving is refused (409, ``reciprocity_locked``).
     """
     if require_reciprocity is None:
-        require_reciprocity = reciprocity_required(membership.group)
+        require_reciprocity = reciprocity_required(membership.group, now=now)
     errors = {}
     for switch in ("gives_support", "receives_support"):
         if switch in changes and changes[switch] is not None:
@@ -397,12 +396,11 @@ def create_invitation(
     email: str | None = None,
     role: str = Role.member.value,
     days: int = 14,
-    now: datetime | None = None,
+    now: datetime,
 ) -> tuple[Invitation, str]:
     """An invitation and the secret token of its link (shown or sent once)."""
     from ..auth.services import normalise_email
 
-    now = now or utcnow()
     if role not in {r.value for r in Role}:
         raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
     if not 1 <= days <= 90:
@@ -429,9 +427,8 @@ def create_invitation(
     return invitation, secret
 
 
-def invitation_problem(invitation: Invitation, now: datetime | None = None) -> str | None:
+def invitation_problem(invitation: Invitation, *, now: datetime) -> str | None:
     """Why an invitation can no longer be used: ``used``, ``cancelled``, ``expired``, or None."""
-    now = now or utcnow()
     if invitation.accepted_at is not None:
         return "used"
     if invitation.cancelled_at is not None:
@@ -448,10 +445,9 @@ def find_invitation(secret: str) -> Invitation | None:
 
 
 def accept_invitation(
-    invitation: Invitation, user: User, *, now: datetime | None = None
+    invitation: Invitation, user: User, *, now: datetime
 ) -> Membership:
     """Use the invitation once: the person becomes a member."""
-    now = now or utcnow()
     if invitation.email and invitation.email != user.email:
         raise InvitationForSomeoneElse()
     inviter = current_membership(invitation.group, invitation.created_by_id)
@@ -493,15 +489,14 @@ def accept_invitation(
     )
 
 
-def cancel_invitation(invitation: Invitation, *, now: datetime | None = None) -> Invitation:
+def cancel_invitation(invitation: Invitation, *, now: datetime) -> Invitation:
     if invitation.accepted_at is None and invitation.cancelled_at is None:
-        invitation.cancelled_at = now or utcnow()
+        invitation.cancelled_at = now
         db.session.flush()
     return invitation
 
 
-def pending_invitations(group: Group, now: datetime | None = None) -> list[Invitation]:
-    now = now or utcnow()
+def pending_invitations(group: Group, *, now: datetime) -> list[Invitation]:
     return list(
         db.session.scalars(
             sa.select(Invitation)
@@ -520,14 +515,14 @@ def pending_invitations(group: Group, now: datetime | None = None) -> list[Invit
 # -- joining open and closed groups ------------------------------------------
 
 
-def join_open_group(group: Group, user: User, *, now: datetime | None = None) -> Membership:
+def join_open_group(group: Group, user: User, *, now: datetime) -> Membership:
     if group.privacy != Privacy.open.value:
         raise Forbidden()
     return add_member(group, user, now=now)
 
 
 def ask_to_join(
-    group: Group, user: User, message: str = "", *, now: datetime | None = None
+    group: Group, user: User, message: str = "", *, now: datetime
 ) -> JoinRequest:
     if group.privacy != Privacy.closed.value:
         raise Forbidden()
@@ -540,7 +535,7 @@ def ask_to_join(
         group=group,
         user_id=user.id,
         message=_check_text(message, "message", required=False, max_length=1000),
-        created_at=now or utcnow(),
+        created_at=now,
     )
     db.session.add(join_request)
     try:
@@ -575,9 +570,8 @@ def pending_join_requests(group: Group) -> list[JoinRequest]:
 
 
 def decide_join_request(
-    join_request: JoinRequest, *, actor: User, approve: bool, now: datetime | None = None
+    join_request: JoinRequest, *, actor: User, approve: bool, now: datetime
 ) -> JoinRequest:
-    now = now or utcnow()
     if join_request.decided_at is not None:
         raise Conflict(_l("This request was already answered."))
     join_request.decided_at = now

@@ -96,6 +96,7 @@ def new_group():
                 privacy=form.privacy.data,
                 members_can_start_threads=form.members_can_start_threads.data,
                 members_can_raise_proposals=form.members_can_raise_proposals.data,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -188,7 +189,7 @@ def _render_members(group: Group, *, invitation_form=None, new_link=None, status
     }
     if manage:
         context.update(
-            invitations=pending_invitations(group),
+            invitations=pending_invitations(group, now=utcnow()),
             join_requests=pending_join_requests(group),
             history=past_memberships(group),
             invitation_form=invitation_form
@@ -224,7 +225,7 @@ def set_role(handle: str, membership_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        change_role(group, membership, form.role.data)
+        change_role(group, membership, form.role.data, now=utcnow())
     except LastAdmin as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -247,7 +248,7 @@ def remove_member(handle: str, membership_id: int):
     require(can_manage_group(current_user, group))
     membership = _load_membership(group, membership_id)
     try:
-        revoke_membership(group, membership, actor=me())
+        revoke_membership(group, membership, actor=me(), now=utcnow())
     except LastAdmin as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -266,7 +267,7 @@ def leave(handle: str):
     membership = membership_of(current_user, group)
     require(membership is not None)
     try:
-        revoke_membership(group, membership, actor=me())
+        revoke_membership(group, membership, actor=me(), now=utcnow())
     except LastAdmin:
         db.session.rollback()
         flash(
@@ -297,6 +298,7 @@ def invite(handle: str):
             email=form.email.data or None,
             role=form.role.data,
             days=form.days.data,
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -330,7 +332,7 @@ def cancel(handle: str, invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.group_id != group.id:
         abort(404)
-    cancel_invitation(invitation)
+    cancel_invitation(invitation, now=utcnow())
     flash(_("The invitation is cancelled: its link no longer works."), "success")
     return redirect(url_for("groups.members", handle=group.handle))
 
@@ -361,7 +363,7 @@ def invitation(token: str):
         abort(404)
     if current_user.is_authenticated and is_member(current_user, invitation.group):
         return _render_invitation(invitation)
-    problem = invitation_problem(invitation)
+    problem = invitation_problem(invitation, now=utcnow())
     if problem:
         return _render_invitation(invitation, problem=problem, status=410)
     if current_user.is_authenticated and _wrong_account(invitation):
@@ -380,11 +382,11 @@ def accept(token: str):
     if is_member(current_user, group):
         flash(_("You are already a member of this group."), "info")
         return redirect(url_for("groups.show", handle=group.handle))
-    problem = invitation_problem(invitation, utcnow())
+    problem = invitation_problem(invitation, now=utcnow())
     if problem:
         return _render_invitation(invitation, problem=problem, status=410)
     try:
-        accept_invitation(invitation, me())
+        accept_invitation(invitation, me(), now=utcnow())
     except InvitationForSomeoneElse:
         db.session.rollback()
         return _render_invitation(invitation, problem="someone_else", status=403)
@@ -392,7 +394,9 @@ def accept(token: str):
         db.session.rollback()  # another tab or person used it in the meantime
         db.session.refresh(invitation)
         return _render_invitation(
-            invitation, problem=invitation_problem(invitation) or "cancelled", status=410
+            invitation,
+            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
+            status=410,
         )
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
@@ -411,7 +415,7 @@ def join(handle: str):
         flash(_("You are already a member of this group."), "info")
         return redirect(url_for("groups.show", handle=group.handle))
     try:
-        join_open_group(group, me())
+        join_open_group(group, me(), now=utcnow())
     except DomainError as error:
         db.session.rollback()
         if error.status == 403:
@@ -438,7 +442,7 @@ def request_to_join(handle: str):
             400,
         )
     try:
-        ask_to_join(group, me(), form.message.data or "")
+        ask_to_join(group, me(), form.message.data or "", now=utcnow())
     except DomainError as error:
         db.session.rollback()
         if error.status == 403:
@@ -463,7 +467,7 @@ def decide(handle: str, request_id: int):
         abort(400)
     approve = form.decision.data == "approve"
     try:
-        decide_join_request(join_request, actor=me(), approve=approve)
+        decide_join_request(join_request, actor=me(), approve=approve, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

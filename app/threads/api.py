@@ -204,7 +204,9 @@ class GroupThreads(MethodView):
         group = _group(handle)
         user = api_user()
         _require(can_start_thread(user, group))
-        thread = start_thread(group, author=user, title=data["title"], body=data["body"])
+        thread = start_thread(
+            group, author=user, title=data["title"], body=data["body"], now=utcnow()
+        )
         mark_seen(thread, user, now=thread.created_at)
         return thread_out(thread, 0)
 
@@ -259,11 +261,13 @@ class ThreadItem(MethodView):
         if "pinned" in data:
             _require(can_pin_thread(user, thread))
         if "title" in data or "body" in data:
-            edit_thread(thread, editor=user, title=data.get("title"), body=data.get("body"))
+            edit_thread(
+                thread, editor=user, title=data.get("title"), body=data.get("body"), now=utcnow()
+            )
         if "closed" in data:
-            set_closed(thread, data["closed"])
+            set_closed(thread, data["closed"], now=utcnow())
         if "pinned" in data:
-            set_pinned(thread, data["pinned"])
+            set_pinned(thread, data["pinned"], now=utcnow())
         return thread_out(thread, comments_counts([thread.id]).get(thread.id, 0))
 
 
@@ -286,7 +290,9 @@ def create_comment(data, thread_id):
     thread = _thread(thread_id)
     user = api_user()
     _require(can_take_part(user, thread))
-    comment = add_comment(thread, author=user, body=data["body"], parent_id=data["parent_id"])
+    comment = add_comment(
+        thread, author=user, body=data["body"], parent_id=data["parent_id"], now=utcnow()
+    )
     mark_seen(thread, user, now=comment.created_at)
     return comment_out(comment)
 
@@ -306,7 +312,7 @@ class CommentItem(MethodView):
         if comment.is_deleted:
             raise CommentDeleted()
         _require(can_edit_comment(user, comment, thread))
-        edit_comment(comment, body=data["body"])
+        edit_comment(comment, body=data["body"], now=utcnow())
         return comment_out(comment, reaction_summary([comment.id], user).get(comment.id))
 
     @blp.doc(security=SECURITY)
@@ -321,7 +327,7 @@ class CommentItem(MethodView):
         if comment.is_deleted:
             raise CommentDeleted()
         _require(can_delete_comment(api_user(), comment, thread))
-        delete_comment(comment)
+        delete_comment(comment, now=utcnow())
         return None
 
 

@@ -16,7 +16,6 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
 from ..markdown import render_with_mentions
-from ..timeutil import utcnow
 from .models import REACTIONS, Comment, CommentVersion, Reaction, Thread, ThreadVersion, ThreadVisit
 
 MAX_TITLE = 200
@@ -56,10 +55,9 @@ def _clean_body(body: str | None, *, required: bool) -> str:
 
 
 def start_thread(
-    group: Group, *, author: User, title: str, body: str = "", now: datetime | None = None
+    group: Group, *, author: User, title: str, body: str = "", now: datetime
 ) -> Thread:
     """A new thread, with its first version kept."""
-    now = now or utcnow()
     title = _clean_title(title)
     body = _clean_body(body, required=False)
     html = str(render_with_mentions(body))
@@ -101,10 +99,9 @@ def edit_thread(
     editor: User,
     title: str | None = None,
     body: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Thread:
     """Change the title and/or context; the new state is kept as a version."""
-    now = now or utcnow()
     new_title = _clean_title(title) if title is not None else thread.title
     new_body = _clean_body(body, required=False) if body is not None else thread.body
     if new_title == thread.title and new_body == thread.body:
@@ -132,19 +129,19 @@ def edit_thread(
     return thread
 
 
-def set_closed(thread: Thread, closed: bool, *, now: datetime | None = None) -> Thread:
+def set_closed(thread: Thread, closed: bool, *, now: datetime) -> Thread:
     """Close (no new comments) or reopen."""
     if closed and thread.closed_at is None:
-        thread.closed_at = now or utcnow()
+        thread.closed_at = now
     elif not closed:
         thread.closed_at = None
     db.session.flush()
     return thread
 
 
-def set_pinned(thread: Thread, pinned: bool, *, now: datetime | None = None) -> Thread:
+def set_pinned(thread: Thread, pinned: bool, *, now: datetime) -> Thread:
     if pinned and thread.pinned_at is None:
-        thread.pinned_at = now or utcnow()
+        thread.pinned_at = now
     elif not pinned:
         thread.pinned_at = None
     db.session.flush()
@@ -157,10 +154,9 @@ def add_comment(
     author: User,
     body: str,
     parent_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Comment:
     """A comment, or a reply. A reply to a reply attaches to the same top comment."""
-    now = now or utcnow()
     if thread.is_closed:
         raise ThreadClosed()
     body = _clean_body(body, required=True)
@@ -192,9 +188,8 @@ def add_comment(
     return comment
 
 
-def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) -> Comment:
+def edit_comment(comment: Comment, *, body: str, now: datetime) -> Comment:
     """New text for a comment; the previous one stays in its history."""
-    now = now or utcnow()
     if comment.is_deleted:
         raise CommentDeleted()
     body = _clean_body(body, required=True)
@@ -224,11 +219,11 @@ def edit_comment(comment: Comment, *, body: str, now: datetime | None = None) ->
     return comment
 
 
-def delete_comment(comment: Comment, *, now: datetime | None = None) -> Comment:
+def delete_comment(comment: Comment, *, now: datetime) -> Comment:
     """Erase the text; the place stays ("comment deleted") and so do the replies."""
     if comment.is_deleted:
         raise CommentDeleted()
-    comment.deleted_at = now or utcnow()
+    comment.deleted_at = now
     comment.body = ""
     comment.body_html = ""
     db.session.execute(sa.delete(CommentVersion).where(CommentVersion.comment_id == comment.id))
@@ -288,9 +283,8 @@ def remove_reaction(comment: Comment, *, user: User, emoji: str) -> None:
     db.session.flush()
 
 
-def mark_seen(thread: Thread, user: User, *, now: datetime | None = None) -> None:
+def mark_seen(thread: Thread, user: User, *, now: datetime) -> None:
     """Remember that ``user`` has read ``thread`` up to now."""
-    now = now or utcnow()
     updated = db.session.execute(
         sa.update(ThreadVisit)
         .where(ThreadVisit.thread_id == thread.id, ThreadVisit.user_id == user.id)

@@ -91,7 +91,9 @@ def new_thread(handle: str):
     form = ThreadForm()
     if form.validate_on_submit():
         try:
-            thread = start_thread(group, author=me(), title=form.title.data, body=form.body.data)
+            thread = start_thread(
+                group, author=me(), title=form.title.data, body=form.body.data, now=utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -167,7 +169,7 @@ def show(thread_id: int):
 def mark_seen_view(thread_id: int):
     """Mark the thread as read (static/app.js posts here; the page has a button without JS)."""
     thread = _readable_thread(thread_id)
-    mark_seen(thread, me())
+    mark_seen(thread, me(), now=utcnow())
     if request.form.get("redirect"):
         flash(_("The thread is marked as read."), "success")
         return redirect(_thread_url(thread))
@@ -189,7 +191,9 @@ def comment(thread_id: int):
             return redirect(_thread_url(thread, anchor))
         return _render_thread(thread, comment_form=form, status=400)
     try:
-        new = add_comment(thread, author=me(), body=form.body.data, parent_id=form.parent)
+        new = add_comment(
+            thread, author=me(), body=form.body.data, parent_id=form.parent, now=utcnow()
+        )
     except DomainError as error:
         db.session.rollback()
         if error.status != 400:
@@ -213,7 +217,9 @@ def edit(thread_id: int):
     form = ThreadForm(obj=thread)
     if form.validate_on_submit():
         try:
-            edit_thread(thread, editor=me(), title=form.title.data, body=form.body.data or "")
+            edit_thread(
+                thread, editor=me(), title=form.title.data, body=form.body.data or "", now=utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -240,7 +246,7 @@ def _switch_thread(thread_id: int, action: str):
     permission, service, value, done = _THREAD_SWITCHES[action]
     thread = _readable_thread(thread_id)
     require(permission(me(), thread))
-    service(thread, value)
+    service(thread, value, now=utcnow())
     flash(str(done), "success")
     return redirect(_thread_url(thread))
 
@@ -291,7 +297,7 @@ def edit_comment_view(comment_id: int):
     form = CommentEditForm(obj=comment)
     if form.validate_on_submit():
         try:
-            edit_comment(comment, body=form.body.data)
+            edit_comment(comment, body=form.body.data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
@@ -318,7 +324,7 @@ def delete_comment_view(comment_id: int):
         raise CommentDeleted()
     require(can_delete_comment(me(), comment, thread))
     if request.method == "POST":
-        delete_comment(comment)
+        delete_comment(comment, now=utcnow())
         flash(_("The comment is deleted."), "success")
         return redirect(_thread_url(thread, comment.id))
     return render_template(

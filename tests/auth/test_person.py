@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.extensions import db
+from app.timeutil import utcnow
 
 EN = {"Accept-Language": "en"}
 
@@ -46,7 +47,9 @@ def test_hidden_after_leaving_the_group(app, client, auth, user, make_user, make
     group = make_group(user, members=[other])
     with app.app_context():
         g = db.session.get(Group, group.id)
-        revoke_membership(g, current_membership(g, other.id), actor=db.session.get(User, user.id))
+        revoke_membership(
+            g, current_membership(g, other.id), actor=db.session.get(User, user.id), now=utcnow()
+        )
         db.session.commit()
     auth.login(user)
     assert client.get(f"/u/{other.handle}").status_code == 404

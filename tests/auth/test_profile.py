@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.auth.models import ApiToken, User
 from app.extensions import db
+from app.timeutil import utcnow
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
@@ -107,7 +108,7 @@ def _token_created_at(app, user, when):
     from app.auth.services import create_api_token
 
     with app.app_context():
-        token, _secret = create_api_token(db.session.get(User, user.id), "phone")
+        token, _secret = create_api_token(db.session.get(User, user.id), "phone", now=utcnow())
         token.created_at = when
         db.session.commit()
 
@@ -222,7 +223,7 @@ def test_cannot_revoke_someone_elses_token(app, client, auth, user, make_user):
 
     other = make_user()
     with app.app_context():
-        token, _secret = create_api_token(db.session.get(User, other.id), "theirs")
+        token, _secret = create_api_token(db.session.get(User, other.id), "theirs", now=utcnow())
         db.session.commit()
         token_id = token.id
     auth.login(user)

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.timeutil import utcnow
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def make_invitation(app):
                 actor=db.session.get(User, admin.id),
                 email=email,
                 days=days,
-                role=role,
+                role=role, now=utcnow(),
             )
             db.session.commit()
             return SimpleNamespace(id=invitation.id, token=secret, email=invitation.email)

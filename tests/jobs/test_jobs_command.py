@@ -98,7 +98,7 @@ def test_reminder_respects_named_voters_and_removed_members(
         revoke_membership(
             group,
             current_membership(group, david.id),
-            actor=db.session.get(User, circle.admin.id),
+            actor=db.session.get(User, circle.admin.id), now=utcnow(),
         )
 
     run(remove_david)

@@ -4,6 +4,7 @@ members yes, non-members no, oneself no, and on an edit only the newly named."""
 from __future__ import annotations
 
 from app.extensions import db
+from app.timeutil import utcnow
 
 
 def _start_thread(run, circle, author, body):
@@ -18,6 +19,7 @@ def _start_thread(run, circle, author, body):
                 author=db.session.get(User, author.id),
                 title="Qui est disponible ?",
                 body=body,
+                now=utcnow(),
             ).id
         )
     )
@@ -34,6 +36,7 @@ def _comment(run, circle, author, body):
                 db.session.get(Thread, circle.thread.id),
                 author=db.session.get(User, author.id),
                 body=body,
+                now=utcnow(),
             ).id
         )
     )
@@ -72,7 +75,7 @@ def test_editing_a_comment_notifies_only_the_newly_mentioned(circle, run, stored
     comment_id = _comment(run, circle, alice, f"Salut @{bruno.handle}")
 
     def edit(body):
-        run(lambda: edit_comment(db.session.get(Comment, comment_id), body=body))
+        run(lambda: edit_comment(db.session.get(Comment, comment_id), body=body, now=utcnow()))
 
     edit(f"Salut @{bruno.handle} et @{chloe.handle}")
     edit(f"Salut @{bruno.handle} et @{chloe.handle} !")  # no new name: nothing new
@@ -92,7 +95,10 @@ def test_editing_a_thread_notifies_only_the_newly_mentioned(circle, run, stored)
     def edit(body, editor=alice):
         run(
             lambda: edit_thread(
-                db.session.get(Thread, thread_id), editor=db.session.get(User, editor.id), body=body
+                db.session.get(Thread, thread_id),
+                editor=db.session.get(User, editor.id),
+                body=body,
+                now=utcnow(),
             )
         )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from app.timeutil import utcnow
+
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
 
@@ -81,7 +83,7 @@ def test_a_comment_mention_leads_to_the_comment(circle, client, auth, run):
             add_comment(
                 db.session.get(Thread, circle.thread.id),
                 author=db.session.get(User, circle.admin.id),
-                body=f"Qu'en penses-tu, @{bruno.handle} ?",
+                body=f"Qu'en penses-tu, @{bruno.handle} ?", now=utcnow(),
             ).id
         )
     )
@@ -215,7 +217,7 @@ def test_someone_removed_no_longer_reads_the_groups_titles(circle, client, auth,
     def remove():
         group = db.session.get(Group, circle.group.id)
         admin = db.session.get(User, circle.admin.id)
-        revoke_membership(group, current_membership(group, bruno.id), actor=admin)
+        revoke_membership(group, current_membership(group, bruno.id), actor=admin, now=utcnow())
 
     run(remove)
     main = _main(client.get("/notifications", headers=EN).get_data(as_text=True))

@@ -27,7 +27,10 @@ def test_notify_skips_removed_members(circle, run, send, stored):
     def remove():
         group = db.session.get(Group, circle.group.id)
         revoke_membership(
-            group, current_membership(group, bruno.id), actor=db.session.get(User, circle.admin.id)
+            group,
+            current_membership(group, bruno.id),
+            actor=db.session.get(User, circle.admin.id),
+            now=utcnow(),
         )
 
     run(remove)

@@ -228,7 +228,7 @@ def eighteen(app, circle, make_user):
         group = db.session.get(Group, circle.group.id)
         admin = db.session.get(User, circle.admin.id)
         for person in more:
-            add_member(group, db.session.get(User, person.id), actor=admin)
+            add_member(group, db.session.get(User, person.id), actor=admin, now=utcnow())
         db.session.commit()
     return [*circle.people, *more]
 

@@ -64,7 +64,10 @@ def test_cards_agree_with_results_for(run, circle, new_poll, past_poll, vote):
         from app.groups.services import current_membership
 
         revoke_membership(
-            group, current_membership(group, david.id), actor=db.session.get(User, circle.admin.id)
+            group,
+            current_membership(group, david.id),
+            actor=db.session.get(User, circle.admin.id),
+            now=utcnow(),
         )
 
     run(remove_david)

@@ -19,8 +19,8 @@ def test_poll_forms_need_the_csrf_token(csrf_app):
         user = create_user(
             email="anais@example.org", name="Anaïs", password="correct horse battery"
         )
-        group = create_group(creator=user, name="Cercle", handle="cercle")
-        thread = start_thread(group, author=user, title="Sujet", body="")
+        group = create_group(creator=user, name="Cercle", handle="cercle", now=utcnow())
+        thread = start_thread(group, author=user, title="Sujet", body="", now=utcnow())
         now = utcnow()
         poll = create_poll(
             thread,

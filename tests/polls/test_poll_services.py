@@ -171,7 +171,7 @@ def test_create_poll_names_each_bad_field(run, circle):
 def test_a_closed_thread_takes_no_poll(run, circle):
     from app.threads.services import ThreadClosed, set_closed
 
-    run(lambda: set_closed(db.session.get(Thread, circle.thread.id), True))
+    run(lambda: set_closed(db.session.get(Thread, circle.thread.id), True, now=utcnow()))
     with pytest.raises(ThreadClosed):
         _create(run, circle)
 
@@ -267,7 +267,7 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
     newcomer = make_user(name="Nadia")
 
     def join():
-        add_member(db.session.get(Group, circle.group.id), _user(newcomer))
+        add_member(db.session.get(Group, circle.group.id), _user(newcomer), now=utcnow())
 
     run(join)
     vote(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
@@ -278,7 +278,7 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
                 Membership.user_id == bruno.id, Membership.revoked_at.is_(None)
             )
         )
-        revoke_membership(membership.group, membership, actor=_user(circle.admin))
+        revoke_membership(membership.group, membership, actor=_user(circle.admin), now=utcnow())
 
     run(remove_bruno)
     seen = _results(run, poll.id)

@@ -16,6 +16,7 @@ from proposal_api_fixtures import LISTENING
 from app.agreements.models import Agreement, AgreementVersion
 from app.extensions import db
 from app.proposals.models import ProposalOutcome
+from app.timeutil import utcnow
 
 
 def race(app, jobs) -> list:
@@ -95,7 +96,9 @@ def api_token_of(app, person) -> str:
     from app.auth.services import create_api_token
 
     with app.app_context():
-        _token, secret = create_api_token(db.session.get(User, person.id), "second device")
+        _token, secret = create_api_token(
+            db.session.get(User, person.id), "second device", now=utcnow()
+        )
         db.session.commit()
     return secret
 

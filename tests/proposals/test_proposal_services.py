@@ -30,6 +30,7 @@ from app.proposals.services import (
     open_proposals_touching,
     outcome_json,
 )
+from app.timeutil import utcnow
 
 LISTENING = {
     "action": "adopt",
@@ -581,17 +582,17 @@ def test_reciprocity_follows_the_agreements(decide, run, circle, clock):
         )
 
     def required():
-        return reciprocity_required(db.session.get(Group, circle.group.id), clock.now)
+        return reciprocity_required(db.session.get(Group, circle.group.id), now=clock.now)
 
     assert run(required) is True
     with pytest.raises(ReciprocityLocked):
-        run(lambda: update_my_membership(membership(), gives_support=False))
+        run(lambda: update_my_membership(membership(), gives_support=False, now=utcnow()))
     decide(LISTENING)  # reciprocity: not_required
     assert run(required) is False
     switched = run(
         lambda: (
             update_my_membership(
-                membership(), gives_support=False, require_reciprocity=required()
+                membership(), gives_support=False, require_reciprocity=required(), now=utcnow()
             ).gives_support
         )
     )

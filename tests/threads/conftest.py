@@ -39,6 +39,7 @@ def comment_as(app):
     from app.auth.models import User
     from app.threads.models import Thread
     from app.threads.services import add_comment
+    from app.timeutil import utcnow
 
     def make(user, thread, body, parent_id=None, now=None):
         with app.app_context():
@@ -47,7 +48,7 @@ def comment_as(app):
                 author=db.session.get(User, user.id),
                 body=body,
                 parent_id=parent_id,
-                now=now,
+                now=now or utcnow(),
             )
             db.session.commit()
             return comment.id

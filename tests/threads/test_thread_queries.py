@@ -34,7 +34,7 @@ def thread_with(app, circle, make_user, set_seen):
         group = db.session.get(Group, circle.group.id)
         admin = db.session.get(User, circle.admin.id)
         for record in extra:
-            add_member(group, db.session.get(User, record.id), actor=admin)
+            add_member(group, db.session.get(User, record.id), actor=admin, now=utcnow())
         db.session.commit()
     author_ids = [circle.admin.id, circle.member.id, *(r.id for r in extra)]
 
@@ -62,7 +62,7 @@ def thread_with(app, circle, make_user, set_seen):
                 if i % 5 == 1:
                     edit_comment(comment, body=f"Commentaire {i}, corrigé", now=comment.created_at)
                 if i % 11 == 4:
-                    delete_comment(comment)
+                    delete_comment(comment, now=utcnow())
             _add_polls(thread, authors, n, start)
             db.session.commit()
             thread_id = thread.id
