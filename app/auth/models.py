@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -28,6 +28,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: bumped when the password changes: ends other sessions and reset links
     session_epoch: Mapped[int] = mapped_column(default=0)
+    #: quiet hours, local times in ``timezone`` (``22:00``–``07:00`` crosses midnight);
+    #: None: no quiet hours. Notifications that would reach the person then wait.
+    quiet_from: Mapped[time | None] = mapped_column(sa.Time)
+    quiet_until: Mapped[time | None] = mapped_column(sa.Time)
+    #: urgent and important support requests still reach them in quiet hours
+    quiet_wake: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"

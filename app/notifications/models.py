@@ -18,6 +18,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
 from ..polls.models import Poll
+from ..support.models import SupportRequest
 from ..threads.models import Comment, Thread
 from ..timeutil import UTCDateTime, utcnow
 
@@ -61,6 +62,12 @@ class Notification(db.Model):
     agreement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
     )
+    #: a support request the notification is about
+    support_request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    #: the agreed rule that decided it: ``{key, agreement_id, version, poll_id}``
+    rule: Mapped[dict | None] = mapped_column(sa.JSON)
     #: who caused it (None for the periodic job)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: a manual reminder's own words, stored as written (never a generated sentence)
@@ -75,6 +82,7 @@ class Notification(db.Model):
     poll: Mapped[Poll | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
     agreement: Mapped[Agreement | None] = relationship()
+    support_request: Mapped[SupportRequest | None] = relationship()
 
     __table_args__ = (
         # The header's unread count and the page's list.

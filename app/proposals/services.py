@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
@@ -47,6 +46,7 @@ from ..extensions import db
 from ..markdown import render_with_mentions
 from ..polls import services as polls
 from ..polls.models import Poll
+from ..polls.services import translated
 from ..polls.tally import truncated_percent
 from ..threads.models import Thread
 from . import consent
@@ -77,11 +77,6 @@ class ChangeAlreadyAttached(Conflict):
 
 def _field(name: str) -> str:
     return f"{PREFIX}.{name}"
-
-
-def _translated(errors: Mapping[str, Any]) -> dict:
-    """Pure validators' messages (``tally.Message``), in the reader's language."""
-    return {name: _l(message.template, **message.params) for name, message in errors.items()}
 
 
 # -- making a proposal ------------------------------------------------------------
@@ -133,7 +128,7 @@ def _clean_rules(value, errors: dict) -> dict | None:
         errors[_field("rules")] = _l(problems["rules"].template, **problems["rules"].params)
         return None
     if problems:
-        errors.update(_translated(problems))
+        errors.update(translated(problems))
         return None
     return rule_specs.clean_rules(value)
 
