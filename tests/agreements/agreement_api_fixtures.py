@@ -20,27 +20,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.timeutil import utcnow
 
-__all__ = ["circle", "history", "make_history", "run"]
+__all__ = ["circle", "history", "make_history"]
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
-
-
-@pytest.fixture
-def run(app):
-    """``run(fn)``: call ``fn()`` in a fresh app context and session, commit, return it."""
-
-    def call(fn):
-        with app.app_context():
-            try:
-                result = fn()
-                db.session.commit()
-                return result
-            except BaseException:
-                db.session.rollback()
-                raise
-
-    return call
 
 
 @pytest.fixture

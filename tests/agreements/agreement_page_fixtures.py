@@ -15,23 +15,6 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 
-@pytest.fixture
-def run(app):
-    """``run(fn)``: call ``fn()`` in a fresh app context and session, commit, return its result."""
-
-    def call(fn):
-        with app.app_context():
-            try:
-                result = fn()
-                db.session.commit()
-                return result
-            except BaseException:
-                db.session.rollback()
-                raise
-
-    return call
-
-
 class Clock:
     """Test time, ten days ago: what the pages show (at the wall clock's now) was
     adopted in the past. The circle's memberships start 30 days ago."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 from app.extensions import db
 
 
-def _start_thread(run, circle, author, body):
+def _start_thread(run_in_request, circle, author, body):
     from app.auth.models import User
     from app.groups.models import Group
     from app.threads.services import start_thread
 
-    return run(
+    return run_in_request(
         lambda: (
             start_thread(
                 db.session.get(Group, circle.group.id),
@@ -23,12 +23,12 @@ def _start_thread(run, circle, author, body):
     )
 
 
-def _comment(run, circle, author, body):
+def _comment(run_in_request, circle, author, body):
     from app.auth.models import User
     from app.threads.models import Thread
     from app.threads.services import add_comment
 
-    return run(
+    return run_in_request(
         lambda: (
             add_comment(
                 db.session.get(Thread, circle.thread.id),
@@ -39,40 +39,42 @@ def _comment(run, circle, author, body):
     )
 
 
-def test_comment_mentions_notify_members_only_not_oneself(circle, run, stored):
+def test_comment_mentions_notify_members_only_not_oneself(circle, run_in_request, stored):
     alice, bruno, chloe, _david = circle.people
     body = (
         f"Merci @{bruno.handle} et @{chloe.handle} ! "
         f"(@{circle.outsider.handle} n'est pas du cercle, @{alice.handle} c'est moi, "
         f"@personne n'existe pas)"
     )
-    comment_id = _comment(run, circle, alice, body)
+    comment_id = _comment(run_in_request, circle, alice, body)
     rows = stored("mention")
     assert sorted(r[0] for r in rows) == sorted([bruno.id, chloe.id])
     assert all(r[2] == circle.thread.id and r[3] == comment_id and r[4] == alice.id for r in rows)
 
 
-def test_mention_in_code_is_not_a_mention(circle, run, stored):
+def test_mention_in_code_is_not_a_mention(circle, run_in_request, stored):
     bruno = circle.members[0]
-    _comment(run, circle, circle.admin, f"`@{bruno.handle}` en code")
+    _comment(run_in_request, circle, circle.admin, f"`@{bruno.handle}` en code")
     assert stored("mention") == []
 
 
-def test_thread_context_mentions(circle, run, stored):
+def test_thread_context_mentions(circle, run_in_request, stored):
     bruno = circle.members[0]
-    thread_id = _start_thread(run, circle, circle.admin, f"Bonjour @{bruno.handle.upper()}")
+    thread_id = _start_thread(
+        run_in_request, circle, circle.admin, f"Bonjour @{bruno.handle.upper()}"
+    )
     assert stored("mention") == [(bruno.id, "mention", thread_id, None, circle.admin.id)]
 
 
-def test_editing_a_comment_notifies_only_the_newly_mentioned(circle, run, stored):
+def test_editing_a_comment_notifies_only_the_newly_mentioned(circle, run_in_request, stored):
     from app.threads.models import Comment
     from app.threads.services import edit_comment
 
     alice, bruno, chloe, david = circle.people
-    comment_id = _comment(run, circle, alice, f"Salut @{bruno.handle}")
+    comment_id = _comment(run_in_request, circle, alice, f"Salut @{bruno.handle}")
 
     def edit(body):
-        run(lambda: edit_comment(db.session.get(Comment, comment_id), body=body))
+        run_in_request(lambda: edit_comment(db.session.get(Comment, comment_id), body=body))
 
     edit(f"Salut @{bruno.handle} et @{chloe.handle}")
     edit(f"Salut @{bruno.handle} et @{chloe.handle} !")  # no new name: nothing new
@@ -81,16 +83,16 @@ def test_editing_a_comment_notifies_only_the_newly_mentioned(circle, run, stored
     assert sorted(r[0] for r in stored("mention")) == sorted([bruno.id, chloe.id, david.id])
 
 
-def test_editing_a_thread_notifies_only_the_newly_mentioned(circle, run, stored):
+def test_editing_a_thread_notifies_only_the_newly_mentioned(circle, run_in_request, stored):
     from app.auth.models import User
     from app.threads.models import Thread
     from app.threads.services import edit_thread
 
     alice, bruno, chloe, _david = circle.people
-    thread_id = _start_thread(run, circle, alice, f"Avec @{bruno.handle}")
+    thread_id = _start_thread(run_in_request, circle, alice, f"Avec @{bruno.handle}")
 
     def edit(body, editor=alice):
-        run(
+        run_in_request(
             lambda: edit_thread(
                 db.session.get(Thread, thread_id), editor=db.session.get(User, editor.id), body=body
             )

@@ -44,17 +44,17 @@ def test_the_page_in_french(circle, client, auth, send):
     assert '<html lang="fr"' in html and "Nos accords" in html
 
 
-def test_viewing_does_not_mark_read(circle, client, auth, send, run):
+def test_viewing_does_not_mark_read(circle, client, auth, send, run_in_request):
     from app.notifications.services import unread_count
 
     bruno = circle.members[0]
     send([bruno], "mention", actor=circle.admin)
     auth.login(bruno)
     client.get("/notifications")
-    assert run(lambda: unread_count(bruno.id)) == 1
+    assert run_in_request(lambda: unread_count(bruno.id)) == 1
 
 
-def test_opening_marks_read_and_goes_to_the_thread(circle, client, auth, send, run):
+def test_opening_marks_read_and_goes_to_the_thread(circle, client, auth, send, run_in_request):
     from app.notifications.services import unread_count
 
     bruno = circle.members[0]
@@ -63,12 +63,12 @@ def test_opening_marks_read_and_goes_to_the_thread(circle, client, auth, send, r
     response = client.post(f"/notifications/{nid}/open")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/t/{circle.thread.id}")
-    assert run(lambda: unread_count(bruno.id)) == 0
+    assert run_in_request(lambda: unread_count(bruno.id)) == 0
     html = client.get("/notifications", headers=EN).get_data(as_text=True)
     assert "is-unread" not in html and "Mark all as read" not in html
 
 
-def test_a_comment_mention_leads_to_the_comment(circle, client, auth, run):
+def test_a_comment_mention_leads_to_the_comment(circle, client, auth, run_in_request):
     from app.auth.models import User
     from app.extensions import db
     from app.notifications.models import Notification
@@ -76,7 +76,7 @@ def test_a_comment_mention_leads_to_the_comment(circle, client, auth, run):
     from app.threads.services import add_comment
 
     bruno = circle.members[0]
-    comment_id = run(
+    comment_id = run_in_request(
         lambda: (
             add_comment(
                 db.session.get(Thread, circle.thread.id),
@@ -85,13 +85,13 @@ def test_a_comment_mention_leads_to_the_comment(circle, client, auth, run):
             ).id
         )
     )
-    nid = run(lambda: db.session.scalars(db.select(Notification.id)).one())
+    nid = run_in_request(lambda: db.session.scalars(db.select(Notification.id)).one())
     auth.login(bruno)
     response = client.post(f"/notifications/{nid}/open")
     assert response.headers["Location"].endswith(f"/t/{circle.thread.id}#comment-{comment_id}")
 
 
-def test_a_poll_notification_leads_to_the_poll(app, circle, client, auth, send, run):
+def test_a_poll_notification_leads_to_the_poll(app, circle, client, auth, send, run_in_request):
     from datetime import timedelta
 
     from app.auth.models import User
@@ -101,7 +101,7 @@ def test_a_poll_notification_leads_to_the_poll(app, circle, client, auth, send, 
     from app.timeutil import utcnow
 
     now = utcnow()
-    poll_id = run(
+    poll_id = run_in_request(
         lambda: (
             create_poll(
                 db.session.get(Thread, circle.thread.id),
@@ -125,7 +125,7 @@ def test_a_poll_notification_leads_to_the_poll(app, circle, client, auth, send, 
     assert "Alice started a poll: “Un groupe Zoom ?”." in html
 
 
-def test_someone_elses_notification_is_404(circle, client, auth, send, run):
+def test_someone_elses_notification_is_404(circle, client, auth, send, run_in_request):
     from app.notifications.services import unread_count
 
     bruno, chloe = circle.members[:2]
@@ -133,10 +133,10 @@ def test_someone_elses_notification_is_404(circle, client, auth, send, run):
     auth.login(bruno)
     assert client.post(f"/notifications/{nid}/open").status_code == 404
     assert client.post("/notifications/999999/open").status_code == 404
-    assert run(lambda: unread_count(chloe.id)) == 1
+    assert run_in_request(lambda: unread_count(chloe.id)) == 1
 
 
-def test_mark_all_as_read(circle, client, auth, send, run):
+def test_mark_all_as_read(circle, client, auth, send, run_in_request):
     from app.notifications.services import unread_count
 
     bruno, chloe = circle.members[:2]
@@ -146,8 +146,8 @@ def test_mark_all_as_read(circle, client, auth, send, run):
     auth.login(bruno)
     response = client.post("/notifications/read", headers=EN, follow_redirects=True)
     assert "All your notifications are marked as read." in response.get_data(as_text=True)
-    assert run(lambda: unread_count(bruno.id)) == 0
-    assert run(lambda: unread_count(chloe.id)) == 1  # only mine
+    assert run_in_request(lambda: unread_count(bruno.id)) == 0
+    assert run_in_request(lambda: unread_count(chloe.id)) == 1  # only mine
 
 
 def test_writes_need_the_csrf_token(csrf_app, circle, send):
@@ -201,7 +201,9 @@ def test_header_count_costs_one_query_and_none_when_signed_out(
     assert len(notification_queries("/")) == 1
 
 
-def test_someone_removed_no_longer_reads_the_groups_titles(circle, client, auth, send, run):
+def test_someone_removed_no_longer_reads_the_groups_titles(
+    circle, client, auth, send, run_in_request
+):
     from app.auth.models import User
     from app.extensions import db
     from app.groups.models import Group
@@ -217,7 +219,7 @@ def test_someone_removed_no_longer_reads_the_groups_titles(circle, client, auth,
         admin = db.session.get(User, circle.admin.id)
         revoke_membership(group, current_membership(group, bruno.id), actor=admin)
 
-    run(remove)
+    run_in_request(remove)
     main = _main(client.get("/notifications", headers=EN).get_data(as_text=True))
     assert "Alice mentioned you" not in main
     assert circle.thread.title not in main

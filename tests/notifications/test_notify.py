@@ -17,7 +17,7 @@ def test_notify_skips_the_actor_strangers_and_duplicates(circle, send, stored):
     assert sorted(row[0] for row in stored()) == sorted([bruno.id, chloe.id])
 
 
-def test_notify_skips_removed_members(circle, run, send, stored):
+def test_notify_skips_removed_members(circle, run_in_request, send, stored):
     from app.auth.models import User
     from app.groups.models import Group
     from app.groups.services import current_membership, revoke_membership
@@ -30,7 +30,7 @@ def test_notify_skips_removed_members(circle, run, send, stored):
             group, current_membership(group, bruno.id), actor=db.session.get(User, circle.admin.id)
         )
 
-    run(remove)
+    run_in_request(remove)
     send(circle.members, "poll_opened")
     assert bruno.id not in {row[0] for row in stored()}
     assert len(stored()) == 2
@@ -41,15 +41,17 @@ def test_unknown_kind_is_refused(circle, send):
         send(circle.members, "party")
 
 
-def test_manual_reminder_keeps_its_message_as_written(circle, run, send):
+def test_manual_reminder_keeps_its_message_as_written(circle, run_in_request, send):
     from app.notifications.models import Notification
 
     message = "Merci de voter <avant> vendredi !"
     send([circle.members[0]], "poll_remind", actor=circle.admin, message=message)
-    assert run(lambda: db.session.scalars(db.select(Notification.message)).one()) == message
+    assert (
+        run_in_request(lambda: db.session.scalars(db.select(Notification.message)).one()) == message
+    )
 
 
-def test_list_unread_and_mark_read(circle, run, send):
+def test_list_unread_and_mark_read(circle, run_in_request, send):
     from app.auth.models import User
     from app.notifications import services
 
@@ -64,14 +66,14 @@ def test_list_unread_and_mark_read(circle, run, send):
             me = db.session.get(User, bruno.id)
             return services.unread_count(me), [n.id for n in services.list_for(me).items]
 
-        return run(query)
+        return run_in_request(query)
 
     assert read() == (2, second + first)  # newest first, only mine
-    assert run(lambda: services.mark_read(bruno.id, first, now=now)) == 1
+    assert run_in_request(lambda: services.mark_read(bruno.id, first, now=now)) == 1
     assert read()[0] == 1
     # Another person's ids are not mine to mark.
-    assert run(lambda: services.mark_read(circle.members[1].id, second, now=now)) == 0
-    assert run(lambda: services.mark_read(bruno.id, "all", now=now)) == 1
+    assert run_in_request(lambda: services.mark_read(circle.members[1].id, second, now=now)) == 0
+    assert run_in_request(lambda: services.mark_read(bruno.id, "all", now=now)) == 1
     assert read()[0] == 0
 
 

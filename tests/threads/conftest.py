@@ -21,19 +21,6 @@ def circle(make_user, make_group):
 
 
 @pytest.fixture
-def in_app(app):
-    """``in_app(fn)`` runs ``fn()`` in an application context, commits, and returns its result."""
-
-    def run(fn):
-        with app.app_context():
-            result = fn()
-            db.session.commit()
-            return result
-
-    return run
-
-
-@pytest.fixture
 def comment_as(app):
     """``comment_as(user, thread, body, parent_id=None, now=None)`` → the comment id."""
     from app.auth.models import User
