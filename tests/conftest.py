@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
+from app.timeutil import utcnow
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -352,7 +353,25 @@ def count_queries(app):
     return counting
 
 
-# -- proposals: propose, vote, close (each test folder brings its own ``clock``) --
+# -- proposals: a clock, and propose, vote, close, decide at its time ---------------
+
+
+class Clock:
+    """Test time, ahead of the wall clock (memberships were created before it)."""
+
+    def __init__(self):
+        self.now = utcnow() + timedelta(minutes=1)
+
+    def tick(self, **delta) -> object:
+        self.now = self.now + timedelta(**delta or {"minutes": 1})
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The time the proposal helpers act at: a minute ahead of the wall clock;
+    ``clock.tick(**delta)`` moves it on (a minute by default)."""
+    return Clock()
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
-"""Fixtures of the agreement page tests (``from agreement_page_fixtures import *``): a
-circle, a clock, helpers to propose, vote and close (each call in its own app context
-and session), and to read pages. Kept out of a conftest shared with the API tests."""
+"""Fixtures of the agreement page tests (``from agreement_page_fixtures import *``): the
+scene ten days ago (the root ``propose``, ``vote``, ``close`` and ``decide`` then act in
+the past), adopting and amending, and reading pages. Kept out of a conftest shared with
+the API tests."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -15,45 +15,23 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 
-class Clock:
-    """Test time, ten days ago: what the pages show (at the wall clock's now) was
-    adopted in the past. The circle's memberships start 30 days ago."""
-
-    def __init__(self):
-        self.now = utcnow() - timedelta(days=10)
-
-    def tick(self, **delta) -> object:
-        self.now = self.now + timedelta(**delta or {"minutes": 1})
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def circle(make_user, make_group, make_thread, run):
-    """An admin (Alice) and three members (Bruno, Chloé, David) in a group with a
-    thread, all members for 30 days."""
+def ten_days_ago(clock, circle, run):
+    """The scene of the agreement pages: the proposal helpers' clock goes back ten days
+    and the circle's members joined 30 days ago, so that what they adopt is in force
+    at the wall clock's now (what the pages show)."""
     from app.groups.models import Membership
 
-    admin = make_user(name="Alice")
-    members = [make_user(name=n) for n in ("Bruno", "Chloé", "David")]
-    group = make_group(admin, members=members)
-    thread = make_thread(group, admin)
     past = utcnow() - timedelta(days=30)
 
     def backdate():
         for membership in db.session.scalars(
-            sa.select(Membership).where(Membership.group_id == group.id)
+            sa.select(Membership).where(Membership.group_id == circle.group.id)
         ):
             membership.created_at = past
 
     run(backdate)
-    return SimpleNamespace(
-        admin=admin, members=members, people=[admin, *members], group=group, thread=thread
-    )
+    clock.now = utcnow() - timedelta(days=10)
 
 
 EN = {"Accept-Language": "en"}

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from agreement_page_fixtures import *  # noqa: F403 - the fixtures
 from agreement_page_fixtures import EN, text_of
 
 from app.extensions import db
 from app.timeutil import utcnow
+
+# The proposal helpers act ten days ago: what they adopt is in force now.
+pytestmark = pytest.mark.usefixtures("ten_days_ago")
 
 
 def _url(circle, tail=""):

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from agreement_page_fixtures import *  # noqa: F403 - the fixtures
 from agreement_page_fixtures import EN, text_of
 
 from app.extensions import db
+
+# The proposal helpers act ten days ago: what they adopt is in force now.
+pytestmark = pytest.mark.usefixtures("ten_days_ago")
 
 
 def _new_url(circle, **args):
