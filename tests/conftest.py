@@ -175,7 +175,7 @@ def run(app):
 
 
 @pytest.fixture
-def circle(make_user, make_group, make_thread):
+def thread_circle(make_user, make_group, make_thread):
     """An admin (Alice) and three members (Bruno, Chloé, David) in a group with a thread."""
     admin = make_user(name="Alice")
     members = [make_user(name=n) for n in ("Bruno", "Chloé", "David")]
@@ -375,7 +375,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def propose(run, circle, clock):
+def propose(run, thread_circle, clock):
     """``propose(change=None, author=None, closing_in=timedelta(days=1), thread=None)`` →
     a new proposal created now (``clock.now``), carrying ``change``: record with ``id``,
     ``closing_at``, ``change_id``."""
@@ -386,11 +386,11 @@ def propose(run, circle, clock):
 
     def make(change=None, *, author=None, closing_in=timedelta(days=1), thread=None):
         now = clock.now
-        author = author or circle.admin
+        author = author or thread_circle.admin
 
         def create():
             poll = create_poll(
-                db.session.get(Thread, (thread or circle.thread).id),
+                db.session.get(Thread, (thread or thread_circle.thread).id),
                 author=db.session.get(User, author.id),
                 kind="proposal",
                 title="Une proposition",
@@ -436,7 +436,7 @@ def vote(run, clock):
 
 
 @pytest.fixture
-def close(run, circle, clock):
+def close(run, thread_circle, clock):
     """``close(poll, actor=None)``: close early at ``clock.now`` → the outcome as the API
     shows it (English)."""
     from app.auth.models import User
@@ -450,7 +450,7 @@ def close(run, circle, clock):
         def closing():
             closed = close_poll(
                 db.session.get(Poll, poll.id),
-                actor=db.session.get(User, (actor or circle.admin).id),
+                actor=db.session.get(User, (actor or thread_circle.admin).id),
                 now=now,
             )
             return outcome_json(closed, "en")
@@ -461,14 +461,15 @@ def close(run, circle, clock):
 
 
 @pytest.fixture
-def decide(propose, vote, close, circle, clock):
+def decide(propose, vote, close, thread_circle, clock):
     """``decide(change, votes=None)``: propose, vote (``[(person, key)]``, default: everyone
     agrees), close, a minute apart → (poll record, outcome)."""
 
     def make(change, votes=None, **kwargs):
         poll = propose(change, **kwargs)
         clock.tick()
-        for person, key in votes if votes is not None else [(p, "agree") for p in circle.people]:
+        everyone_agrees = [(p, "agree") for p in thread_circle.people]
+        for person, key in votes if votes is not None else everyone_agrees:
             vote(poll, person, key)
         clock.tick()
         outcome = close(poll)

@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.timeutil import utcnow
 
-__all__ = ["circle", "history", "make_history"]
+__all__ = ["circle_and_other_group", "history", "make_history"]
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
 
 
 @pytest.fixture
-def circle(make_user, make_group, make_thread):
+def circle_and_other_group(make_user, make_group, make_thread):
     """An admin (Alice) and three members (Bruno, Chloé, David) of the secret group
     ``entraide``, with a thread; and Eve, who belongs to another group."""
     admin = make_user(name="Alice")
@@ -160,6 +160,8 @@ def make_history(app):
 
 
 @pytest.fixture
-def history(make_history, circle):
+def history(make_history, circle_and_other_group):
     """A ``History`` of the circle's group."""
-    return make_history(circle.group, circle.thread, circle.people)
+    return make_history(
+        circle_and_other_group.group, circle_and_other_group.thread, circle_and_other_group.people
+    )

@@ -16,7 +16,7 @@ from app.timeutil import utcnow
 
 
 @pytest.fixture
-def ten_days_ago(clock, circle, run):
+def ten_days_ago(clock, thread_circle, run):
     """The scene of the agreement pages: the proposal helpers' clock goes back ten days
     and the circle's members joined 30 days ago, so that what they adopt is in force
     at the wall clock's now (what the pages show)."""
@@ -26,7 +26,7 @@ def ten_days_ago(clock, circle, run):
 
     def backdate():
         for membership in db.session.scalars(
-            sa.select(Membership).where(Membership.group_id == circle.group.id)
+            sa.select(Membership).where(Membership.group_id == thread_circle.group.id)
         ):
             membership.created_at = past
 

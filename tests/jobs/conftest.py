@@ -14,7 +14,7 @@ from app.timeutil import utcnow
 
 
 @pytest.fixture
-def new_poll(run, circle):
+def new_poll(run, thread_circle):
     """``new_poll(closing_in=timedelta(hours=1), kind="proposal", **settings)`` → record
     with ``id`` and ``closing_at``."""
     from app.auth.models import User
@@ -23,11 +23,11 @@ def new_poll(run, circle):
 
     def make(closing_in=timedelta(hours=1), kind="proposal", author=None, **kwargs):
         now = utcnow()
-        author = author or circle.admin
+        author = author or thread_circle.admin
 
         def create():
             poll = create_poll(
-                db.session.get(Thread, circle.thread.id),
+                db.session.get(Thread, thread_circle.thread.id),
                 author=db.session.get(User, author.id),
                 kind=kind,
                 title=kwargs.pop("title", "Un groupe Zoom ?"),

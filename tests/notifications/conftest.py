@@ -30,7 +30,7 @@ def run_in_request(app):
 
 
 @pytest.fixture
-def circle(make_user, make_group, make_thread):
+def circle_with_outsider(make_user, make_group, make_thread):
     """An admin (Alice), three members (Bruno, Chloé, David) and an outsider (Éric);
     a thread started by Alice."""
     admin = make_user(name="Alice")
@@ -49,14 +49,14 @@ def circle(make_user, make_group, make_thread):
 
 
 @pytest.fixture
-def send(run_in_request, circle):
+def send(run_in_request, circle_with_outsider):
     """``send(recipients, kind="poll_opened", actor=None, message=None)`` → new ids."""
     from app.notifications.services import notify
     from app.threads.models import Thread
 
     def call(recipients, kind="mention", actor=None, message=None, **kwargs):
         def go():
-            thread = db.session.get(Thread, circle.thread.id)
+            thread = db.session.get(Thread, circle_with_outsider.thread.id)
             created = notify(
                 [r.id for r in recipients],
                 kind,

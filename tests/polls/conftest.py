@@ -12,7 +12,7 @@ from app.timeutil import utcnow
 
 
 @pytest.fixture
-def new_poll(run, circle):
+def new_poll(run, thread_circle):
     """``new_poll(kind="proposal", author=None, closing_in=timedelta(hours=1), **settings)``
     → record with ``id``, ``closing_at``, ``now`` (its creation time)."""
     from app.auth.models import User
@@ -21,13 +21,13 @@ def new_poll(run, circle):
 
     def make(kind="proposal", author=None, closing_in=timedelta(hours=1), **kwargs):
         now = utcnow()
-        author = author or circle.admin
+        author = author or thread_circle.admin
         if kind != "proposal" and "options" not in kwargs:
             kwargs["options"] = ["Zoom", "Jitsi", "In person"]
 
         def create():
             poll = create_poll(
-                db.session.get(Thread, circle.thread.id),
+                db.session.get(Thread, thread_circle.thread.id),
                 author=db.session.get(User, author.id),
                 kind=kind,
                 title=kwargs.pop("title", "Un groupe Zoom ?"),

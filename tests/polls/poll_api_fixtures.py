@@ -34,7 +34,7 @@ def parse(value: str) -> datetime:
 
 
 @pytest.fixture
-def start_poll(api, circle):
+def start_poll(api, thread_circle):
     """``start_poll(kind="proposal", by=admin, thread=None, closing_in=24h, **payload)``
     → the poll's JSON, created through the API."""
 
@@ -44,8 +44,10 @@ def start_poll(api, circle):
         if kind not in ("proposal", "meeting") and "options" not in payload:
             payload["options"] = ["Zoom", "Jitsi", "En vrai"]
         body.update(payload)
-        thread_id = (thread or circle.thread).id
-        response = api(by or circle.admin).post(f"/api/v1/threads/{thread_id}/polls", json=body)
+        thread_id = (thread or thread_circle.thread).id
+        response = api(by or thread_circle.admin).post(
+            f"/api/v1/threads/{thread_id}/polls", json=body
+        )
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

@@ -62,7 +62,7 @@ def set_timezone(run):
 
 
 @pytest.fixture
-def past_poll(run, circle):
+def past_poll(run, thread_circle):
     """``past_poll(kind="proposal", stances=[(person, choice, reason)], finalise=False,
     **settings)``: a poll started three hours ago whose closing time passed an hour ago,
     with stances cast two hours ago. Left due (not finalised) unless ``finalise``."""
@@ -86,12 +86,12 @@ def past_poll(run, circle):
             # The members joined before the poll started (eligibility is as of the close).
             db.session.execute(
                 sa.update(Membership)
-                .where(Membership.group_id == circle.group.id)
+                .where(Membership.group_id == thread_circle.group.id)
                 .values(created_at=now - timedelta(days=1))
             )
             poll = create_poll(
-                db.session.get(Thread, circle.thread.id),
-                author=db.session.get(User, circle.admin.id),
+                db.session.get(Thread, thread_circle.thread.id),
+                author=db.session.get(User, thread_circle.admin.id),
                 kind=kind,
                 title=settings.pop("title", "Une proposition passée"),
                 closing_at=closing,

@@ -33,7 +33,7 @@ def in_hours(hours: float) -> str:
 
 
 @pytest.fixture
-def start_proposal(api, circle):
+def start_proposal(api, thread_circle):
     """``start_proposal(change, by=admin, thread=None, kind="proposal", expect=201,
     headers=None, **payload)`` → the response's JSON (the poll, or the error)."""
 
@@ -47,8 +47,10 @@ def start_proposal(api, circle):
         if change is not None:
             body["agreement_change"] = change
         body.update(payload)
-        response = api(by or circle.admin).post(
-            f"/api/v1/threads/{(thread or circle.thread).id}/polls", json=body, headers=headers
+        response = api(by or thread_circle.admin).post(
+            f"/api/v1/threads/{(thread or thread_circle.thread).id}/polls",
+            json=body,
+            headers=headers,
         )
         assert response.status_code == expect, response.get_json()
         return response
@@ -73,11 +75,11 @@ def vote_api(api):
 
 
 @pytest.fixture
-def close_poll_api(api, circle):
+def close_poll_api(api, thread_circle):
     """``close_poll_api(poll_id, by=admin, headers=EN)`` → the close's JSON."""
 
     def close(poll_id, by=None, headers=None):
-        response = api(by or circle.admin).post(
+        response = api(by or thread_circle.admin).post(
             f"/api/v1/polls/{poll_id}/close", headers=headers or EN
         )
         assert response.status_code == 200, response.get_json()

@@ -28,12 +28,12 @@ CHANGE_FIELDS = {
 
 
 @pytest.fixture
-def adopted(start_proposal, vote_api, close_poll_api, circle):
+def adopted(start_proposal, vote_api, close_poll_api, thread_circle):
     """``adopted(change=LISTENING)`` → the outcome of a proposal everyone agreed to."""
 
     def adopt(change=LISTENING):
         poll = start_proposal(change).get_json()
-        for person in circle.people:
+        for person in thread_circle.people:
             vote_api(poll["id"], person, "agree")
         outcome = close_poll_api(poll["id"])["outcome"]
         assert outcome["applied"] is True, outcome
@@ -45,7 +45,7 @@ def adopted(start_proposal, vote_api, close_poll_api, circle):
 # -- adopt ------------------------------------------------------------------------------
 
 
-def test_a_proposal_to_adopt_an_agreement(start_proposal, api, circle):
+def test_a_proposal_to_adopt_an_agreement(start_proposal, api, thread_circle):
     change = {**LISTENING, "review_on": "2099-01-31", "change_summary": "Notre premier accord"}
     poll = start_proposal(change).get_json()
     assert poll["kind"] == "proposal"
@@ -66,21 +66,25 @@ def test_a_proposal_to_adopt_an_agreement(start_proposal, api, circle):
     }
     assert "<p>Pas de réciprocité exigée.</p>" in shown["body_html"]
     assert poll["outcome"] is None
-    again = api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
+    again = api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert again["agreement_change"] == shown
 
 
-def test_an_adopted_proposal_creates_the_agreement(api, circle, adopted):
+def test_an_adopted_proposal_creates_the_agreement(api, thread_circle, adopted):
     outcome = adopted({**LISTENING, "review_on": "2099-01-31"})
     assert outcome["version"] == 1
-    body = api(circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
     assert (body["title"], body["version"], body["rules"]) == (
         "Nos accords d'écoute",
         1,
         LISTENING["rules"],
     )
     assert body["review_on"] == "2099-01-31"
-    rules = api(circle.admin).get(f"/api/v1/groups/{circle.group.handle}/rules").get_json()["rules"]
+    rules = (
+        api(thread_circle.admin)
+        .get(f"/api/v1/groups/{thread_circle.group.handle}/rules")
+        .get_json()["rules"]
+    )
     assert rules["relance_after_days"]["value"] == 21
     assert rules["relance_after_days"]["source"]["agreement_id"] == outcome["agreement_id"]
 
@@ -135,7 +139,9 @@ def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted):
     assert "+Deux temps d'écoute par semaine." in shown["diff"]["text"].splitlines()
 
 
-def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, circle, adopted):
+def test_a_proposal_to_repeal(
+    start_proposal, vote_api, close_poll_api, api, thread_circle, adopted
+):
     agreement_id = adopted()["agreement_id"]
     poll = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
@@ -144,7 +150,7 @@ def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, cir
     assert shown["action"] == "repeal"
     assert (shown["agreement_id"], shown["base_version"]) == (agreement_id, 1)
     assert shown["title"] is None and shown["rules"] is None and shown["diff"] is None
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(poll["id"], person, "agree")
     outcome = close_poll_api(poll["id"])["outcome"]
     assert (outcome["applied"], outcome["agreement_id"], outcome["version"]) == (
@@ -152,7 +158,7 @@ def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, cir
         agreement_id,
         None,
     )
-    body = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
     assert body["status"] == "repealed"
     assert body["repealed_by_poll_id"] == poll["id"]
 
@@ -264,13 +270,13 @@ def test_an_amendment_of_an_agreement_that_moved_on_is_409(start_proposal, adopt
 
 
 def test_an_amendment_from_a_past_version_is_409(
-    start_proposal, vote_api, close_poll_api, circle, adopted, error_of, count_rows
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted, error_of, count_rows
 ):
     agreement_id = adopted()["agreement_id"]
     first = start_proposal(
         {"action": "amend", "agreement_id": agreement_id, "base_version": 1, "body": "v2"}
     ).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(first["id"], person, "agree")
     assert close_poll_api(first["id"])["outcome"]["version"] == 2
     polls_before = count_rows(Poll)
@@ -291,13 +297,13 @@ def test_an_amendment_that_changes_nothing_is_400(start_proposal, adopted, error
 
 
 def test_a_repealed_agreement_cannot_be_amended(
-    start_proposal, vote_api, close_poll_api, circle, adopted, error_of
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted, error_of
 ):
     agreement_id = adopted()["agreement_id"]
     repeal = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     ).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(repeal["id"], person, "agree")
     close_poll_api(repeal["id"])
     response = start_proposal(
@@ -308,7 +314,7 @@ def test_a_repealed_agreement_cannot_be_amended(
 
 
 def test_another_groups_agreement_is_400_as_if_it_did_not_exist(
-    start_proposal, api, make_user, make_group, make_thread, circle, error_of, count_rows
+    start_proposal, api, make_user, make_group, make_thread, thread_circle, error_of, count_rows
 ):
     """The thread is visible, so this is a bad field of the payload (400), and an agreement
     of another group answers exactly like one that does not exist: nothing leaks."""

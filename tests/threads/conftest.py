@@ -11,7 +11,7 @@ from app.extensions import db
 
 
 @pytest.fixture
-def circle(make_user, make_group):
+def secret_circle(make_user, make_group):
     """A secret group: ``admin`` (its admin), ``member``, and ``outsider`` (not a member)."""
     admin = make_user(name="Alice Admin")
     member = make_user(name="Bruno Member")
