@@ -22,6 +22,12 @@ from app.config import normalise_database_url
 from app.extensions import db, limiter
 from app.timeutil import utcnow
 
+#: shared fixture modules (tests/fixtures/), loaded here: pytest reads this list only
+#: from the top-level conftest
+pytest_plugins = [
+    "fixtures.polls",
+]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"

@@ -58,11 +58,11 @@ def test_an_early_close_notifies_the_others_once(thread_circle, run, new_poll, j
 
 
 def test_reminder_goes_once_to_those_who_have_not_voted(
-    thread_circle, new_poll, vote, jobs, notifications
+    thread_circle, new_poll, cast_choice, jobs, notifications
 ):
     poll = new_poll(closing_in=timedelta(hours=20))
     bruno = thread_circle.members[0]
-    vote(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "agree"})
     first = jobs()
     assert "sent 3 reminders" in first.output
     reminded = {user_id for user_id, _kind, _poll in notifications("poll_reminder", poll)}
@@ -117,13 +117,13 @@ def test_a_due_poll_gets_no_reminder(new_poll, jobs, notifications):
 
 
 def test_notifications_never_leak_hidden_results(
-    thread_circle, app, client, auth, new_poll, vote, jobs, notifications
+    thread_circle, app, client, auth, new_poll, cast_choice, jobs, notifications
 ):
     poll = new_poll(
         closing_in=timedelta(hours=10), results_visibility="after_close", title="Budget"
     )
     bruno, chloe, _david = thread_circle.members
-    vote(poll, bruno, {"key": "block"}, reason="Secret objection here")
+    cast_choice(poll, bruno, {"key": "block"}, reason="Secret objection here")
     jobs()
     auth.login(chloe)
     page = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)

@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def busy_circle(thread_circle, new_poll, vote):
+def busy_circle(thread_circle, new_poll, cast_choice):
     """Six polls due to close and six due a reminder (Bruno voted in each)."""
     due = [new_poll(closing_in=timedelta(minutes=30 + i)) for i in range(6)]
     soon = [new_poll(closing_in=timedelta(hours=10 + i)) for i in range(6)]
     for poll in soon:
-        vote(poll, thread_circle.members[0], {"key": "agree"})
+        cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     now = max(p.closing_at for p in due) + timedelta(minutes=1)
     return due, soon, now
 

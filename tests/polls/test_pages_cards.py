@@ -38,7 +38,7 @@ def _same(run, poll_ids, person, now=None):
     run(check)
 
 
-def test_cards_agree_with_results_for(run, thread_circle, new_poll, past_poll, vote):
+def test_cards_agree_with_results_for(run, thread_circle, new_poll, past_poll, cast_choice):
     from app.groups.services import revoke_membership
 
     bruno, chloe, david = thread_circle.members
@@ -54,10 +54,10 @@ def test_cards_agree_with_results_for(run, thread_circle, new_poll, past_poll, v
     )
     anonymous = past_poll(anonymous=True, stances=[(chloe, {"key": "abstain"}, "")], finalise=True)
     for poll in polls[:3]:
-        vote(poll, bruno, {"key": "agree"})
-        vote(poll, david, {"key": "disagree"}, "Pas convaincu")
-    vote(polls[3], bruno, {"scores": {"o1": 5, "o2": 1, "o3": 0}})
-    vote(polls[4], chloe, {"scores": {"o1": 2, "o2": 1}})
+        cast_choice(poll, bruno, {"key": "agree"})
+        cast_choice(poll, david, {"key": "disagree"}, "Pas convaincu")
+    cast_choice(polls[3], bruno, {"scores": {"o1": 5, "o2": 1, "o3": 0}})
+    cast_choice(polls[4], chloe, {"scores": {"o1": 2, "o2": 1}})
 
     def remove_david():
         group = db.session.get(Group, thread_circle.group.id)
@@ -76,13 +76,13 @@ def test_cards_agree_with_results_for(run, thread_circle, new_poll, past_poll, v
 
 
 def test_dashboard_lists_polls_awaiting_my_vote(
-    run, thread_circle, new_poll, past_poll, vote, auth, page, count_queries, client
+    run, thread_circle, new_poll, past_poll, cast_choice, auth, page, count_queries, client
 ):
     bruno, chloe = thread_circle.members[:2]
     later = new_poll(title="Plus tard", closing_in=timedelta(days=5))
     sooner = new_poll(title="Bientôt", closing_in=timedelta(hours=5))
     voted = new_poll(title="Déjà voté")
-    vote(voted, bruno, {"key": "agree"})
+    cast_choice(voted, bruno, {"key": "agree"})
     new_poll(title="Pas pour moi", voters=[chloe.id])
     past_poll(title="Fermé")
     auth.login(bruno)

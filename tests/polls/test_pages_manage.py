@@ -113,11 +113,13 @@ def test_the_outcome_statement(app, client, auth, thread_circle, new_poll, past_
     assert "<strong>les rencontres en vrai</strong>" in thread
 
 
-def test_remind_those_who_have_not_voted(app, client, auth, thread_circle, new_poll, vote, page):
+def test_remind_those_who_have_not_voted(
+    app, client, auth, thread_circle, new_poll, cast_choice, page
+):
     from app.notifications.models import Notification
 
     poll = new_poll()
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     auth.login(thread_circle.members[1])
     assert page(f"/p/{poll.id}/remind")[0] == 403
     assert client.post(f"/p/{poll.id}/remind", data={"message": "Hop"}).status_code == 403

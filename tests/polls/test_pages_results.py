@@ -98,10 +98,10 @@ def test_the_seeds_table_in_french(run, seed_circle, auth, page):
     assert "(100" in text_of(html)
 
 
-def test_undecided_members_are_named(run, thread_circle, new_poll, vote, auth, page):
+def test_undecided_members_are_named(run, thread_circle, new_poll, cast_choice, auth, page):
     poll = new_poll()
-    vote(poll, thread_circle.members[0], {"key": "agree"})
-    vote(poll, thread_circle.members[1], {"key": "abstain"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[1], {"key": "abstain"})
     auth.login(thread_circle.admin)
     html = page(f"/p/{poll.id}")[1]
     rows = _rows(html)
@@ -126,11 +126,13 @@ def test_the_chart_is_inline_svg_without_inline_styles(run, seed_circle, auth, p
     assert "polls.css" in html
 
 
-def test_results_after_close_leak_nowhere(run, thread_circle, new_poll, vote, auth, page, client):
+def test_results_after_close_leak_nowhere(
+    run, thread_circle, new_poll, cast_choice, auth, page, client
+):
     poll = new_poll(results_visibility="after_close", title="Vote secret jusqu'au bout")
     bruno, chloe = thread_circle.members[:2]
-    vote(poll, bruno, {"key": "block"}, "Une objection de fond.")
-    vote(poll, chloe, {"key": "agree"}, "Très bien pour moi.")
+    cast_choice(poll, bruno, {"key": "block"}, "Une objection de fond.")
+    cast_choice(poll, chloe, {"key": "agree"}, "Très bien pour moi.")
     auth.login(thread_circle.members[2])
     for url in (f"/p/{poll.id}", f"/t/{thread_circle.thread.id}"):
         status, html = page(url)
@@ -153,10 +155,10 @@ def test_results_after_close_leak_nowhere(run, thread_circle, new_poll, vote, au
 
 
 def test_results_after_vote_show_once_one_voted(
-    run, thread_circle, new_poll, vote, auth, page, client
+    run, thread_circle, new_poll, cast_choice, auth, page, client
 ):
     poll = new_poll(results_visibility="after_vote")
-    vote(poll, thread_circle.members[0], {"key": "agree"}, "Oui.")
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Oui.")
     auth.login(thread_circle.members[1])
     main = main_of(page(f"/p/{poll.id}")[1])
     assert "<svg" not in main and "The results will show once you have voted" in text_of(main)
@@ -174,12 +176,12 @@ def test_hidden_results_show_after_closing(run, thread_circle, past_poll, auth, 
 
 
 def test_anonymous_polls_never_show_names(
-    run, thread_circle, new_poll, past_poll, vote, auth, page, client
+    run, thread_circle, new_poll, past_poll, cast_choice, auth, page, client
 ):
     bruno, chloe = thread_circle.members[:2]
     poll = new_poll(anonymous=True, title="Anonyme")
-    vote(poll, bruno, {"key": "agree"}, "Première raison")
-    vote(poll, chloe, {"key": "disagree"}, "Seconde raison")
+    cast_choice(poll, bruno, {"key": "agree"}, "Première raison")
+    cast_choice(poll, chloe, {"key": "disagree"}, "Seconde raison")
     closed = past_poll(
         anonymous=True,
         stances=[(bruno, {"key": "agree"}, "Avant"), (chloe, {"key": "block"}, "Objection ferme")],
@@ -203,19 +205,19 @@ def test_anonymous_polls_never_show_names(
         assert "Bruno" not in results and "Chloé" not in results
 
 
-def test_other_kinds_show_their_results(run, thread_circle, new_poll, vote, auth, page):
+def test_other_kinds_show_their_results(run, thread_circle, new_poll, cast_choice, auth, page):
     bruno, chloe = thread_circle.members[:2]
     score = new_poll(kind="score")
-    vote(score, bruno, {"scores": {"o1": 5, "o2": 2, "o3": 0}})
-    vote(score, chloe, {"scores": {"o1": 2, "o2": 2, "o3": 1}})
+    cast_choice(score, bruno, {"scores": {"o1": 5, "o2": 2, "o3": 0}})
+    cast_choice(score, chloe, {"scores": {"o1": 2, "o2": 2, "o3": 1}})
     ranked = new_poll(kind="ranked")
-    vote(ranked, bruno, {"ranking": ["o2", "o1", "o3"]})
-    vote(ranked, chloe, {"ranking": ["o2", "o3", "o1"]})
+    cast_choice(ranked, bruno, {"ranking": ["o2", "o1", "o3"]})
+    cast_choice(ranked, chloe, {"ranking": ["o2", "o3", "o1"]})
     dot = new_poll(kind="dot")
-    vote(dot, bruno, {"scores": {"o1": 6, "o3": 2}})
+    cast_choice(dot, bruno, {"scores": {"o1": 6, "o3": 2}})
     meeting = new_poll(kind="meeting", options=["2030-05-12T18:30:00Z", "2030-05-13T18:30:00Z"])
-    vote(meeting, bruno, {"scores": {"o1": 1, "o2": 2}})
-    vote(meeting, chloe, {"scores": {"o1": 2, "o2": 2}})
+    cast_choice(meeting, bruno, {"scores": {"o1": 1, "o2": 2}})
+    cast_choice(meeting, chloe, {"scores": {"o1": 2, "o2": 2}})
     auth.login(thread_circle.admin)
     assert _rows(page(f"/p/{score.id}")[1])[0] == ["Zoom", "7", "3.5", "2"]
     html = page(f"/p/{ranked.id}")[1]
@@ -227,10 +229,10 @@ def test_other_kinds_show_their_results(run, thread_circle, new_poll, vote, auth
     assert _rows(html)[1][1:] == ["2 · Bruno, Chloé", "0", "0", "4"]
 
 
-def test_csv_export(run, thread_circle, new_poll, vote, auth, client):
+def test_csv_export(run, thread_circle, new_poll, cast_choice, auth, client):
     poll = new_poll(title="=Danger")
-    vote(poll, thread_circle.members[0], {"key": "agree"}, "Parce que")
-    vote(poll, thread_circle.members[1], {"key": "block"}, "Objection ferme")
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Parce que")
+    cast_choice(poll, thread_circle.members[1], {"key": "block"}, "Objection ferme")
     auth.login(thread_circle.members[2])
     response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": "en"})
     assert response.status_code == 200

@@ -192,11 +192,13 @@ def test_three_closers_close_once(app, run, thread_circle, new_poll, closed_hook
     assert run(lambda: db.session.get(Poll, poll.id).closed_at) == now
 
 
-def test_author_and_periodic_jobs_close_once(app, run, thread_circle, new_poll, vote, closed_hook):
+def test_author_and_periodic_jobs_close_once(
+    app, run, thread_circle, new_poll, cast_choice, closed_hook
+):
     """The author closes just before the closing time while two periodic jobs, a
     moment after it, finalise due polls and a reader finalises it too."""
     poll = new_poll()
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     before = poll.closing_at - timedelta(seconds=1)
     after = poll.closing_at + timedelta(seconds=1)
 

@@ -67,7 +67,7 @@ def test_the_author_or_an_admin_closes(run, thread_circle, new_poll):
     assert not _check(run, can.can_reopen_poll, chloe, Poll, poll.id)
 
 
-def test_results_visibility(run, thread_circle, new_poll, vote, make_user):
+def test_results_visibility(run, thread_circle, new_poll, cast_choice, make_user):
     bruno, chloe = thread_circle.members[:2]
     always = new_poll()
     after_vote = new_poll(results_visibility="after_vote")
@@ -76,10 +76,10 @@ def test_results_visibility(run, thread_circle, new_poll, vote, make_user):
     assert _check(run, can.can_see_results, chloe, Poll, always.id)
     assert not _check(run, can.can_see_results, stranger, Poll, always.id)  # secret group
     assert not _check(run, can.can_see_results, bruno, Poll, after_vote.id)
-    vote(after_vote, bruno, {"key": "agree"})
+    cast_choice(after_vote, bruno, {"key": "agree"})
     assert _check(run, can.can_see_results, bruno, Poll, after_vote.id)
     assert not _check(run, can.can_see_results, chloe, Poll, after_vote.id)
-    vote(after_close, bruno, {"key": "agree"})
+    cast_choice(after_close, bruno, {"key": "agree"})
     assert not _check(run, can.can_see_results, bruno, Poll, after_close.id)
     assert not _check(run, can.can_see_results, thread_circle.admin, Poll, after_close.id)
     closed = after_close.closing_at + timedelta(seconds=1)

@@ -180,12 +180,12 @@ def test_a_closed_thread_takes_no_poll(run, thread_circle):
 # -- stances ------------------------------------------------------------------------
 
 
-def test_the_latest_stance_counts_and_history_stays(run, thread_circle, new_poll, vote):
+def test_the_latest_stance_counts_and_history_stays(run, thread_circle, new_poll, cast_choice):
     poll = new_poll()
     bruno, chloe = thread_circle.members[:2]
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, bruno, {"key": "disagree"}, "Finalement non.")
-    vote(poll, chloe, {"key": "abstain"})
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "disagree"}, "Finalement non.")
+    cast_choice(poll, chloe, {"key": "abstain"})
     stances = _stances(run, poll.id)
     assert [(v, c, cur) for v, c, cur, _w in stances] == [
         (bruno.id, {"key": "agree"}, False),
@@ -203,10 +203,10 @@ def test_the_latest_stance_counts_and_history_stays(run, thread_circle, new_poll
     assert [s.voter for s in seen.stances] == ["Bruno", "Chloé"]
 
 
-def test_withdraw_makes_one_undecided_again(run, thread_circle, new_poll, vote):
+def test_withdraw_makes_one_undecided_again(run, thread_circle, new_poll, cast_choice):
     poll = new_poll("choice")
     bruno = thread_circle.members[0]
-    vote(poll, bruno, {"key": "o2"})
+    cast_choice(poll, bruno, {"key": "o2"})
     run(lambda: withdraw_stance(_poll(poll.id), _user(bruno), now=utcnow()))
     assert _stances(run, poll.id) == [(bruno.id, {"key": "o2"}, False, True)]
     seen = _results(run, poll.id, bruno)
@@ -215,65 +215,69 @@ def test_withdraw_makes_one_undecided_again(run, thread_circle, new_poll, vote):
     assert run(lambda: withdraw_stance(_poll(poll.id), _user(bruno), now=utcnow())) is None
 
 
-def test_a_stance_is_checked(app, run, thread_circle, new_poll, vote):
+def test_a_stance_is_checked(app, run, thread_circle, new_poll, cast_choice):
     poll = new_poll("proposal")
     with pytest.raises(ValidationFailed) as caught:
-        vote(poll, thread_circle.members[0], {"key": "block"}, "non")
+        cast_choice(poll, thread_circle.members[0], {"key": "block"}, "non")
     assert set(caught.value.fields) == {"reason"}
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(caught.value.fields["reason"]) == (
             "A block needs a reason of more than 5 characters."
         )
     with pytest.raises(ValidationFailed) as caught:
-        vote(poll, thread_circle.members[0], {"key": "maybe"})
+        cast_choice(poll, thread_circle.members[0], {"key": "maybe"})
     assert set(caught.value.fields) == {"key"}
     scored = new_poll("score", max_score=3)
     with pytest.raises(ValidationFailed) as caught:
-        vote(scored, thread_circle.members[0], {"scores": {"o1": 4, "o2": 1, "o3": 0}})
+        cast_choice(scored, thread_circle.members[0], {"scores": {"o1": 4, "o2": 1, "o3": 0}})
     assert set(caught.value.fields) == {"scores.o1"}
     assert _stances(run, poll.id) == [] and _stances(run, scored.id) == []
 
 
-def test_a_stance_at_or_after_closing_time_is_refused(run, app, thread_circle, new_poll, vote):
+def test_a_stance_at_or_after_closing_time_is_refused(
+    run, app, thread_circle, new_poll, cast_choice
+):
     poll = new_poll()
     with pytest.raises(PollClosed) as caught:
-        vote(poll, thread_circle.members[0], {"key": "agree"}, now=poll.closing_at)
+        cast_choice(poll, thread_circle.members[0], {"key": "agree"}, now=poll.closing_at)
     error = caught.value
     assert (error.status, error.code) == (409, "poll_closed")
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(error.message).startswith("This poll closed on ")
         assert str(poll.closing_at.year) in str(error.message)
-    vote(
+    cast_choice(
         poll, thread_circle.members[0], {"key": "agree"}, now=poll.closing_at - timedelta(seconds=1)
     )
 
 
-def test_people_outside_the_voters_cannot_vote(run, thread_circle, new_poll, vote, make_user):
+def test_people_outside_the_voters_cannot_vote(
+    run, thread_circle, new_poll, cast_choice, make_user
+):
     bruno, chloe = thread_circle.members[:2]
     poll = new_poll("proposal", voters=[bruno.id, chloe.id])
     with pytest.raises(NotEligible):
-        vote(poll, thread_circle.admin, {"key": "agree"})
+        cast_choice(poll, thread_circle.admin, {"key": "agree"})
     stranger = make_user(name="Eve")
     with pytest.raises(NotEligible):
-        vote(poll, stranger, {"key": "agree"})
-    vote(poll, bruno, {"key": "agree"})
+        cast_choice(poll, stranger, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "agree"})
     assert _results(run, poll.id).eligible == 2
 
 
 def test_members_who_join_count_and_removed_ones_stop_counting(
-    run, thread_circle, new_poll, vote, make_user
+    run, thread_circle, new_poll, cast_choice, make_user
 ):
     poll = new_poll()
     bruno = thread_circle.members[0]
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, thread_circle.members[1], {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, thread_circle.members[1], {"key": "agree"})
     newcomer = make_user(name="Nadia")
 
     def join():
         add_member(db.session.get(Group, thread_circle.group.id), _user(newcomer))
 
     run(join)
-    vote(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
+    cast_choice(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
 
     def remove_bruno():
         membership = db.session.scalar(
@@ -289,16 +293,16 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
     assert counts == {"agree": 1, "abstain": 0, "disagree": 0, "block": 1}
     assert (seen.participants, seen.eligible) == (2, 4)
     with pytest.raises(NotEligible):
-        vote(poll, bruno, {"key": "agree"})
+        cast_choice(poll, bruno, {"key": "agree"})
 
 
 # -- visibility -------------------------------------------------------------------------
 
 
-def test_results_after_vote_are_hidden_until_one_votes(run, thread_circle, new_poll, vote):
+def test_results_after_vote_are_hidden_until_one_votes(run, thread_circle, new_poll, cast_choice):
     poll = new_poll("proposal", results_visibility="after_vote")
     bruno, chloe = thread_circle.members[:2]
-    vote(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "agree"})
     hidden = _results(run, poll.id, chloe)
     assert hidden.results is None and hidden.stances is None
     assert (hidden.participants, hidden.eligible, hidden.undecided) == (1, 4, 3)
@@ -309,10 +313,10 @@ def test_results_after_vote_are_hidden_until_one_votes(run, thread_circle, new_p
 
 
 def test_results_after_close_are_hidden_from_everyone_until_closed(
-    run, thread_circle, new_poll, vote
+    run, thread_circle, new_poll, cast_choice
 ):
     poll = new_poll("proposal", results_visibility="after_close")
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     for viewer in (thread_circle.admin, thread_circle.members[0], None):
         seen = _results(run, poll.id, viewer)
         assert seen.results is None and seen.stances is None and seen.participants == 1
@@ -323,9 +327,9 @@ def test_results_after_close_are_hidden_from_everyone_until_closed(
 # -- closing --------------------------------------------------------------------------------
 
 
-def test_early_close_by_the_author(run, thread_circle, new_poll, vote, closed_hook):
+def test_early_close_by_the_author(run, thread_circle, new_poll, cast_choice, closed_hook):
     poll = new_poll()
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     now = utcnow()
 
     def close():
@@ -342,7 +346,7 @@ def test_early_close_by_the_author(run, thread_circle, new_poll, vote, closed_ho
     with pytest.raises(PollClosed):
         run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
     with pytest.raises(PollClosed):
-        vote(poll, thread_circle.members[1], {"key": "agree"})
+        cast_choice(poll, thread_circle.members[1], {"key": "agree"})
     assert len(closed_hook) == 1
 
 
@@ -357,10 +361,10 @@ def test_closing_after_the_closing_time_is_409(run, thread_circle, new_poll):
 
 
 def test_timed_close_takes_effect_as_of_closing_at(
-    run, thread_circle, new_poll, vote, make_user, closed_hook
+    run, thread_circle, new_poll, cast_choice, make_user, closed_hook
 ):
     poll = new_poll()
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     late = make_user(name="Léa")
     run(
         lambda: add_member(
@@ -401,14 +405,14 @@ def test_due_polls_are_finalised_in_closing_order(run, new_poll, closed_hook):
 
 
 def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(
-    run, thread_circle, new_poll, vote
+    run, thread_circle, new_poll, cast_choice
 ):
     poll = new_poll("proposal", anonymous=True)
     bruno, chloe, david = thread_circle.members
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, bruno, {"key": "abstain"})  # replaces: no history
-    vote(poll, chloe, {"key": "agree"})
-    vote(poll, david, {"key": "block"}, "Pas sans vidéo libre.")
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "abstain"})  # replaces: no history
+    cast_choice(poll, chloe, {"key": "agree"})
+    cast_choice(poll, david, {"key": "block"}, "Pas sans vidéo libre.")
     run(lambda: withdraw_stance(_poll(poll.id), _user(chloe), now=utcnow()))
     assert len(_stances(run, poll.id)) == 2
     open_view = _results(run, poll.id, bruno)
@@ -452,7 +456,7 @@ def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(
         )
 
 
-def test_reopen_with_a_new_closing_time(run, thread_circle, new_poll, vote):
+def test_reopen_with_a_new_closing_time(run, thread_circle, new_poll, cast_choice):
     poll = new_poll()
     with pytest.raises(PollOpen):
         run(
@@ -466,7 +470,7 @@ def test_reopen_with_a_new_closing_time(run, thread_circle, new_poll, vote):
     assert set(caught.value.fields) == {"closing_at"}
     new_closing = utcnow() + timedelta(days=2)
     run(lambda: reopen_poll(_poll(poll.id), closing_at=new_closing, now=utcnow()))
-    vote(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     assert run(lambda: (_poll(poll.id).closed_at, _poll(poll.id).closing_at)) == (None, new_closing)
 
 
