@@ -25,6 +25,7 @@ from app.timeutil import utcnow
 #: shared fixture modules (tests/fixtures/), loaded here: pytest reads this list only
 #: from the top-level conftest
 pytest_plugins = [
+    "fixtures.pages",
     "fixtures.polls",
 ]
 

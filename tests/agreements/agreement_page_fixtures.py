@@ -59,20 +59,6 @@ def text_of(html: str) -> str:
 
 
 @pytest.fixture
-def page(client, auth):
-    """``page(url, user=None, lang="en")`` → ``(status, html)`` of a GET (signed in as
-    ``user`` when given)."""
-
-    def get(url: str, user=None, lang: str = "en"):
-        if user is not None:
-            auth.login(user)
-        response = client.get(url, headers={"Accept-Language": lang})
-        return response.status_code, response.get_data(as_text=True)
-
-    return get
-
-
-@pytest.fixture
 def adopted(decide):
     """``adopted(change=LISTENING, **kw)`` → the agreement id adopted by a new proposal
     everyone agreed to."""

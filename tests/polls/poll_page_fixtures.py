@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.timeutil import utcnow
 
-__all__ = ["page", "past_poll", "seed_circle", "set_timezone"]
+__all__ = ["past_poll", "seed_circle", "set_timezone"]
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
@@ -31,17 +31,6 @@ def main_of(html: str) -> str:
     """The ``<main>`` element's HTML (no header, no flash-free footer noise)."""
     start = html.find("<main")
     return html[start : html.find("</main>", start)]
-
-
-@pytest.fixture
-def page(client):
-    """``page(url, lang="en")`` → ``(status, html)`` of a GET."""
-
-    def get(url: str, lang: str = "en"):
-        response = client.get(url, headers={"Accept-Language": lang})
-        return response.status_code, response.get_data(as_text=True)
-
-    return get
 
 
 @pytest.fixture
