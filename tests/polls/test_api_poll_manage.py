@@ -125,8 +125,9 @@ def test_a_due_poll_can_be_reopened(api, thread_circle, start_poll, move_closing
 
 
 @pytest.fixture
-def notifications(run):
-    """``notifications(poll_id)`` → ``[(user_id, kind, actor_id, message)]``."""
+def poll_notifications(run):
+    """``poll_notifications(poll_id)`` → ``[(user_id, kind, actor_id, message)]`` of the
+    notifications about that poll."""
     from app.notifications.models import Notification
 
     def read(poll_id):
@@ -147,7 +148,9 @@ def notifications(run):
     return read
 
 
-def test_remind_those_who_have_not_voted(api, thread_circle, start_poll, error_of, notifications):
+def test_remind_those_who_have_not_voted(
+    api, thread_circle, start_poll, error_of, poll_notifications
+):
     bruno, chloe, david = thread_circle.members
     poll = start_poll(by=bruno)
     api(chloe).put(path(poll, "stance"), json={"key": "agree"})
@@ -156,14 +159,14 @@ def test_remind_those_who_have_not_voted(api, thread_circle, start_poll, error_o
     response = api(bruno).post(path(poll, "remind"), json={"message": "  On compte sur vous !  "})
     assert response.status_code == 200
     assert response.get_json() == {"reminded": 2}  # Alice and David; not Chloé, not Bruno
-    assert notifications(poll["id"]) == [
+    assert poll_notifications(poll["id"]) == [
         (thread_circle.admin.id, "poll_remind", bruno.id, "On compte sur vous !"),
         (david.id, "poll_remind", bruno.id, "On compte sur vous !"),
     ]
 
     response = api(thread_circle.admin).post(path(poll, "remind"))  # no body: no message
     assert response.get_json() == {"reminded": 2}  # Bruno and David
-    assert (bruno.id, "poll_remind", thread_circle.admin.id, None) in notifications(poll["id"])
+    assert (bruno.id, "poll_remind", thread_circle.admin.id, None) in poll_notifications(poll["id"])
 
     error = error_of(api(bruno).post(path(poll, "remind"), json={"message": "x" * 1001}), 400)
     assert "message" in error["fields"]
@@ -171,11 +174,11 @@ def test_remind_those_who_have_not_voted(api, thread_circle, start_poll, error_o
     error_of(api(bruno).post(path(poll, "remind"), json={}), 409, "poll_closed")
 
 
-def test_remind_reaches_only_named_voters(api, thread_circle, start_poll, notifications):
+def test_remind_reaches_only_named_voters(api, thread_circle, start_poll, poll_notifications):
     bruno, chloe, _david = thread_circle.members
     poll = start_poll(voters=[bruno.id, chloe.id])
     assert api(thread_circle.admin).post(path(poll, "remind")).get_json() == {"reminded": 2}
-    assert [r[0] for r in notifications(poll["id"])] == sorted([bruno.id, chloe.id])
+    assert [r[0] for r in poll_notifications(poll["id"])] == sorted([bruno.id, chloe.id])
 
 
 # -- the statement -----------------------------------------------------------------------

@@ -28,8 +28,9 @@ CHANGE_FIELDS = {
 
 
 @pytest.fixture
-def adopted(start_proposal, vote_api, close_poll_api, thread_circle):
-    """``adopted(change=LISTENING)`` → the outcome of a proposal everyone agreed to."""
+def adopted_via_api(start_proposal, vote_api, close_poll_api, thread_circle):
+    """``adopted_via_api(change=LISTENING)`` → the outcome of a proposal everyone agreed to,
+    all through the API."""
 
     def adopt(change=LISTENING):
         poll = start_proposal(change).get_json()
@@ -70,8 +71,8 @@ def test_a_proposal_to_adopt_an_agreement(start_proposal, api, thread_circle):
     assert again["agreement_change"] == shown
 
 
-def test_an_adopted_proposal_creates_the_agreement(api, thread_circle, adopted):
-    outcome = adopted({**LISTENING, "review_on": "2099-01-31"})
+def test_an_adopted_proposal_creates_the_agreement(api, thread_circle, adopted_via_api):
+    outcome = adopted_via_api({**LISTENING, "review_on": "2099-01-31"})
     assert outcome["version"] == 1
     body = api(thread_circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
     assert (body["title"], body["version"], body["rules"]) == (
@@ -97,8 +98,10 @@ def test_polls_of_other_kinds_and_proposals_without_a_change_show_none(start_pro
 # -- amend and repeal ------------------------------------------------------------------------
 
 
-def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(start_proposal, adopted):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(
+    start_proposal, adopted_via_api
+):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {
         "action": "amend",
         "agreement_id": agreement_id,
@@ -124,8 +127,8 @@ def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(start_p
     }
 
 
-def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted_via_api):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {
         "action": "amend",
         "agreement_id": agreement_id,
@@ -140,9 +143,9 @@ def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted):
 
 
 def test_a_proposal_to_repeal(
-    start_proposal, vote_api, close_poll_api, api, thread_circle, adopted
+    start_proposal, vote_api, close_poll_api, api, thread_circle, adopted_via_api
 ):
-    agreement_id = adopted()["agreement_id"]
+    agreement_id = adopted_via_api()["agreement_id"]
     poll = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     ).get_json()
@@ -259,8 +262,10 @@ def test_another_kind_of_poll_cannot_carry_a_change(start_proposal, error_of, co
     assert count_rows(Poll) == 0
 
 
-def test_an_amendment_of_an_agreement_that_moved_on_is_409(start_proposal, adopted, error_of):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_of_an_agreement_that_moved_on_is_409(
+    start_proposal, adopted_via_api, error_of
+):
+    agreement_id = adopted_via_api()["agreement_id"]
     amend = {"action": "amend", "agreement_id": agreement_id, "body": "Autre chose."}
     # v1 is current: base_version 2 does not exist yet
     response = start_proposal({**amend, "base_version": 2}, expect=409, headers=EN)
@@ -270,9 +275,9 @@ def test_an_amendment_of_an_agreement_that_moved_on_is_409(start_proposal, adopt
 
 
 def test_an_amendment_from_a_past_version_is_409(
-    start_proposal, vote_api, close_poll_api, thread_circle, adopted, error_of, count_rows
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted_via_api, error_of, count_rows
 ):
-    agreement_id = adopted()["agreement_id"]
+    agreement_id = adopted_via_api()["agreement_id"]
     first = start_proposal(
         {"action": "amend", "agreement_id": agreement_id, "base_version": 1, "body": "v2"}
     ).get_json()
@@ -289,17 +294,17 @@ def test_an_amendment_from_a_past_version_is_409(
     assert count_rows(Poll) == polls_before
 
 
-def test_an_amendment_that_changes_nothing_is_400(start_proposal, adopted, error_of):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_that_changes_nothing_is_400(start_proposal, adopted_via_api, error_of):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {"action": "amend", "agreement_id": agreement_id, "base_version": 1}
     response = start_proposal(change, expect=400)
     assert "agreement_change" in error_of(response, 400)["fields"]
 
 
 def test_a_repealed_agreement_cannot_be_amended(
-    start_proposal, vote_api, close_poll_api, thread_circle, adopted, error_of
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted_via_api, error_of
 ):
-    agreement_id = adopted()["agreement_id"]
+    agreement_id = adopted_via_api()["agreement_id"]
     repeal = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     ).get_json()

@@ -21,8 +21,9 @@ OUTCOME_FIELDS = {"adopted", "applied", "explanation", "agreement_id", "version"
 
 
 @pytest.fixture
-def seed_circle(make_user, make_group, make_thread):
-    """Eighteen people, as in the seed's poll: an admin and seventeen members."""
+def seed_group(make_user, make_group, make_thread):
+    """``(people, group, thread)``: eighteen people, as in the seed's poll (an admin and
+    seventeen members), in the group ``seed`` with a thread."""
     admin = make_user(name="Animatrice")
     members = [make_user(name=f"Membre {n}") for n in range(1, 18)]
     group = make_group(admin, members=members, handle="seed")
@@ -31,9 +32,9 @@ def seed_circle(make_user, make_group, make_thread):
 
 
 def test_the_seed_poll_is_not_adopted_because_of_its_blocks(
-    api, seed_circle, start_proposal, vote_api, close_poll_api, count_rows
+    api, seed_group, start_proposal, vote_api, close_poll_api, count_rows
 ):
-    people, group, thread = seed_circle
+    people, group, thread = seed_group
     poll = start_proposal(LISTENING, by=people[0], thread=thread).get_json()
     keys = ["agree"] * 5 + ["abstain"] * 8 + ["disagree"] * 3 + ["block"] * 2
     for person, key in zip(people, keys, strict=True):
