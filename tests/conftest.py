@@ -25,6 +25,7 @@ from app.timeutil import utcnow
 #: shared fixture modules (tests/fixtures/), loaded here: pytest reads this list only
 #: from the top-level conftest
 pytest_plugins = [
+    "fixtures.accounts",
     "fixtures.pages",
     "fixtures.polls",
 ]
@@ -519,6 +520,7 @@ def error_of():
         assert set(error) == {"code", "message", "fields"}
         assert SNAKE.match(error["code"]), error["code"]
         assert isinstance(error["message"], str) and error["message"].strip()
+        assert isinstance(error["fields"], dict)
         assert all(isinstance(v, str) and v for v in error["fields"].values())
         if code is not None:
             assert error["code"] == code, error
