@@ -28,6 +28,11 @@ pytest_plugins = [
     "fixtures.accounts",
     "fixtures.pages",
     "fixtures.polls",
+    "fixtures.poll_api",
+    "fixtures.poll_pages",
+    "fixtures.proposal_api",
+    "fixtures.agreement_api",
+    "fixtures.agreement_pages",
 ]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

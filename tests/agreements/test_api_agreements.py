@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from agreement_api_fixtures import *  # noqa: F403 - the fixtures
-from agreement_api_fixtures import EN
+from fixtures.agreement_api import EN
 
 from app.timeutil import isoformat_z, utcnow
 

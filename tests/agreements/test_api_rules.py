@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from agreement_api_fixtures import *  # noqa: F403 - the fixtures
-from agreement_api_fixtures import EN
+from fixtures.agreement_api import EN
 
 from app.agreements.rules import RULE_KEYS, default_value
 from app.timeutil import isoformat_z, utcnow

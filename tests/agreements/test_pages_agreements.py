@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, LISTENING, text_of
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -66,8 +65,8 @@ def test_agreements_page_says_what_we_agreed(page, thread_circle, adopted, amend
     second, _outcome = amend(
         agreement_id,
         1,
-        rules={**LISTENING["rules"], "urgent_response_minutes": 30},  # noqa: F405
-        body=LISTENING["body"] + "\n\nEn cas d'urgence, on répond dans la demi-heure.",  # noqa: F405
+        rules={**LISTENING["rules"], "urgent_response_minutes": 30},
+        body=LISTENING["body"] + "\n\nEn cas d'urgence, on répond dans la demi-heure.",
         change_summary="Urgences : 30 minutes",
     )
     # a second agreement that also sets the rhythm: it overrides the first one's

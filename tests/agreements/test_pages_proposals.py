@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, text_of
 
 from app.extensions import db
 

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, text_of
 
 from app.extensions import db
 

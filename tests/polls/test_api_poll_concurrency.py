@@ -8,8 +8,6 @@ import random
 import threading
 from collections import Counter
 
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-
 from app.timeutil import utcnow
 
 WRITES = 6

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-from poll_api_fixtures import EN, in_hours, parse
+from fixtures.poll_api import EN, in_hours, parse
 
 from app.extensions import db
 from app.timeutil import utcnow

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-from poll_api_fixtures import EN
+from fixtures.poll_api import EN
 
 
 def stance_url(poll):

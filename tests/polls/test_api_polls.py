@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-from poll_api_fixtures import EN, FR, in_hours, iso, parse
+from fixtures.poll_api import EN, FR, in_hours, iso, parse
 
 from app.extensions import db
 from app.timeutil import utcnow

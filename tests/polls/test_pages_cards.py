@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import main_of, text_of
+from fixtures.poll_pages import main_of, text_of
 
 from app.auth.models import User
 from app.extensions import db

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import EN, main_of, text_of
+from fixtures.poll_pages import EN, main_of, text_of
 
 from app.extensions import db
 from app.polls.models import Poll, PollVoter

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import EN, main_of, text_of
+from fixtures.poll_pages import EN, main_of, text_of
 
 from app.extensions import db
 from app.polls.models import Poll

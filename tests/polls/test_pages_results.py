@@ -11,8 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from babel.numbers import format_decimal
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import main_of, text_of
+from fixtures.poll_pages import main_of, text_of
 
 from app.auth.models import User
 from app.extensions import db

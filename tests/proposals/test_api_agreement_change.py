@@ -5,8 +5,7 @@ nothing (the poll and the change are one transaction)."""
 from __future__ import annotations
 
 import pytest
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import EN, FR, LISTENING
+from fixtures.proposal_api import EN, FR, LISTENING
 
 from app.agreements.models import Agreement
 from app.polls.models import Poll

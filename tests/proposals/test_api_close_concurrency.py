@@ -10,8 +10,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import LISTENING
+from fixtures.proposal_api import LISTENING
 
 from app.agreements.models import Agreement, AgreementVersion
 from app.extensions import db

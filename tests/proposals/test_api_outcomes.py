@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import EN, FR, LISTENING
+from fixtures.proposal_api import EN, FR, LISTENING
 
 from app.agreements.models import Agreement, AgreementVersion
 from app.extensions import db
