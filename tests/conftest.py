@@ -151,11 +151,13 @@ def make_app(database_url, _schema):
 
 @pytest.fixture
 def client(app):
+    """A test client of ``app``."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
+    """A runner of ``app``'s ``flask`` commands."""
     return app.test_cli_runner()
 
 
@@ -289,6 +291,7 @@ class AuthActions:
 
 @pytest.fixture
 def auth(client) -> AuthActions:
+    """``auth.login(user)`` and ``auth.logout()`` on ``client``."""
     return AuthActions(client)
 
 
