@@ -22,6 +22,19 @@ from app.config import normalise_database_url
 from app.extensions import db, limiter
 from app.timeutil import utcnow
 
+#: shared fixture modules (tests/fixtures/), loaded here: pytest reads this list only
+#: from the top-level conftest
+pytest_plugins = [
+    "fixtures.accounts",
+    "fixtures.pages",
+    "fixtures.polls",
+    "fixtures.poll_api",
+    "fixtures.poll_pages",
+    "fixtures.proposal_api",
+    "fixtures.agreement_api",
+    "fixtures.agreement_pages",
+]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
@@ -138,11 +151,13 @@ def make_app(database_url, _schema):
 
 @pytest.fixture
 def client(app):
+    """A test client of ``app``."""
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app):
+    """A runner of ``app``'s ``flask`` commands."""
     return app.test_cli_runner()
 
 
@@ -175,7 +190,7 @@ def run(app):
 
 
 @pytest.fixture
-def circle(make_user, make_group, make_thread):
+def thread_circle(make_user, make_group, make_thread):
     """An admin (Alice) and three members (Bruno, Chloé, David) in a group with a thread."""
     admin = make_user(name="Alice")
     members = [make_user(name=n) for n in ("Bruno", "Chloé", "David")]
@@ -277,6 +292,7 @@ class AuthActions:
 
 @pytest.fixture
 def auth(client) -> AuthActions:
+    """``auth.login(user)`` and ``auth.logout()`` on ``client``."""
     return AuthActions(client)
 
 
@@ -354,11 +370,29 @@ def count_queries(app):
     return counting
 
 
-# -- proposals: propose, vote, close (each test folder brings its own ``clock``) --
+# -- proposals: a clock, and propose, vote, close, decide at its time ---------------
+
+
+class Clock:
+    """Test time, ahead of the wall clock (memberships were created before it)."""
+
+    def __init__(self):
+        self.now = utcnow() + timedelta(minutes=1)
+
+    def tick(self, **delta) -> object:
+        self.now = self.now + timedelta(**delta or {"minutes": 1})
+        return self.now
 
 
 @pytest.fixture
-def propose(run, circle, clock):
+def clock() -> Clock:
+    """The time the proposal helpers act at: a minute ahead of the wall clock;
+    ``clock.tick(**delta)`` moves it on (a minute by default)."""
+    return Clock()
+
+
+@pytest.fixture
+def propose(run, thread_circle, clock):
     """``propose(change=None, author=None, closing_in=timedelta(days=1), thread=None)`` →
     a new proposal created now (``clock.now``), carrying ``change``: record with ``id``,
     ``closing_at``, ``change_id``."""
@@ -369,11 +403,11 @@ def propose(run, circle, clock):
 
     def make(change=None, *, author=None, closing_in=timedelta(days=1), thread=None):
         now = clock.now
-        author = author or circle.admin
+        author = author or thread_circle.admin
 
         def create():
             poll = create_poll(
-                db.session.get(Thread, (thread or circle.thread).id),
+                db.session.get(Thread, (thread or thread_circle.thread).id),
                 author=db.session.get(User, author.id),
                 kind="proposal",
                 title="Une proposition",
@@ -419,7 +453,7 @@ def vote(run, clock):
 
 
 @pytest.fixture
-def close(run, circle, clock):
+def close(run, thread_circle, clock):
     """``close(poll, actor=None)``: close early at ``clock.now`` → the outcome as the API
     shows it (English)."""
     from app.auth.models import User
@@ -433,7 +467,7 @@ def close(run, circle, clock):
         def closing():
             closed = close_poll(
                 db.session.get(Poll, poll.id),
-                actor=db.session.get(User, (actor or circle.admin).id),
+                actor=db.session.get(User, (actor or thread_circle.admin).id),
                 now=now,
             )
             return outcome_json(closed, "en")
@@ -444,14 +478,15 @@ def close(run, circle, clock):
 
 
 @pytest.fixture
-def decide(propose, vote, close, circle, clock):
+def decide(propose, vote, close, thread_circle, clock):
     """``decide(change, votes=None)``: propose, vote (``[(person, key)]``, default: everyone
     agrees), close, a minute apart → (poll record, outcome)."""
 
     def make(change, votes=None, **kwargs):
         poll = propose(change, **kwargs)
         clock.tick()
-        for person, key in votes if votes is not None else [(p, "agree") for p in circle.people]:
+        everyone_agrees = [(p, "agree") for p in thread_circle.people]
+        for person, key in votes if votes is not None else everyone_agrees:
             vote(poll, person, key)
         clock.tick()
         outcome = close(poll)
@@ -480,6 +515,7 @@ def error_of():
         assert set(error) == {"code", "message", "fields"}
         assert SNAKE.match(error["code"]), error["code"]
         assert isinstance(error["message"], str) and error["message"].strip()
+        assert isinstance(error["fields"], dict)
         assert all(isinstance(v, str) and v for v in error["fields"].values())
         if code is not None:
             assert error["code"] == code, error

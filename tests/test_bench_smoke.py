@@ -17,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def bench():
+    """``bench/pages.py`` imported as a module."""
     spec = importlib.util.spec_from_file_location(
         "bench_pages", os.path.join(ROOT, "bench", "pages.py")
     )

@@ -5,7 +5,6 @@ agreements of 5 versions each (one of them repealed), give equal counts."""
 from __future__ import annotations
 
 import pytest
-from agreement_api_fixtures import *  # noqa: F403 - the fixtures
 
 
 @pytest.fixture

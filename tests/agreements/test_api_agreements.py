@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from agreement_api_fixtures import *  # noqa: F403 - the fixtures
-from agreement_api_fixtures import EN
+from fixtures.agreement_api import EN
 
 from app.timeutil import isoformat_z, utcnow
 
@@ -81,14 +80,16 @@ def story(history):
 # -- the list --------------------------------------------------------------------------
 
 
-def test_a_group_without_agreements_lists_none(api, circle):
-    response = api(circle.members[0]).get("/api/v1/groups/entraide/agreements")
+def test_a_group_without_agreements_lists_none(api, circle_and_other_group):
+    response = api(circle_and_other_group.members[0]).get("/api/v1/groups/entraide/agreements")
     assert response.status_code == 200
     assert response.get_json() == {"items": []}
 
 
-def test_the_list_shows_each_active_agreement_at_its_current_version(api, circle, story):
-    response = api(circle.members[0]).get("/api/v1/groups/entraide/agreements")
+def test_the_list_shows_each_active_agreement_at_its_current_version(
+    api, circle_and_other_group, story
+):
+    response = api(circle_and_other_group.members[0]).get("/api/v1/groups/entraide/agreements")
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert [i["title"] for i in items] == ["Nos accords d'écoute", "Urgent ou important"]
@@ -113,8 +114,12 @@ def test_the_list_shows_each_active_agreement_at_its_current_version(api, circle
     assert urgency["poll_id"] == story.urgency.poll_id
 
 
-def test_status_all_adds_the_repealed_ones_with_their_repeal_time(api, circle, story):
-    response = api(circle.admin).get("/api/v1/groups/entraide/agreements?status=all")
+def test_status_all_adds_the_repealed_ones_with_their_repeal_time(
+    api, circle_and_other_group, story
+):
+    response = api(circle_and_other_group.admin).get(
+        "/api/v1/groups/entraide/agreements?status=all"
+    )
     items = response.get_json()["items"]
     assert [(i["title"], i["status"]) for i in items] == [
         ("Nos accords d'écoute", "active"),
@@ -127,8 +132,8 @@ def test_status_all_adds_the_repealed_ones_with_their_repeal_time(api, circle, s
     assert repealed["rules"] == {"channels": ["Jitsi"]}
 
 
-def test_as_of_shows_the_agreements_as_they_stood(api, circle, story):
-    client = api(circle.admin)
+def test_as_of_shows_the_agreements_as_they_stood(api, circle_and_other_group, story):
+    client = api(circle_and_other_group.admin)
     before_amendment = isoformat_z(story.amended.closed_at - timedelta(seconds=1))
     response = client.get(f"/api/v1/groups/entraide/agreements?as_of={before_amendment}")
     items = response.get_json()["items"]
@@ -159,18 +164,22 @@ def test_as_of_shows_the_agreements_as_they_stood(api, circle, story):
         ("as_of=", "as_of"),
     ],
 )
-def test_bad_list_queries_are_400_naming_the_field(api, circle, error_of, query, field):
-    response = api(circle.admin).get(f"/api/v1/groups/entraide/agreements?{query}", headers=EN)
+def test_bad_list_queries_are_400_naming_the_field(
+    api, circle_and_other_group, error_of, query, field
+):
+    response = api(circle_and_other_group.admin).get(
+        f"/api/v1/groups/entraide/agreements?{query}", headers=EN
+    )
     error = error_of(response, 400)
     assert set(error["fields"]) == {field}
 
 
-def test_a_time_without_a_zone_is_refused_in_words(api, circle, error_of):
-    response = api(circle.admin).get(
+def test_a_time_without_a_zone_is_refused_in_words(api, circle_and_other_group, error_of):
+    response = api(circle_and_other_group.admin).get(
         "/api/v1/groups/entraide/agreements?as_of=2026-05-12T09:30:00", headers=EN
     )
     assert "time zone" in error_of(response, 400)["fields"]["as_of"]
-    response = api(circle.admin).get(
+    response = api(circle_and_other_group.admin).get(
         "/api/v1/groups/entraide/agreements?as_of=2026-05-12T09:30:00",
         headers={"Accept-Language": "fr"},
     )
@@ -180,7 +189,7 @@ def test_a_time_without_a_zone_is_refused_in_words(api, circle, error_of):
 # -- who may see ---------------------------------------------------------------------------
 
 
-def test_without_a_token_it_is_401_before_anything(api, circle, story, error_of):
+def test_without_a_token_it_is_401_before_anything(api, circle_and_other_group, story, error_of):
     anonymous = api(None)
     for path in (
         "/api/v1/groups/entraide/agreements",
@@ -199,8 +208,10 @@ def test_without_a_token_it_is_401_before_anything(api, circle, story, error_of)
     )
 
 
-def test_a_secret_groups_agreements_are_404_for_others(api, circle, story, error_of):
-    eve = api(circle.outsider)
+def test_a_secret_groups_agreements_are_404_for_others(
+    api, circle_and_other_group, story, error_of
+):
+    eve = api(circle_and_other_group.outsider)
     agreement_id = story.listening.agreement_id
     for path in (
         "/api/v1/groups/entraide/agreements",
@@ -232,17 +243,21 @@ def group_of_privacy(make_user, make_group, make_thread, make_history):
     return make
 
 
-def test_a_closed_groups_agreements_are_for_its_members(api, circle, group_of_privacy, error_of):
+def test_a_closed_groups_agreements_are_for_its_members(
+    api, circle_and_other_group, group_of_privacy, error_of
+):
     group, _admin, agreement_id = group_of_privacy("closed")
-    eve = api(circle.outsider)
+    eve = api(circle_and_other_group.outsider)
     error_of(eve.get(f"/api/v1/groups/{group.handle}/agreements"), 403, "forbidden")
     error_of(eve.get(f"/api/v1/groups/{group.handle}/rules"), 403, "forbidden")
     error_of(eve.get(f"/api/v1/agreements/{agreement_id}"), 404, "not_found")
 
 
-def test_an_open_groups_agreements_are_readable_by_anyone_signed_in(api, circle, group_of_privacy):
+def test_an_open_groups_agreements_are_readable_by_anyone_signed_in(
+    api, circle_and_other_group, group_of_privacy
+):
     group, _admin, agreement_id = group_of_privacy("open")
-    eve = api(circle.outsider)
+    eve = api(circle_and_other_group.outsider)
     items = eve.get(f"/api/v1/groups/{group.handle}/agreements").get_json()["items"]
     assert [i["id"] for i in items] == [agreement_id]
     assert eve.get(f"/api/v1/agreements/{agreement_id}").status_code == 200
@@ -256,8 +271,10 @@ def test_an_open_groups_agreements_are_readable_by_anyone_signed_in(api, circle,
 # -- one agreement ---------------------------------------------------------------------------
 
 
-def test_one_agreement_with_every_version(api, circle, story):
-    response = api(circle.members[1]).get(f"/api/v1/agreements/{story.listening.agreement_id}")
+def test_one_agreement_with_every_version(api, circle_and_other_group, story):
+    response = api(circle_and_other_group.members[1]).get(
+        f"/api/v1/agreements/{story.listening.agreement_id}"
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == SUMMARY_FIELDS | {"versions", "repealed_by_poll_id"}
@@ -285,8 +302,12 @@ def test_one_agreement_with_every_version(api, circle, story):
     assert body["title"] == v2["title"] and body["body"] == v2["body"]
 
 
-def test_a_repealed_agreement_says_when_and_by_which_poll(api, circle, story):
-    body = api(circle.admin).get(f"/api/v1/agreements/{story.trial.agreement_id}").get_json()
+def test_a_repealed_agreement_says_when_and_by_which_poll(api, circle_and_other_group, story):
+    body = (
+        api(circle_and_other_group.admin)
+        .get(f"/api/v1/agreements/{story.trial.agreement_id}")
+        .get_json()
+    )
     assert body["status"] == "repealed"
     assert body["repealed_at"] == isoformat_z(story.repealed.closed_at)
     assert body["repealed_by_poll_id"] == story.repealed.poll_id
@@ -294,18 +315,31 @@ def test_a_repealed_agreement_says_when_and_by_which_poll(api, circle, story):
     assert [v["version"] for v in body["versions"]] == [1]
 
 
-def test_another_groups_agreement_is_404(api, circle, make_history, story, error_of):
-    other = make_history(circle.other_group, circle.other_thread, [circle.outsider]).adopt()
-    error_of(api(circle.admin).get(f"/api/v1/agreements/{other.agreement_id}"), 404)
-    assert api(circle.outsider).get(f"/api/v1/agreements/{other.agreement_id}").status_code == 200
+def test_another_groups_agreement_is_404(
+    api, circle_and_other_group, make_history, story, error_of
+):
+    other = make_history(
+        circle_and_other_group.other_group,
+        circle_and_other_group.other_thread,
+        [circle_and_other_group.outsider],
+    ).adopt()
+    error_of(api(circle_and_other_group.admin).get(f"/api/v1/agreements/{other.agreement_id}"), 404)
+    assert (
+        api(circle_and_other_group.outsider)
+        .get(f"/api/v1/agreements/{other.agreement_id}")
+        .status_code
+        == 200
+    )
 
 
 # -- the diff ----------------------------------------------------------------------------
 
 
-def test_the_diff_between_two_versions(api, circle, story):
+def test_the_diff_between_two_versions(api, circle_and_other_group, story):
     agreement_id = story.listening.agreement_id
-    response = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}/diff?from=1&to=2")
+    response = api(circle_and_other_group.admin).get(
+        f"/api/v1/agreements/{agreement_id}/diff?from=1&to=2"
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"text", "rules"}
@@ -321,9 +355,9 @@ def test_the_diff_between_two_versions(api, circle, story):
     }
 
 
-def test_the_diff_backwards_and_with_itself(api, circle, story):
+def test_the_diff_backwards_and_with_itself(api, circle_and_other_group, story):
     agreement_id = story.listening.agreement_id
-    client = api(circle.admin)
+    client = api(circle_and_other_group.admin)
     backwards = client.get(f"/api/v1/agreements/{agreement_id}/diff?from=2&to=1").get_json()
     assert backwards["text"].splitlines()[:2] == ["--- v2", "+++ v1"]
     assert backwards["rules"] == {
@@ -345,16 +379,24 @@ def test_the_diff_backwards_and_with_itself(api, circle, story):
         ("from=1&to=-3", {"to"}),
     ],
 )
-def test_a_missing_or_bad_version_number_is_400(api, circle, story, error_of, query, fields):
+def test_a_missing_or_bad_version_number_is_400(
+    api, circle_and_other_group, story, error_of, query, fields
+):
     agreement_id = story.listening.agreement_id
-    response = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}/diff?{query}")
+    response = api(circle_and_other_group.admin).get(
+        f"/api/v1/agreements/{agreement_id}/diff?{query}"
+    )
     assert set(error_of(response, 400)["fields"]) == fields
 
 
 @pytest.mark.parametrize(("query", "field"), [("from=1&to=3", "to"), ("from=7&to=2", "from")])
-def test_an_unknown_version_is_404_naming_it(api, circle, story, error_of, query, field):
+def test_an_unknown_version_is_404_naming_it(
+    api, circle_and_other_group, story, error_of, query, field
+):
     agreement_id = story.listening.agreement_id
-    response = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}/diff?{query}", headers=EN)
+    response = api(circle_and_other_group.admin).get(
+        f"/api/v1/agreements/{agreement_id}/diff?{query}", headers=EN
+    )
     error = error_of(response, 404, "version_not_found")
     assert set(error["fields"]) == {field}
     assert "latest is 2" in error["fields"][field]
@@ -363,8 +405,8 @@ def test_an_unknown_version_is_404_naming_it(api, circle, story, error_of, query
 # -- the review date -----------------------------------------------------------------------
 
 
-def test_an_admin_sets_and_clears_the_review_date(api, circle, story):
-    client = api(circle.admin)
+def test_an_admin_sets_and_clears_the_review_date(api, circle_and_other_group, story):
+    client = api(circle_and_other_group.admin)
     path = f"/api/v1/agreements/{story.urgency.agreement_id}"
     when = (utcnow() + timedelta(days=30)).date().isoformat()
     response = client.patch(path, json={"review_on": when})
@@ -378,8 +420,8 @@ def test_an_admin_sets_and_clears_the_review_date(api, circle, story):
     assert client.patch(path, json={"review_on": None}).get_json()["review_on"] is None
 
 
-def test_clearing_the_admins_date_brings_back_the_versions_own(api, circle, story):
-    client = api(circle.admin)
+def test_clearing_the_admins_date_brings_back_the_versions_own(api, circle_and_other_group, story):
+    client = api(circle_and_other_group.admin)
     path = f"/api/v1/agreements/{story.listening.agreement_id}"
     sooner = (utcnow() + timedelta(days=10)).date().isoformat()
     assert client.patch(path, json={"review_on": sooner}).get_json()["review_on"] == sooner
@@ -396,21 +438,29 @@ def test_clearing_the_admins_date_brings_back_the_versions_own(api, circle, stor
         ({"review_on": None, "title": "Autre"}, "title"),
     ],
 )
-def test_a_bad_review_date_is_400(api, circle, story, error_of, payload, field):
+def test_a_bad_review_date_is_400(api, circle_and_other_group, story, error_of, payload, field):
     path = f"/api/v1/agreements/{story.urgency.agreement_id}"
-    error = error_of(api(circle.admin).patch(path, json=payload), 400)
+    error = error_of(api(circle_and_other_group.admin).patch(path, json=payload), 400)
     assert set(error["fields"]) == {field}
 
 
-def test_only_admins_set_a_review_date(api, circle, story, error_of):
+def test_only_admins_set_a_review_date(api, circle_and_other_group, story, error_of):
     path = f"/api/v1/agreements/{story.urgency.agreement_id}"
-    error_of(api(circle.members[0]).patch(path, json={"review_on": None}), 403, "forbidden")
+    error_of(
+        api(circle_and_other_group.members[0]).patch(path, json={"review_on": None}),
+        403,
+        "forbidden",
+    )
 
 
-def test_a_repealed_agreement_takes_no_review_date(api, circle, story, error_of):
+def test_a_repealed_agreement_takes_no_review_date(api, circle_and_other_group, story, error_of):
     path = f"/api/v1/agreements/{story.trial.agreement_id}"
     when = (utcnow() + timedelta(days=30)).date().isoformat()
-    error_of(api(circle.admin).patch(path, json={"review_on": when}), 409, "agreement_repealed")
+    error_of(
+        api(circle_and_other_group.admin).patch(path, json={"review_on": when}),
+        409,
+        "agreement_repealed",
+    )
 
 
 # -- OpenAPI -------------------------------------------------------------------------------

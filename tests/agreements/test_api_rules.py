@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from agreement_api_fixtures import *  # noqa: F403 - the fixtures
-from agreement_api_fixtures import EN
+from fixtures.agreement_api import EN
 
 from app.agreements.rules import RULE_KEYS, default_value
 from app.timeutil import isoformat_z, utcnow
@@ -30,9 +29,9 @@ def source_of(step, title, version):
     }
 
 
-def test_without_agreements_every_rule_is_its_default(api, circle):
+def test_without_agreements_every_rule_is_its_default(api, circle_and_other_group):
     before = utcnow()
-    body = rules_of(api(circle.members[2]))
+    body = rules_of(api(circle_and_other_group.members[2]))
     assert set(body) == {"as_of", "rules"}
     as_of = datetime.strptime(body["as_of"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert before - timedelta(seconds=1) <= as_of <= utcnow() + timedelta(seconds=1)
@@ -50,7 +49,7 @@ def test_without_agreements_every_rule_is_its_default(api, circle):
 
 
 def test_each_rule_comes_from_the_latest_adopted_version_and_lists_what_it_overrides(
-    api, circle, history
+    api, circle_and_other_group, history
 ):
     listening = history.adopt(
         rules={"reciprocity": "not_required", "relance_after_days": 21, "rhythm_per_week": 2}
@@ -59,7 +58,7 @@ def test_each_rule_comes_from_the_latest_adopted_version_and_lists_what_it_overr
         title="Urgent ou important",
         rules={"relance_after_days": 14, "urgent_response_minutes": 30},
     )
-    rules = rules_of(api(circle.admin))["rules"]
+    rules = rules_of(api(circle_and_other_group.admin))["rules"]
 
     assert rules["reciprocity"] == {
         "value": "not_required",
@@ -87,7 +86,7 @@ def test_each_rule_comes_from_the_latest_adopted_version_and_lists_what_it_overr
         1,
         rules={"reciprocity": "not_required", "relance_after_days": 28},
     )
-    rules = rules_of(api(circle.admin))["rules"]
+    rules = rules_of(api(circle_and_other_group.admin))["rules"]
     assert rules["relance_after_days"]["value"] == 28
     assert rules["relance_after_days"]["source"] == source_of(amended, "Nos accords d'écoute", 2)
     assert [o["agreement_id"] for o in rules["relance_after_days"]["overridden"]] == [
@@ -102,19 +101,19 @@ def test_each_rule_comes_from_the_latest_adopted_version_and_lists_what_it_overr
     }
 
 
-def test_a_repealed_agreement_no_longer_counts(api, circle, history):
+def test_a_repealed_agreement_no_longer_counts(api, circle_and_other_group, history):
     listening = history.adopt(rules={"reciprocity": "not_required"})
     repeal = history.repeal(listening.agreement_id, 1)
-    client = api(circle.admin)
+    client = api(circle_and_other_group.admin)
     assert rules_of(client)["rules"]["reciprocity"]["default"] is True
     before = isoformat_z(repeal.closed_at - timedelta(seconds=1))
     assert rules_of(client, f"?as_of={before}")["rules"]["reciprocity"]["value"] == "not_required"
 
 
-def test_as_of_a_moment_with_a_zone(api, circle, history):
+def test_as_of_a_moment_with_a_zone(api, circle_and_other_group, history):
     first = history.adopt(rules={"rhythm_per_week": 2})
     history.amend(first.agreement_id, 1, rules={"rhythm_per_week": 3})
-    client = api(circle.admin)
+    client = api(circle_and_other_group.admin)
     assert rules_of(client)["rules"]["rhythm_per_week"]["value"] == 3
 
     paris = (first.closed_at + timedelta(seconds=30)).astimezone(ZoneInfo("Europe/Paris"))
@@ -128,36 +127,40 @@ def test_as_of_a_moment_with_a_zone(api, circle, history):
     assert rules_of(client, f"?as_of={before}")["rules"]["rhythm_per_week"]["default"] is True
 
 
-def test_as_of_a_date_is_the_end_of_that_day_in_utc(api, circle, history):
+def test_as_of_a_date_is_the_end_of_that_day_in_utc(api, circle_and_other_group, history):
     adopted = history.adopt(rules={"rhythm_per_week": 2})
     day = adopted.closed_at.date()
-    body = rules_of(api(circle.admin), f"?as_of={day.isoformat()}")
+    body = rules_of(api(circle_and_other_group.admin), f"?as_of={day.isoformat()}")
     assert body["as_of"] == f"{day.isoformat()}T23:59:59Z"
     assert body["rules"]["rhythm_per_week"]["value"] == 2
     earlier = (day - timedelta(days=1)).isoformat()
-    body = rules_of(api(circle.admin), f"?as_of={earlier}")
+    body = rules_of(api(circle_and_other_group.admin), f"?as_of={earlier}")
     assert body["rules"]["rhythm_per_week"]["default"] is True
 
 
 @pytest.mark.parametrize(
     "value", ["2026-05-12T09:30:00", "2026-05-12 09:30", "12/05/2026", "2026-13-40", "now"]
 )
-def test_a_bad_as_of_is_400_naming_it(api, circle, error_of, value):
-    response = api(circle.admin).get(f"/api/v1/groups/entraide/rules?as_of={value}", headers=EN)
+def test_a_bad_as_of_is_400_naming_it(api, circle_and_other_group, error_of, value):
+    response = api(circle_and_other_group.admin).get(
+        f"/api/v1/groups/entraide/rules?as_of={value}", headers=EN
+    )
     error = error_of(response, 400)
     assert set(error["fields"]) == {"as_of"}
 
 
-def test_a_time_without_a_zone_says_so_in_english_and_french(api, circle, error_of):
+def test_a_time_without_a_zone_says_so_in_english_and_french(api, circle_and_other_group, error_of):
     path = "/api/v1/groups/entraide/rules?as_of=2026-05-12T09:30:00"
-    error = error_of(api(circle.admin).get(path, headers=EN), 400)
+    error = error_of(api(circle_and_other_group.admin).get(path, headers=EN), 400)
     assert "time zone" in error["fields"]["as_of"]
-    error = error_of(api(circle.admin).get(path, headers={"Accept-Language": "fr"}), 400)
+    error = error_of(
+        api(circle_and_other_group.admin).get(path, headers={"Accept-Language": "fr"}), 400
+    )
     assert set(error["fields"]) == {"as_of"}
 
 
 def test_a_due_proposal_is_in_force_from_its_closing_time_without_any_job(
-    api, app, circle, history, run
+    api, app, circle_and_other_group, history, run
 ):
     """The read finalises the group's due proposals first: what was adopted shows."""
     import sqlalchemy as sa
@@ -173,8 +176,8 @@ def test_a_due_proposal_is_in_force_from_its_closing_time_without_any_job(
 
     def make():
         poll = create_poll(
-            db.session.get(Thread, circle.thread.id),
-            author=db.session.get(User, circle.admin.id),
+            db.session.get(Thread, circle_and_other_group.thread.id),
+            author=db.session.get(User, circle_and_other_group.admin.id),
             kind="proposal",
             title="Relance",
             closing_at=now + timedelta(hours=1),
@@ -185,7 +188,7 @@ def test_a_due_proposal_is_in_force_from_its_closing_time_without_any_job(
             {"action": "adopt", "title": "Relance", "body": "…", "rules": {"rhythm_per_week": 4}},
             now=now,
         )
-        for person in circle.people:
+        for person in circle_and_other_group.people:
             cast_stance(poll, db.session.get(User, person.id), choice={"key": "agree"}, now=now)
         return poll.id
 
@@ -197,7 +200,7 @@ def test_a_due_proposal_is_in_force_from_its_closing_time_without_any_job(
             sa.update(Poll).where(Poll.id == poll_id).values(closing_at=closing)
         )
     )
-    rule = rules_of(api(circle.admin))["rules"]["rhythm_per_week"]
+    rule = rules_of(api(circle_and_other_group.admin))["rules"]["rhythm_per_week"]
     assert rule["value"] == 4
     assert rule["source"]["poll_id"] == poll_id
     assert rule["source"]["adopted_at"] == isoformat_z(closing)

@@ -7,59 +7,66 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, LISTENING, text_of
 
 from app.extensions import db
 from app.timeutil import utcnow
 
+# The proposal helpers act ten days ago: what they adopt is in force now.
+pytestmark = pytest.mark.usefixtures("ten_days_ago")
 
-def _url(circle, tail=""):
-    return f"/g/{circle.group.handle}/agreements{tail}"
+
+def _url(thread_circle, tail=""):
+    return f"/g/{thread_circle.group.handle}/agreements{tail}"
 
 
 # -- access ---------------------------------------------------------------------------
 
 
-def test_pages_need_sign_in(client, circle, adopted):
+def test_pages_need_sign_in(client, thread_circle, adopted):
     agreement_id, _poll = adopted()
-    for url in (_url(circle), _url(circle, f"/{agreement_id}"), _url(circle, "/propose")):
+    for url in (
+        _url(thread_circle),
+        _url(thread_circle, f"/{agreement_id}"),
+        _url(thread_circle, "/propose"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/signin" in response.headers["Location"]
 
 
 def test_secret_group_is_404_for_outsiders_and_closed_group_403(
-    client, auth, circle, adopted, make_user, make_group
+    client, auth, thread_circle, adopted, make_user, make_group
 ):
     agreement_id, _poll = adopted()
     stranger = make_user(name="Zoé")
     auth.login(stranger)
-    assert client.get(_url(circle)).status_code == 404
-    assert client.get(_url(circle, f"/{agreement_id}")).status_code == 404
-    make_group(circle.admin, privacy="closed", handle="ferme")
+    assert client.get(_url(thread_circle)).status_code == 404
+    assert client.get(_url(thread_circle, f"/{agreement_id}")).status_code == 404
+    make_group(thread_circle.admin, privacy="closed", handle="ferme")
     assert client.get("/g/ferme/agreements").status_code == 403
     assert client.get("/g/nowhere/agreements").status_code == 404
 
 
-def test_an_agreement_of_another_group_is_404(client, auth, circle, adopted, make_group):
+def test_an_agreement_of_another_group_is_404(client, auth, thread_circle, adopted, make_group):
     agreement_id, _poll = adopted()
-    make_group(circle.admin, handle="autre")
-    auth.login(circle.admin)
+    make_group(thread_circle.admin, handle="autre")
+    auth.login(thread_circle.admin)
     assert client.get(f"/g/autre/agreements/{agreement_id}").status_code == 404
-    assert client.get(_url(circle, "/999999")).status_code == 404
+    assert client.get(_url(thread_circle, "/999999")).status_code == 404
 
 
 # -- what the agreements page says -------------------------------------------------------
 
 
-def test_agreements_page_says_what_we_agreed(page, circle, adopted, amend, vote, decide):
+def test_agreements_page_says_what_we_agreed(page, thread_circle, adopted, amend, vote, decide):
     agreement_id, _first = adopted()
     second, _outcome = amend(
         agreement_id,
         1,
-        rules={**LISTENING["rules"], "urgent_response_minutes": 30},  # noqa: F405
-        body=LISTENING["body"] + "\n\nEn cas d'urgence, on répond dans la demi-heure.",  # noqa: F405
+        rules={**LISTENING["rules"], "urgent_response_minutes": 30},
+        body=LISTENING["body"] + "\n\nEn cas d'urgence, on répond dans la demi-heure.",
         change_summary="Urgences : 30 minutes",
     )
     # a second agreement that also sets the rhythm: it overrides the first one's
@@ -71,7 +78,7 @@ def test_agreements_page_says_what_we_agreed(page, circle, adopted, amend, vote,
             "rules": {"rhythm_per_week": 3},
         }
     )
-    status, html = page(_url(circle), user=circle.members[0])
+    status, html = page(_url(thread_circle), user=thread_circle.members[0])
     assert status == 200
     text = text_of(html)
     assert "Nos accords d'écoute v2" in text
@@ -84,17 +91,17 @@ def test_agreements_page_says_what_we_agreed(page, circle, adopted, amend, vote,
     assert "Support rhythm 3 times a week Rythme, v1" in text
     assert "Overrides Nos accords d'écoute, v2 : 2 times a week" in text
     assert "Decision quorum 50% Not agreed yet (default)" in text
-    assert f'href="/g/{circle.group.handle}/agreements/{agreement_id}#v2"' in html
-    assert f'href="/g/{circle.group.handle}/agreements/{other}"' in html
+    assert f'href="/g/{thread_circle.group.handle}/agreements/{agreement_id}#v2"' in html
+    assert f'href="/g/{thread_circle.group.handle}/agreements/{other}"' in html
     assert f'href="/p/{second.id}"' in html  # the poll that decided the current version
     assert "No repealed agreement." in text
 
 
-def test_repealed_agreements_have_their_own_section(page, circle, adopted, decide):
+def test_repealed_agreements_have_their_own_section(page, thread_circle, adopted, decide):
     agreement_id, _ = adopted()
     repeal, outcome = decide({"action": "repeal", "agreement_id": agreement_id, "base_version": 1})
     assert outcome["applied"]
-    status, html = page(_url(circle), user=circle.admin)
+    status, html = page(_url(thread_circle), user=thread_circle.admin)
     text = text_of(html)
     current = text[text.index("Current agreements") : text.index("Active rules")]
     repealed = text[text.index("Repealed agreements") :]
@@ -104,9 +111,9 @@ def test_repealed_agreements_have_their_own_section(page, circle, adopted, decid
     assert "Reciprocity Required Not agreed yet (default)" in text
 
 
-def test_french_page_structure(page, circle, adopted):
+def test_french_page_structure(page, thread_circle, adopted):
     adopted()
-    status, html = page(_url(circle), user=circle.admin, lang="fr")
+    status, html = page(_url(thread_circle), user=thread_circle.admin, lang="fr")
     assert status == 200
     assert '<html lang="fr"' in html
     for anchor in ('id="current-heading"', 'id="rules-heading"', 'id="repealed-heading"'):
@@ -116,7 +123,7 @@ def test_french_page_structure(page, circle, adopted):
     assert 'class="active-rules"' in html and "agreements.css" in html
 
 
-def test_as_of_a_date_in_the_readers_zone(page, circle, adopted, amend, clock, run):
+def test_as_of_a_date_in_the_readers_zone(page, thread_circle, adopted, amend, clock, run):
     from app.agreements.models import AgreementVersion
 
     agreement_id, _ = adopted()
@@ -130,23 +137,25 @@ def test_as_of_a_date_in_the_readers_zone(page, circle, adopted, amend, clock, r
     )
     before = (with_dates[1] - timedelta(days=2)).date()
     between = (with_dates[1] + timedelta(days=1)).date()
-    status, html = page(_url(circle, f"?as_of={before.isoformat()}"), user=circle.admin)
+    status, html = page(
+        _url(thread_circle, f"?as_of={before.isoformat()}"), user=thread_circle.admin
+    )
     assert status == 200 and "No agreement yet" in text_of(html)
-    status, html = page(_url(circle, f"?as_of={between.isoformat()}"))
+    status, html = page(_url(thread_circle, f"?as_of={between.isoformat()}"))
     text = text_of(html)
     assert "As it stood at the end of" in text
     assert "Nos accords d'écoute v1" in text and "Reciprocity Not required" in text
-    status, html = page(_url(circle))
+    status, html = page(_url(thread_circle))
     assert "Nos accords d'écoute v2" in text_of(html) and "Reciprocity Required" in text_of(html)
 
 
-def test_as_of_that_is_not_a_date_is_a_400_page(page, circle):
-    status, html = page(_url(circle, "?as_of=12/05/2026"), user=circle.admin)
+def test_as_of_that_is_not_a_date_is_a_400_page(page, thread_circle):
+    status, html = page(_url(thread_circle, "?as_of=12/05/2026"), user=thread_circle.admin)
     assert status == 400
     assert "is not a date: give it as YYYY-MM-DD" in text_of(html)
 
 
-def test_review_date_due_shows_on_the_page(page, circle, adopted, run):
+def test_review_date_due_shows_on_the_page(page, thread_circle, adopted, run):
     from app.agreements.models import Agreement
 
     agreement_id, _ = adopted()
@@ -155,7 +164,7 @@ def test_review_date_due_shows_on_the_page(page, circle, adopted, run):
         db.session.get(Agreement, agreement_id).review_on = date.today() - timedelta(days=1)
 
     run(due)
-    status, html = page(_url(circle), user=circle.members[1])
+    status, html = page(_url(thread_circle), user=thread_circle.members[1])
     text = text_of(html)
     assert "1 agreement is due for review" in text
     assert "due for review" in text[text.index("Current agreements") :]
@@ -164,7 +173,7 @@ def test_review_date_due_shows_on_the_page(page, circle, adopted, run):
 # -- the query count ----------------------------------------------------------------------
 
 
-def _many_agreements(run, circle, count: int, versions: int = 5) -> None:
+def _many_agreements(run, thread_circle, count: int, versions: int = 5) -> None:
     """``count`` agreements of ``versions`` versions each, written directly (every
     version needs its own deciding poll)."""
     from app.agreements.models import Agreement, AgreementVersion
@@ -173,12 +182,12 @@ def _many_agreements(run, circle, count: int, versions: int = 5) -> None:
     from app.threads.models import Thread
 
     def write():
-        thread = db.session.get(Thread, circle.thread.id)
-        author = db.session.get(User, circle.admin.id)
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        author = db.session.get(User, thread_circle.admin.id)
         start = utcnow() - timedelta(days=9)
         for n in range(count):
             agreement = Agreement(
-                group_id=circle.group.id, created_at=start, current_version=versions
+                group_id=thread_circle.group.id, created_at=start, current_version=versions
             )
             db.session.add(agreement)
             db.session.flush()
@@ -214,32 +223,32 @@ def _many_agreements(run, circle, count: int, versions: int = 5) -> None:
 
 
 def test_fixed_number_of_queries_for_2_and_40_agreements(
-    client, auth, circle, run, count_queries, make_user, make_group, make_thread
+    client, auth, thread_circle, run, count_queries, make_user, make_group, make_thread
 ):
-    auth.login(circle.admin)
-    _many_agreements(run, circle, 2)
-    client.get(_url(circle), headers=EN)  # warm up
+    auth.login(thread_circle.admin)
+    _many_agreements(run, thread_circle, 2)
+    client.get(_url(thread_circle), headers=EN)  # warm up
     with count_queries() as few:
-        small = client.get(_url(circle), headers=EN)
+        small = client.get(_url(thread_circle), headers=EN)
     assert small.status_code == 200
     with count_queries() as few_one:
-        client.get(_url(circle, "/1"), headers=EN)
+        client.get(_url(thread_circle, "/1"), headers=EN)
 
-    _many_agreements(run, circle, 38)
+    _many_agreements(run, thread_circle, 38)
     with count_queries() as many:
-        large = client.get(_url(circle), headers=EN)
+        large = client.get(_url(thread_circle), headers=EN)
     assert large.status_code == 200
     assert text_of(large.get_data(as_text=True)).count("Accord ") >= 40
     assert many.count == few.count, many.statements
     with count_queries() as many_one:
-        client.get(_url(circle, "/1"), headers=EN)
+        client.get(_url(thread_circle, "/1"), headers=EN)
     assert many_one.count == few_one.count
 
 
 # -- one agreement ---------------------------------------------------------------------------
 
 
-def test_agreement_page_versions_and_diff(page, circle, adopted, amend):
+def test_agreement_page_versions_and_diff(page, thread_circle, adopted, amend):
     agreement_id, first = adopted()
     second, _ = amend(
         agreement_id,
@@ -248,7 +257,7 @@ def test_agreement_page_versions_and_diff(page, circle, adopted, amend):
         rules={"reciprocity": "required"},
         change_summary="Réciprocité",
     )
-    status, html = page(_url(circle, f"/{agreement_id}"), user=circle.members[2])
+    status, html = page(_url(thread_circle, f"/{agreement_id}"), user=thread_circle.members[2])
     assert status == 200
     text = text_of(html)
     assert "Version 2: Nos accords d'écoute current" in text
@@ -265,53 +274,55 @@ def test_agreement_page_versions_and_diff(page, circle, adopted, amend):
     assert (
         '<select id="diff-from" name="from">' in html and '<select id="diff-to" name="to">' in html
     )
-    status, html = page(_url(circle, f"/{agreement_id}?from=2&to=1"))
+    status, html = page(_url(thread_circle, f"/{agreement_id}?from=2&to=1"))
     assert "From version 2 to version 1" in text_of(html)
     assert "Check-in after not set 21 days" in text_of(html)
-    assert page(_url(circle, f"/{agreement_id}?from=1&to=7"))[0] == 404
-    assert page(_url(circle, f"/{agreement_id}?from=x&to=2"))[0] == 400
+    assert page(_url(thread_circle, f"/{agreement_id}?from=1&to=7"))[0] == 404
+    assert page(_url(thread_circle, f"/{agreement_id}?from=x&to=2"))[0] == 400
 
 
-def test_agreement_page_lists_open_proposals_and_buttons(page, circle, adopted, propose, clock):
+def test_agreement_page_lists_open_proposals_and_buttons(
+    page, thread_circle, adopted, propose, clock
+):
     agreement_id, _ = adopted()
     open_one = propose(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1},
         closing_in=timedelta(days=30),
     )
-    status, html = page(_url(circle, f"/{agreement_id}"), user=circle.members[0])
+    status, html = page(_url(thread_circle, f"/{agreement_id}"), user=thread_circle.members[0])
     assert "An open proposal would change this agreement" in text_of(html)
     assert f'href="/p/{open_one.id}"' in html
-    handle = circle.group.handle
+    handle = thread_circle.group.handle
     assert f"/g/{handle}/agreements/propose?change=amend&amp;agreement={agreement_id}" in html
     assert f"/g/{handle}/agreements/propose?change=repeal&amp;agreement={agreement_id}" in html
     # only admins set the review date
     assert "Save the review date" not in html
 
 
-def test_admin_sets_the_review_date_members_may_not(client, auth, circle, adopted):
+def test_admin_sets_the_review_date_members_may_not(client, auth, thread_circle, adopted):
     agreement_id, _ = adopted()
-    url = _url(circle, f"/{agreement_id}/review")
+    url = _url(thread_circle, f"/{agreement_id}/review")
     later = (date.today() + timedelta(days=60)).isoformat()
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     assert client.post(url, data={"review_on": later}).status_code == 403
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     response = client.post(url, data={"review_on": "2001-01-01"}, headers=EN)
     assert response.status_code == 400 and "Must be in the future." in response.get_data(
         as_text=True
     )
     response = client.post(url, data={"review_on": later}, headers=EN)
     assert response.status_code == 302
-    html = client.get(_url(circle, f"/{agreement_id}"), headers=EN).get_data(as_text=True)
+    html = client.get(_url(thread_circle, f"/{agreement_id}"), headers=EN).get_data(as_text=True)
     assert "The review date is saved." in html and "Review date:" in text_of(html)
 
 
-def test_review_date_form_needs_csrf(csrf_app, circle, adopted):
+def test_review_date_form_needs_csrf(csrf_app, thread_circle, adopted):
     agreement_id, _ = adopted()
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{circle.admin.id}:0"
+        session["_user_id"] = f"{thread_circle.admin.id}:0"
     response = client.post(
-        _url(circle, f"/{agreement_id}/review"),
+        _url(thread_circle, f"/{agreement_id}/review"),
         data={"review_on": (date.today() + timedelta(days=9)).isoformat()},
     )
     assert response.status_code == 400

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, text_of
 
 from app.extensions import db
 
+# The proposal helpers act ten days ago: what they adopt is in force now.
+pytestmark = pytest.mark.usefixtures("ten_days_ago")
 
-def _new_url(circle, **args):
+
+def _new_url(thread_circle, **args):
     query = "&".join(f"{k}={v}" for k, v in {"kind": "proposal", **args}.items())
-    return f"/t/{circle.thread.id}/polls/new?{query}"
+    return f"/t/{thread_circle.thread.id}/polls/new?{query}"
 
 
 def _form(closing: str, **extra) -> dict:
@@ -67,9 +70,9 @@ def _change_of(run, poll_id):
     return run(read)
 
 
-def test_the_choice_of_change_and_one_widget_per_rule(page, circle, adopted):
+def test_the_choice_of_change_and_one_widget_per_rule(page, thread_circle, adopted):
     agreement_id, _ = adopted()
-    status, html = page(_new_url(circle), user=circle.members[0])
+    status, html = page(_new_url(thread_circle), user=thread_circle.members[0])
     assert status == 200
     text = text_of(html)
     assert "What does this proposal change?" in text
@@ -81,7 +84,7 @@ def test_the_choice_of_change_and_one_widget_per_rule(page, circle, adopted):
     ):
         assert choice in text
     assert 'name="rule-reciprocity"' not in html  # nothing to fill before choosing
-    status, html = page(_new_url(circle, change="adopt"))
+    status, html = page(_new_url(thread_circle, change="adopt"))
     assert status == 200
     assert '<select id="rule-reciprocity" name="rule-reciprocity"' in html
     assert (
@@ -103,8 +106,8 @@ def test_the_choice_of_change_and_one_widget_per_rule(page, circle, adopted):
     assert html.count('value="unset" checked') == 9
 
 
-def test_adopt_from_the_thread_page(client, auth, circle, run):
-    auth.login(circle.members[0])
+def test_adopt_from_the_thread_page(client, auth, thread_circle, run):
+    auth.login(thread_circle.members[0])
     data = _form(
         _closing(),
         **{
@@ -122,7 +125,7 @@ def test_adopt_from_the_thread_page(client, auth, circle, run):
     )
     data["rule-urgent_response_minutes-mode"] = "unset"
     data["rule-urgent_response_minutes"] = "60"
-    response = client.post(_new_url(circle, change="adopt"), data=data, headers=EN)
+    response = client.post(_new_url(thread_circle, change="adopt"), data=data, headers=EN)
     assert response.status_code == 302, text_of(response.get_data(as_text=True))
     poll_id = int(response.headers["Location"].rsplit("/", 1)[1])
     action, title, rules, _base = _change_of(run, poll_id)
@@ -141,14 +144,14 @@ def test_adopt_from_the_thread_page(client, auth, circle, run):
     assert "Reciprocity Not required" in text and "Check-in after 21 days" in text
     assert "Ways of meeting téléphone, Jitsi, en personne" in text
     # and in the thread's timeline too
-    thread = client.get(f"/t/{circle.thread.id}", headers=EN).get_data(as_text=True)
+    thread = client.get(f"/t/{thread_circle.thread.id}", headers=EN).get_data(as_text=True)
     assert "Proposed new agreement: Nos accords" in text_of(thread)
 
 
-def test_invalid_rule_values_are_refused_naming_the_key(client, auth, circle, run):
+def test_invalid_rule_values_are_refused_naming_the_key(client, auth, thread_circle, run):
     from app.polls.models import Poll
 
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     data = _form(
         _closing(),
         **{"change-title": "Nos accords", "change-body": "Texte."},
@@ -156,7 +159,7 @@ def test_invalid_rule_values_are_refused_naming_the_key(client, auth, circle, ru
             relance_after_days="400", urgent_response_minutes="vite", urgent_minor_lapse_hours=""
         ),
     )
-    response = client.post(_new_url(circle, change="adopt"), data=data, headers=EN)
+    response = client.post(_new_url(thread_circle, change="adopt"), data=data, headers=EN)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     text = text_of(html)
@@ -171,14 +174,16 @@ def test_invalid_rule_values_are_refused_naming_the_key(client, auth, circle, ru
     assert run(lambda: db.session.scalar(sa.select(sa.func.count(Poll.id)))) == 0
     # a missing title is named on its field
     data = _form(_closing(), **{"change-title": "", "change-body": "Texte."})
-    response = client.post(_new_url(circle, change="adopt"), data=data, headers=EN)
+    response = client.post(_new_url(thread_circle, change="adopt"), data=data, headers=EN)
     assert response.status_code == 400
     assert 'id="change-title-error"' in response.get_data(as_text=True)
 
 
-def test_amend_starts_from_the_current_version(client, auth, page, circle, adopted, run):
+def test_amend_starts_from_the_current_version(client, auth, page, thread_circle, adopted, run):
     agreement_id, _ = adopted()
-    status, html = page(_new_url(circle, change="amend", agreement=agreement_id), user=circle.admin)
+    status, html = page(
+        _new_url(thread_circle, change="amend", agreement=agreement_id), user=thread_circle.admin
+    )
     assert status == 200
     assert 'value="Nos accords d&#39;écoute"' in html  # the title, prefilled
     assert "Pas de réciprocité obligatoire." in html  # the body
@@ -199,7 +204,9 @@ def test_amend_starts_from_the_current_version(client, auth, page, circle, adopt
         },
         **_rules(reciprocity="not_required", relance_after_days="14", urgent_response_minutes="30"),
     )
-    response = client.post(_new_url(circle, change="amend", agreement=agreement_id), data=data)
+    response = client.post(
+        _new_url(thread_circle, change="amend", agreement=agreement_id), data=data
+    )
     assert response.status_code == 302
     poll_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert _change_of(run, poll_id)[0::3] == ("amend", 1)
@@ -211,24 +218,24 @@ def test_amend_starts_from_the_current_version(client, auth, page, circle, adopt
     assert "Urgent response time not set 30 minutes" in text
 
 
-def test_amend_from_a_stale_version_is_refused(client, auth, circle, adopted, amend):
+def test_amend_from_a_stale_version_is_refused(client, auth, thread_circle, adopted, amend):
     agreement_id, _ = adopted()
     amend(agreement_id, 1, rules={"reciprocity": "required"})
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     data = _form(
         _closing(), **{"change-title": "X", "change-body": "Y", "change-base_version": "1"}
     )
     response = client.post(
-        _new_url(circle, change="amend", agreement=agreement_id), data=data, headers=EN
+        _new_url(thread_circle, change="amend", agreement=agreement_id), data=data, headers=EN
     )
     assert response.status_code == 409
     assert "start from its current version" in text_of(response.get_data(as_text=True))
 
 
-def test_repeal_and_the_warning_of_two_open_proposals(client, auth, circle, adopted, run):
+def test_repeal_and_the_warning_of_two_open_proposals(client, auth, thread_circle, adopted, run):
     agreement_id, _ = adopted()
-    auth.login(circle.members[1])
-    url = _new_url(circle, change="repeal", agreement=agreement_id)
+    auth.login(thread_circle.members[1])
+    url = _new_url(thread_circle, change="repeal", agreement=agreement_id)
     html = client.get(url, headers=EN).get_data(as_text=True)
     assert "Repeal of “Nos accords d'écoute”" in text_of(html)
     assert 'name="rule-reciprocity"' not in html
@@ -239,7 +246,7 @@ def test_repeal_and_the_warning_of_two_open_proposals(client, auth, circle, adop
     assert "Proposed repeal of “Nos accords d'écoute” (version 1)" in text
     assert "Another open proposal" not in text
     second = client.post(
-        _new_url(circle, change="amend", agreement=agreement_id),
+        _new_url(thread_circle, change="amend", agreement=agreement_id),
         data=_form(
             _closing(),
             **{
@@ -257,7 +264,7 @@ def test_repeal_and_the_warning_of_two_open_proposals(client, auth, circle, adop
         assert f'href="/p/{other}"' in html
 
 
-def test_the_outcome_condition_by_condition(page, circle, decide, adopted):
+def test_the_outcome_condition_by_condition(page, thread_circle, decide, adopted):
     agreement_id, _ = adopted()
     blocked, outcome = decide(
         {
@@ -266,10 +273,14 @@ def test_the_outcome_condition_by_condition(page, circle, decide, adopted):
             "base_version": 1,
             "rules": {"reciprocity": "required"},
         },
-        votes=[(circle.admin, "agree"), (circle.members[0], "agree"), (circle.members[1], "block")],
+        votes=[
+            (thread_circle.admin, "agree"),
+            (thread_circle.members[0], "agree"),
+            (thread_circle.members[1], "block"),
+        ],
     )
     assert not outcome["adopted"]
-    status, html = page(f"/p/{blocked.id}", user=circle.members[2])
+    status, html = page(f"/p/{blocked.id}", user=thread_circle.members[2])
     text = text_of(html)
     assert "Decision: not adopted" in text
     assert "✗ fails: 1 person blocked." in text
@@ -280,23 +291,25 @@ def test_the_outcome_condition_by_condition(page, circle, decide, adopted):
     assert status == 200 and 'class="conditions"' in html and '<html lang="fr"' in html
 
 
-def test_the_applied_outcome_links_to_the_new_version(page, circle, adopted, amend):
+def test_the_applied_outcome_links_to_the_new_version(page, thread_circle, adopted, amend):
     agreement_id, _ = adopted()
     poll, outcome = amend(agreement_id, 1, rules={"reciprocity": "required"})
-    status, html = page(f"/p/{poll.id}", user=circle.admin)
+    status, html = page(f"/p/{poll.id}", user=thread_circle.admin)
     assert "Decision: adopted" in text_of(html) and "The change is applied." in text_of(html)
-    assert f'href="/g/{circle.group.handle}/agreements/{agreement_id}#v2"' in html
+    assert f'href="/g/{thread_circle.group.handle}/agreements/{agreement_id}#v2"' in html
 
 
-def test_propose_from_the_agreements_page_in_a_new_thread(client, auth, circle, adopted, run):
+def test_propose_from_the_agreements_page_in_a_new_thread(
+    client, auth, thread_circle, adopted, run
+):
     from app.threads.models import Thread
 
-    auth.login(circle.members[0])
-    url = f"/g/{circle.group.handle}/agreements/propose?change=adopt"
+    auth.login(thread_circle.members[0])
+    url = f"/g/{thread_circle.group.handle}/agreements/propose?change=adopt"
     html = client.get(url, headers=EN).get_data(as_text=True)
     assert "Where to discuss it" in text_of(html)
     assert '<option selected value="new">' in html
-    assert f'<option value="{circle.thread.id}">' in html
+    assert f'<option value="{thread_circle.thread.id}">' in html
     data = _form(_closing(), thread="new", **{"change-title": "Accord", "change-body": "Texte."})
     response = client.post(url, data=data, headers=EN)
     assert response.status_code == 302
@@ -305,7 +318,7 @@ def test_propose_from_the_agreements_page_in_a_new_thread(client, auth, circle, 
         lambda: db.session.scalar(
             sa.select(Thread.title)
             .join_from(Thread, Thread.group)
-            .where(Thread.id != circle.thread.id)
+            .where(Thread.id != thread_circle.thread.id)
         )
     )
     assert title == "Proposal: Adoptons nos accords"
@@ -313,7 +326,7 @@ def test_propose_from_the_agreements_page_in_a_new_thread(client, auth, circle, 
     # or in an existing thread
     data = _form(
         _closing(),
-        thread=str(circle.thread.id),
+        thread=str(thread_circle.thread.id),
         **{"change-title": "Accord 2", "change-body": "Texte."},
     )
     response = client.post(url, data=data)
@@ -321,35 +334,37 @@ def test_propose_from_the_agreements_page_in_a_new_thread(client, auth, circle, 
     assert run(lambda: db.session.scalar(sa.select(sa.func.count(Thread.id)))) == 2
 
 
-def test_who_may_propose(client, auth, circle, adopted, make_user, run):
+def test_who_may_propose(client, auth, thread_circle, adopted, make_user, run):
     from app.groups.models import Group
 
     agreement_id, _ = adopted()
-    url = f"/g/{circle.group.handle}/agreements/propose?change=amend&agreement={agreement_id}"
+    url = (
+        f"/g/{thread_circle.group.handle}/agreements/propose?change=amend&agreement={agreement_id}"
+    )
     auth.login(make_user(name="Zoé"))
     assert client.get(url).status_code == 404
 
     def no_member_proposals():
-        db.session.get(Group, circle.group.id).members_can_raise_proposals = False
+        db.session.get(Group, thread_circle.group.id).members_can_raise_proposals = False
 
     run(no_member_proposals)
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     assert client.get(url).status_code == 403
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     assert client.get(url).status_code == 200
     assert client.get(url.replace(f"agreement={agreement_id}", "agreement=999")).status_code == 404
 
 
 def test_thread_page_queries_do_not_grow_with_proposals(
-    client, auth, circle, adopted, propose, count_queries
+    client, auth, thread_circle, adopted, propose, count_queries
 ):
     agreement_id, _ = adopted()
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     repeal = {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     propose(repeal, closing_in=timedelta(days=30))
-    client.get(f"/t/{circle.thread.id}")
+    client.get(f"/t/{thread_circle.thread.id}")
     with count_queries() as few:
-        client.get(f"/t/{circle.thread.id}")
+        client.get(f"/t/{thread_circle.thread.id}")
     for _ in range(3):
         propose(repeal, closing_in=timedelta(days=30))
         propose(
@@ -357,6 +372,6 @@ def test_thread_page_queries_do_not_grow_with_proposals(
             closing_in=timedelta(days=30),
         )
     with count_queries() as many:
-        html = client.get(f"/t/{circle.thread.id}", headers=EN).get_data(as_text=True)
+        html = client.get(f"/t/{thread_circle.thread.id}", headers=EN).get_data(as_text=True)
     assert text_of(html).count("Another open proposal changes the same agreement") == 7
     assert many.count == few.count, many.statements

@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
-from agreement_page_fixtures import *  # noqa: F403 - the fixtures
-from agreement_page_fixtures import EN, text_of
+from fixtures.agreement_pages import EN, text_of
 
 from app.extensions import db
+
+# The proposal helpers act ten days ago: what they adopt is in force now.
+pytestmark = pytest.mark.usefixtures("ten_days_ago")
 
 
 def _set_review(run, agreement_id, day):
@@ -36,9 +39,11 @@ def _reviews(run):
     )
 
 
-def test_dashboard_lists_agreements_due_for_review(client, auth, circle, adopted, run, make_user):
+def test_dashboard_lists_agreements_due_for_review(
+    client, auth, thread_circle, adopted, run, make_user
+):
     agreement_id, _ = adopted()
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     html = client.get("/", headers=EN).get_data(as_text=True)
     assert "Agreements due for review" not in html
     _set_review(run, agreement_id, datetime.now(UTC).date() + timedelta(days=3))
@@ -46,14 +51,14 @@ def test_dashboard_lists_agreements_due_for_review(client, auth, circle, adopted
     _set_review(run, agreement_id, datetime.now(UTC).date() - timedelta(days=1))
     html = client.get("/", headers=EN).get_data(as_text=True)
     assert "Agreements due for review" in html
-    assert f'href="/g/{circle.group.handle}/agreements/{agreement_id}"' in html
+    assert f'href="/g/{thread_circle.group.handle}/agreements/{agreement_id}"' in html
     assert "Nos accords d'écoute" in text_of(html)
     # not in my groups: not on my dashboard
     auth.login(make_user(name="Zoé"))
     assert "Agreements due for review" not in client.get("/", headers=EN).get_data(as_text=True)
 
 
-def test_due_is_today_in_the_readers_zone(client, auth, circle, adopted, run):
+def test_due_is_today_in_the_readers_zone(client, auth, thread_circle, adopted, run):
     from app.agreements.models import AgreementVersion
     from app.auth.models import User
 
@@ -64,24 +69,26 @@ def test_due_is_today_in_the_readers_zone(client, auth, circle, adopted, run):
     def write():
         # the version's own review date counts when no admin set one
         db.session.scalar(sa.select(AgreementVersion)).review_on = tomorrow_there
-        db.session.get(User, circle.admin.id).timezone = far_east
+        db.session.get(User, thread_circle.admin.id).timezone = far_east
 
     run(write)
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     assert "Agreements due for review" in client.get("/", headers=EN).get_data(as_text=True)
-    auth.login(circle.members[0])  # Europe/Paris: only once it is that day there too
+    auth.login(thread_circle.members[0])  # Europe/Paris: only once it is that day there too
     html = client.get("/", headers=EN).get_data(as_text=True)
     paris_today = datetime.now(ZoneInfo("Europe/Paris")).date()
     assert ("Agreements due for review" in html) == (paris_today >= tomorrow_there)
 
 
-def test_review_reminder_job_notifies_admins_and_proposer_once(runner, circle, adopted, run):
-    agreement_id, _ = adopted(author=circle.members[1])
+def test_review_reminder_job_notifies_admins_and_proposer_once(runner, thread_circle, adopted, run):
+    agreement_id, _ = adopted(author=thread_circle.members[1])
     _set_review(run, agreement_id, datetime.now(UTC).date())
     result = runner.invoke(args=["jobs", "run"])
     assert result.exit_code == 0, result.output
     assert "1 agreement review due" in result.output
-    expected = sorted([(circle.admin.id, agreement_id), (circle.members[1].id, agreement_id)])
+    expected = sorted(
+        [(thread_circle.admin.id, agreement_id), (thread_circle.members[1].id, agreement_id)]
+    )
     assert _reviews(run) == expected
     again = runner.invoke(args=["jobs", "run"])
     assert "0 agreement reviews due" in again.output
@@ -98,17 +105,17 @@ def test_review_reminder_job_notifies_admins_and_proposer_once(runner, circle, a
 
 
 def test_review_notification_reads_and_leads_to_the_agreement(
-    client, auth, runner, circle, adopted, run
+    client, auth, runner, thread_circle, adopted, run
 ):
     agreement_id, _ = adopted()
     _set_review(run, agreement_id, datetime.now(UTC).date())
     runner.invoke(args=["jobs", "run"])
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     html = client.get("/notifications", headers=EN).get_data(as_text=True)
     assert "The agreement “Nos accords d'écoute” is due for review." in text_of(html)
 
 
-def test_a_repealed_agreement_is_not_reminded(runner, circle, adopted, decide, run):
+def test_a_repealed_agreement_is_not_reminded(runner, thread_circle, adopted, decide, run):
     agreement_id, _ = adopted()
     decide({"action": "repeal", "agreement_id": agreement_id, "base_version": 1})
     _set_review(run, agreement_id, datetime.now(UTC).date())

@@ -153,6 +153,7 @@ def test_taken_email_is_409(client, user, error_of):
 class TestRateLimited:
     @pytest.fixture
     def app_config(self):
+        """Two failed sign-ins a minute."""
         return {"SIGNIN_RATE_LIMIT": "2 per minute"}
 
     def test_429(self, client, user, error_of):
@@ -178,10 +179,13 @@ def test_pages_are_not_json(client):
 class TestServerError:
     @pytest.fixture
     def app_config(self):
+        """Errors become 500 responses instead of reaching the test."""
         return {"PROPAGATE_EXCEPTIONS": False}
 
     @pytest.fixture
     def boom(self, app):
+        """``/api/v1/boom`` and ``/boom``: routes that raise an unexpected error."""
+
         def fail():
             raise RuntimeError("secret detail")
 

@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 
 @pytest.fixture
 def spec(client):
+    """The OpenAPI document the app serves."""
     response = client.get("/api/v1/openapi.json")  # no token needed
     assert response.status_code == 200
     assert response.mimetype == "application/json"

@@ -138,6 +138,7 @@ def test_the_link_expires(app, client, user):
 class TestShortLifetime:
     @pytest.fixture
     def app_config(self):
+        """Reset links that last two minutes."""
         return {"PASSWORD_RESET_MAX_AGE": 120}
 
     def test_lifetime_comes_from_the_config(self, app, client, outbox, user):

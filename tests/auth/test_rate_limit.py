@@ -16,6 +16,7 @@ TOO_MANY = "Too many failed sign-ins. Please wait a minute before trying again."
 
 @pytest.fixture
 def app_config():
+    """Five failed sign-ins a minute."""
     return {"SIGNIN_RATE_LIMIT": "5 per minute"}
 
 
@@ -151,6 +152,7 @@ _CHILD = textwrap.dedent(
 
 @pytest.fixture
 def redis_config(app_config):
+    """The configuration with the limits stored in Redis (skip when Redis is not there)."""
     problem = _redis_problem()
     if problem:
         pytest.skip(problem)

@@ -13,19 +13,6 @@ from app.timeutil import utcnow
 
 
 @pytest.fixture
-def in_db(app):
-    """``in_db(fn)`` runs ``fn()`` in an app context, commits and returns its result."""
-
-    def run(fn):
-        with app.app_context():
-            result = fn()
-            db.session.commit()
-            return result
-
-    return run
-
-
-@pytest.fixture
 def people(make_user):
     """An admin, a member and an outsider (English speakers, to read pages in English)."""
     return SimpleNamespace(

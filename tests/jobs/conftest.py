@@ -1,68 +1,14 @@
-"""Fixtures for the periodic jobs: a circle with a thread, polls, stances, and a way
-to read the notifications that came out."""
+"""Fixtures for the periodic jobs: running them, and reading what they did to polls and
+which notifications came out (``new_poll`` and ``cast_choice`` are in ``fixtures.polls``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.timeutil import utcnow
-
-
-@pytest.fixture
-def new_poll(run, circle):
-    """``new_poll(closing_in=timedelta(hours=1), kind="proposal", **settings)`` → record
-    with ``id`` and ``closing_at``."""
-    from app.auth.models import User
-    from app.polls.services import create_poll
-    from app.threads.models import Thread
-
-    def make(closing_in=timedelta(hours=1), kind="proposal", author=None, **kwargs):
-        now = utcnow()
-        author = author or circle.admin
-
-        def create():
-            poll = create_poll(
-                db.session.get(Thread, circle.thread.id),
-                author=db.session.get(User, author.id),
-                kind=kind,
-                title=kwargs.pop("title", "Un groupe Zoom ?"),
-                closing_at=now + closing_in,
-                now=now,
-                **kwargs,
-            )
-            return SimpleNamespace(id=poll.id, closing_at=poll.closing_at)
-
-        return run(create)
-
-    return make
-
-
-@pytest.fixture
-def vote(run):
-    """``vote(poll, person, choice, reason="")`` → the stance's id."""
-    from app.auth.models import User
-    from app.polls.models import Poll
-    from app.polls.services import cast_stance
-
-    def cast(poll, person, choice, reason=""):
-        return run(
-            lambda: (
-                cast_stance(
-                    db.session.get(Poll, poll.id),
-                    db.session.get(User, person.id),
-                    choice=choice,
-                    reason=reason,
-                    now=utcnow(),
-                ).id
-            )
-        )
-
-    return cast
 
 
 @pytest.fixture

@@ -30,15 +30,15 @@ def test_a_poll_not_yet_due_stays_open(new_poll, jobs, poll_state):
     assert poll_state(poll).closed_at == poll.closing_at
 
 
-def test_closing_notifies_every_eligible_member_once(circle, new_poll, jobs, notifications):
+def test_closing_notifies_every_eligible_member_once(thread_circle, new_poll, jobs, notifications):
     poll = new_poll(closing_in=timedelta(hours=1))
     jobs(poll.closing_at + timedelta(minutes=1))
     jobs(poll.closing_at + timedelta(minutes=2))
     closed = notifications("poll_closed", poll)
-    assert closed == sorted((p.id, "poll_closed", poll.id) for p in circle.people)
+    assert closed == sorted((p.id, "poll_closed", poll.id) for p in thread_circle.people)
 
 
-def test_an_early_close_notifies_the_others_once(circle, run, new_poll, jobs, notifications):
+def test_an_early_close_notifies_the_others_once(thread_circle, run, new_poll, jobs, notifications):
     from app.auth.models import User
     from app.extensions import db
     from app.polls.models import Poll
@@ -47,31 +47,33 @@ def test_an_early_close_notifies_the_others_once(circle, run, new_poll, jobs, no
     poll = new_poll(closing_in=timedelta(hours=1))
     run(
         lambda: close_poll(
-            db.session.get(Poll, poll.id), actor=db.session.get(User, circle.admin.id), now=utcnow()
+            db.session.get(Poll, poll.id),
+            actor=db.session.get(User, thread_circle.admin.id),
+            now=utcnow(),
         )
     )
     jobs(poll.closing_at + timedelta(minutes=1))  # nothing more to do
     closed = notifications("poll_closed", poll)
-    assert closed == sorted((p.id, "poll_closed", poll.id) for p in circle.members)
+    assert closed == sorted((p.id, "poll_closed", poll.id) for p in thread_circle.members)
 
 
 def test_reminder_goes_once_to_those_who_have_not_voted(
-    circle, new_poll, vote, jobs, notifications
+    thread_circle, new_poll, cast_choice, jobs, notifications
 ):
     poll = new_poll(closing_in=timedelta(hours=20))
-    bruno = circle.members[0]
-    vote(poll, bruno, {"key": "agree"})
+    bruno = thread_circle.members[0]
+    cast_choice(poll, bruno, {"key": "agree"})
     first = jobs()
     assert "sent 3 reminders" in first.output
     reminded = {user_id for user_id, _kind, _poll in notifications("poll_reminder", poll)}
-    assert reminded == {p.id for p in circle.people} - {bruno.id}
+    assert reminded == {p.id for p in thread_circle.people} - {bruno.id}
     second = jobs()
     assert "sent 0 reminders" in second.output
     assert len(notifications("poll_reminder", poll)) == 3
 
 
 def test_reminder_waits_until_24_hours_before_closing(
-    circle, new_poll, jobs, notifications, poll_state
+    thread_circle, new_poll, jobs, notifications, poll_state
 ):
     poll = new_poll(closing_in=timedelta(days=3))
     jobs()
@@ -83,22 +85,23 @@ def test_reminder_waits_until_24_hours_before_closing(
 
 
 def test_reminder_respects_named_voters_and_removed_members(
-    circle, run, new_poll, jobs, notifications
+    thread_circle, run, new_poll, jobs, notifications
 ):
     from app.auth.models import User
     from app.extensions import db
     from app.groups.models import Group
     from app.groups.services import current_membership, revoke_membership
 
-    bruno, chloe, david = circle.members
+    bruno, chloe, david = thread_circle.members
     poll = new_poll(closing_in=timedelta(hours=5), voters=[bruno.id, chloe.id, david.id])
 
     def remove_david():
-        group = db.session.get(Group, circle.group.id)
+        group = db.session.get(Group, thread_circle.group.id)
         revoke_membership(
             group,
             current_membership(group, david.id),
-            actor=db.session.get(User, circle.admin.id), now=utcnow(),
+            actor=db.session.get(User, thread_circle.admin.id),
+            now=utcnow(),
         )
 
     run(remove_david)
@@ -115,13 +118,13 @@ def test_a_due_poll_gets_no_reminder(new_poll, jobs, notifications):
 
 
 def test_notifications_never_leak_hidden_results(
-    circle, app, client, auth, new_poll, vote, jobs, notifications
+    thread_circle, app, client, auth, new_poll, cast_choice, jobs, notifications
 ):
     poll = new_poll(
         closing_in=timedelta(hours=10), results_visibility="after_close", title="Budget"
     )
-    bruno, chloe, _david = circle.members
-    vote(poll, bruno, {"key": "block"}, reason="Secret objection here")
+    bruno, chloe, _david = thread_circle.members
+    cast_choice(poll, bruno, {"key": "block"}, reason="Secret objection here")
     jobs()
     auth.login(chloe)
     page = client.get("/notifications", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -135,7 +138,7 @@ def test_notifications_never_leak_hidden_results(
         assert all(n.message is None for n in db.session.query(Notification))
 
 
-def test_reopened_poll_is_reminded_again(circle, run, new_poll, jobs, notifications):
+def test_reopened_poll_is_reminded_again(thread_circle, run, new_poll, jobs, notifications):
     from app.extensions import db
     from app.polls.models import Poll
     from app.polls.services import reopen_poll

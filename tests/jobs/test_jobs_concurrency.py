@@ -20,23 +20,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def busy_circle(circle, new_poll, vote):
+def busy_circle(thread_circle, new_poll, cast_choice):
     """Six polls due to close and six due a reminder (Bruno voted in each)."""
     due = [new_poll(closing_in=timedelta(minutes=30 + i)) for i in range(6)]
     soon = [new_poll(closing_in=timedelta(hours=10 + i)) for i in range(6)]
     for poll in soon:
-        vote(poll, circle.members[0], {"key": "agree"})
+        cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     now = max(p.closing_at for p in due) + timedelta(minutes=1)
     return due, soon, now
 
 
-def _check_once(circle, due, soon, notifications, poll_state):
+def _check_once(thread_circle, due, soon, notifications, poll_state):
     for poll in due:
         assert poll_state(poll).closed_at == poll.closing_at
     closed = Counter(notifications("poll_closed"))
     assert set(closed.values()) == {1}
     assert {poll_id for _u, _k, poll_id in closed} == {p.id for p in due}
-    assert len(closed) == len(due) * len(circle.people)
+    assert len(closed) == len(due) * len(thread_circle.people)
     reminders = Counter(notifications("poll_reminder"))
     assert set(reminders.values()) == {1}
     assert len(reminders) == len(soon) * 3  # everyone but Bruno, once per poll
@@ -44,7 +44,7 @@ def _check_once(circle, due, soon, notifications, poll_state):
 
 
 def test_concurrent_runs_in_threads_do_everything_once(
-    app, circle, busy_circle, notifications, poll_state
+    app, thread_circle, busy_circle, notifications, poll_state
 ):
     from app.jobs.tasks import run_once
 
@@ -71,11 +71,11 @@ def test_concurrent_runs_in_threads_do_everything_once(
     assert sum(f.closed_polls for f in figures) == len(due)
     assert sum(f.reminded_polls for f in figures) == len(soon)
     assert sum(f.reminders for f in figures) == len(soon) * 3
-    _check_once(circle, due, soon, notifications, poll_state)
+    _check_once(thread_circle, due, soon, notifications, poll_state)
 
 
 def test_concurrent_runs_in_processes_do_everything_once(
-    database_url, circle, busy_circle, notifications, poll_state
+    database_url, thread_circle, busy_circle, notifications, poll_state
 ):
     """Three ``flask --app wsgi jobs run`` processes on the same database (on SQLite,
     the same file; on PostgreSQL, the same server)."""
@@ -105,10 +105,12 @@ def test_concurrent_runs_in_processes_do_everything_once(
     sent = sum(int(out.split("sent ")[1].split(" ")[0]) for out, _ in outputs)
     assert closed == len(due)
     assert sent == len(soon) * 3
-    _check_once(circle, due, soon, notifications, poll_state)
+    _check_once(thread_circle, due, soon, notifications, poll_state)
 
 
-def test_a_closer_racing_the_job_closes_once(app, circle, new_poll, notifications, poll_state):
+def test_a_closer_racing_the_job_closes_once(
+    app, thread_circle, new_poll, notifications, poll_state
+):
     """The author closes early while several job runs finalise due polls."""
     from app.auth.models import User
     from app.jobs.tasks import run_once
@@ -138,7 +140,7 @@ def test_a_closer_racing_the_job_closes_once(app, circle, new_poll, notification
                 try:
                     close_poll(
                         db.session.get(Poll, polls[-1].id),
-                        actor=db.session.get(User, circle.admin.id),
+                        actor=db.session.get(User, thread_circle.admin.id),
                         now=now,
                     )
                     db.session.commit()

@@ -12,8 +12,9 @@ from app.timeutil import utcnow
 
 
 @pytest.fixture
-def run(app):
-    """``run(fn)``: call ``fn()`` in a fresh app context and session, commit, return its result."""
+def run_in_request(app):
+    """``run_in_request(fn)``: like ``run``, but ``fn()`` runs inside an English request
+    context too."""
 
     def call(fn):
         with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
@@ -29,7 +30,7 @@ def run(app):
 
 
 @pytest.fixture
-def circle(make_user, make_group, make_thread):
+def circle_with_outsider(make_user, make_group, make_thread):
     """An admin (Alice), three members (Bruno, Chloé, David) and an outsider (Éric);
     a thread started by Alice."""
     admin = make_user(name="Alice")
@@ -48,14 +49,14 @@ def circle(make_user, make_group, make_thread):
 
 
 @pytest.fixture
-def send(run, circle):
+def send(run_in_request, circle_with_outsider):
     """``send(recipients, kind="poll_opened", actor=None, message=None)`` → new ids."""
     from app.notifications.services import notify
     from app.threads.models import Thread
 
     def call(recipients, kind="mention", actor=None, message=None, **kwargs):
         def go():
-            thread = db.session.get(Thread, circle.thread.id)
+            thread = db.session.get(Thread, circle_with_outsider.thread.id)
             created = notify(
                 [r.id for r in recipients],
                 kind,
@@ -67,13 +68,13 @@ def send(run, circle):
             )
             return [n.id for n in created]
 
-        return run(go)
+        return run_in_request(go)
 
     return call
 
 
 @pytest.fixture
-def stored(run):
+def stored(run_in_request):
     """``stored(kind=None)`` → ``[(user_id, kind, thread_id, comment_id, actor_id)]``."""
     from app.notifications.models import Notification
 
@@ -90,6 +91,6 @@ def stored(run):
                 q = q.where(Notification.kind == kind)
             return [tuple(row) for row in db.session.execute(q)]
 
-        return run(query)
+        return run_in_request(query)
 
     return read

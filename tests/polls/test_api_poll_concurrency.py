@@ -8,8 +8,6 @@ import random
 import threading
 from collections import Counter
 
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-
 from app.timeutil import utcnow
 
 WRITES = 6
@@ -53,7 +51,7 @@ def summary(responses) -> Counter:
     return Counter(r.status_code for r in responses)
 
 
-def test_racing_stances_through_http(app, api, circle, start_poll, stances_of):
+def test_racing_stances_through_http(app, api, thread_circle, start_poll, stances_of):
     poll = start_poll("choice")
     url = f"/api/v1/polls/{poll['id']}/stance"
     keys = ["o1", "o2", "o3"]
@@ -71,25 +69,31 @@ def test_racing_stances_through_http(app, api, circle, start_poll, stances_of):
         return job
 
     # two writers for each of the four people: the same voter and different voters at once
-    jobs = [writer(person, seed * 1000 + person.id) for seed in (1, 2) for person in circle.people]
+    jobs = [
+        writer(person, seed * 1000 + person.id)
+        for seed in (1, 2)
+        for person in thread_circle.people
+    ]
     responses = race(app, jobs)
     assert summary(responses) == {200: len(jobs) * WRITES}
 
     rows = stances_of(poll["id"])
     assert len(rows) == len(jobs) * WRITES  # every change is kept in history
     current = [(voter, choice) for voter, choice, is_current in rows if is_current]
-    assert sorted(voter for voter, _c in current) == sorted(p.id for p in circle.people)
+    assert sorted(voter for voter, _c in current) == sorted(p.id for p in thread_circle.people)
     expected = Counter(choice["key"] for _v, choice in current)
 
-    data = api(circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
+    data = api(thread_circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert {r["key"]: r["count"] for r in data["results"]} == {k: expected[k] for k in keys}
     assert (data["participants"], data["eligible"], data["undecided"]) == (4, 4, 0)
-    for person in circle.people:
+    for person in thread_circle.people:
         mine = api(person).get(f"/api/v1/polls/{poll['id']}").get_json()["my_stance"]
         assert {"key": mine["key"]} in [c for v, c in current if v == person.id]
 
 
-def test_racing_stances_and_withdrawals_through_http(app, api, circle, start_poll, stances_of):
+def test_racing_stances_and_withdrawals_through_http(
+    app, api, thread_circle, start_poll, stances_of
+):
     poll = start_poll(anonymous=True)
     url = f"/api/v1/polls/{poll['id']}/stance"
 
@@ -108,22 +112,22 @@ def test_racing_stances_and_withdrawals_through_http(app, api, circle, start_pol
 
         return job
 
-    jobs = [writer(person, w) for w in (False, True) for person in circle.people]
+    jobs = [writer(person, w) for w in (False, True) for person in thread_circle.people]
     responses = race(app, jobs)
     assert set(summary(responses)) <= {200, 204}
     current = [voter for voter, _c, is_current in stances_of(poll["id"]) if is_current]
     assert len(current) == len(set(current)) <= 4  # never two current stances for one voter
-    data = api(circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
+    data = api(thread_circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert data["participants"] == len(current) == sum(r["count"] for r in data["results"])
 
 
-def test_racing_closers_close_once(app, api, circle, start_poll, closed_hook):
-    bruno = circle.members[0]
+def test_racing_closers_close_once(app, api, thread_circle, start_poll, closed_hook):
+    bruno = thread_circle.members[0]
     poll = start_poll("choice", by=bruno)
     close = f"/api/v1/polls/{poll['id']}/close"
     stance = f"/api/v1/polls/{poll['id']}/stance"
-    closers = [api(circle.admin).token, api(bruno).token] * 3
-    voters = [api(p).token for p in circle.members[1:]]
+    closers = [api(thread_circle.admin).token, api(bruno).token] * 3
+    voters = [api(p).token for p in thread_circle.members[1:]]
 
     def closer(token):
         return lambda client: [client.post(close, headers=headers(token))]
@@ -141,21 +145,21 @@ def test_racing_closers_close_once(app, api, circle, start_poll, closed_hook):
     stances = [r for r in responses if r.request.path == stance]
     assert set(summary(stances)) <= {200, 409}
     assert len(closed_hook) == 1
-    data = api(circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
+    data = api(thread_circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert data["status"] == "closed"
     accepted = {r.request.headers["Authorization"] for r in stances if r.status_code == 200}
     assert data["participants"] == len(accepted)
 
 
 def test_readers_and_writers_racing_past_the_closing_time(
-    app, api, circle, start_poll, move_closing, closed_hook
+    app, api, thread_circle, start_poll, move_closing, closed_hook
 ):
     poll = start_poll()
-    api(circle.members[0]).put(f"/api/v1/polls/{poll['id']}/stance", json={"key": "agree"})
+    api(thread_circle.members[0]).put(f"/api/v1/polls/{poll['id']}/stance", json={"key": "agree"})
     closing = utcnow()
     move_closing(poll["id"], closing)
     path = f"/api/v1/polls/{poll['id']}"
-    tokens = [api(p).token for p in circle.people]
+    tokens = [api(p).token for p in thread_circle.people]
 
     def reader(token):
         return lambda client: [client.get(path, headers=headers(token)) for _ in range(3)]
@@ -167,7 +171,7 @@ def test_readers_and_writers_racing_past_the_closing_time(
         ]  # fmt: skip
 
     def thread_reader(token):
-        url = f"/api/v1/threads/{circle.thread.id}"
+        url = f"/api/v1/threads/{thread_circle.thread.id}"
         return lambda client: [client.get(url, headers=headers(token))]
 
     jobs = [reader(t) for t in tokens] + [writer(t) for t in tokens]
@@ -182,5 +186,5 @@ def test_readers_and_writers_racing_past_the_closing_time(
         statuses = [p["status"] for p in body["polls"]] if "polls" in body else [body["status"]]
         assert statuses == ["closed"]
     assert closed_hook == [(poll["id"], closing)]  # finalised once, as of its closing time
-    data = api(circle.admin).get(path).get_json()
+    data = api(thread_circle.admin).get(path).get_json()
     assert data["participants"] == 1 and data["closed_at"] == data["closing_at"]

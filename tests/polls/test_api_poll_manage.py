@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-from poll_api_fixtures import EN, in_hours, parse
+from fixtures.poll_api import EN, in_hours, parse
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -23,8 +22,10 @@ def path(poll, action=""):
 # -- closing ------------------------------------------------------------------------
 
 
-def test_the_author_or_an_admin_closes_a_poll(api, circle, start_poll, error_of, closed_hook):
-    bruno, chloe = circle.members[0], circle.members[1]
+def test_the_author_or_an_admin_closes_a_poll(
+    api, thread_circle, start_poll, error_of, closed_hook
+):
+    bruno, chloe = thread_circle.members[0], thread_circle.members[1]
     poll = start_poll("choice", by=bruno)
     api(chloe).put(path(poll, "stance"), json={"key": "o1"})
     error_of(api(chloe).post(path(poll, "close")), 403, "forbidden")
@@ -46,74 +47,76 @@ def test_the_author_or_an_admin_closes_a_poll(api, circle, start_poll, error_of,
     assert len(closed_hook) == 1
 
     proposal = start_poll(by=bruno)
-    response = api(circle.admin).post(path(proposal, "close"), headers=EN)
+    response = api(thread_circle.admin).post(path(proposal, "close"), headers=EN)
     assert response.status_code == 200
     outcome = response.get_json()["outcome"]
     assert outcome is not None and outcome["adopted"] is False  # nobody took part
     assert response.get_json()["poll"]["outcome"] == outcome
 
 
-def test_closing_after_the_closing_time_is_409(api, circle, start_poll, move_closing, error_of,
-                                               closed_hook):  # fmt: skip
+def test_closing_after_the_closing_time_is_409(api, thread_circle, start_poll, move_closing,
+                                               error_of, closed_hook):  # fmt: skip
     poll = start_poll()
     closing = utcnow() - timedelta(minutes=1)
     move_closing(poll["id"], closing)
-    error_of(api(circle.admin).post(path(poll, "close")), 409, "poll_closed")
+    error_of(api(thread_circle.admin).post(path(poll, "close")), 409, "poll_closed")
     assert closed_hook == [(poll["id"], closing)]  # finalised as of its closing time
-    data = api(circle.admin).get(path(poll)).get_json()
+    data = api(thread_circle.admin).get(path(poll)).get_json()
     assert parse(data["closed_at"]) == closing
 
 
 # -- reopening --------------------------------------------------------------------------
 
 
-def test_reopen_a_closed_poll(api, circle, start_poll, error_of):
-    poll = start_poll(by=circle.members[0])
-    api(circle.members[1]).put(path(poll, "stance"), json={"key": "abstain"})
+def test_reopen_a_closed_poll(api, thread_circle, start_poll, error_of):
+    poll = start_poll(by=thread_circle.members[0])
+    api(thread_circle.members[1]).put(path(poll, "stance"), json={"key": "abstain"})
     new_closing = in_hours(72)
     error_of(
-        api(circle.admin).post(path(poll, "reopen"), json={"closing_at": new_closing}),
+        api(thread_circle.admin).post(path(poll, "reopen"), json={"closing_at": new_closing}),
         409,
         "poll_open",
     )
-    api(circle.admin).post(path(poll, "close"))
+    api(thread_circle.admin).post(path(poll, "close"))
     error_of(
-        api(circle.members[1]).post(path(poll, "reopen"), json={"closing_at": new_closing}),
+        api(thread_circle.members[1]).post(path(poll, "reopen"), json={"closing_at": new_closing}),
         403,
         "forbidden",
     )
     for bad in ("2030-01-01T10:00:00", "2020-01-01T10:00:00Z", None):
         error = error_of(
-            api(circle.admin).post(path(poll, "reopen"), json={"closing_at": bad}), 400
+            api(thread_circle.admin).post(path(poll, "reopen"), json={"closing_at": bad}), 400
         )
         assert "closing_at" in error["fields"]
-    assert "closing_at" in error_of(api(circle.admin).post(path(poll, "reopen"), json={}),
+    assert "closing_at" in error_of(api(thread_circle.admin).post(path(poll, "reopen"), json={}),
                                     400)["fields"]  # fmt: skip
 
-    response = api(circle.members[0]).post(path(poll, "reopen"), json={"closing_at": new_closing})
+    response = api(thread_circle.members[0]).post(
+        path(poll, "reopen"), json={"closing_at": new_closing}
+    )
     assert response.status_code == 200
     data = response.get_json()
     assert data["status"] == "open" and data["closed_at"] is None
     assert data["closing_at"] == new_closing
     assert data["participants"] == 1  # the stances are kept
-    vote = api(circle.members[2]).put(path(poll, "stance"), json={"key": "agree"})
+    vote = api(thread_circle.members[2]).put(path(poll, "stance"), json={"key": "agree"})
     assert vote.status_code == 200
 
 
-def test_an_anonymous_poll_cannot_be_reopened(api, circle, start_poll, error_of):
+def test_an_anonymous_poll_cannot_be_reopened(api, thread_circle, start_poll, error_of):
     poll = start_poll(anonymous=True)
-    api(circle.admin).post(path(poll, "close"))
-    response = api(circle.admin).post(
+    api(thread_circle.admin).post(path(poll, "close"))
+    response = api(thread_circle.admin).post(
         path(poll, "reopen"), json={"closing_at": in_hours(24)}, headers=EN
     )
     error = error_of(response, 409, "poll_not_reopenable")
     assert error["message"] == "An anonymous poll cannot be reopened."
 
 
-def test_a_due_poll_can_be_reopened(api, circle, start_poll, move_closing):
+def test_a_due_poll_can_be_reopened(api, thread_circle, start_poll, move_closing):
     poll = start_poll()
     move_closing(poll["id"], utcnow() - timedelta(hours=1))
-    response = api(circle.admin).post(path(poll, "reopen"), json={"closing_at": in_hours(5)})
+    response = api(thread_circle.admin).post(path(poll, "reopen"), json={"closing_at": in_hours(5)})
     assert response.status_code == 200 and response.get_json()["status"] == "open"
 
 
@@ -121,8 +124,9 @@ def test_a_due_poll_can_be_reopened(api, circle, start_poll, move_closing):
 
 
 @pytest.fixture
-def notifications(run):
-    """``notifications(poll_id)`` → ``[(user_id, kind, actor_id, message)]``."""
+def poll_notifications(run):
+    """``poll_notifications(poll_id)`` → ``[(user_id, kind, actor_id, message)]`` of the
+    notifications about that poll."""
     from app.notifications.models import Notification
 
     def read(poll_id):
@@ -143,8 +147,10 @@ def notifications(run):
     return read
 
 
-def test_remind_those_who_have_not_voted(api, circle, start_poll, error_of, notifications):
-    bruno, chloe, david = circle.members
+def test_remind_those_who_have_not_voted(
+    api, thread_circle, start_poll, error_of, poll_notifications
+):
+    bruno, chloe, david = thread_circle.members
     poll = start_poll(by=bruno)
     api(chloe).put(path(poll, "stance"), json={"key": "agree"})
     error_of(api(david).post(path(poll, "remind"), json={}), 403, "forbidden")
@@ -152,14 +158,14 @@ def test_remind_those_who_have_not_voted(api, circle, start_poll, error_of, noti
     response = api(bruno).post(path(poll, "remind"), json={"message": "  On compte sur vous !  "})
     assert response.status_code == 200
     assert response.get_json() == {"reminded": 2}  # Alice and David; not Chloé, not Bruno
-    assert notifications(poll["id"]) == [
-        (circle.admin.id, "poll_remind", bruno.id, "On compte sur vous !"),
+    assert poll_notifications(poll["id"]) == [
+        (thread_circle.admin.id, "poll_remind", bruno.id, "On compte sur vous !"),
         (david.id, "poll_remind", bruno.id, "On compte sur vous !"),
     ]
 
-    response = api(circle.admin).post(path(poll, "remind"))  # no body: no message
+    response = api(thread_circle.admin).post(path(poll, "remind"))  # no body: no message
     assert response.get_json() == {"reminded": 2}  # Bruno and David
-    assert (bruno.id, "poll_remind", circle.admin.id, None) in notifications(poll["id"])
+    assert (bruno.id, "poll_remind", thread_circle.admin.id, None) in poll_notifications(poll["id"])
 
     error = error_of(api(bruno).post(path(poll, "remind"), json={"message": "x" * 1001}), 400)
     assert "message" in error["fields"]
@@ -167,18 +173,18 @@ def test_remind_those_who_have_not_voted(api, circle, start_poll, error_of, noti
     error_of(api(bruno).post(path(poll, "remind"), json={}), 409, "poll_closed")
 
 
-def test_remind_reaches_only_named_voters(api, circle, start_poll, notifications):
-    bruno, chloe, _david = circle.members
+def test_remind_reaches_only_named_voters(api, thread_circle, start_poll, poll_notifications):
+    bruno, chloe, _david = thread_circle.members
     poll = start_poll(voters=[bruno.id, chloe.id])
-    assert api(circle.admin).post(path(poll, "remind")).get_json() == {"reminded": 2}
-    assert [r[0] for r in notifications(poll["id"])] == sorted([bruno.id, chloe.id])
+    assert api(thread_circle.admin).post(path(poll, "remind")).get_json() == {"reminded": 2}
+    assert [r[0] for r in poll_notifications(poll["id"])] == sorted([bruno.id, chloe.id])
 
 
 # -- the statement -----------------------------------------------------------------------
 
 
-def test_the_outcome_statement(api, circle, start_poll, error_of):
-    bruno, chloe = circle.members[0], circle.members[1]
+def test_the_outcome_statement(api, thread_circle, start_poll, error_of):
+    bruno, chloe = thread_circle.members[0], thread_circle.members[1]
     poll = start_poll(by=bruno)
     text = {"text": "Nous restons en **présentiel**.", "review_on": "2031-01-15"}
     error = error_of(api(bruno).put(path(poll, "statement"), json=text, headers=EN), 409)
@@ -205,20 +211,20 @@ def test_the_outcome_statement(api, circle, start_poll, error_of):
     assert api(chloe).get(path(poll)).get_json()["statement"] == statement
 
     # an admin may rewrite it; no review date then
-    rewritten = api(circle.admin).put(path(poll, "statement"), json={"text": "Décidé."})
+    rewritten = api(thread_circle.admin).put(path(poll, "statement"), json={"text": "Décidé."})
     assert rewritten.get_json()["review_on"] is None
-    assert rewritten.get_json()["author"]["id"] == circle.admin.id
+    assert rewritten.get_json()["author"]["id"] == thread_circle.admin.id
 
 
-def test_a_statement_on_a_due_poll_closes_it_first(api, circle, start_poll, move_closing):
+def test_a_statement_on_a_due_poll_closes_it_first(api, thread_circle, start_poll, move_closing):
     poll = start_poll()
     move_closing(poll["id"], utcnow() - timedelta(minutes=1))
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
-    response = api(circle.admin).put(
+    response = api(thread_circle.admin).put(
         path(poll, "statement"), json={"text": "Clos.", "review_on": tomorrow}
     )
     assert response.status_code == 200
-    assert api(circle.admin).get(path(poll)).get_json()["status"] == "closed"
+    assert api(thread_circle.admin).get(path(poll)).get_json()["status"] == "closed"
 
 
 # -- export --------------------------------------------------------------------------------
@@ -237,12 +243,12 @@ def sections(response) -> list[list[list[str]]]:
     return out
 
 
-def test_export_results_and_stances_as_csv(api, circle, start_poll):
+def test_export_results_and_stances_as_csv(api, thread_circle, start_poll):
     poll = start_poll(title="=Zoom ?")
-    bruno, chloe = circle.members[0], circle.members[1]
+    bruno, chloe = thread_circle.members[0], thread_circle.members[1]
     api(bruno).put(path(poll, "stance"), json={"key": "agree", "reason": "=HYPERLINK(1)"})
     api(chloe).put(path(poll, "stance"), json={"key": "block", "reason": "Pas d'écran pour moi"})
-    response = api(circle.admin).get(path(poll, "export.csv"), headers=EN)
+    response = api(thread_circle.admin).get(path(poll, "export.csv"), headers=EN)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     disposition = response.headers["Content-Disposition"]
@@ -264,14 +270,20 @@ def test_export_results_and_stances_as_csv(api, circle, start_poll):
     ]
 
 
-def test_export_of_an_anonymous_poll_names_nobody(api, circle, start_poll):
+def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll):
     poll = start_poll("score", anonymous=True)
-    api(circle.members[0]).put(path(poll, "stance"), json={"scores": {"o1": 5, "o2": 1, "o3": 0}})
-    api(circle.members[1]).put(path(poll, "stance"), json={"scores": {"o1": 3, "o2": 2, "o3": 4}})
+    api(thread_circle.members[0]).put(
+        path(poll, "stance"), json={"scores": {"o1": 5, "o2": 1, "o3": 0}}
+    )
+    api(thread_circle.members[1]).put(
+        path(poll, "stance"), json={"scores": {"o1": 3, "o2": 2, "o3": 4}}
+    )
     for _ in range(2):  # open, then closed (voters erased)
-        response = api(circle.admin).get(path(poll, "export.csv"), headers=EN)
+        response = api(thread_circle.admin).get(path(poll, "export.csv"), headers=EN)
         text = response.get_data(as_text=True)
-        assert circle.members[0].name not in text and circle.members[1].name not in text
+        assert (
+            thread_circle.members[0].name not in text and thread_circle.members[1].name not in text
+        )
         _about, results, _participation, stances = sections(response)
         assert results[0] == [
             *("Key", "Option", "Count", "Percent of points"),
@@ -282,15 +294,15 @@ def test_export_of_an_anonymous_poll_names_nobody(api, circle, start_poll):
             "Zoom: 3; Jitsi: 2; En vrai: 4", "Zoom: 5; Jitsi: 1; En vrai: 0"
         ]  # fmt: skip
         assert all(row[0] == row[1] == row[4] == "" for row in stances[1:])
-        api(circle.admin).post(path(poll, "close"))
+        api(thread_circle.admin).post(path(poll, "close"))
 
 
-def test_export_of_hidden_results_is_refused(api, circle, make_user, start_poll, error_of):
+def test_export_of_hidden_results_is_refused(api, thread_circle, make_user, start_poll, error_of):
     poll = start_poll(results_visibility="after_vote")
-    response = api(circle.members[0]).get(path(poll, "export.csv"), headers=EN)
+    response = api(thread_circle.members[0]).get(path(poll, "export.csv"), headers=EN)
     assert error_of(response, 409, "results_hidden")["message"]
-    api(circle.members[0]).put(path(poll, "stance"), json={"key": "agree"})
-    assert api(circle.members[0]).get(path(poll, "export.csv")).status_code == 200
+    api(thread_circle.members[0]).put(path(poll, "stance"), json={"key": "agree"})
+    assert api(thread_circle.members[0]).get(path(poll, "export.csv")).status_code == 200
     error_of(api(make_user()).get(path(poll, "export.csv")), 404, "not_found")
     error_of(api(None).get(path(poll, "export.csv")), 401)
 

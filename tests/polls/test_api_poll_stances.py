@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from poll_api_fixtures import *  # noqa: F403 - the fixtures
-from poll_api_fixtures import EN
+from fixtures.poll_api import EN
 
 
 def stance_url(poll):
     return f"/api/v1/polls/{poll['id']}/stance"
 
 
-def test_take_change_and_withdraw_a_stance(api, circle, start_poll, stances_of):
+def test_take_change_and_withdraw_a_stance(api, thread_circle, start_poll, stances_of):
     poll = start_poll()
-    bruno = api(circle.members[0])
+    bruno = api(thread_circle.members[0])
     first = bruno.put(stance_url(poll), json={"key": "agree", "reason": "  Bonne idée  "})
     assert first.status_code == 200
     body = first.get_json()
@@ -74,20 +73,23 @@ def test_take_change_and_withdraw_a_stance(api, circle, start_poll, stances_of):
     ],
 )
 def test_bad_stances_name_the_field(
-    api, circle, start_poll, error_of, kind, settings, stance, field
+    api, thread_circle, start_poll, error_of, kind, settings, stance, field
 ):
     if kind == "meeting":
         settings = dict(settings, options=["2030-05-12T09:30:00Z", "2030-05-13T09:30:00Z"])
     poll = start_poll(kind, **settings)
-    response = api(circle.members[0]).put(stance_url(poll), json=stance, headers=EN)
+    response = api(thread_circle.members[0]).put(stance_url(poll), json=stance, headers=EN)
     error = error_of(response, 400, "validation_error")
     assert field in error["fields"], error
-    assert api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()["my_stance"] is None
+    assert (
+        api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()["my_stance"]
+        is None
+    )
 
 
-def test_the_messages_say_what_is_wrong(api, circle, start_poll, error_of):
+def test_the_messages_say_what_is_wrong(api, thread_circle, start_poll, error_of):
     poll = start_poll()
-    bruno = api(circle.members[0])
+    bruno = api(thread_circle.members[0])
     unknown = error_of(bruno.put(stance_url(poll), json={"key": "maybe"}, headers=EN), 400)
     assert unknown["fields"]["key"] == "Unknown option: maybe."
     block = error_of(bruno.put(stance_url(poll), json={"key": "block"}, headers=EN), 400)
@@ -97,8 +99,8 @@ def test_the_messages_say_what_is_wrong(api, circle, start_poll, error_of):
     assert fr["fields"]["reason"]
 
 
-def test_each_kind_takes_its_stance_and_shows_its_results(api, circle, start_poll):
-    people = [api(p) for p in circle.people]
+def test_each_kind_takes_its_stance_and_shows_its_results(api, thread_circle, start_poll):
+    people = [api(p) for p in thread_circle.people]
 
     multiple = start_poll("choice", max_choices=2)
     people[0].put(stance_url(multiple), json={"keys": ["o3", "o1"]})
@@ -146,15 +148,15 @@ def test_each_kind_takes_its_stance_and_shows_its_results(api, circle, start_pol
     ]  # fmt: skip
 
 
-def test_a_single_choice_also_takes_keys_with_one_key(api, circle, start_poll):
+def test_a_single_choice_also_takes_keys_with_one_key(api, thread_circle, start_poll):
     poll = start_poll("choice")
-    response = api(circle.members[0]).put(stance_url(poll), json={"keys": ["o2"]})
+    response = api(thread_circle.members[0]).put(stance_url(poll), json={"keys": ["o2"]})
     assert response.status_code == 200 and response.get_json()["key"] == "o2"
 
 
-def test_who_may_take_a_stance(api, circle, make_user, make_group, make_thread, start_poll,
+def test_who_may_take_a_stance(api, thread_circle, make_user, make_group, make_thread, start_poll,
                                error_of):  # fmt: skip
-    bruno, chloe = circle.members[0], circle.members[1]
+    bruno, chloe = thread_circle.members[0], thread_circle.members[1]
     limited = start_poll(voters=[bruno.id])
     assert api(bruno).put(stance_url(limited), json={"key": "agree"}).status_code == 200
     refused = api(chloe).put(stance_url(limited), json={"key": "agree"}, headers=EN)
@@ -167,30 +169,30 @@ def test_who_may_take_a_stance(api, circle, make_user, make_group, make_thread, 
     error_of(api(bruno).put("/api/v1/polls/999999/stance", json={"key": "agree"}), 404)
 
     # an open group's poll: outsiders read it but do not vote
-    open_group = make_group(circle.admin, privacy="open", handle="ouvert")
-    open_poll = start_poll(thread=make_thread(open_group, circle.admin))
+    open_group = make_group(thread_circle.admin, privacy="open", handle="ouvert")
+    open_poll = start_poll(thread=make_thread(open_group, thread_circle.admin))
     assert api(outsider).get(f"/api/v1/polls/{open_poll['id']}").status_code == 200
     error_of(api(outsider).put(stance_url(open_poll), json={"key": "agree"}), 403, "not_eligible")
 
 
-def test_a_closed_poll_takes_no_stance(api, circle, start_poll, error_of):
+def test_a_closed_poll_takes_no_stance(api, thread_circle, start_poll, error_of):
     poll = start_poll()
-    api(circle.members[0]).put(stance_url(poll), json={"key": "agree"})
-    api(circle.admin).post(f"/api/v1/polls/{poll['id']}/close")
+    api(thread_circle.members[0]).put(stance_url(poll), json={"key": "agree"})
+    api(thread_circle.admin).post(f"/api/v1/polls/{poll['id']}/close")
     error = error_of(
-        api(circle.members[1]).put(stance_url(poll), json={"key": "agree"}, headers=EN),
+        api(thread_circle.members[1]).put(stance_url(poll), json={"key": "agree"}, headers=EN),
         409,
         "poll_closed",
     )
     assert error["message"].startswith("This poll closed on ")
-    error_of(api(circle.members[0]).delete(stance_url(poll)), 409, "poll_closed")
-    data = api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
+    error_of(api(thread_circle.members[0]).delete(stance_url(poll)), 409, "poll_closed")
+    data = api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert data["my_stance"]["key"] == "agree" and data["participants"] == 1
 
 
-def test_stance_bodies_must_be_json(api, circle, start_poll, error_of):
+def test_stance_bodies_must_be_json(api, thread_circle, start_poll, error_of):
     poll = start_poll()
-    response = api(circle.members[0]).put(
+    response = api(thread_circle.members[0]).put(
         stance_url(poll), data="key=agree", headers={"Content-Type": "text/plain"}
     )
     error_of(response, 400, "invalid_json")

@@ -29,7 +29,7 @@ def test_reading_a_later_poll_closes_the_earlier_due_ones_first(app, run, new_po
     assert times[pending.id][0] is None
 
 
-def test_closing_a_poll_early_first_closes_the_ones_already_due(app, run, circle, new_poll):
+def test_closing_a_poll_early_first_closes_the_ones_already_due(app, run, thread_circle, new_poll):
     from app.auth.models import User
     from app.polls.services import close_poll
 
@@ -39,7 +39,7 @@ def test_closing_a_poll_early_first_closes_the_ones_already_due(app, run, circle
 
     def close_later():
         poll = db.session.get(Poll, later.id)
-        close_poll(poll, actor=db.session.get(User, circle.admin.id), now=now)
+        close_poll(poll, actor=db.session.get(User, thread_circle.admin.id), now=now)
 
     run(close_later)
 

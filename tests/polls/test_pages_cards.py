@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import main_of, text_of
+from fixtures.poll_pages import main_of, text_of
 
 from app.auth.models import User
 from app.extensions import db
@@ -38,10 +37,10 @@ def _same(run, poll_ids, person, now=None):
     run(check)
 
 
-def test_cards_agree_with_results_for(run, circle, new_poll, past_poll, vote):
+def test_cards_agree_with_results_for(run, thread_circle, new_poll, past_poll, cast_choice):
     from app.groups.services import revoke_membership
 
-    bruno, chloe, david = circle.members
+    bruno, chloe, david = thread_circle.members
     polls = [
         new_poll(),
         new_poll(results_visibility="after_vote"),
@@ -54,36 +53,36 @@ def test_cards_agree_with_results_for(run, circle, new_poll, past_poll, vote):
     )
     anonymous = past_poll(anonymous=True, stances=[(chloe, {"key": "abstain"}, "")], finalise=True)
     for poll in polls[:3]:
-        vote(poll, bruno, {"key": "agree"})
-        vote(poll, david, {"key": "disagree"}, "Pas convaincu")
-    vote(polls[3], bruno, {"scores": {"o1": 5, "o2": 1, "o3": 0}})
-    vote(polls[4], chloe, {"scores": {"o1": 2, "o2": 1}})
+        cast_choice(poll, bruno, {"key": "agree"})
+        cast_choice(poll, david, {"key": "disagree"}, "Pas convaincu")
+    cast_choice(polls[3], bruno, {"scores": {"o1": 5, "o2": 1, "o3": 0}})
+    cast_choice(polls[4], chloe, {"scores": {"o1": 2, "o2": 1}})
 
     def remove_david():
-        group = db.session.get(Group, circle.group.id)
+        group = db.session.get(Group, thread_circle.group.id)
         from app.groups.services import current_membership
 
         revoke_membership(
             group,
             current_membership(group, david.id),
-            actor=db.session.get(User, circle.admin.id),
+            actor=db.session.get(User, thread_circle.admin.id),
             now=utcnow(),
         )
 
     run(remove_david)
     ids = [p.id for p in polls] + [closed.id, anonymous.id]
-    for person in circle.people:
+    for person in thread_circle.people:
         _same(run, ids, person)
 
 
 def test_dashboard_lists_polls_awaiting_my_vote(
-    run, circle, new_poll, past_poll, vote, auth, page, count_queries, client
+    run, thread_circle, new_poll, past_poll, cast_choice, auth, page, count_queries, client
 ):
-    bruno, chloe = circle.members[:2]
+    bruno, chloe = thread_circle.members[:2]
     later = new_poll(title="Plus tard", closing_in=timedelta(days=5))
     sooner = new_poll(title="Bientôt", closing_in=timedelta(hours=5))
     voted = new_poll(title="Déjà voté")
-    vote(voted, bruno, {"key": "agree"})
+    cast_choice(voted, bruno, {"key": "agree"})
     new_poll(title="Pas pour moi", voters=[chloe.id])
     past_poll(title="Fermé")
     auth.login(bruno)
@@ -98,7 +97,9 @@ def test_dashboard_lists_polls_awaiting_my_vote(
     text = text_of(section)
     assert text.index("Bientôt") < text.index("Plus tard")
     assert "Déjà voté" not in text and "Pas pour moi" not in text and "Fermé" not in text
-    assert f"/t/{circle.thread.id}#poll-{sooner.id}" in section or f"/p/{sooner.id}" in section
+    assert (
+        f"/t/{thread_circle.thread.id}#poll-{sooner.id}" in section or f"/p/{sooner.id}" in section
+    )
     with count_queries() as few:
         client.get("/")
     for i in range(5):

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import EN, main_of, text_of
+from fixtures.poll_pages import EN, main_of, text_of
 
 from app.extensions import db
 from app.polls.models import Poll
@@ -27,13 +26,13 @@ def _local(moment) -> str:
     return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_close_early_asks_then_closes(app, client, auth, circle, new_poll, page):
-    poll = new_poll(author=circle.members[0])
-    auth.login(circle.members[1])
+def test_close_early_asks_then_closes(app, client, auth, thread_circle, new_poll, page):
+    poll = new_poll(author=thread_circle.members[0])
+    auth.login(thread_circle.members[1])
     assert "/close" not in main_of(page(f"/p/{poll.id}")[1])
     assert page(f"/p/{poll.id}/close")[0] == 403
     assert client.post(f"/p/{poll.id}/close").status_code == 403
-    auth.login(circle.members[0])  # the author
+    auth.login(thread_circle.members[0])  # the author
     assert f"/p/{poll.id}/close" in page(f"/p/{poll.id}")[1]
     status, html = page(f"/p/{poll.id}/close")
     assert status == 200 and "Close the poll now" in html and "Keep it open" in html
@@ -41,23 +40,23 @@ def test_close_early_asks_then_closes(app, client, auth, circle, new_poll, page)
     response = client.post(f"/p/{poll.id}/close")
     assert response.status_code == 302
     closed = _poll(app, poll.id)
-    assert closed.closed_at is not None and closed.closed_by_id == circle.members[0].id
+    assert closed.closed_at is not None and closed.closed_by_id == thread_circle.members[0].id
     assert client.post(f"/p/{poll.id}/close", headers=EN).status_code == 409
     html = page(f"/p/{poll.id}")[1]
     assert "Closed" in html and f'action="/p/{poll.id}/stance"' not in html
 
 
-def test_an_admin_closes_anyones_poll(app, client, auth, circle, new_poll):
-    poll = new_poll(author=circle.members[0])
-    auth.login(circle.admin)
+def test_an_admin_closes_anyones_poll(app, client, auth, thread_circle, new_poll):
+    poll = new_poll(author=thread_circle.members[0])
+    auth.login(thread_circle.admin)
     assert client.post(f"/p/{poll.id}/close").status_code == 302
 
 
-def test_reopen_with_a_new_closing_time(app, client, auth, circle, past_poll, page):
+def test_reopen_with_a_new_closing_time(app, client, auth, thread_circle, past_poll, page):
     poll = past_poll()
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     assert page(f"/p/{poll.id}/reopen")[0] == 403
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     status, html = page(f"/p/{poll.id}/reopen")
     assert status == 200 and 'type="datetime-local"' in html
     response = client.post(
@@ -80,9 +79,9 @@ def test_reopen_with_a_new_closing_time(app, client, auth, circle, past_poll, pa
     )
 
 
-def test_an_anonymous_poll_cannot_be_reopened(app, client, auth, circle, past_poll, page):
+def test_an_anonymous_poll_cannot_be_reopened(app, client, auth, thread_circle, past_poll, page):
     poll = past_poll(anonymous=True, finalise=True)
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     assert "/reopen" not in main_of(page(f"/p/{poll.id}")[1])
     later = _local(utcnow() + timedelta(days=2))
     response = client.post(f"/p/{poll.id}/reopen", data={"closing_at": later}, headers=EN)
@@ -90,14 +89,14 @@ def test_an_anonymous_poll_cannot_be_reopened(app, client, auth, circle, past_po
     assert "An anonymous poll cannot be reopened." in response.get_data(as_text=True)
 
 
-def test_the_outcome_statement(app, client, auth, circle, new_poll, past_poll, page):
+def test_the_outcome_statement(app, client, auth, thread_circle, new_poll, past_poll, page):
     open_poll = new_poll()
     poll = past_poll()
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     assert page(f"/p/{poll.id}/statement")[0] == 403
     data = {"text": "Nous gardons **les rencontres en vrai**.", "review_on": "2031-03-01"}
     assert client.post(f"/p/{poll.id}/statement", data=data).status_code == 403
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     assert client.post(f"/p/{open_poll.id}/statement", data=data).status_code == 409
     assert page(f"/p/{poll.id}/statement")[0] == 200
     response = client.post(f"/p/{poll.id}/statement", data={"text": ""}, headers=EN)
@@ -109,19 +108,21 @@ def test_the_outcome_statement(app, client, auth, circle, new_poll, past_poll, p
     html = page(f"/p/{poll.id}")[1]
     assert "<strong>les rencontres en vrai</strong>" in html
     assert "Outcome" in html and "Edit the outcome statement" in html
-    thread = page(f"/t/{circle.thread.id}")[1]
+    thread = page(f"/t/{thread_circle.thread.id}")[1]
     assert "<strong>les rencontres en vrai</strong>" in thread
 
 
-def test_remind_those_who_have_not_voted(app, client, auth, circle, new_poll, vote, page):
+def test_remind_those_who_have_not_voted(
+    app, client, auth, thread_circle, new_poll, cast_choice, page
+):
     from app.notifications.models import Notification
 
     poll = new_poll()
-    vote(poll, circle.members[0], {"key": "agree"})
-    auth.login(circle.members[1])
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
+    auth.login(thread_circle.members[1])
     assert page(f"/p/{poll.id}/remind")[0] == 403
     assert client.post(f"/p/{poll.id}/remind", data={"message": "Hop"}).status_code == 403
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     status, html = page(f"/p/{poll.id}/remind")
     assert status == 200
     text = text_of(main_of(html))
@@ -133,11 +134,11 @@ def test_remind_those_who_have_not_voted(app, client, auth, circle, new_poll, vo
             sa.select(Notification).where(Notification.poll_id == poll.id)
         ).all()
         # Those without a stance, except the one who sends the reminder.
-        assert sorted(n.user_id for n in sent) == sorted(p.id for p in circle.members[1:])
+        assert sorted(n.user_id for n in sent) == sorted(p.id for p in thread_circle.members[1:])
         assert {n.message for n in sent} == {"Il reste deux jours !"}
 
 
-def test_remind_is_for_open_polls(client, auth, circle, past_poll):
+def test_remind_is_for_open_polls(client, auth, thread_circle, past_poll):
     poll = past_poll()
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     assert client.post(f"/p/{poll.id}/remind", data={"message": "Trop tard"}).status_code == 409

@@ -11,8 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from babel.numbers import format_decimal
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import main_of, text_of
+from fixtures.poll_pages import main_of, text_of
 
 from app.auth.models import User
 from app.extensions import db
@@ -98,11 +97,11 @@ def test_the_seeds_table_in_french(run, seed_circle, auth, page):
     assert "(100" in text_of(html)
 
 
-def test_undecided_members_are_named(run, circle, new_poll, vote, auth, page):
+def test_undecided_members_are_named(run, thread_circle, new_poll, cast_choice, auth, page):
     poll = new_poll()
-    vote(poll, circle.members[0], {"key": "agree"})
-    vote(poll, circle.members[1], {"key": "abstain"})
-    auth.login(circle.admin)
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[1], {"key": "abstain"})
+    auth.login(thread_circle.admin)
     html = page(f"/p/{poll.id}")[1]
     rows = _rows(html)
     assert rows[-1][0] == "Undecided" and rows[-1][1] == "50%"
@@ -126,13 +125,15 @@ def test_the_chart_is_inline_svg_without_inline_styles(run, seed_circle, auth, p
     assert "polls.css" in html
 
 
-def test_results_after_close_leak_nowhere(run, circle, new_poll, vote, auth, page, client):
+def test_results_after_close_leak_nowhere(
+    run, thread_circle, new_poll, cast_choice, auth, page, client
+):
     poll = new_poll(results_visibility="after_close", title="Vote secret jusqu'au bout")
-    bruno, chloe = circle.members[:2]
-    vote(poll, bruno, {"key": "block"}, "Une objection de fond.")
-    vote(poll, chloe, {"key": "agree"}, "Très bien pour moi.")
-    auth.login(circle.members[2])
-    for url in (f"/p/{poll.id}", f"/t/{circle.thread.id}"):
+    bruno, chloe = thread_circle.members[:2]
+    cast_choice(poll, bruno, {"key": "block"}, "Une objection de fond.")
+    cast_choice(poll, chloe, {"key": "agree"}, "Très bien pour moi.")
+    auth.login(thread_circle.members[2])
+    for url in (f"/p/{poll.id}", f"/t/{thread_circle.thread.id}"):
         status, html = page(url)
         assert status == 200
         main = main_of(html)
@@ -152,10 +153,12 @@ def test_results_after_close_leak_nowhere(run, circle, new_poll, vote, auth, pag
     assert "Chloé" not in csv_text and "Très bien" not in csv_text and "Block" not in csv_text
 
 
-def test_results_after_vote_show_once_one_voted(run, circle, new_poll, vote, auth, page, client):
+def test_results_after_vote_show_once_one_voted(
+    run, thread_circle, new_poll, cast_choice, auth, page, client
+):
     poll = new_poll(results_visibility="after_vote")
-    vote(poll, circle.members[0], {"key": "agree"}, "Oui.")
-    auth.login(circle.members[1])
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Oui.")
+    auth.login(thread_circle.members[1])
     main = main_of(page(f"/p/{poll.id}")[1])
     assert "<svg" not in main and "The results will show once you have voted" in text_of(main)
     client.post(f"/p/{poll.id}/stance", data={"key": "abstain"})
@@ -163,27 +166,27 @@ def test_results_after_vote_show_once_one_voted(run, circle, new_poll, vote, aut
     assert "<svg" in main and 'class="poll-results"' in main
 
 
-def test_hidden_results_show_after_closing(run, circle, past_poll, auth, page):
-    bruno = circle.members[0]
+def test_hidden_results_show_after_closing(run, thread_circle, past_poll, auth, page):
+    bruno = thread_circle.members[0]
     poll = past_poll(results_visibility="after_close", stances=[(bruno, {"key": "agree"}, "Oui")])
-    auth.login(circle.members[1])
+    auth.login(thread_circle.members[1])
     html = page(f"/p/{poll.id}")[1]
     assert 'class="poll-results"' in html and "Bruno" in _rows(html)[0][2]
 
 
 def test_anonymous_polls_never_show_names(
-    run, circle, new_poll, past_poll, vote, auth, page, client
+    run, thread_circle, new_poll, past_poll, cast_choice, auth, page, client
 ):
-    bruno, chloe = circle.members[:2]
+    bruno, chloe = thread_circle.members[:2]
     poll = new_poll(anonymous=True, title="Anonyme")
-    vote(poll, bruno, {"key": "agree"}, "Première raison")
-    vote(poll, chloe, {"key": "disagree"}, "Seconde raison")
+    cast_choice(poll, bruno, {"key": "agree"}, "Première raison")
+    cast_choice(poll, chloe, {"key": "disagree"}, "Seconde raison")
     closed = past_poll(
         anonymous=True,
         stances=[(bruno, {"key": "agree"}, "Avant"), (chloe, {"key": "block"}, "Objection ferme")],
         finalise=True,
     )
-    auth.login(circle.admin)
+    auth.login(thread_circle.admin)
     for poll_id in (poll.id, closed.id):
         html = page(f"/p/{poll_id}")[1]
         results = html.split('class="poll-results-section"', 1)[1]
@@ -195,26 +198,26 @@ def test_anonymous_polls_never_show_names(
         assert "Bruno" not in exported and "Chloé" not in exported
     rows = _rows(page(f"/p/{closed.id}")[1])
     assert rows[0][:2] == ["Agree", "50%"] and rows[3][:2] == ["Block", "50%"]
-    thread = main_of(page(f"/t/{circle.thread.id}")[1])
+    thread = main_of(page(f"/t/{thread_circle.thread.id}")[1])
     for part in thread.split('class="poll-card')[1:]:
         results = part.split('class="poll-results-section"', 1)[1].split("</section>", 1)[0]
         assert "Bruno" not in results and "Chloé" not in results
 
 
-def test_other_kinds_show_their_results(run, circle, new_poll, vote, auth, page):
-    bruno, chloe = circle.members[:2]
+def test_other_kinds_show_their_results(run, thread_circle, new_poll, cast_choice, auth, page):
+    bruno, chloe = thread_circle.members[:2]
     score = new_poll(kind="score")
-    vote(score, bruno, {"scores": {"o1": 5, "o2": 2, "o3": 0}})
-    vote(score, chloe, {"scores": {"o1": 2, "o2": 2, "o3": 1}})
+    cast_choice(score, bruno, {"scores": {"o1": 5, "o2": 2, "o3": 0}})
+    cast_choice(score, chloe, {"scores": {"o1": 2, "o2": 2, "o3": 1}})
     ranked = new_poll(kind="ranked")
-    vote(ranked, bruno, {"ranking": ["o2", "o1", "o3"]})
-    vote(ranked, chloe, {"ranking": ["o2", "o3", "o1"]})
+    cast_choice(ranked, bruno, {"ranking": ["o2", "o1", "o3"]})
+    cast_choice(ranked, chloe, {"ranking": ["o2", "o3", "o1"]})
     dot = new_poll(kind="dot")
-    vote(dot, bruno, {"scores": {"o1": 6, "o3": 2}})
+    cast_choice(dot, bruno, {"scores": {"o1": 6, "o3": 2}})
     meeting = new_poll(kind="meeting", options=["2030-05-12T18:30:00Z", "2030-05-13T18:30:00Z"])
-    vote(meeting, bruno, {"scores": {"o1": 1, "o2": 2}})
-    vote(meeting, chloe, {"scores": {"o1": 2, "o2": 2}})
-    auth.login(circle.admin)
+    cast_choice(meeting, bruno, {"scores": {"o1": 1, "o2": 2}})
+    cast_choice(meeting, chloe, {"scores": {"o1": 2, "o2": 2}})
+    auth.login(thread_circle.admin)
     assert _rows(page(f"/p/{score.id}")[1])[0] == ["Zoom", "7", "3.5", "2"]
     html = page(f"/p/{ranked.id}")[1]
     assert _rows(html) == [["Zoom", "3", "2"], ["Jitsi", "6", "1"], ["In person", "3", "2"]]
@@ -225,11 +228,11 @@ def test_other_kinds_show_their_results(run, circle, new_poll, vote, auth, page)
     assert _rows(html)[1][1:] == ["2 · Bruno, Chloé", "0", "0", "4"]
 
 
-def test_csv_export(run, circle, new_poll, vote, auth, client):
+def test_csv_export(run, thread_circle, new_poll, cast_choice, auth, client):
     poll = new_poll(title="=Danger")
-    vote(poll, circle.members[0], {"key": "agree"}, "Parce que")
-    vote(poll, circle.members[1], {"key": "block"}, "Objection ferme")
-    auth.login(circle.members[2])
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Parce que")
+    cast_choice(poll, thread_circle.members[1], {"key": "block"}, "Objection ferme")
+    auth.login(thread_circle.members[2])
     response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from poll_page_fixtures import *  # noqa: F403 - the fixtures
-from poll_page_fixtures import EN, FR, main_of, text_of
+from fixtures.poll_pages import EN, FR, main_of, text_of
 
 from app.extensions import db
 from app.polls.models import Stance
@@ -25,9 +24,9 @@ def _current(app, poll_id, person):
     return [s for s in _stances(app, poll_id) if s[0] == person.id and s[3]]
 
 
-def test_vote_change_and_withdraw_a_proposal(app, client, auth, circle, new_poll, page):
+def test_vote_change_and_withdraw_a_proposal(app, client, auth, thread_circle, new_poll, page):
     poll = new_poll()
-    bruno = circle.members[0]
+    bruno = thread_circle.members[0]
     auth.login(bruno)
     status, html = page(f"/p/{poll.id}")
     assert status == 200
@@ -61,19 +60,21 @@ def test_vote_change_and_withdraw_a_proposal(app, client, auth, circle, new_poll
     assert "Withdraw my stance" not in html and "Your stance:" not in text_of(html)
 
 
-def test_a_vote_from_the_thread_returns_to_the_card(client, auth, circle, new_poll):
+def test_a_vote_from_the_thread_returns_to_the_card(client, auth, thread_circle, new_poll):
     poll = new_poll()
-    auth.login(circle.members[1])
+    auth.login(thread_circle.members[1])
     response = client.post(
         f"/p/{poll.id}/stance", data={"key": "abstain", "reason": "", "from": "thread"}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/t/{circle.thread.id}#poll-{poll.id}")
+    assert response.headers["Location"].endswith(f"/t/{thread_circle.thread.id}#poll-{poll.id}")
 
 
-def test_a_block_needs_a_reason_and_errors_show_in_place(app, client, auth, circle, new_poll):
+def test_a_block_needs_a_reason_and_errors_show_in_place(
+    app, client, auth, thread_circle, new_poll
+):
     poll = new_poll()
-    auth.login(circle.members[0])
+    auth.login(thread_circle.members[0])
     response = client.post(
         f"/p/{poll.id}/stance", data={"key": "block", "reason": "Non"}, headers=EN
     )
@@ -99,8 +100,8 @@ def test_a_block_needs_a_reason_and_errors_show_in_place(app, client, auth, circ
     )
 
 
-def test_each_kind_takes_its_inputs(app, client, auth, circle, new_poll):
-    bruno = circle.members[0]
+def test_each_kind_takes_its_inputs(app, client, auth, thread_circle, new_poll):
+    bruno = thread_circle.members[0]
     auth.login(bruno)
     multiple = new_poll(kind="choice", max_choices=2)
     single = new_poll(kind="choice")
@@ -126,8 +127,8 @@ def test_each_kind_takes_its_inputs(app, client, auth, circle, new_poll):
         assert _current(app, poll.id, bruno)[0][1] == stored
 
 
-def test_bad_inputs_are_named(app, client, auth, circle, new_poll):
-    auth.login(circle.members[0])
+def test_bad_inputs_are_named(app, client, auth, thread_circle, new_poll):
+    auth.login(thread_circle.members[0])
     ranked = new_poll(kind="ranked")
     response = client.post(
         f"/p/{ranked.id}/stance", data={"rank-o1": "1", "rank-o2": "1", "rank-o3": "2"}, headers=EN
@@ -156,11 +157,11 @@ def test_bad_inputs_are_named(app, client, auth, circle, new_poll):
 
 
 def test_a_closed_poll_refuses_a_vote_saying_when_it_closed(
-    app, client, auth, circle, past_poll, set_timezone
+    app, client, auth, thread_circle, past_poll, set_timezone
 ):
     poll = past_poll()
-    set_timezone(circle.members[0], "UTC")
-    auth.login(circle.members[0])
+    set_timezone(thread_circle.members[0], "UTC")
+    auth.login(thread_circle.members[0])
     response = client.post(f"/p/{poll.id}/stance", data={"key": "agree"}, headers=EN)
     assert response.status_code == 409
     text = text_of(response.get_data(as_text=True))
@@ -174,8 +175,8 @@ def test_a_closed_poll_refuses_a_vote_saying_when_it_closed(
     assert f'action="/p/{poll.id}/stance"' not in html and "Closed" in html
 
 
-def test_who_may_not_vote(app, client, auth, circle, new_poll, make_user, page):
-    bruno, chloe = circle.members[:2]
+def test_who_may_not_vote(app, client, auth, thread_circle, new_poll, make_user, page):
+    bruno, chloe = thread_circle.members[:2]
     poll = new_poll(voters=[bruno.id])
     auth.login(chloe)
     status, html = page(f"/p/{poll.id}")
@@ -191,11 +192,11 @@ def test_who_may_not_vote(app, client, auth, circle, new_poll, make_user, page):
     assert _stances(app, poll.id) == []
 
 
-def test_shuffled_options_keep_one_order_per_voter(client, auth, circle, new_poll, page):
+def test_shuffled_options_keep_one_order_per_voter(client, auth, thread_circle, new_poll, page):
     options = [f"Option {i}" for i in range(1, 9)]
     poll = new_poll(kind="choice", options=options, shuffle_options=True)
     orders = set()
-    for person in circle.people:
+    for person in thread_circle.people:
         auth.login(person)
         first = page(f"/p/{poll.id}")[1]
         again = page(f"/p/{poll.id}")[1]
@@ -205,12 +206,14 @@ def test_shuffled_options_keep_one_order_per_voter(client, auth, circle, new_pol
     assert len(orders) > 1
 
 
-def test_meeting_slots_in_the_readers_zone(client, auth, circle, new_poll, page, set_timezone):
+def test_meeting_slots_in_the_readers_zone(
+    client, auth, thread_circle, new_poll, page, set_timezone
+):
     slot = datetime(2030, 1, 15, 18, 30, tzinfo=UTC)
     poll = new_poll(
         kind="meeting", options=[slot.isoformat(), (slot + timedelta(days=1)).isoformat()]
     )
-    bruno, chloe = circle.members[:2]
+    bruno, chloe = thread_circle.members[:2]
     set_timezone(bruno, "America/New_York")
     set_timezone(chloe, "Asia/Tokyo")
     auth.login(bruno)

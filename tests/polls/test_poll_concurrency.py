@@ -66,7 +66,9 @@ def _current_by_voter(run, poll_id):
     return run(read)
 
 
-def test_racing_stances_leave_one_current_stance_each_and_right_totals(app, run, circle, new_poll):
+def test_racing_stances_leave_one_current_stance_each_and_right_totals(
+    app, run, thread_circle, new_poll
+):
     poll = new_poll("choice")
     keys = ["o1", "o2", "o3"]
 
@@ -87,14 +89,14 @@ def test_racing_stances_leave_one_current_stance_each_and_right_totals(app, run,
         return job
 
     # two writers for each of the four people: same voter and different voters at once
-    jobs = [writer(person, seed) for seed in (1, 2) for person in circle.people]
+    jobs = [writer(person, seed) for seed in (1, 2) for person in thread_circle.people]
     assert in_threads(app, jobs) == []
 
     rows = _current_by_voter(run, poll.id)
     assert len(rows) == len(jobs) * WRITES  # every change kept in history
     current = [r for r in rows if r[3]]
-    assert sorted(r[0] for r in current) == sorted(p.id for p in circle.people)
-    for person in circle.people:
+    assert sorted(r[0] for r in current) == sorted(p.id for p in thread_circle.people)
+    for person in thread_circle.people:
         latest = max((r for r in rows if r[0] == person.id), key=lambda r: r[1])
         assert latest[3], "the last write of each voter is the current one"
 
@@ -109,7 +111,7 @@ def test_racing_stances_leave_one_current_stance_each_and_right_totals(app, run,
     assert participants == 4
 
 
-def test_racing_stances_and_withdrawals(app, run, circle, new_poll):
+def test_racing_stances_and_withdrawals(app, run, thread_circle, new_poll):
     poll = new_poll("proposal", anonymous=False)
 
     def writer(person, withdraws):
@@ -125,7 +127,7 @@ def test_racing_stances_and_withdrawals(app, run, circle, new_poll):
 
         return job
 
-    jobs = [writer(p, w) for w in (False, True) for p in circle.people]
+    jobs = [writer(p, w) for w in (False, True) for p in thread_circle.people]
     assert in_threads(app, jobs) == []
     current = Counter(
         voter for voter, _id, _c, is_current in _current_by_voter(run, poll.id) if is_current
@@ -133,7 +135,7 @@ def test_racing_stances_and_withdrawals(app, run, circle, new_poll):
     assert all(n == 1 for n in current.values())
 
 
-def test_racing_stances_in_an_anonymous_poll(app, run, circle, new_poll):
+def test_racing_stances_in_an_anonymous_poll(app, run, thread_circle, new_poll):
     poll = new_poll("proposal", anonymous=True)
 
     def writer(person, key):
@@ -149,20 +151,22 @@ def test_racing_stances_in_an_anonymous_poll(app, run, circle, new_poll):
 
         return job
 
-    jobs = [writer(p, k) for k in ("agree", "abstain") for p in circle.people]
+    jobs = [writer(p, k) for k in ("agree", "abstain") for p in thread_circle.people]
     assert in_threads(app, jobs) == []
     rows = _current_by_voter(run, poll.id)
-    assert sorted(r[0] for r in rows) == sorted(p.id for p in circle.people)  # no history
+    assert sorted(r[0] for r in rows) == sorted(p.id for p in thread_circle.people)  # no history
     assert all(r[3] for r in rows)
 
 
-def test_the_database_refuses_two_current_stances(app, run, circle, new_poll):
+def test_the_database_refuses_two_current_stances(app, run, thread_circle, new_poll):
     poll = new_poll()
 
     def insert_two():
         for key in ("agree", "block"):
             db.session.add(
-                Stance(poll_id=poll.id, voter_id=circle.admin.id, choice={"key": key}, reason="")
+                Stance(
+                    poll_id=poll.id, voter_id=thread_circle.admin.id, choice={"key": key}, reason=""
+                )
             )
             db.session.flush()
 
@@ -170,13 +174,15 @@ def test_the_database_refuses_two_current_stances(app, run, circle, new_poll):
         run(insert_two)
 
 
-def test_three_closers_close_once(app, run, circle, new_poll, closed_hook):
+def test_three_closers_close_once(app, run, thread_circle, new_poll, closed_hook):
     poll = new_poll()
     now = utcnow()
 
     def closer():
         close_poll(
-            db.session.get(Poll, poll.id), actor=db.session.get(User, circle.admin.id), now=now
+            db.session.get(Poll, poll.id),
+            actor=db.session.get(User, thread_circle.admin.id),
+            now=now,
         )
         db.session.commit()
 
@@ -186,17 +192,21 @@ def test_three_closers_close_once(app, run, circle, new_poll, closed_hook):
     assert run(lambda: db.session.get(Poll, poll.id).closed_at) == now
 
 
-def test_author_and_periodic_jobs_close_once(app, run, circle, new_poll, vote, closed_hook):
+def test_author_and_periodic_jobs_close_once(
+    app, run, thread_circle, new_poll, cast_choice, closed_hook
+):
     """The author closes just before the closing time while two periodic jobs, a
     moment after it, finalise due polls and a reader finalises it too."""
     poll = new_poll()
-    vote(poll, circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     before = poll.closing_at - timedelta(seconds=1)
     after = poll.closing_at + timedelta(seconds=1)
 
     def author():
         close_poll(
-            db.session.get(Poll, poll.id), actor=db.session.get(User, circle.admin.id), now=before
+            db.session.get(Poll, poll.id),
+            actor=db.session.get(User, thread_circle.admin.id),
+            now=before,
         )
         db.session.commit()
 

@@ -21,17 +21,17 @@ def _check(run, predicate, person, target_model, target_id, *args):
     return run(call)
 
 
-def test_members_start_polls_in_open_threads(run, circle, make_user):
+def test_members_start_polls_in_open_threads(run, thread_circle, make_user):
     stranger = make_user(name="Eve")
-    member, admin = circle.members[0], circle.admin
-    tid = circle.thread.id
+    member, admin = thread_circle.members[0], thread_circle.admin
+    tid = thread_circle.thread.id
     assert _check(run, can.can_start_poll, member, Thread, tid)
     assert _check(run, can.can_start_poll, member, Thread, tid, "proposal")
     assert not _check(run, can.can_start_poll, stranger, Thread, tid)
     assert not _check(run, can.can_start_poll, None, Thread, tid)
 
     def no_member_proposals():
-        db.session.get(Group, circle.group.id).members_can_raise_proposals = False
+        db.session.get(Group, thread_circle.group.id).members_can_raise_proposals = False
 
     run(no_member_proposals)
     assert _check(run, can.can_start_poll, member, Thread, tid, "choice")
@@ -46,8 +46,8 @@ def test_members_start_polls_in_open_threads(run, circle, make_user):
     assert not _check(run, can.can_start_poll, admin, Thread, tid)
 
 
-def test_voting_needs_an_eligible_voter_and_an_open_poll(run, circle, new_poll, make_user):
-    bruno, chloe = circle.members[:2]
+def test_voting_needs_an_eligible_voter_and_an_open_poll(run, thread_circle, new_poll, make_user):
+    bruno, chloe = thread_circle.members[:2]
     poll = new_poll(voters=[bruno.id])
     stranger = make_user(name="Eve")
     assert _check(run, can.can_vote, bruno, Poll, poll.id)
@@ -57,18 +57,18 @@ def test_voting_needs_an_eligible_voter_and_an_open_poll(run, circle, new_poll, 
     assert not _check(run, can.can_vote, bruno, Poll, poll.id, poll.closing_at)
 
 
-def test_the_author_or_an_admin_closes(run, circle, new_poll):
-    bruno, chloe = circle.members[:2]
+def test_the_author_or_an_admin_closes(run, thread_circle, new_poll):
+    bruno, chloe = thread_circle.members[:2]
     poll = new_poll(author=bruno)
     assert _check(run, can.can_close_poll, bruno, Poll, poll.id)
-    assert _check(run, can.can_close_poll, circle.admin, Poll, poll.id)
+    assert _check(run, can.can_close_poll, thread_circle.admin, Poll, poll.id)
     assert not _check(run, can.can_close_poll, chloe, Poll, poll.id)
     assert _check(run, can.can_write_statement, bruno, Poll, poll.id)
     assert not _check(run, can.can_reopen_poll, chloe, Poll, poll.id)
 
 
-def test_results_visibility(run, circle, new_poll, vote, make_user):
-    bruno, chloe = circle.members[:2]
+def test_results_visibility(run, thread_circle, new_poll, cast_choice, make_user):
+    bruno, chloe = thread_circle.members[:2]
     always = new_poll()
     after_vote = new_poll(results_visibility="after_vote")
     after_close = new_poll(results_visibility="after_close")
@@ -76,11 +76,11 @@ def test_results_visibility(run, circle, new_poll, vote, make_user):
     assert _check(run, can.can_see_results, chloe, Poll, always.id)
     assert not _check(run, can.can_see_results, stranger, Poll, always.id)  # secret group
     assert not _check(run, can.can_see_results, bruno, Poll, after_vote.id)
-    vote(after_vote, bruno, {"key": "agree"})
+    cast_choice(after_vote, bruno, {"key": "agree"})
     assert _check(run, can.can_see_results, bruno, Poll, after_vote.id)
     assert not _check(run, can.can_see_results, chloe, Poll, after_vote.id)
-    vote(after_close, bruno, {"key": "agree"})
+    cast_choice(after_close, bruno, {"key": "agree"})
     assert not _check(run, can.can_see_results, bruno, Poll, after_close.id)
-    assert not _check(run, can.can_see_results, circle.admin, Poll, after_close.id)
+    assert not _check(run, can.can_see_results, thread_circle.admin, Poll, after_close.id)
     closed = after_close.closing_at + timedelta(seconds=1)
     assert _check(run, can.can_see_results, chloe, Poll, after_close.id, closed)

@@ -119,15 +119,15 @@ def test_meeting_slots_are_times_with_a_zone_sorted(run, new_poll):
     ]
 
 
-def _create(run, circle, **kwargs):
+def _create(run, thread_circle, **kwargs):
     now = kwargs.pop("now", utcnow())
     kwargs.setdefault("kind", "proposal")
     kwargs.setdefault("title", "Une question")
     kwargs.setdefault("closing_at", now + timedelta(days=1))
 
     def create():
-        thread = db.session.get(Thread, circle.thread.id)
-        return create_poll(thread, author=_user(circle.admin), now=now, **kwargs).id
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        return create_poll(thread, author=_user(thread_circle.admin), now=now, **kwargs).id
 
     return run(create)
 
@@ -160,31 +160,31 @@ BAD_POLLS = [
 ]
 
 
-def test_create_poll_names_each_bad_field(run, circle):
+def test_create_poll_names_each_bad_field(run, thread_circle):
     for kwargs, fields in BAD_POLLS:
         with pytest.raises(ValidationFailed) as caught:
-            _create(run, circle, **kwargs)
+            _create(run, thread_circle, **kwargs)
         assert set(caught.value.fields) == fields, kwargs
     assert run(lambda: db.session.scalar(sa.select(sa.func.count(Poll.id)))) == 0
 
 
-def test_a_closed_thread_takes_no_poll(run, circle):
+def test_a_closed_thread_takes_no_poll(run, thread_circle):
     from app.threads.services import ThreadClosed, set_closed
 
-    run(lambda: set_closed(db.session.get(Thread, circle.thread.id), True, now=utcnow()))
+    run(lambda: set_closed(db.session.get(Thread, thread_circle.thread.id), True, now=utcnow()))
     with pytest.raises(ThreadClosed):
-        _create(run, circle)
+        _create(run, thread_circle)
 
 
 # -- stances ------------------------------------------------------------------------
 
 
-def test_the_latest_stance_counts_and_history_stays(run, circle, new_poll, vote):
+def test_the_latest_stance_counts_and_history_stays(run, thread_circle, new_poll, cast_choice):
     poll = new_poll()
-    bruno, chloe = circle.members[:2]
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, bruno, {"key": "disagree"}, "Finalement non.")
-    vote(poll, chloe, {"key": "abstain"})
+    bruno, chloe = thread_circle.members[:2]
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "disagree"}, "Finalement non.")
+    cast_choice(poll, chloe, {"key": "abstain"})
     stances = _stances(run, poll.id)
     assert [(v, c, cur) for v, c, cur, _w in stances] == [
         (bruno.id, {"key": "agree"}, False),
@@ -202,10 +202,10 @@ def test_the_latest_stance_counts_and_history_stays(run, circle, new_poll, vote)
     assert [s.voter for s in seen.stances] == ["Bruno", "Chloé"]
 
 
-def test_withdraw_makes_one_undecided_again(run, circle, new_poll, vote):
+def test_withdraw_makes_one_undecided_again(run, thread_circle, new_poll, cast_choice):
     poll = new_poll("choice")
-    bruno = circle.members[0]
-    vote(poll, bruno, {"key": "o2"})
+    bruno = thread_circle.members[0]
+    cast_choice(poll, bruno, {"key": "o2"})
     run(lambda: withdraw_stance(_poll(poll.id), _user(bruno), now=utcnow()))
     assert _stances(run, poll.id) == [(bruno.id, {"key": "o2"}, False, True)]
     seen = _results(run, poll.id, bruno)
@@ -214,63 +214,69 @@ def test_withdraw_makes_one_undecided_again(run, circle, new_poll, vote):
     assert run(lambda: withdraw_stance(_poll(poll.id), _user(bruno), now=utcnow())) is None
 
 
-def test_a_stance_is_checked(app, run, circle, new_poll, vote):
+def test_a_stance_is_checked(app, run, thread_circle, new_poll, cast_choice):
     poll = new_poll("proposal")
     with pytest.raises(ValidationFailed) as caught:
-        vote(poll, circle.members[0], {"key": "block"}, "non")
+        cast_choice(poll, thread_circle.members[0], {"key": "block"}, "non")
     assert set(caught.value.fields) == {"reason"}
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(caught.value.fields["reason"]) == (
             "A block needs a reason of more than 5 characters."
         )
     with pytest.raises(ValidationFailed) as caught:
-        vote(poll, circle.members[0], {"key": "maybe"})
+        cast_choice(poll, thread_circle.members[0], {"key": "maybe"})
     assert set(caught.value.fields) == {"key"}
     scored = new_poll("score", max_score=3)
     with pytest.raises(ValidationFailed) as caught:
-        vote(scored, circle.members[0], {"scores": {"o1": 4, "o2": 1, "o3": 0}})
+        cast_choice(scored, thread_circle.members[0], {"scores": {"o1": 4, "o2": 1, "o3": 0}})
     assert set(caught.value.fields) == {"scores.o1"}
     assert _stances(run, poll.id) == [] and _stances(run, scored.id) == []
 
 
-def test_a_stance_at_or_after_closing_time_is_refused(run, app, circle, new_poll, vote):
+def test_a_stance_at_or_after_closing_time_is_refused(
+    run, app, thread_circle, new_poll, cast_choice
+):
     poll = new_poll()
     with pytest.raises(PollClosed) as caught:
-        vote(poll, circle.members[0], {"key": "agree"}, now=poll.closing_at)
+        cast_choice(poll, thread_circle.members[0], {"key": "agree"}, now=poll.closing_at)
     error = caught.value
     assert (error.status, error.code) == (409, "poll_closed")
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert str(error.message).startswith("This poll closed on ")
         assert str(poll.closing_at.year) in str(error.message)
-    vote(poll, circle.members[0], {"key": "agree"}, now=poll.closing_at - timedelta(seconds=1))
+    cast_choice(
+        poll, thread_circle.members[0], {"key": "agree"}, now=poll.closing_at - timedelta(seconds=1)
+    )
 
 
-def test_people_outside_the_voters_cannot_vote(run, circle, new_poll, vote, make_user):
-    bruno, chloe = circle.members[:2]
+def test_people_outside_the_voters_cannot_vote(
+    run, thread_circle, new_poll, cast_choice, make_user
+):
+    bruno, chloe = thread_circle.members[:2]
     poll = new_poll("proposal", voters=[bruno.id, chloe.id])
     with pytest.raises(NotEligible):
-        vote(poll, circle.admin, {"key": "agree"})
+        cast_choice(poll, thread_circle.admin, {"key": "agree"})
     stranger = make_user(name="Eve")
     with pytest.raises(NotEligible):
-        vote(poll, stranger, {"key": "agree"})
-    vote(poll, bruno, {"key": "agree"})
+        cast_choice(poll, stranger, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "agree"})
     assert _results(run, poll.id).eligible == 2
 
 
 def test_members_who_join_count_and_removed_ones_stop_counting(
-    run, circle, new_poll, vote, make_user
+    run, thread_circle, new_poll, cast_choice, make_user
 ):
     poll = new_poll()
-    bruno = circle.members[0]
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, circle.members[1], {"key": "agree"})
+    bruno = thread_circle.members[0]
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, thread_circle.members[1], {"key": "agree"})
     newcomer = make_user(name="Nadia")
 
     def join():
-        add_member(db.session.get(Group, circle.group.id), _user(newcomer), now=utcnow())
+        add_member(db.session.get(Group, thread_circle.group.id), _user(newcomer), now=utcnow())
 
     run(join)
-    vote(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
+    cast_choice(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
 
     def remove_bruno():
         membership = db.session.scalar(
@@ -278,7 +284,9 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
                 Membership.user_id == bruno.id, Membership.revoked_at.is_(None)
             )
         )
-        revoke_membership(membership.group, membership, actor=_user(circle.admin), now=utcnow())
+        revoke_membership(
+            membership.group, membership, actor=_user(thread_circle.admin), now=utcnow()
+        )
 
     run(remove_bruno)
     seen = _results(run, poll.id)
@@ -286,16 +294,16 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
     assert counts == {"agree": 1, "abstain": 0, "disagree": 0, "block": 1}
     assert (seen.participants, seen.eligible) == (2, 4)
     with pytest.raises(NotEligible):
-        vote(poll, bruno, {"key": "agree"})
+        cast_choice(poll, bruno, {"key": "agree"})
 
 
 # -- visibility -------------------------------------------------------------------------
 
 
-def test_results_after_vote_are_hidden_until_one_votes(run, circle, new_poll, vote):
+def test_results_after_vote_are_hidden_until_one_votes(run, thread_circle, new_poll, cast_choice):
     poll = new_poll("proposal", results_visibility="after_vote")
-    bruno, chloe = circle.members[:2]
-    vote(poll, bruno, {"key": "agree"})
+    bruno, chloe = thread_circle.members[:2]
+    cast_choice(poll, bruno, {"key": "agree"})
     hidden = _results(run, poll.id, chloe)
     assert hidden.results is None and hidden.stances is None
     assert (hidden.participants, hidden.eligible, hidden.undecided) == (1, 4, 3)
@@ -305,26 +313,28 @@ def test_results_after_vote_are_hidden_until_one_votes(run, circle, new_poll, vo
     assert after.results is not None and after.closed
 
 
-def test_results_after_close_are_hidden_from_everyone_until_closed(run, circle, new_poll, vote):
+def test_results_after_close_are_hidden_from_everyone_until_closed(
+    run, thread_circle, new_poll, cast_choice
+):
     poll = new_poll("proposal", results_visibility="after_close")
-    vote(poll, circle.members[0], {"key": "agree"})
-    for viewer in (circle.admin, circle.members[0], None):
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
+    for viewer in (thread_circle.admin, thread_circle.members[0], None):
         seen = _results(run, poll.id, viewer)
         assert seen.results is None and seen.stances is None and seen.participants == 1
-    run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
-    assert _results(run, poll.id, circle.members[1]).results is not None
+    run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
+    assert _results(run, poll.id, thread_circle.members[1]).results is not None
 
 
 # -- closing --------------------------------------------------------------------------------
 
 
-def test_early_close_by_the_author(run, circle, new_poll, vote, closed_hook):
+def test_early_close_by_the_author(run, thread_circle, new_poll, cast_choice, closed_hook):
     poll = new_poll()
-    vote(poll, circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     now = utcnow()
 
     def close():
-        closed = close_poll(_poll(poll.id), actor=_user(circle.admin), now=now)
+        closed = close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=now)
         return (
             closed.closed_at,
             closed.closed_by_id,
@@ -332,30 +342,34 @@ def test_early_close_by_the_author(run, circle, new_poll, vote, closed_hook):
             closed.participants_at_close,
         )
 
-    assert run(close) == (now, circle.admin.id, 4, 1)
+    assert run(close) == (now, thread_circle.admin.id, 4, 1)
     assert closed_hook == [(poll.id, now)]
     with pytest.raises(PollClosed):
-        run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
+        run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
     with pytest.raises(PollClosed):
-        vote(poll, circle.members[1], {"key": "agree"})
+        cast_choice(poll, thread_circle.members[1], {"key": "agree"})
     assert len(closed_hook) == 1
 
 
-def test_closing_after_the_closing_time_is_409(run, circle, new_poll):
+def test_closing_after_the_closing_time_is_409(run, thread_circle, new_poll):
     poll = new_poll()
     with pytest.raises(PollClosed):
-        run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=poll.closing_at))
+        run(
+            lambda: close_poll(
+                _poll(poll.id), actor=_user(thread_circle.admin), now=poll.closing_at
+            )
+        )
 
 
 def test_timed_close_takes_effect_as_of_closing_at(
-    run, circle, new_poll, vote, make_user, closed_hook
+    run, thread_circle, new_poll, cast_choice, make_user, closed_hook
 ):
     poll = new_poll()
-    vote(poll, circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     late = make_user(name="Léa")
     run(
         lambda: add_member(
-            db.session.get(Group, circle.group.id),
+            db.session.get(Group, thread_circle.group.id),
             _user(late),
             now=poll.closing_at + timedelta(minutes=1),
         )
@@ -391,13 +405,15 @@ def test_due_polls_are_finalised_in_closing_order(run, new_poll, closed_hook):
     assert [poll_id for poll_id, _ in closed_hook] == [first.id, second.id]
 
 
-def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(run, circle, new_poll, vote):
+def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(
+    run, thread_circle, new_poll, cast_choice
+):
     poll = new_poll("proposal", anonymous=True)
-    bruno, chloe, david = circle.members
-    vote(poll, bruno, {"key": "agree"})
-    vote(poll, bruno, {"key": "abstain"})  # replaces: no history
-    vote(poll, chloe, {"key": "agree"})
-    vote(poll, david, {"key": "block"}, "Pas sans vidéo libre.")
+    bruno, chloe, david = thread_circle.members
+    cast_choice(poll, bruno, {"key": "agree"})
+    cast_choice(poll, bruno, {"key": "abstain"})  # replaces: no history
+    cast_choice(poll, chloe, {"key": "agree"})
+    cast_choice(poll, david, {"key": "block"}, "Pas sans vidéo libre.")
     run(lambda: withdraw_stance(_poll(poll.id), _user(chloe), now=utcnow()))
     assert len(_stances(run, poll.id)) == 2
     open_view = _results(run, poll.id, bruno)
@@ -405,7 +421,7 @@ def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(run, circle, n
     assert all(s.voter is None for s in open_view.stances)
     assert all(r.voters == () for r in open_view.results.rows)
 
-    run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
+    run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
     assert [v for v, *_ in _stances(run, poll.id)] == [None, None]
     # nor can the time of each stance tell who cast it: all carry the closing time
     closed_at = run(lambda: _poll(poll.id).closed_at)
@@ -441,7 +457,7 @@ def test_anonymous_poll_erases_voters_and_freezes_counts_at_close(run, circle, n
         )
 
 
-def test_reopen_with_a_new_closing_time(run, circle, new_poll, vote):
+def test_reopen_with_a_new_closing_time(run, thread_circle, new_poll, cast_choice):
     poll = new_poll()
     with pytest.raises(PollOpen):
         run(
@@ -449,22 +465,22 @@ def test_reopen_with_a_new_closing_time(run, circle, new_poll, vote):
                 _poll(poll.id), closing_at=utcnow() + timedelta(days=1), now=utcnow()
             )
         )
-    run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
+    run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
     with pytest.raises(ValidationFailed) as caught:
         run(lambda: reopen_poll(_poll(poll.id), closing_at=utcnow(), now=utcnow()))
     assert set(caught.value.fields) == {"closing_at"}
     new_closing = utcnow() + timedelta(days=2)
     run(lambda: reopen_poll(_poll(poll.id), closing_at=new_closing, now=utcnow()))
-    vote(poll, circle.members[0], {"key": "agree"})
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     assert run(lambda: (_poll(poll.id).closed_at, _poll(poll.id).closing_at)) == (None, new_closing)
 
 
-def test_reopen_refused_when_a_feature_vetoes_it(run, circle, new_poll):
+def test_reopen_refused_when_a_feature_vetoes_it(run, thread_circle, new_poll):
     """``hooks.poll_reopen_veto``: one reason from any feature refuses, and says why."""
     from app import hooks
 
     poll = new_poll()
-    run(lambda: close_poll(_poll(poll.id), actor=_user(circle.admin), now=utcnow()))
+    run(lambda: close_poll(_poll(poll.id), actor=_user(thread_circle.admin), now=utcnow()))
 
     def veto(p, **_):
         return "Not today." if p.id == poll.id else None
@@ -481,13 +497,13 @@ def test_reopen_refused_when_a_feature_vetoes_it(run, circle, new_poll):
         hooks.poll_reopen_veto.disconnect(veto)
 
 
-def test_statement_after_closing(run, circle, new_poll):
+def test_statement_after_closing(run, thread_circle, new_poll):
     poll = new_poll()
     review = date.today() + timedelta(days=90)
     with pytest.raises(PollOpen):
         run(
             lambda: set_statement(
-                _poll(poll.id), author=_user(circle.admin), text="x", now=utcnow()
+                _poll(poll.id), author=_user(thread_circle.admin), text="x", now=utcnow()
             )
         )
     later = poll.closing_at + timedelta(minutes=1)
@@ -495,7 +511,7 @@ def test_statement_after_closing(run, circle, new_poll):
     def write():
         p = set_statement(
             _poll(poll.id),
-            author=_user(circle.admin),
+            author=_user(thread_circle.admin),
             text="Pas de Zoom : on se retrouve **en vrai**.",
             review_on=review,
             now=later,
@@ -505,4 +521,4 @@ def test_statement_after_closing(run, circle, new_poll):
     closed_at, html, review_on, by = run(write)
     assert closed_at == poll.closing_at  # writing it finalised the due poll first
     assert "<strong>en vrai</strong>" in html
-    assert (review_on, by) == (review, circle.admin.id)
+    assert (review_on, by) == (review, thread_circle.admin.id)

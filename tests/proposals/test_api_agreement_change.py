@@ -5,8 +5,7 @@ nothing (the poll and the change are one transaction)."""
 from __future__ import annotations
 
 import pytest
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import EN, FR, LISTENING
+from fixtures.proposal_api import EN, FR, LISTENING
 
 from app.agreements.models import Agreement
 from app.polls.models import Poll
@@ -28,12 +27,13 @@ CHANGE_FIELDS = {
 
 
 @pytest.fixture
-def adopted(start_proposal, vote_api, close_poll_api, circle):
-    """``adopted(change=LISTENING)`` → the outcome of a proposal everyone agreed to."""
+def adopted_via_api(start_proposal, vote_api, close_poll_api, thread_circle):
+    """``adopted_via_api(change=LISTENING)`` → the outcome of a proposal everyone agreed to,
+    all through the API."""
 
     def adopt(change=LISTENING):
         poll = start_proposal(change).get_json()
-        for person in circle.people:
+        for person in thread_circle.people:
             vote_api(poll["id"], person, "agree")
         outcome = close_poll_api(poll["id"])["outcome"]
         assert outcome["applied"] is True, outcome
@@ -45,7 +45,7 @@ def adopted(start_proposal, vote_api, close_poll_api, circle):
 # -- adopt ------------------------------------------------------------------------------
 
 
-def test_a_proposal_to_adopt_an_agreement(start_proposal, api, circle):
+def test_a_proposal_to_adopt_an_agreement(start_proposal, api, thread_circle):
     change = {**LISTENING, "review_on": "2099-01-31", "change_summary": "Notre premier accord"}
     poll = start_proposal(change).get_json()
     assert poll["kind"] == "proposal"
@@ -66,21 +66,25 @@ def test_a_proposal_to_adopt_an_agreement(start_proposal, api, circle):
     }
     assert "<p>Pas de réciprocité exigée.</p>" in shown["body_html"]
     assert poll["outcome"] is None
-    again = api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
+    again = api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert again["agreement_change"] == shown
 
 
-def test_an_adopted_proposal_creates_the_agreement(api, circle, adopted):
-    outcome = adopted({**LISTENING, "review_on": "2099-01-31"})
+def test_an_adopted_proposal_creates_the_agreement(api, thread_circle, adopted_via_api):
+    outcome = adopted_via_api({**LISTENING, "review_on": "2099-01-31"})
     assert outcome["version"] == 1
-    body = api(circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
     assert (body["title"], body["version"], body["rules"]) == (
         "Nos accords d'écoute",
         1,
         LISTENING["rules"],
     )
     assert body["review_on"] == "2099-01-31"
-    rules = api(circle.admin).get(f"/api/v1/groups/{circle.group.handle}/rules").get_json()["rules"]
+    rules = (
+        api(thread_circle.admin)
+        .get(f"/api/v1/groups/{thread_circle.group.handle}/rules")
+        .get_json()["rules"]
+    )
     assert rules["relance_after_days"]["value"] == 21
     assert rules["relance_after_days"]["source"]["agreement_id"] == outcome["agreement_id"]
 
@@ -93,8 +97,10 @@ def test_polls_of_other_kinds_and_proposals_without_a_change_show_none(start_pro
 # -- amend and repeal ------------------------------------------------------------------------
 
 
-def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(start_proposal, adopted):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(
+    start_proposal, adopted_via_api
+):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {
         "action": "amend",
         "agreement_id": agreement_id,
@@ -120,8 +126,8 @@ def test_an_amendment_starts_from_the_current_version_and_shows_its_diff(start_p
     }
 
 
-def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted_via_api):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {
         "action": "amend",
         "agreement_id": agreement_id,
@@ -135,8 +141,10 @@ def test_an_amendment_of_the_text_only_keeps_the_rules(start_proposal, adopted):
     assert "+Deux temps d'écoute par semaine." in shown["diff"]["text"].splitlines()
 
 
-def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, circle, adopted):
-    agreement_id = adopted()["agreement_id"]
+def test_a_proposal_to_repeal(
+    start_proposal, vote_api, close_poll_api, api, thread_circle, adopted_via_api
+):
+    agreement_id = adopted_via_api()["agreement_id"]
     poll = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     ).get_json()
@@ -144,7 +152,7 @@ def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, cir
     assert shown["action"] == "repeal"
     assert (shown["agreement_id"], shown["base_version"]) == (agreement_id, 1)
     assert shown["title"] is None and shown["rules"] is None and shown["diff"] is None
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(poll["id"], person, "agree")
     outcome = close_poll_api(poll["id"])["outcome"]
     assert (outcome["applied"], outcome["agreement_id"], outcome["version"]) == (
@@ -152,7 +160,7 @@ def test_a_proposal_to_repeal(start_proposal, vote_api, close_poll_api, api, cir
         agreement_id,
         None,
     )
-    body = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
     assert body["status"] == "repealed"
     assert body["repealed_by_poll_id"] == poll["id"]
 
@@ -253,8 +261,10 @@ def test_another_kind_of_poll_cannot_carry_a_change(start_proposal, error_of, co
     assert count_rows(Poll) == 0
 
 
-def test_an_amendment_of_an_agreement_that_moved_on_is_409(start_proposal, adopted, error_of):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_of_an_agreement_that_moved_on_is_409(
+    start_proposal, adopted_via_api, error_of
+):
+    agreement_id = adopted_via_api()["agreement_id"]
     amend = {"action": "amend", "agreement_id": agreement_id, "body": "Autre chose."}
     # v1 is current: base_version 2 does not exist yet
     response = start_proposal({**amend, "base_version": 2}, expect=409, headers=EN)
@@ -264,13 +274,13 @@ def test_an_amendment_of_an_agreement_that_moved_on_is_409(start_proposal, adopt
 
 
 def test_an_amendment_from_a_past_version_is_409(
-    start_proposal, vote_api, close_poll_api, circle, adopted, error_of, count_rows
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted_via_api, error_of, count_rows
 ):
-    agreement_id = adopted()["agreement_id"]
+    agreement_id = adopted_via_api()["agreement_id"]
     first = start_proposal(
         {"action": "amend", "agreement_id": agreement_id, "base_version": 1, "body": "v2"}
     ).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(first["id"], person, "agree")
     assert close_poll_api(first["id"])["outcome"]["version"] == 2
     polls_before = count_rows(Poll)
@@ -283,21 +293,21 @@ def test_an_amendment_from_a_past_version_is_409(
     assert count_rows(Poll) == polls_before
 
 
-def test_an_amendment_that_changes_nothing_is_400(start_proposal, adopted, error_of):
-    agreement_id = adopted()["agreement_id"]
+def test_an_amendment_that_changes_nothing_is_400(start_proposal, adopted_via_api, error_of):
+    agreement_id = adopted_via_api()["agreement_id"]
     change = {"action": "amend", "agreement_id": agreement_id, "base_version": 1}
     response = start_proposal(change, expect=400)
     assert "agreement_change" in error_of(response, 400)["fields"]
 
 
 def test_a_repealed_agreement_cannot_be_amended(
-    start_proposal, vote_api, close_poll_api, circle, adopted, error_of
+    start_proposal, vote_api, close_poll_api, thread_circle, adopted_via_api, error_of
 ):
-    agreement_id = adopted()["agreement_id"]
+    agreement_id = adopted_via_api()["agreement_id"]
     repeal = start_proposal(
         {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
     ).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(repeal["id"], person, "agree")
     close_poll_api(repeal["id"])
     response = start_proposal(
@@ -308,7 +318,7 @@ def test_a_repealed_agreement_cannot_be_amended(
 
 
 def test_another_groups_agreement_is_400_as_if_it_did_not_exist(
-    start_proposal, api, make_user, make_group, make_thread, circle, error_of, count_rows
+    start_proposal, api, make_user, make_group, make_thread, thread_circle, error_of, count_rows
 ):
     """The thread is visible, so this is a bad field of the payload (400), and an agreement
     of another group answers exactly like one that does not exist: nothing leaks."""

@@ -10,8 +10,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import LISTENING
+from fixtures.proposal_api import LISTENING
 
 from app.agreements.models import Agreement, AgreementVersion
 from app.extensions import db
@@ -71,14 +70,14 @@ def rows(app, poll_ids):
 
 @pytest.mark.parametrize("round_", range(3))
 def test_two_clients_closing_the_same_proposal_apply_it_once(
-    app, api, circle, start_proposal, vote_api, round_
+    app, api, thread_circle, start_proposal, vote_api, round_
 ):
     poll = start_proposal(LISTENING).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(poll["id"], person, "agree")
     url = f"/api/v1/polls/{poll['id']}/close"
     # the admin on two devices: two closers, each with its own client, token and session
-    closers = [api(circle.admin).token, api_token_of(app, circle.admin)]
+    closers = [api(thread_circle.admin).token, api_token_of(app, thread_circle.admin)]
     responses = race(app, [lambda c, t=t: c.post(url, headers=headers(t)) for t in closers])
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {200: 1, 409: 1}, [r.get_json() for r in responses]
@@ -105,10 +104,10 @@ def api_token_of(app, person) -> str:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_racing_amendments_of_the_same_version_leave_one_v2(
-    app, api, circle, start_proposal, vote_api, close_poll_api, round_
+    app, api, thread_circle, start_proposal, vote_api, close_poll_api, round_
 ):
     adopted = start_proposal(LISTENING).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(adopted["id"], person, "agree")
     agreement_id = close_poll_api(adopted["id"])["outcome"]["agreement_id"]
 
@@ -122,18 +121,20 @@ def test_racing_amendments_of_the_same_version_leave_one_v2(
                 "body": f"Version {n}",
             }
         ).get_json()
-        for person in circle.people:
+        for person in thread_circle.people:
             vote_api(poll["id"], person, "agree")
         amendments.append(poll["id"])
 
-    token = api(circle.admin).token
-    reader = api(circle.members[0]).token
+    token = api(thread_circle.admin).token
+    reader = api(thread_circle.members[0]).token
     jobs = [
         lambda c, p=p: c.post(f"/api/v1/polls/{p}/close", headers=headers(token))
         for p in amendments
     ]
     jobs += [
-        lambda c: c.get(f"/api/v1/groups/{circle.group.handle}/rules", headers=headers(reader)),
+        lambda c: c.get(
+            f"/api/v1/groups/{thread_circle.group.handle}/rules", headers=headers(reader)
+        ),
         lambda c: c.get(f"/api/v1/agreements/{agreement_id}", headers=headers(reader)),
     ]
     responses = race(app, jobs)
@@ -146,6 +147,6 @@ def test_racing_amendments_of_the_same_version_leave_one_v2(
     assert len(stale) == 2
     assert all("from v1 to v2" in o["explanation"] for o in stale), stale
 
-    body = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
     assert [v["version"] for v in body["versions"]] == [1, 2]
     assert rows(app, amendments) == {"agreements": 1, "versions": 1, "outcomes": 3}

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from proposal_api_fixtures import *  # noqa: F403 - the fixtures
-from proposal_api_fixtures import EN, FR, LISTENING
+from fixtures.proposal_api import EN, FR, LISTENING
 
 from app.agreements.models import Agreement, AgreementVersion
 from app.extensions import db
@@ -21,8 +20,9 @@ OUTCOME_FIELDS = {"adopted", "applied", "explanation", "agreement_id", "version"
 
 
 @pytest.fixture
-def seed_circle(make_user, make_group, make_thread):
-    """Eighteen people, as in the seed's poll: an admin and seventeen members."""
+def seed_group(make_user, make_group, make_thread):
+    """``(people, group, thread)``: eighteen people, as in the seed's poll (an admin and
+    seventeen members), in the group ``seed`` with a thread."""
     admin = make_user(name="Animatrice")
     members = [make_user(name=f"Membre {n}") for n in range(1, 18)]
     group = make_group(admin, members=members, handle="seed")
@@ -31,9 +31,9 @@ def seed_circle(make_user, make_group, make_thread):
 
 
 def test_the_seed_poll_is_not_adopted_because_of_its_blocks(
-    api, seed_circle, start_proposal, vote_api, close_poll_api, count_rows
+    api, seed_group, start_proposal, vote_api, close_poll_api, count_rows
 ):
-    people, group, thread = seed_circle
+    people, group, thread = seed_group
     poll = start_proposal(LISTENING, by=people[0], thread=thread).get_json()
     keys = ["agree"] * 5 + ["abstain"] * 8 + ["disagree"] * 3 + ["block"] * 2
     for person, key in zip(people, keys, strict=True):
@@ -79,15 +79,18 @@ def test_the_seed_poll_is_not_adopted_because_of_its_blocks(
     assert rules["reciprocity"]["default"] is True
 
 
-def test_an_open_proposal_has_no_outcome(api, circle, start_proposal):
+def test_an_open_proposal_has_no_outcome(api, thread_circle, start_proposal):
     poll = start_proposal(LISTENING).get_json()
     assert poll["outcome"] is None
-    assert api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()["outcome"] is None
+    assert (
+        api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}").get_json()["outcome"]
+        is None
+    )
 
 
-def test_a_quorum_failure(api, circle, start_proposal, vote_api, close_poll_api, count_rows):
+def test_a_quorum_failure(api, thread_circle, start_proposal, vote_api, close_poll_api, count_rows):
     poll = start_proposal(LISTENING).get_json()
-    vote_api(poll["id"], circle.members[0], "agree")  # 1 of 4: 25 % < 50 %
+    vote_api(poll["id"], thread_circle.members[0], "agree")  # 1 of 4: 25 % < 50 %
     outcome = close_poll_api(poll["id"])["outcome"]
     assert (outcome["adopted"], outcome["applied"]) == (False, False)
     assert outcome["explanation"] == (
@@ -95,12 +98,12 @@ def test_a_quorum_failure(api, circle, start_proposal, vote_api, close_poll_api,
         "No one blocked. More agree (1) than disagree (0)."
     )
     assert count_rows(Agreement) == 0
-    read = api(circle.members[1]).get(f"/api/v1/polls/{poll['id']}", headers=EN).get_json()
+    read = api(thread_circle.members[1]).get(f"/api/v1/polls/{poll['id']}", headers=EN).get_json()
     assert read["outcome"] == outcome
 
 
 def test_the_quorum_the_group_agreed_on_decides(
-    api, circle, start_proposal, vote_api, close_poll_api
+    api, thread_circle, start_proposal, vote_api, close_poll_api
 ):
     """The group first agrees on a 100 % quorum; then 3 of 4 agreeing is not enough."""
     quorum = start_proposal(
@@ -111,12 +114,12 @@ def test_the_quorum_the_group_agreed_on_decides(
             "rules": {"decision_quorum_percent": 100},
         }
     ).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(quorum["id"], person, "agree")
     assert close_poll_api(quorum["id"])["outcome"]["applied"] is True
 
     poll = start_proposal(LISTENING).get_json()
-    for person in circle.people[:3]:
+    for person in thread_circle.people[:3]:
         vote_api(poll["id"], person, "agree")
     outcome = close_poll_api(poll["id"])["outcome"]
     assert outcome["adopted"] is False
@@ -124,12 +127,12 @@ def test_the_quorum_the_group_agreed_on_decides(
 
 
 def test_a_stale_amendment_is_adopted_but_not_applied(
-    api, circle, start_proposal, vote_api, close_poll_api
+    api, thread_circle, start_proposal, vote_api, close_poll_api
 ):
     """Two amendments start from v2; the first one closed makes v3, the other one then
     changes nothing and says why."""
     agreement = start_proposal(LISTENING).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(agreement["id"], person, "agree")
     agreement_id = close_poll_api(agreement["id"])["outcome"]["agreement_id"]
 
@@ -137,7 +140,7 @@ def test_a_stale_amendment_is_adopted_but_not_applied(
         poll = start_proposal(
             {"action": "amend", "agreement_id": agreement_id, "base_version": base, "body": body}
         ).get_json()
-        for person in circle.people:
+        for person in thread_circle.people:
             vote_api(poll["id"], person, "agree")
         return poll["id"]
 
@@ -159,19 +162,19 @@ def test_a_stale_amendment_is_adopted_but_not_applied(
         "agreement_id": None,
         "version": None,
     }
-    read = api(circle.members[2]).get(f"/api/v1/polls/{second}", headers=EN).get_json()
+    read = api(thread_circle.members[2]).get(f"/api/v1/polls/{second}", headers=EN).get_json()
     assert read["outcome"] == outcome
     assert read["agreement_change"]["current_version"] == 3
-    body = api(circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{agreement_id}").get_json()
     assert [v["version"] for v in body["versions"]] == [1, 2, 3]
     assert body["body"] == "Troisième version."
 
 
 def test_a_proposal_whose_closing_time_passed_is_decided_on_the_first_read(
-    app, api, circle, start_proposal, vote_api
+    app, api, thread_circle, start_proposal, vote_api
 ):
     poll = start_proposal(LISTENING).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(poll["id"], person, "agree")
     closing = utcnow() - timedelta(seconds=2)
     with app.app_context():
@@ -180,28 +183,28 @@ def test_a_proposal_whose_closing_time_passed_is_decided_on_the_first_read(
         db.session.execute(sa.update(Membership).values(created_at=utcnow() - timedelta(days=1)))
         db.session.commit()
 
-    read = api(circle.members[0]).get(f"/api/v1/polls/{poll['id']}", headers=EN).get_json()
+    read = api(thread_circle.members[0]).get(f"/api/v1/polls/{poll['id']}", headers=EN).get_json()
     assert read["status"] == "closed"
     assert read["closed_at"] == isoformat_z(closing)
     outcome = read["outcome"]
     assert (outcome["adopted"], outcome["applied"], outcome["version"]) == (True, True, 1)
-    body = api(circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
+    body = api(thread_circle.admin).get(f"/api/v1/agreements/{outcome['agreement_id']}").get_json()
     assert body["adopted_at"] == isoformat_z(closing)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(AgreementVersion.id))) == 1
 
 
 def test_closing_a_closed_proposal_is_409_and_applies_nothing_more(
-    api, circle, start_proposal, vote_api, close_poll_api, error_of, count_rows
+    api, thread_circle, start_proposal, vote_api, close_poll_api, error_of, count_rows
 ):
     poll = start_proposal(LISTENING).get_json()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote_api(poll["id"], person, "agree")
     close_poll_api(poll["id"])
-    response = api(circle.admin).post(f"/api/v1/polls/{poll['id']}/close")
+    response = api(thread_circle.admin).post(f"/api/v1/polls/{poll['id']}/close")
     error_of(response, 409, "poll_closed")
     assert count_rows(AgreementVersion) == 1
-    reopen = api(circle.admin).post(
+    reopen = api(thread_circle.admin).post(
         f"/api/v1/polls/{poll['id']}/reopen",
         json={"closing_at": isoformat_z(utcnow() + timedelta(days=1))},
     )

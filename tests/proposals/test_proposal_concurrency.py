@@ -73,13 +73,13 @@ def counts(run, poll_ids):
 
 @pytest.mark.parametrize("round_", range(3))
 def test_closers_and_finalisers_racing_apply_the_adoption_once(
-    app, run, circle, propose, vote, clock, round_
+    app, run, thread_circle, propose, vote, clock, round_
 ):
     """Two people close early just before the closing time while two periodic jobs and
     a reader, a moment after it, finalise it."""
     poll = propose(LISTENING, closing_in=timedelta(hours=1))
     clock.tick()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(poll, person, "agree")
     before = poll.closing_at - timedelta(seconds=1)
     after = poll.closing_at + timedelta(seconds=1)
@@ -104,7 +104,7 @@ def test_closers_and_finalisers_racing_apply_the_adoption_once(
         close_due_polls(after)
 
     errors = in_threads(
-        app, [closer(circle.admin), closer(circle.admin), periodic, periodic, reader]
+        app, [closer(thread_circle.admin), closer(thread_circle.admin), periodic, periodic, reader]
     )
     assert errors == []
     assert counts(run, [poll.id]) == {"agreements": 1, "versions": 1, "outcomes": 1}
@@ -122,10 +122,10 @@ def test_closers_and_finalisers_racing_apply_the_adoption_once(
 
 
 def test_two_amendments_of_one_agreement_closing_at_once_apply_one_version(
-    app, run, circle, propose, vote, close, clock
+    app, run, thread_circle, propose, vote, close, clock
 ):
     adopted = propose(LISTENING)
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(adopted, person, "agree")
     clock.tick()
     agreement_id = close(adopted)["agreement_id"]
@@ -143,7 +143,7 @@ def test_two_amendments_of_one_agreement_closing_at_once_apply_one_version(
     ]
     clock.tick()
     for poll in amendments:
-        for person in circle.people:
+        for person in thread_circle.people:
             vote(poll, person, "agree")
     clock.tick()
     now = clock.now
@@ -151,7 +151,9 @@ def test_two_amendments_of_one_agreement_closing_at_once_apply_one_version(
     def closer(poll):
         def job():
             close_poll(
-                db.session.get(Poll, poll.id), actor=db.session.get(User, circle.admin.id), now=now
+                db.session.get(Poll, poll.id),
+                actor=db.session.get(User, thread_circle.admin.id),
+                now=now,
             )
 
         return job
@@ -190,10 +192,10 @@ def test_two_amendments_of_one_agreement_closing_at_once_apply_one_version(
 
 
 def test_the_schema_refuses_a_second_version_for_one_poll_or_number(
-    run, circle, propose, vote, close, clock
+    run, thread_circle, propose, vote, close, clock
 ):
     poll = propose(LISTENING)
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(poll, person, "agree")
     clock.tick()
     agreement_id = close(poll)["agreement_id"]

@@ -11,11 +11,11 @@ LISTENING = {
 }
 
 
-def test_closing_through_the_api_returns_the_outcome(api_as, circle, propose, vote, clock):
+def test_closing_through_the_api_returns_the_outcome(api_as, thread_circle, propose, vote, clock):
     poll = propose(LISTENING)
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(poll, person, "agree")
-    response = api_as(circle.admin).post(
+    response = api_as(thread_circle.admin).post(
         f"/api/v1/polls/{poll.id}/close", headers={"Accept-Language": "en"}
     )
     assert response.status_code == 200, response.get_json()
@@ -27,14 +27,14 @@ def test_closing_through_the_api_returns_the_outcome(api_as, circle, propose, vo
     assert outcome["explanation"].startswith("Adopted. No one blocked.")
 
 
-def test_the_seed_like_verdict_through_the_api_in_french(api_as, circle, propose, vote):
+def test_the_seed_like_verdict_through_the_api_in_french(api_as, thread_circle, propose, vote):
     poll = propose(LISTENING)
-    admin, bruno, chloe, david = circle.people
+    admin, bruno, chloe, david = thread_circle.people
     vote(poll, admin, "agree")
     vote(poll, bruno, "abstain")
     vote(poll, chloe, "disagree")
     vote(poll, david, "block")
-    response = api_as(circle.admin).post(
+    response = api_as(thread_circle.admin).post(
         f"/api/v1/polls/{poll.id}/close", headers={"Accept-Language": "fr"}
     )
     assert response.status_code == 200

@@ -65,7 +65,7 @@ def versions_of(run, agreement_id):
 # -- adopting ---------------------------------------------------------------------------
 
 
-def test_an_adopted_proposal_creates_the_agreement_once(run, decide, circle):
+def test_an_adopted_proposal_creates_the_agreement_once(run, decide, thread_circle):
     poll, outcome = decide(LISTENING)
     assert outcome["adopted"] is True
     assert outcome["applied"] is True
@@ -78,7 +78,7 @@ def test_an_adopted_proposal_creates_the_agreement_once(run, decide, circle):
     def check():
         agreement = db.session.get(Agreement, outcome["agreement_id"])
         closed_at = db.session.get(Poll, poll.id).closed_at
-        assert agreement.group_id == circle.group.id
+        assert agreement.group_id == thread_circle.group.id
         assert (agreement.status, agreement.current_version) == ("active", 1)
         assert agreement.created_at == closed_at
         (version,) = agreement.versions
@@ -88,7 +88,7 @@ def test_an_adopted_proposal_creates_the_agreement_once(run, decide, circle):
         assert version.change_summary == "Premiers accords"
         assert version.poll_id == poll.id
         assert version.adopted_at == closed_at
-        assert version.proposer_id == circle.admin.id
+        assert version.proposer_id == thread_circle.admin.id
         assert version.result == {
             "counts": {"agree": 4, "abstain": 0, "disagree": 0, "block": 0},
             "participants": 4,
@@ -107,7 +107,7 @@ def test_an_adopted_proposal_creates_the_agreement_once(run, decide, circle):
 
 
 def test_the_outcome_is_null_while_the_poll_is_open_and_for_other_kinds(
-    run, propose, circle, clock
+    run, propose, thread_circle, clock
 ):
     poll = propose(LISTENING)
 
@@ -117,8 +117,8 @@ def test_the_outcome_is_null_while_the_poll_is_open_and_for_other_kinds(
 
         assert outcome_json(db.session.get(Poll, poll.id), "en") is None
         choice = create_poll(
-            db.session.get(Thread, circle.thread.id),
-            author=db.session.get(User, circle.admin.id),
+            db.session.get(Thread, thread_circle.thread.id),
+            author=db.session.get(User, thread_circle.admin.id),
             kind="choice",
             title="Quel jour ?",
             options=["Lundi", "Mardi"],
@@ -191,7 +191,7 @@ def test_the_explanation_is_written_in_the_readers_language(run, decide, make_us
     assert french["explanation"]
 
 
-def test_quorum_failure_with_a_quorum_the_group_agreed_on(decide, circle, run):
+def test_quorum_failure_with_a_quorum_the_group_agreed_on(decide, thread_circle, run):
     quorum = {
         "action": "adopt",
         "title": "Quorum",
@@ -199,7 +199,7 @@ def test_quorum_failure_with_a_quorum_the_group_agreed_on(decide, circle, run):
         "rules": {"decision_quorum_percent": 75},
     }
     decide(quorum)
-    admin, bruno, *_ = circle.people
+    admin, bruno, *_ = thread_circle.people
     # 2 of 4 take part: 50 %, enough for the default quorum, not for the agreed 75 %.
     _poll, outcome = decide(LISTENING, votes=[(admin, "agree"), (bruno, "agree")])
     assert outcome["adopted"] is False
@@ -209,13 +209,13 @@ def test_quorum_failure_with_a_quorum_the_group_agreed_on(decide, circle, run):
 
 
 def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
-    run, propose, vote, close, circle, clock
+    run, propose, vote, close, thread_circle, clock
 ):
     """P closes by itself at T+1h; a 75 % quorum adopted at T+2h does not apply to it
     (closing the quorum proposal finalises P first, as of T+1h: closing order)."""
     from app.polls.services import close_if_due
 
-    admin, bruno, *_ = circle.people
+    admin, bruno, *_ = thread_circle.people
     p = propose(LISTENING, closing_in=timedelta(hours=1))
     clock.tick()
     vote(p, admin, "agree")
@@ -228,7 +228,7 @@ def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
             "rules": {"decision_quorum_percent": 75},
         }
     )
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(quorum, person, "agree")
     clock.tick(hours=2)
     assert close(quorum)["applied"] is True
@@ -244,7 +244,10 @@ def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
     assert closed_at == p.closing_at
     assert outcome["adopted"] is True
     assert "reached the quorum of 50%" in outcome["explanation"]
-    assert run(lambda: active_rules(circle.group.id, now)["decision_quorum_percent"].value) == 75
+    assert (
+        run(lambda: active_rules(thread_circle.group.id, now)["decision_quorum_percent"].value)
+        == 75
+    )
     version = run(
         lambda: (
             db.session.scalar(
@@ -258,7 +261,7 @@ def test_a_timed_close_uses_the_quorum_of_its_closing_instant(
 # -- amending ----------------------------------------------------------------------------
 
 
-def test_an_adopted_amendment_appends_version_2(decide, run, circle, clock):
+def test_an_adopted_amendment_appends_version_2(decide, run, thread_circle, clock):
     first, outcome = decide(LISTENING)
     agreement_id = outcome["agreement_id"]
     poll, outcome = decide(
@@ -284,7 +287,7 @@ def test_an_adopted_amendment_appends_version_2(decide, run, circle, clock):
             "relance_after_days": 14,
         }
         assert agreement.versions[1].change_summary == "Relance plus tôt"
-        rules = active_rules(circle.group.id, clock.now)
+        rules = active_rules(thread_circle.group.id, clock.now)
         assert (rules["relance_after_days"].value, rules["relance_after_days"].source.version) == (
             14,
             2,
@@ -313,14 +316,14 @@ def test_an_amendment_without_rules_keeps_the_current_ones(decide, run):
 
 
 def test_a_stale_amendment_is_not_applied_and_says_why(
-    propose, vote, close, circle, clock, run, decide
+    propose, vote, close, thread_circle, clock, run, decide
 ):
     _, adopted = decide(LISTENING)
     agreement_id = adopted["agreement_id"]
     a = propose(amend(agreement_id, title="Version A"))
     b = propose(amend(agreement_id, title="Version B"))
     clock.tick()
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(a, person, "agree")
         vote(b, person, "agree")
     clock.tick()
@@ -370,7 +373,9 @@ def test_an_agreement_of_another_group_cannot_be_amended(
 # -- repealing ------------------------------------------------------------------------------
 
 
-def test_a_repeal_marks_the_agreement_repealed_at_the_closing_time(decide, run, circle, clock):
+def test_a_repeal_marks_the_agreement_repealed_at_the_closing_time(
+    decide, run, thread_circle, clock
+):
     _, adopted = decide(LISTENING)
     agreement_id = adopted["agreement_id"]
     before = clock.now
@@ -385,12 +390,12 @@ def test_a_repeal_marks_the_agreement_repealed_at_the_closing_time(decide, run, 
         assert agreement.repealed_at == closed_at
         assert agreement.repealed_by_poll_id == poll.id
         assert agreement.current_version == 1  # no version added
-        now_rules = active_rules(circle.group.id, clock.now)
+        now_rules = active_rules(thread_circle.group.id, clock.now)
         assert now_rules["relance_after_days"].is_default
-        assert active_rules(circle.group.id, before)["relance_after_days"].value == 21
-        then = agreements_as_of(circle.group.id, before)
+        assert active_rules(thread_circle.group.id, before)["relance_after_days"].value == 21
+        then = agreements_as_of(thread_circle.group.id, before)
         assert [s.id for s in then.active] == [agreement_id] and then.repealed == []
-        now = agreements_as_of(circle.group.id, clock.now)
+        now = agreements_as_of(thread_circle.group.id, clock.now)
         assert now.active == [] and [s.id for s in now.repealed] == [agreement_id]
         assert now.repealed[0].repealed_at == closed_at
 
@@ -401,7 +406,7 @@ def test_a_repeal_marks_the_agreement_repealed_at_the_closing_time(decide, run, 
 
 
 def test_a_repealed_agreement_cannot_be_amended_or_repealed_again(
-    decide, propose, vote, close, clock, circle
+    decide, propose, vote, close, clock, thread_circle
 ):
     _, adopted = decide(LISTENING)
     agreement_id = adopted["agreement_id"]
@@ -409,7 +414,7 @@ def test_a_repealed_agreement_cannot_be_amended_or_repealed_again(
     decide(repeal(agreement_id))
     with pytest.raises(AgreementRepealed):
         propose(repeal(agreement_id))
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(pending, person, "agree")
     clock.tick()
     outcome = close(pending)
@@ -417,12 +422,14 @@ def test_a_repealed_agreement_cannot_be_amended_or_repealed_again(
     assert "Not applied: the agreement was repealed since this proposal." in outcome["explanation"]
 
 
-def test_a_repeal_whose_base_moved_is_not_applied(propose, vote, close, circle, clock, decide, run):
+def test_a_repeal_whose_base_moved_is_not_applied(
+    propose, vote, close, thread_circle, clock, decide, run
+):
     _, adopted = decide(LISTENING)
     agreement_id = adopted["agreement_id"]
     gone = propose(repeal(agreement_id))
     decide(amend(agreement_id, title="Amendé"))
-    for person in circle.people:
+    for person in thread_circle.people:
         vote(gone, person, "agree")
     clock.tick()
     outcome = close(gone)
@@ -496,14 +503,14 @@ def test_review_date_and_summary_are_kept(decide, run, clock):
     run(check)
 
 
-def test_only_a_proposal_carries_a_change(run, circle, clock):
+def test_only_a_proposal_carries_a_change(run, thread_circle, clock):
     from app.polls.services import create_poll
     from app.threads.models import Thread
 
     def attach():
         poll = create_poll(
-            db.session.get(Thread, circle.thread.id),
-            author=db.session.get(User, circle.admin.id),
+            db.session.get(Thread, thread_circle.thread.id),
+            author=db.session.get(User, thread_circle.admin.id),
             kind="choice",
             title="Quel jour ?",
             options=["Lundi", "Mardi"],
@@ -532,9 +539,9 @@ def test_a_proposal_that_changed_an_agreement_cannot_be_reopened(decide, run, cl
 
 
 def test_a_proposal_that_changed_nothing_can_be_reopened_and_decided_again(
-    decide, run, vote, close, circle, clock
+    decide, run, vote, close, thread_circle, clock
 ):
-    admin, bruno, chloe, david = circle.people
+    admin, bruno, chloe, david = thread_circle.people
     poll, outcome = decide(LISTENING, votes=[(admin, "agree"), (bruno, "block")])
     assert outcome["adopted"] is False
     now = clock.now
@@ -571,18 +578,19 @@ def test_open_proposals_touching_the_same_agreement(decide, propose, run, clock,
     ]
 
 
-def test_reciprocity_follows_the_agreements(decide, run, circle, clock):
+def test_reciprocity_follows_the_agreements(decide, run, thread_circle, clock):
     from app.groups.services import ReciprocityLocked, reciprocity_required, update_my_membership
 
     def membership():
         return db.session.scalar(
             sa.select(Membership).where(
-                Membership.group_id == circle.group.id, Membership.user_id == circle.members[0].id
+                Membership.group_id == thread_circle.group.id,
+                Membership.user_id == thread_circle.members[0].id,
             )
         )
 
     def required():
-        return reciprocity_required(db.session.get(Group, circle.group.id), now=clock.now)
+        return reciprocity_required(db.session.get(Group, thread_circle.group.id), now=clock.now)
 
     assert run(required) is True
     with pytest.raises(ReciprocityLocked):
@@ -602,7 +610,7 @@ def test_reciprocity_follows_the_agreements(decide, run, circle, clock):
 # -- agreements and rules as of a time -------------------------------------------------------
 
 
-def test_rules_with_provenance_and_overrides(decide, run, circle, clock):
+def test_rules_with_provenance_and_overrides(decide, run, thread_circle, clock):
     first_poll, first = decide(LISTENING)
     second_poll, second = decide(
         {
@@ -614,7 +622,7 @@ def test_rules_with_provenance_and_overrides(decide, run, circle, clock):
     )
 
     def check():
-        rules = active_rules(circle.group.id, clock.now)
+        rules = active_rules(thread_circle.group.id, clock.now)
         rhythm = rules["rhythm_per_week"]
         assert rhythm.value == 3
         assert rhythm.source.agreement_id == second["agreement_id"]
@@ -649,38 +657,40 @@ def with_request(run, fn):
     return run(call)
 
 
-def test_agreements_as_of_a_date_between_versions(decide, run, circle, clock):
+def test_agreements_as_of_a_date_between_versions(decide, run, thread_circle, clock):
     _, adopted = decide(LISTENING)
     between = clock.tick(hours=1)
     clock.tick(hours=1)
     decide(amend(adopted["agreement_id"], title="Nos accords (v2)"))
 
     def check():
-        then = agreements_as_of(circle.group.id, between)
+        then = agreements_as_of(thread_circle.group.id, between)
         assert [(s.id, s.version.version, s.title) for s in then.active] == [
             (adopted["agreement_id"], 1, "Nos accords d'écoute")
         ]
-        now = agreements_as_of(circle.group.id, clock.now)
+        now = agreements_as_of(thread_circle.group.id, clock.now)
         assert [(s.version.version, s.title) for s in now.active] == [(2, "Nos accords (v2)")]
         assert now.rules["relance_after_days"].source.version == 2
-        before_all = agreements_as_of(circle.group.id, between - timedelta(days=1))
+        before_all = agreements_as_of(thread_circle.group.id, between - timedelta(days=1))
         assert before_all.active == [] and before_all.rules["reciprocity"].is_default
 
     run(check)
 
 
-def _bulk_agreements(run, circle, clock, count, versions):
+def _bulk_agreements(run, thread_circle, clock, count, versions):
     """``count`` agreements of ``versions`` versions each, written directly (each version
     needs its poll)."""
     from app.polls.services import create_poll
     from app.threads.models import Thread
 
     def write():
-        thread = db.session.get(Thread, circle.thread.id)
-        author = db.session.get(User, circle.admin.id)
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        author = db.session.get(User, thread_circle.admin.id)
         at = clock.now
         for n in range(count):
-            agreement = Agreement(group_id=circle.group.id, created_at=at, current_version=versions)
+            agreement = Agreement(
+                group_id=thread_circle.group.id, created_at=at, current_version=versions
+            )
             db.session.add(agreement)
             db.session.flush()
             for number in range(1, versions + 1):
@@ -708,14 +718,16 @@ def _bulk_agreements(run, circle, clock, count, versions):
     run(write)
 
 
-def test_agreements_and_rules_load_in_a_fixed_number_of_queries(run, circle, clock, count_queries):
+def test_agreements_and_rules_load_in_a_fixed_number_of_queries(
+    run, thread_circle, clock, count_queries
+):
     counts = []
     for agreements in (2, 12):
-        _bulk_agreements(run, circle, clock, agreements, 5)
+        _bulk_agreements(run, thread_circle, clock, agreements, 5)
         clock.tick(hours=1)
         with count_queries() as queries:
-            state = run(lambda: agreements_as_of(circle.group.id, clock.now))
-            run(lambda: active_rules(circle.group.id, clock.now))
+            state = run(lambda: agreements_as_of(thread_circle.group.id, clock.now))
+            run(lambda: active_rules(thread_circle.group.id, clock.now))
         counts.append(queries.count)
         assert len(state.active) in (2, 14)
     assert counts[0] == counts[1] == 2

@@ -26,7 +26,8 @@ def person(csrf_app):
 
 
 @pytest.fixture
-def client(csrf_app):
+def csrf_client(csrf_app):
+    """A test client of the CSRF-protected application."""
     return csrf_app.test_client()
 
 
@@ -51,52 +52,52 @@ def _assert_refused(response):
     assert FRIENDLY in response.get_data(as_text=True)
 
 
-def test_signin_without_token_is_refused(client, person):
-    response = client.post(
+def test_signin_without_token_is_refused(csrf_client, person):
+    response = csrf_client.post(
         "/signin", data={"email": "anais@example.org", "password": PASSWORD}, headers=EN
     )
     _assert_refused(response)
-    assert client.get("/profile").status_code == 302  # not signed in
+    assert csrf_client.get("/profile").status_code == 302  # not signed in
 
 
-def test_signin_with_token_works(client, person):
-    token = _token(client, "/signin")
-    response = client.post(
+def test_signin_with_token_works(csrf_client, person):
+    token = _token(csrf_client, "/signin")
+    response = csrf_client.post(
         "/signin",
         data={"email": "anais@example.org", "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302
 
 
-def test_signup_without_token_is_refused(csrf_app, client):
+def test_signup_without_token_is_refused(csrf_app, csrf_client):
     data = {"name": "B", "email": "b@example.org", "password": PASSWORD, "confirm": PASSWORD}
-    _assert_refused(client.post("/signup", data=data, headers=EN))
+    _assert_refused(csrf_client.post("/signup", data=data, headers=EN))
     with csrf_app.app_context():
         assert db.session.scalar(db.select(User).where(User.email == "b@example.org")) is None
 
 
-def test_signup_with_a_forged_token_is_refused(client):
+def test_signup_with_a_forged_token_is_refused(csrf_client):
     data = {"name": "B", "email": "b@example.org", "password": PASSWORD, "confirm": PASSWORD}
     data["csrf_token"] = "forged"
-    _assert_refused(client.post("/signup", data=data, headers=EN))
+    _assert_refused(csrf_client.post("/signup", data=data, headers=EN))
 
 
-def test_profile_without_token_is_refused(csrf_app, client, person):
-    _login(client, person)
+def test_profile_without_token_is_refused(csrf_app, csrf_client, person):
+    _login(csrf_client, person)
     data = {
         "profile-name": "Mallory",
         "profile-handle": "mallory",
         "profile-locale": "",
         "profile-timezone": "Europe/Paris",
     }
-    _assert_refused(client.post("/profile", data=data, headers=EN))
+    _assert_refused(csrf_client.post("/profile", data=data, headers=EN))
     with csrf_app.app_context():
         assert db.session.get(User, person).name == "Anaïs"
 
 
-def test_profile_with_token_works(csrf_app, client, person):
-    _login(client, person)
-    token = _token(client, "/profile")
+def test_profile_with_token_works(csrf_app, csrf_client, person):
+    _login(csrf_client, person)
+    token = _token(csrf_client, "/profile")
     data = {
         "profile-csrf_token": token,
         "csrf_token": token,
@@ -105,7 +106,7 @@ def test_profile_with_token_works(csrf_app, client, person):
         "profile-locale": "",
         "profile-timezone": "Europe/Paris",
     }
-    assert client.post("/profile", data=data).status_code == 302
+    assert csrf_client.post("/profile", data=data).status_code == 302
     with csrf_app.app_context():
         assert db.session.get(User, person).name == "Anaïs M."
 
@@ -113,33 +114,37 @@ def test_profile_with_token_works(csrf_app, client, person):
 @pytest.mark.parametrize(
     "path", ["/signout", "/profile/password", "/profile/tokens", "/password/reset", "/language"]
 )
-def test_other_forms_without_token_are_refused(client, person, path):
-    _login(client, person)
-    _assert_refused(client.post(path, data={"locale": "en"}, headers=EN))
+def test_other_forms_without_token_are_refused(csrf_client, person, path):
+    _login(csrf_client, person)
+    _assert_refused(csrf_client.post(path, data={"locale": "en"}, headers=EN))
 
 
-def test_csrf_page_in_french_is_a_page(client):
-    response = client.post("/signin", data={}, headers={"Accept-Language": "fr"})
+def test_csrf_page_in_french_is_a_page(csrf_client):
+    response = csrf_client.post("/signin", data={}, headers={"Accept-Language": "fr"})
     assert response.status_code == 400
     assert '<html lang="fr">' in response.get_data(as_text=True)
 
 
-def test_api_needs_no_csrf_token(csrf_app, client, person):
-    created = client.post(
+def test_api_needs_no_csrf_token(csrf_app, csrf_client, person):
+    created = csrf_client.post(
         "/api/v1/users",
         json={"email": "c@example.org", "name": "C", "password": PASSWORD},
     )
     assert created.status_code == 201
-    token = client.post("/api/v1/tokens", json={"email": "c@example.org", "password": PASSWORD})
+    token = csrf_client.post(
+        "/api/v1/tokens", json={"email": "c@example.org", "password": PASSWORD}
+    )
     assert token.status_code == 201
     secret = token.get_json()["token"]
-    revoked = client.delete("/api/v1/tokens/current", headers={"Authorization": f"Bearer {secret}"})
+    revoked = csrf_client.delete(
+        "/api/v1/tokens/current", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert revoked.status_code == 204
 
 
-def test_api_ignores_the_session_cookie(client, person):
+def test_api_ignores_the_session_cookie(csrf_client, person):
     """A signed-in browser is not an API client: without a token, the API says 401."""
-    _login(client, person)
-    response = client.delete("/api/v1/tokens/current")
+    _login(csrf_client, person)
+    response = csrf_client.delete("/api/v1/tokens/current")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"

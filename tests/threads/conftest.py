@@ -11,26 +11,13 @@ from app.extensions import db
 
 
 @pytest.fixture
-def circle(make_user, make_group):
+def secret_circle(make_user, make_group):
     """A secret group: ``admin`` (its admin), ``member``, and ``outsider`` (not a member)."""
     admin = make_user(name="Alice Admin")
     member = make_user(name="Bruno Member")
     outsider = make_user(name="Olga Outsider")
     group = make_group(admin, members=[member], privacy="secret", handle="le-cercle")
     return SimpleNamespace(admin=admin, member=member, outsider=outsider, group=group)
-
-
-@pytest.fixture
-def in_app(app):
-    """``in_app(fn)`` runs ``fn()`` in an application context, commits, and returns its result."""
-
-    def run(fn):
-        with app.app_context():
-            result = fn()
-            db.session.commit()
-            return result
-
-    return run
 
 
 @pytest.fixture

@@ -81,11 +81,11 @@ OPEN_GROUP_WRITES = [
 
 
 @pytest.fixture
-def place(circle, make_thread, comment_as):
+def place(secret_circle, make_thread, comment_as):
     """A thread and a comment of the secret circle, both by its admin."""
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.admin, thread, "Du texte")
-    return SimpleNamespace(t=thread.id, c=comment_id, g=circle.group.handle)
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.admin, thread, "Du texte")
+    return SimpleNamespace(t=thread.id, c=comment_id, g=secret_circle.group.handle)
 
 
 def _call(client, method, path, data):
@@ -103,17 +103,17 @@ def test_pages_need_sign_in(client, place, method, path, data):
 
 @pytest.mark.parametrize(("method", "path", "data"), PAGE_ROUTES)
 def test_pages_are_404_to_outsiders_of_a_secret_group(
-    client, auth, circle, place, method, path, data
+    client, auth, secret_circle, place, method, path, data
 ):
-    auth.login(circle.outsider)
+    auth.login(secret_circle.outsider)
     assert _call(client, method, path.format(**vars(place)), data).status_code == 404
 
 
 @pytest.mark.parametrize(("method", "path", "data"), MEMBER_FORBIDDEN)
 def test_pages_are_403_to_members_without_the_right(
-    client, auth, circle, place, method, path, data
+    client, auth, secret_circle, place, method, path, data
 ):
-    auth.login(circle.member)
+    auth.login(secret_circle.member)
     assert _call(client, method, path.format(**vars(place)), data).status_code == 403
 
 
@@ -144,16 +144,18 @@ def test_api_401_comes_before_404(client):
 
 
 @pytest.mark.parametrize(("method", "path", "data"), API_ROUTES)
-def test_api_is_404_to_outsiders_of_a_secret_group(api_as, circle, place, method, path, data):
-    api = api_as(circle.outsider)
+def test_api_is_404_to_outsiders_of_a_secret_group(
+    api_as, secret_circle, place, method, path, data
+):
+    api = api_as(secret_circle.outsider)
     response = getattr(api, method.lower())(path.format(**vars(place)), **_json(data))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize(("method", "path", "data"), API_MEMBER_FORBIDDEN)
-def test_api_is_403_to_members_without_the_right(api_as, circle, place, method, path, data):
-    api = api_as(circle.member)
+def test_api_is_403_to_members_without_the_right(api_as, secret_circle, place, method, path, data):
+    api = api_as(secret_circle.member)
     response = getattr(api, method.lower())(path.format(**vars(place)), **_json(data))
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"

@@ -15,10 +15,10 @@ from app.timeutil import utcnow
 Z_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def test_create_and_read_a_thread(api_as, circle):
-    api = api_as(circle.member)
+def test_create_and_read_a_thread(api_as, secret_circle):
+    api = api_as(secret_circle.member)
     response = api.post(
-        f"/api/v1/groups/{circle.group.handle}/threads",
+        f"/api/v1/groups/{secret_circle.group.handle}/threads",
         json={"title": "Réseau ou système ?", "body": "Une **question**"},
     )
     assert response.status_code == 201
@@ -37,12 +37,12 @@ def test_create_and_read_a_thread(api_as, circle):
         "pinned",
         "comments_count",
     }
-    assert thread["group"] == circle.group.handle
+    assert thread["group"] == secret_circle.group.handle
     assert thread["body_html"] == "<p>Une <strong>question</strong></p>\n"
     assert thread["author"] == {
-        "id": circle.member.id,
-        "name": circle.member.name,
-        "handle": circle.member.handle,
+        "id": secret_circle.member.id,
+        "name": secret_circle.member.name,
+        "handle": secret_circle.member.handle,
     }
     assert Z_TIME.match(thread["created_at"]) and thread["edited_at"] is None
     assert thread["closed"] is False and thread["pinned"] is False
@@ -53,19 +53,21 @@ def test_create_and_read_a_thread(api_as, circle):
     assert detail["comments"] == [] and detail["polls"] == []
 
 
-def test_create_thread_input_errors(api_as, circle):
-    api = api_as(circle.member)
-    response = api.post(f"/api/v1/groups/{circle.group.handle}/threads", json={"body": "x"})
+def test_create_thread_input_errors(api_as, secret_circle):
+    api = api_as(secret_circle.member)
+    response = api.post(f"/api/v1/groups/{secret_circle.group.handle}/threads", json={"body": "x"})
     assert response.status_code == 400
     assert "title" in response.get_json()["error"]["fields"]
-    response = api.post(f"/api/v1/groups/{circle.group.handle}/threads", json={"title": "   "})
+    response = api.post(
+        f"/api/v1/groups/{secret_circle.group.handle}/threads", json={"title": "   "}
+    )
     assert response.status_code == 400
     assert "title" in response.get_json()["error"]["fields"]
 
 
-def test_comments_replies_and_deletion(api_as, circle, make_thread):
-    thread = make_thread(circle.group, circle.admin)
-    member, admin = api_as(circle.member), api_as(circle.admin)
+def test_comments_replies_and_deletion(api_as, secret_circle, make_thread):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    member, admin = api_as(secret_circle.member), api_as(secret_circle.admin)
     url = f"/api/v1/threads/{thread.id}/comments"
 
     top = member.post(url, json={"body": "Premier *avis*"})
@@ -77,7 +79,7 @@ def test_comments_replies_and_deletion(api_as, circle, make_thread):
     assert reply["parent_id"] == top["id"]
     assert deeper["parent_id"] == top["id"]  # a reply to a reply attaches to the top comment
 
-    other = make_thread(circle.group, circle.admin)
+    other = make_thread(secret_circle.group, secret_circle.admin)
     wrong = member.post(url, json={"body": "x", "parent_id": 999999})
     assert wrong.status_code == 400 and "parent_id" in wrong.get_json()["error"]["fields"]
     elsewhere = member.post(
@@ -102,9 +104,9 @@ def test_comments_replies_and_deletion(api_as, circle, make_thread):
     assert admin.delete(f"/api/v1/comments/{deeper['id']}").status_code == 204
 
 
-def test_edit_a_comment(api_as, circle, make_thread):
-    thread = make_thread(circle.group, circle.admin)
-    member = api_as(circle.member)
+def test_edit_a_comment(api_as, secret_circle, make_thread):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    member = api_as(secret_circle.member)
     comment = member.post(
         f"/api/v1/threads/{thread.id}/comments", json={"body": "Avant"}
     ).get_json()
@@ -114,16 +116,16 @@ def test_edit_a_comment(api_as, circle, make_thread):
     edited = response.get_json()
     assert edited["body"] == "Après" and Z_TIME.match(edited["edited_at"])
     assert (
-        api_as(circle.admin)
+        api_as(secret_circle.admin)
         .patch(f"/api/v1/comments/{comment['id']}", json={"body": "Non"})
         .status_code
         == 403
     )
 
 
-def test_patch_a_thread_field_by_field(app, api_as, circle, make_thread):
-    thread = make_thread(circle.group, circle.member, title="Titre", body="Texte")
-    member, admin = api_as(circle.member), api_as(circle.admin)
+def test_patch_a_thread_field_by_field(app, api_as, secret_circle, make_thread):
+    thread = make_thread(secret_circle.group, secret_circle.member, title="Titre", body="Texte")
+    member, admin = api_as(secret_circle.member), api_as(secret_circle.admin)
     url = f"/api/v1/threads/{thread.id}"
 
     response = member.patch(url, json={"title": "Nouveau titre", "body": "Nouveau texte"})
@@ -156,10 +158,10 @@ def test_patch_a_thread_field_by_field(app, api_as, circle, make_thread):
     assert bad.status_code == 400 and "closed" in bad.get_json()["error"]["fields"]
 
 
-def test_reactions(api_as, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.admin, thread, "Merci")
-    member, admin = api_as(circle.member), api_as(circle.admin)
+def test_reactions(api_as, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.admin, thread, "Merci")
+    member, admin = api_as(secret_circle.member), api_as(secret_circle.admin)
     url = f"/api/v1/comments/{comment_id}/reactions/{quote('🙏')}"
 
     first = member.put(url)
@@ -187,13 +189,15 @@ def test_reactions(api_as, circle, make_thread, comment_as):
     assert member.delete(f"/api/v1/comments/{comment_id}/reactions/x").status_code == 400
 
 
-def test_list_threads_with_a_cursor(app, api_as, circle, make_thread, comment_as):
-    threads = [make_thread(circle.group, circle.admin, title=f"Fil {i}") for i in range(5)]
+def test_list_threads_with_a_cursor(app, api_as, secret_circle, make_thread, comment_as):
+    threads = [
+        make_thread(secret_circle.group, secret_circle.admin, title=f"Fil {i}") for i in range(5)
+    ]
     later = utcnow() + timedelta(minutes=1)
-    comment_as(circle.member, threads[1], "Relance", now=later)  # the most recent activity
-    api = api_as(circle.member)
+    comment_as(secret_circle.member, threads[1], "Relance", now=later)  # the most recent activity
+    api = api_as(secret_circle.member)
     api.patch(f"/api/v1/threads/{threads[3].id}", json={})  # a no-op changes nothing
-    url = f"/api/v1/groups/{circle.group.handle}/threads"
+    url = f"/api/v1/groups/{secret_circle.group.handle}/threads"
 
     page = api.get(f"{url}?limit=2").get_json()
     assert len(page["items"]) == 2 and page["next"]
@@ -210,12 +214,12 @@ def test_list_threads_with_a_cursor(app, api_as, circle, make_thread, comment_as
     assert forged.status_code == 400 and "cursor" in forged.get_json()["error"]["fields"]
 
 
-def test_pinned_threads_are_not_put_first_in_the_api(api_as, circle, make_thread):
-    old = make_thread(circle.group, circle.admin, title="Ancien")
-    make_thread(circle.group, circle.admin, title="Récent")
-    admin = api_as(circle.admin)
+def test_pinned_threads_are_not_put_first_in_the_api(api_as, secret_circle, make_thread):
+    old = make_thread(secret_circle.group, secret_circle.admin, title="Ancien")
+    make_thread(secret_circle.group, secret_circle.admin, title="Récent")
+    admin = api_as(secret_circle.admin)
     admin.patch(f"/api/v1/threads/{old.id}", json={"pinned": True})
-    items = admin.get(f"/api/v1/groups/{circle.group.handle}/threads").get_json()["items"]
+    items = admin.get(f"/api/v1/groups/{secret_circle.group.handle}/threads").get_json()["items"]
     assert [i["title"] for i in items] == ["Récent", "Ancien"]
 
 

@@ -19,15 +19,15 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_start_a_thread(client, auth, circle):
-    auth.login(circle.member)
-    form = client.get(f"/g/{circle.group.handle}/threads/new", headers=EN)
+def test_start_a_thread(client, auth, secret_circle):
+    auth.login(secret_circle.member)
+    form = client.get(f"/g/{secret_circle.group.handle}/threads/new", headers=EN)
     assert form.status_code == 200
     assert "Markdown: **bold**, *italic*, [link](https://…), @handle" in text(form)
     assert 'for="title"' in text(form) and 'for="body"' in text(form)
 
     response = client.post(
-        f"/g/{circle.group.handle}/threads/new",
+        f"/g/{secret_circle.group.handle}/threads/new",
         data={"title": "Réseau ou système ?", "body": "Quelle **différence** ?"},
         headers=EN,
     )
@@ -37,22 +37,24 @@ def test_start_a_thread(client, auth, circle):
     assert "<h1" in html and "Réseau ou système ?" in html
     assert "<strong>différence</strong>" in html
     assert "Bruno Member" in html
-    assert f'href="/g/{circle.group.handle}"' in html  # breadcrumb back to the group
+    assert f'href="/g/{secret_circle.group.handle}"' in html  # breadcrumb back to the group
     assert 'aria-current="page"' in html
 
 
-def test_start_a_thread_needs_a_title(client, auth, circle):
-    auth.login(circle.member)
+def test_start_a_thread_needs_a_title(client, auth, secret_circle):
+    auth.login(secret_circle.member)
     response = client.post(
-        f"/g/{circle.group.handle}/threads/new", data={"title": " ", "body": "x"}, headers=EN
+        f"/g/{secret_circle.group.handle}/threads/new", data={"title": " ", "body": "x"}, headers=EN
     )
     assert response.status_code == 400
     assert 'aria-invalid="true"' in text(response)
 
 
-def test_edit_keeps_every_version(app, client, auth, circle, make_thread):
-    thread = make_thread(circle.group, circle.member, title="Premier titre", body="Premier texte")
-    auth.login(circle.member)
+def test_edit_keeps_every_version(app, client, auth, secret_circle, make_thread):
+    thread = make_thread(
+        secret_circle.group, secret_circle.member, title="Premier titre", body="Premier texte"
+    )
+    auth.login(secret_circle.member)
     assert client.get(f"/t/{thread.id}/edit", headers=EN).status_code == 200
     response = client.post(
         f"/t/{thread.id}/edit", data={"title": "Second titre", "body": "Second texte"}, headers=EN
@@ -76,21 +78,21 @@ def test_edit_keeps_every_version(app, client, auth, circle, make_thread):
         assert [v.number for v in versions] == [1, 2]
 
 
-def test_close_reopen_and_pin(app, client, auth, circle, make_thread):
-    thread = make_thread(circle.group, circle.member)
-    auth.login(circle.admin)
+def test_close_reopen_and_pin(app, client, auth, secret_circle, make_thread):
+    thread = make_thread(secret_circle.group, secret_circle.member)
+    auth.login(secret_circle.admin)
     assert client.post(f"/t/{thread.id}/close").status_code == 302
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert "This thread is closed" in html
     assert f'action="/t/{thread.id}/comments"' not in html  # no comment or reply form
 
-    auth.login(circle.member)
+    auth.login(secret_circle.member)
     closed = client.post(f"/t/{thread.id}/comments", data={"body": "Encore ?"}, headers=EN)
     assert closed.status_code == 409
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
 
-    auth.login(circle.admin)
+    auth.login(secret_circle.admin)
     client.post(f"/t/{thread.id}/reopen")
     client.post(f"/t/{thread.id}/pin")
     html = text(client.get(f"/t/{thread.id}", headers=EN))
@@ -101,13 +103,15 @@ def test_close_reopen_and_pin(app, client, auth, circle, make_thread):
         stored = db.session.get(Thread, thread.id)
         assert stored.closed_at is None and stored.pinned_at is None
 
-    auth.login(circle.member)
+    auth.login(secret_circle.member)
     assert client.post(f"/t/{thread.id}/comments", data={"body": "Oui"}).status_code == 302
 
 
-def test_comments_and_replies_form_a_one_level_timeline(app, client, auth, circle, make_thread):
-    thread = make_thread(circle.group, circle.admin)
-    auth.login(circle.member)
+def test_comments_and_replies_form_a_one_level_timeline(
+    app, client, auth, secret_circle, make_thread
+):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    auth.login(secret_circle.member)
     first = client.post(f"/t/{thread.id}/comments", data={"body": "Premier"})
     assert first.status_code == 302
     with app.app_context():
@@ -134,18 +138,18 @@ def test_comments_and_replies_form_a_one_level_timeline(app, client, auth, circl
     assert "<details" in html and f'name="parent_id" value="{top_id}"' in html
 
 
-def test_empty_comment_is_refused(client, auth, circle, make_thread):
-    thread = make_thread(circle.group, circle.admin)
-    auth.login(circle.member)
+def test_empty_comment_is_refused(client, auth, secret_circle, make_thread):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    auth.login(secret_circle.member)
     response = client.post(f"/t/{thread.id}/comments", data={"body": "  "}, headers=EN)
     assert response.status_code == 400
     assert 'aria-invalid="true"' in text(response)
 
 
-def test_edit_comment_keeps_versions(app, client, auth, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.member, thread, "Version initiale")
-    auth.login(circle.member)
+def test_edit_comment_keeps_versions(app, client, auth, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.member, thread, "Version initiale")
+    auth.login(secret_circle.member)
     assert client.get(f"/comments/{comment_id}/edit", headers=EN).status_code == 200
     response = client.post(f"/comments/{comment_id}/edit", data={"body": "Version corrigée"})
     assert response.status_code == 302
@@ -170,12 +174,12 @@ def test_edit_comment_keeps_versions(app, client, auth, circle, make_thread, com
 
 
 def test_delete_comment_keeps_its_place_and_replies(
-    app, client, auth, circle, make_thread, comment_as
+    app, client, auth, secret_circle, make_thread, comment_as
 ):
-    thread = make_thread(circle.group, circle.admin)
-    top = comment_as(circle.member, thread, "Texte à effacer")
-    comment_as(circle.admin, thread, "Une réponse qui reste", parent_id=top)
-    auth.login(circle.member)
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    top = comment_as(secret_circle.member, thread, "Texte à effacer")
+    comment_as(secret_circle.admin, thread, "Une réponse qui reste", parent_id=top)
+    auth.login(secret_circle.member)
     confirm = client.get(f"/comments/{top}/delete", headers=EN)
     assert confirm.status_code == 200 and "Delete this comment?" in text(confirm)
     assert client.post(f"/comments/{top}/delete").status_code == 302
@@ -190,20 +194,20 @@ def test_delete_comment_keeps_its_place_and_replies(
     assert "Texte à effacer" not in text(client.get(f"/comments/{top}/versions", headers=EN))
 
 
-def test_admin_may_delete_others_comments(client, auth, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.member, thread, "Hors sujet")
-    auth.login(circle.admin)
+def test_admin_may_delete_others_comments(client, auth, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.member, thread, "Hors sujet")
+    auth.login(secret_circle.admin)
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert f'href="/comments/{comment_id}/delete"' in html
     assert f'href="/comments/{comment_id}/edit"' not in html  # edit is the author's only
     assert client.post(f"/comments/{comment_id}/delete").status_code == 302
 
 
-def test_reactions_toggle(app, client, auth, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.admin, thread, "Merci à tous")
-    auth.login(circle.member)
+def test_reactions_toggle(app, client, auth, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.admin, thread, "Merci à tous")
+    auth.login(secret_circle.member)
     client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
     client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
     html = text(client.get(f"/t/{thread.id}", headers=EN))
@@ -212,12 +216,12 @@ def test_reactions_toggle(app, client, auth, circle, make_thread, comment_as):
     # The pressed button takes the reaction back: it is what the browser sends.
     assert 'name="remove" value="🙏"' in html
 
-    auth.login(circle.admin)
+    auth.login(secret_circle.admin)
     client.post(f"/comments/{comment_id}/reactions", data={"emoji": "🙏", "action": "add"})
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert 'aria-pressed="true">🙏 2</button>' in html
 
-    auth.login(circle.member)
+    auth.login(secret_circle.member)
     client.post(f"/comments/{comment_id}/reactions", data={"remove": "🙏"})
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert 'aria-pressed="false">🙏 1</button>' in html
@@ -230,16 +234,16 @@ def test_reactions_toggle(app, client, auth, circle, make_thread, comment_as):
 
 
 def test_new_comments_are_marked_until_seen(
-    app, client, auth, circle, make_thread, comment_as, set_seen
+    app, client, auth, secret_circle, make_thread, comment_as, set_seen
 ):
     now = utcnow()
-    thread = make_thread(circle.group, circle.admin)
-    comment_as(circle.admin, thread, "Ancien", now=now - timedelta(hours=2))
-    set_seen(circle.member, thread, now - timedelta(hours=1))
-    new_1 = comment_as(circle.admin, thread, "Nouveau 1", now=now - timedelta(minutes=30))
-    comment_as(circle.admin, thread, "Nouveau 2", now=now - timedelta(minutes=20))
-    comment_as(circle.member, thread, "Le mien", now=now - timedelta(minutes=10))
-    auth.login(circle.member)
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_as(secret_circle.admin, thread, "Ancien", now=now - timedelta(hours=2))
+    set_seen(secret_circle.member, thread, now - timedelta(hours=1))
+    new_1 = comment_as(secret_circle.admin, thread, "Nouveau 1", now=now - timedelta(minutes=30))
+    comment_as(secret_circle.admin, thread, "Nouveau 2", now=now - timedelta(minutes=20))
+    comment_as(secret_circle.member, thread, "Le mien", now=now - timedelta(minutes=10))
+    auth.login(secret_circle.member)
 
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert html.count('class="badge badge-new"') == 2  # not the old one, not mine
@@ -254,29 +258,29 @@ def test_new_comments_are_marked_until_seen(
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert "badge badge-new" not in html and "since your last visit" not in html
 
-    set_seen(circle.member, thread, now - timedelta(hours=1))
+    set_seen(secret_circle.member, thread, now - timedelta(hours=1))
     response = client.post(f"/t/{thread.id}/seen", data={"redirect": "1"})
     assert response.status_code == 302
     assert "badge badge-new" not in text(client.get(f"/t/{thread.id}", headers=EN))
 
 
 def test_posting_a_comment_marks_the_thread_read(
-    client, auth, circle, make_thread, comment_as, set_seen
+    client, auth, secret_circle, make_thread, comment_as, set_seen
 ):
     now = utcnow()
-    thread = make_thread(circle.group, circle.admin)
-    set_seen(circle.member, thread, now - timedelta(hours=1))
-    comment_as(circle.admin, thread, "Nouveau", now=now - timedelta(minutes=5))
-    auth.login(circle.member)
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    set_seen(secret_circle.member, thread, now - timedelta(hours=1))
+    comment_as(secret_circle.admin, thread, "Nouveau", now=now - timedelta(minutes=5))
+    auth.login(secret_circle.member)
     assert "badge badge-new" in text(client.get(f"/t/{thread.id}", headers=EN))
     client.post(f"/t/{thread.id}/comments", data={"body": "Je réponds"})
     assert "badge badge-new" not in text(client.get(f"/t/{thread.id}", headers=EN))
 
 
-def test_thread_page_in_english_and_french(client, auth, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin, title="Nos accords")
-    comment_as(circle.member, thread, "Bonjour")
-    auth.login(circle.member)
+def test_thread_page_in_english_and_french(client, auth, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin, title="Nos accords")
+    comment_as(secret_circle.member, thread, "Bonjour")
+    auth.login(secret_circle.member)
 
     english = client.get(f"/t/{thread.id}", headers=EN)
     assert english.status_code == 200
@@ -310,12 +314,12 @@ def test_non_member_of_an_open_group_reads_but_does_not_write(
     assert react.status_code == 403
 
 
-def test_writes_need_the_csrf_token(csrf_app, circle, make_thread, comment_as):
-    thread = make_thread(circle.group, circle.admin)
-    comment_id = comment_as(circle.admin, thread, "Bonjour")
+def test_writes_need_the_csrf_token(csrf_app, secret_circle, make_thread, comment_as):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.admin, thread, "Bonjour")
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{circle.member.id}:0"
+        session["_user_id"] = f"{secret_circle.member.id}:0"
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 

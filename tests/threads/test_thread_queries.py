@@ -24,24 +24,24 @@ MAX_STATEMENTS = 12
 
 
 @pytest.fixture
-def thread_with(app, circle, make_user, set_seen):
+def thread_with(app, secret_circle, make_user, set_seen):
     """``thread_with(n)``: a thread of ``n`` comments by five authors, with replies, reactions,
     edits and a deletion; the member last read it half-way."""
     from app.groups.services import add_member
 
     extra = [make_user(name=f"Membre {i}") for i in range(3)]
     with app.app_context():
-        group = db.session.get(Group, circle.group.id)
-        admin = db.session.get(User, circle.admin.id)
+        group = db.session.get(Group, secret_circle.group.id)
+        admin = db.session.get(User, secret_circle.admin.id)
         for record in extra:
             add_member(group, db.session.get(User, record.id), actor=admin, now=utcnow())
         db.session.commit()
-    author_ids = [circle.admin.id, circle.member.id, *(r.id for r in extra)]
+    author_ids = [secret_circle.admin.id, secret_circle.member.id, *(r.id for r in extra)]
 
     def make(n: int):
         start = utcnow() - timedelta(days=1)
         with app.app_context():
-            group = db.session.get(Group, circle.group.id)
+            group = db.session.get(Group, secret_circle.group.id)
             authors = [db.session.get(User, i) for i in author_ids]
             thread = start_thread(group, author=authors[0], title=f"{n} comments", now=start)
             tops = []
@@ -66,7 +66,9 @@ def thread_with(app, circle, make_user, set_seen):
             _add_polls(thread, authors, n, start)
             db.session.commit()
             thread_id = thread.id
-        set_seen(circle.member, SimpleNamespace(id=thread_id), start + timedelta(minutes=n // 2))
+        set_seen(
+            secret_circle.member, SimpleNamespace(id=thread_id), start + timedelta(minutes=n // 2)
+        )
         return thread_id
 
     return make
@@ -113,10 +115,10 @@ def _count(count_queries, call) -> int:
 
 
 def test_thread_page_runs_a_fixed_number_of_queries(
-    client, auth, circle, thread_with, count_queries
+    client, auth, secret_circle, thread_with, count_queries
 ):
     small, large = thread_with(3), thread_with(60)
-    auth.login(circle.member)
+    auth.login(secret_circle.member)
     client.get(f"/t/{small}")  # warm up
     few = _count(count_queries, lambda: client.get(f"/t/{small}"))
     many = _count(count_queries, lambda: client.get(f"/t/{large}"))
@@ -127,9 +129,11 @@ def test_thread_page_runs_a_fixed_number_of_queries(
     assert many <= MAX_STATEMENTS
 
 
-def test_thread_api_runs_a_fixed_number_of_queries(api_as, circle, thread_with, count_queries):
+def test_thread_api_runs_a_fixed_number_of_queries(
+    api_as, secret_circle, thread_with, count_queries
+):
     small, large = thread_with(3), thread_with(60)
-    api = api_as(circle.member)
+    api = api_as(secret_circle.member)
     api.get(f"/api/v1/threads/{small}")  # warm up
     few = _count(count_queries, lambda: api.get(f"/api/v1/threads/{small}"))
     many = _count(count_queries, lambda: api.get(f"/api/v1/threads/{large}"))
@@ -140,14 +144,16 @@ def test_thread_api_runs_a_fixed_number_of_queries(api_as, circle, thread_with, 
     assert many <= MAX_STATEMENTS
 
 
-def test_thread_list_runs_a_fixed_number_of_queries(api_as, circle, make_thread, count_queries):
+def test_thread_list_runs_a_fixed_number_of_queries(
+    api_as, secret_circle, make_thread, count_queries
+):
     for i in range(3):
-        make_thread(circle.group, circle.admin, title=f"A{i}", comments=2)
-    api = api_as(circle.member)
-    url = f"/api/v1/groups/{circle.group.handle}/threads"
+        make_thread(secret_circle.group, secret_circle.admin, title=f"A{i}", comments=2)
+    api = api_as(secret_circle.member)
+    url = f"/api/v1/groups/{secret_circle.group.handle}/threads"
     api.get(url)
     few = _count(count_queries, lambda: api.get(url))
     for i in range(20):
-        make_thread(circle.group, circle.member, title=f"B{i}", comments=1)
+        make_thread(secret_circle.group, secret_circle.member, title=f"B{i}", comments=1)
     many = _count(count_queries, lambda: api.get(f"{url}?limit=100"))
     assert few == many
