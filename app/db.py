@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -63,6 +64,7 @@ def _sqlite_on_begin(conn):
 # same session, so the same holds there.
 
 _AFTER_COMMIT = "cercle_after_commit"
+T = TypeVar("T")
 log = logging.getLogger("cercle.db")
 
 
@@ -88,6 +90,34 @@ def _run_after_commit(session) -> None:
 def _drop_after_commit(session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
         session.info.pop(_AFTER_COMMIT, None)
+
+
+def write_before_read(work: Callable[[], T]) -> T:
+    """Do ``work()`` in its own short write transaction, in the middle of a read: the
+    one write allowed on a read path (closing due polls, taking a support request's due
+    step, DESIGN.md). It ends the read transaction (objects loaded so far are expired
+    and reload on next access), takes the write lock (``BEGIN IMMEDIATE`` on SQLite),
+    runs ``work``, and commits; on error it rolls back and raises. The request must not
+    have changed anything before."""
+    from .extensions import db
+
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("a write before a read must come before the request changes anything")
+    db.session.rollback()  # end the read transaction: the write gets its own
+    in_request = has_request_context()
+    previous = g.get("force_write_lock") if in_request else None
+    if in_request:
+        g.force_write_lock = True
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if in_request:
+            g.force_write_lock = previous
 
 
 def commit_unit_of_work(status: int) -> None:

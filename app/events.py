@@ -138,5 +138,65 @@ agreement_review_due = _events.signal(
     ``title`` (the current version's); ``now``.""",
 )
 
+# -- support ---------------------------------------------------------------------
+
+support_requested = _events.signal(
+    "support-requested",
+    doc="""A member asked for support.
+    sender: the ``SupportRequest``; ``notices`` (``routing.Notice``: who is told now,
+    through what, when and why); ``now``.""",
+)
+support_answered = _events.signal(
+    "support-answered",
+    doc="""A supporter answered: "I am available" (``response.available``, the request is
+    then matched with them) or "not now" (seen by the requester only).
+    sender: the ``SupportRequest``; ``response`` (``SupportResponse``); ``supporter``
+    (``User``); ``matched`` (bool); ``others`` (user ids of the other supporters told,
+    who learn that someone is with the requester); ``now``.""",
+)
+support_released = _events.signal(
+    "support-released",
+    doc="""The matched supporter cannot after all: the request is open again.
+    sender: the ``SupportRequest``; ``supporter`` (``User``); ``now``.""",
+)
+support_closed = _events.signal(
+    "support-closed",
+    doc="""A request was closed: it happened, it did not, or it is not needed any more.
+    sender: the ``SupportRequest``; ``actor`` (``User``); ``outcome``; ``now``.""",
+)
+support_escalated = _events.signal(
+    "support-escalated",
+    doc="""An urgent and important request was unmatched in time: every supporter is told.
+    Once, as of its due time.
+    sender: the ``SupportRequest``; ``notices`` (``routing.Notice``); ``now``.""",
+)
+support_lapsed = _events.signal(
+    "support-lapsed",
+    doc="""An urgent request that is not important found nobody free in time: it ends
+    quietly, the requester told gently. sender: the ``SupportRequest``; ``now``.""",
+)
+support_overdue = _events.signal(
+    "support-overdue",
+    doc="""An important request is unmatched after the agreed days: supporters reminded
+    once, the requester asked whether it is still needed.
+    sender: the ``SupportRequest``; ``notices`` (``routing.Notice``); ``now``.""",
+)
+support_followup = _events.signal(
+    "support-followup",
+    doc="""A day after a match, both sides are asked (once) whether it happened.
+    sender: the ``SupportRequest``; ``now``.""",
+)
+check_in_due = _events.signal(
+    "check-in-due",
+    doc="""A receiving member is due for a check-in: supporters are reminded, once per
+    period. sender: the ``Membership`` of the member; ``due_since``; ``recipients``
+    (user ids); ``rule`` (the provenance of ``relance_after_days``); ``now``.""",
+)
+check_in_recorded = _events.signal(
+    "check-in-recorded",
+    doc="""A check-in was recorded (or the member said all is well): the clock restarts.
+    sender: the ``CheckIn``; ``now``.""",
+)
+
 #: every event, by name (documentation, tests)
 ALL = {name: signal for name, signal in _events.items()}

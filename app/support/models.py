@@ -88,6 +88,8 @@ class SupportRequest(db.Model):
     overdue_noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when both sides were asked whether it happened, once per match
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the matched supporter released it (asking resumes from there)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the rules in force when it was made: ``{key: {"value", "source"}}``
     rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: the route's times, from ``rules`` (None where they do not apply)
@@ -103,8 +105,9 @@ class SupportRequest(db.Model):
         sa.CheckConstraint(_in("kind", KINDS), name="kind"),
         sa.CheckConstraint(_in("status", STATUSES), name="status"),
         sa.CheckConstraint(f"outcome is null or {_in('outcome', OUTCOMES)}", name="outcome"),
+        # matched: with someone (a closed request keeps who it was with)
         sa.CheckConstraint(
-            "(status = 'matched') = (matched_with_id is not null)", name="matched_with"
+            "status <> 'matched' or matched_with_id is not null", name="matched_with"
         ),
         sa.Index("ix_support_requests_group_status", "group_id", "status"),
         sa.Index("ix_support_requests_status_escalate_at", "status", "escalate_at"),

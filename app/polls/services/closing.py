@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ... import events, hooks
 from ...auth.models import User
+from ...db import write_before_read
 from ...errors import ValidationFailed
 from ...extensions import db
 from ...markdown import render_with_mentions
@@ -165,29 +165,16 @@ def close_due_polls_before_read(
     if latest is None:
         return []
     due = sa.select(Poll.id).where(Poll.closed_at.is_(None), Poll.closing_at <= latest)
-    if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError(
-            "close_due_polls_before_read must run before the request changes anything"
-        )
-    db.session.rollback()  # end the read transaction: the write gets its own
-    in_request = has_request_context()
-    previous = g.get("force_write_lock") if in_request else None
-    if in_request:
-        g.force_write_lock = True
-    closed: list[int] = []
-    try:
+
+    def close_in_order() -> list[int]:
+        closed: list[int] = []
         for poll_id in db.session.scalars(due.order_by(Poll.closing_at, Poll.id)).all():
             poll = db.session.get(Poll, poll_id)
             if poll is not None and close_if_due(poll, now):
                 closed.append(poll_id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        if in_request:
-            g.force_write_lock = previous
-    return closed
+        return closed
+
+    return write_before_read(close_in_order)
 
 
 def reopen_poll(
