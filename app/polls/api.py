@@ -66,9 +66,10 @@ from .services import (
     close_due_polls_before_read,
     close_poll,
     create_poll,
+    describe_choice,
     load_poll,
     named_voter_ids,
-    option_label,
+    option_names,
     options_for,
     poll_outcome,
     remind_undecided_voters,
@@ -180,13 +181,14 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
     """A poll as the API shows it to ``viewer`` (the one place it is built).
 
     ``results`` and ``stances`` are null while ``results_visibility`` hides them from
-    the viewer; the participation figures are always there. Names of a proposal's
-    options are in the viewer's language. ``outcome`` comes from ``poll_outcome``, and
+    the viewer; the participation figures are always there. Options are named by
+    ``option_label``: a proposal's in the viewer's language, a meeting slot as stored
+    (ISO 8601, beside its ``starts_at``). ``outcome`` comes from ``poll_outcome``, and
     the features above add their keys (``hooks.poll_json_extras``: a proposal's
     ``agreement_change``).
     """
     visible = results_for(poll, viewer, now)
-    names = {option.key: str(option_label(poll, option)) for option in poll.options}
+    names = option_names(poll, slot="iso")
     options = []
     for option in options_for(poll, viewer):
         item = {"key": option.key, "name": names[option.key]}
@@ -518,25 +520,12 @@ def _cell(value) -> str:
     return text
 
 
-def _choice_text(poll: Poll, choice: dict, names: dict[str, str]) -> str:
-    """A stance's choice in words: option names, "name: n" scores, a ranking best first."""
-    if "key" in choice:
-        return names.get(choice["key"], choice["key"])
-    if "keys" in choice:
-        return "; ".join(names.get(k, k) for k in choice["keys"])
-    if "ranking" in choice:
-        return " > ".join(names.get(k, k) for k in choice["ranking"])
-    if "scores" in choice:
-        return "; ".join(f"{names.get(k, k)}: {n}" for k, n in choice["scores"].items())
-    return ""
-
-
 def poll_csv(poll: Poll, visible: VisibleResults) -> str:
     """The poll's results and stances as CSV, in four sections separated by a blank
     line: the poll, the results (one row per option, then the undecided), the
     participation, the stances (no voter nor time in an anonymous poll).
     ``visible``: what the reader may see, results not hidden."""
-    names = {option.key: str(option_label(poll, option)) for option in poll.options}
+    names = option_names(poll)
     buffer = io.StringIO()
     out = csv.writer(buffer)
     out.writerow([_("Poll"), _("Kind"), _("Status"), _("Closing time"), _("Closed at")])
@@ -581,7 +570,7 @@ def poll_csv(poll: Poll, visible: VisibleResults) -> str:
             [
                 view.voter.id if view.voter is not None else "",
                 _cell(view.voter.name) if view.voter is not None else "",
-                _cell(_choice_text(poll, view.choice, names)),
+                _cell(describe_choice(poll, view.choice, names)),
                 _cell(view.reason),
                 isoformat_z(view.created_at) or "",
             ]

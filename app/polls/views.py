@@ -28,13 +28,7 @@ from ..timeutil import isoformat_z, utcnow
 from ..web import me, require, show_domain_error
 from . import bp, tally
 from .cards import panels_for, poll_cards
-from .display import (
-    card_view,
-    describe_choice,
-    number_text,
-    option_names,
-    prefill_from_form,
-)
+from .display import card_view, number_text, prefill_from_form
 from .forms import (
     KIND_CHOICES,
     KIND_NAMES,
@@ -64,8 +58,10 @@ from .services import (
     close_poll,
     create_poll,
     default_closing_at,
+    describe_choice,
     is_eligible,
     load_poll,
+    option_names,
     poll_outcome,
     remind_undecided_voters,
     reopen_poll,

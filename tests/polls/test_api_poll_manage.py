@@ -279,7 +279,7 @@ def test_export_of_an_anonymous_poll_names_nobody(api, circle, start_poll):
         ]
         assert results[1][:7] == ["o1", "Zoom", "2", "53.3", "8", "1", "4.0"]
         assert sorted(row[2] for row in stances[1:]) == [
-            "Zoom: 3; Jitsi: 2; En vrai: 4", "Zoom: 5; Jitsi: 1; En vrai: 0"
+            "Zoom: 3 · Jitsi: 2 · En vrai: 4", "Zoom: 5 · Jitsi: 1 · En vrai: 0"
         ]  # fmt: skip
         assert all(row[0] == row[1] == row[4] == "" for row in stances[1:])
         api(circle.admin).post(path(poll, "close"))

@@ -1,6 +1,7 @@
 """Polls and stances: the rules, without HTTP. Services flush, never commit.
 
-One module per concern: ``creating``, ``voters``, ``stances``, ``results``
+One module per concern: ``creating``, ``naming`` (an option's name, a
+stance in words), ``voters``, ``stances``, ``results``
 (counting: the one rule in ``count``), ``closing`` (and reopening, the statement),
 ``reading`` (what a viewer sees: one path, ``read_polls``, for one poll or many),
 ``errors``. Everything public is importable from here.
@@ -50,7 +51,6 @@ from .creating import (
     PROPOSAL_PROMPTS,
     create_poll,
     default_closing_at,
-    option_label,
 )
 from .errors import (
     NotEligible,
@@ -58,6 +58,12 @@ from .errors import (
     PollNotReopenable,
     PollOpen,
     translated,
+)
+from .naming import (
+    MEETING_ANSWERS,
+    describe_choice,
+    option_label,
+    option_names,
 )
 from .reading import (
     PollReading,
@@ -104,6 +110,7 @@ from .voters import (
 __all__ = [
     "DEFAULT_DURATION",
     "MAX_DETAILS",
+    "MEETING_ANSWERS",
     "MAX_OPTIONS",
     "MAX_OPTION_NAME",
     "MAX_STATEMENT",
@@ -130,6 +137,7 @@ __all__ = [
     "create_poll",
     "current_stance",
     "default_closing_at",
+    "describe_choice",
     "due_poll_ids",
     "eligible_among",
     "eligible_voter_ids",
@@ -144,6 +152,7 @@ __all__ = [
     "lock_poll",
     "named_voter_ids",
     "option_label",
+    "option_names",
     "options_for",
     "poll_outcome",
     "read_poll",

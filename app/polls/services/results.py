@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from .. import tally
 from ..models import Poll, Stance
-from .creating import option_label
+from .naming import option_label
 from .voters import eligible_among, load_memberships, load_named_voters
 
 
@@ -76,7 +76,11 @@ def tally_votes(stances: list[Stance], anonymous: bool) -> list[tally.Vote]:
 
 
 def tally_options(poll: Poll) -> list[tally.Option]:
-    return [tally.Option(key=o.key, name=str(option_label(poll, o))) for o in poll.options]
+    """The options as the tally names them: meeting slots as stored, not in the zone of
+    whoever happens to read (a closed anonymous poll keeps these names)."""
+    return [
+        tally.Option(key=o.key, name=option_label(poll, o, slot="iso")) for o in poll.options
+    ]
 
 
 @dataclass(frozen=True)
