@@ -275,7 +275,7 @@ def test_export_of_an_anonymous_poll_names_nobody(api, circle, start_poll):
         _about, results, _participation, stances = sections(response)
         assert results[0] == [
             *("Key", "Option", "Count", "Percent of points"),
-            *("total", "rank", "average", "Voters"),
+            *("Total", "Rank", "Average", "Voters"),
         ]
         assert results[1][:7] == ["o1", "Zoom", "2", "53.3", "8", "1", "4.0"]
         assert sorted(row[2] for row in stances[1:]) == [

@@ -57,6 +57,7 @@ from .errors import (
     PollClosed,
     PollNotReopenable,
     PollOpen,
+    ResultsHidden,
     translated,
 )
 from .naming import (
@@ -127,6 +128,7 @@ __all__ = [
     "PollNotReopenable",
     "PollOpen",
     "PollReading",
+    "ResultsHidden",
     "StanceView",
     "VisibleResults",
     "cast_stance",
