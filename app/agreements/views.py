@@ -30,6 +30,7 @@ from ..polls.services import close_due_polls_before_read
 from ..timeutil import utcnow
 from ..web import me, require
 from . import bp
+from .diff import text_diff_lines
 from .display import (
     end_of_day,
     local_today,
@@ -37,7 +38,6 @@ from .display import (
     review_state,
     rule_lines,
     rules_diff_rows,
-    text_diff_lines,
     value_text,
 )
 from .forms import ReviewDateForm
