@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -110,13 +110,6 @@ def rules_diff_rows(old: Mapping | None, new: Mapping | None) -> list[RuleChange
             )
         )
     return rows
-
-
-def end_of_day(day: date, zone: str) -> datetime:
-    """The last instant of ``day`` in ``zone`` (as of that day's end), aware."""
-    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone)) - timedelta(
-        microseconds=1
-    )
 
 
 def local_today(now: datetime, zone: str) -> date:
