@@ -7,7 +7,7 @@ and ``options_for``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,7 +19,6 @@ from ..groups.models import Membership
 from .models import Poll, PollOption, PollVoter, Stance
 from .services import (
     PollReading,
-    VisibleResults,
     close_due_polls_before_read,
     options_for,
     read_polls,
@@ -27,33 +26,12 @@ from .services import (
 
 
 @dataclass(frozen=True)
-class PollCard:
-    """Everything a poll card shows to ``viewer``: what they may see of the poll
-    (``reading``: ``services.read_polls``, the one read path) and its ``options`` in
-    the order this viewer sees them (``options_for``)."""
+class PollCard(PollReading):
+    """Everything a poll card shows to ``viewer``: what they may see of the poll (a
+    ``PollReading``, from ``services.read_polls``, the one read path) and its
+    ``options`` in the order this viewer sees them (``options_for``)."""
 
-    reading: PollReading
     options: list[PollOption]
-
-    @property
-    def poll(self) -> Poll:
-        return self.reading.poll
-
-    @property
-    def visible(self) -> VisibleResults:
-        return self.reading.visible
-
-    @property
-    def undecided_names(self) -> tuple[str, ...]:
-        return self.reading.undecided_names
-
-    @property
-    def may_vote(self) -> bool:
-        return self.reading.may_vote
-
-    @property
-    def closed_at(self) -> datetime | None:
-        return self.reading.closed_at
 
     @property
     def hidden(self) -> bool:
@@ -70,7 +48,10 @@ def poll_cards(polls: Sequence[Poll], viewer: User | None, now: datetime) -> lis
     Reading only: close due polls first (``close_due_polls_before_read``) so that what
     is due shows as closed for good."""
     return [
-        PollCard(reading=reading, options=options_for(reading.poll, viewer))
+        PollCard(
+            **{f.name: getattr(reading, f.name) for f in fields(PollReading)},
+            options=options_for(reading.poll, viewer),
+        )
         for reading in read_polls(polls, viewer, now)
     ]
 
