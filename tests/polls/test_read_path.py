@@ -12,15 +12,15 @@ import pytest
 
 @pytest.mark.parametrize("kind", ["proposal", "score"])
 def test_a_poll_reads_in_a_fixed_number_of_statements(
-    kind, client, auth, api, circle, new_poll, vote, count_queries
+    kind, client, auth, api, thread_circle, new_poll, cast_choice, count_queries
 ):
     quiet = new_poll(kind=kind)
     busy = new_poll(kind=kind)
     choice = {"key": "agree"} if kind == "proposal" else {"scores": {"o1": 5, "o2": 1, "o3": 0}}
-    for person in circle.members:
-        vote(busy, person, choice, "Une raison")
-    auth.login(circle.admin)
-    reader = api(circle.admin)
+    for person in thread_circle.members:
+        cast_choice(busy, person, choice, "Une raison")
+    auth.login(thread_circle.admin)
+    reader = api(thread_circle.admin)
     reads = {
         "page": lambda poll: client.get(f"/p/{poll.id}"),
         "page export": lambda poll: client.get(f"/p/{poll.id}/export.csv"),
@@ -37,14 +37,16 @@ def test_a_poll_reads_in_a_fixed_number_of_statements(
         assert counts[0] == counts[1], (name, counts)
 
 
-def test_the_page_and_the_api_export_the_same_file(client, auth, api, circle, new_poll, vote):
+def test_the_page_and_the_api_export_the_same_file(
+    client, auth, api, thread_circle, new_poll, cast_choice
+):
     meeting = new_poll(kind="meeting", options=["2030-05-12T18:30:00Z", "2030-05-13T07:00:00Z"])
-    vote(meeting, circle.members[0], {"scores": {"o1": 2, "o2": 1}}, "=SOMME(A1)")
+    cast_choice(meeting, thread_circle.members[0], {"scores": {"o1": 2, "o2": 1}}, "=SOMME(A1)")
     proposal = new_poll(title="@Zoom ?")
-    vote(proposal, circle.members[1], {"key": "block"}, "Non, pas ça")
+    cast_choice(proposal, thread_circle.members[1], {"key": "block"}, "Non, pas ça")
     hidden = new_poll(results_visibility="after_close")
-    auth.login(circle.admin)
-    reader = api(circle.admin)
+    auth.login(thread_circle.admin)
+    reader = api(thread_circle.admin)
     for lang in ("en", "fr"):
         headers = {"Accept-Language": lang}
         for poll in (meeting, proposal):
@@ -61,13 +63,13 @@ def test_the_page_and_the_api_export_the_same_file(client, auth, api, circle, ne
 
 
 def test_the_export_names_options_and_headers_in_the_readers_language(
-    client, auth, circle, new_poll, vote
+    client, auth, thread_circle, new_poll, cast_choice
 ):
     meeting = new_poll(kind="meeting", options=["2030-05-12T18:30:00Z", "2030-05-13T07:00:00Z"])
-    vote(meeting, circle.members[0], {"scores": {"o1": 2, "o2": 1}}, "=SOMME(A1)")
+    cast_choice(meeting, thread_circle.members[0], {"scores": {"o1": 2, "o2": 1}}, "=SOMME(A1)")
     proposal = new_poll()
-    vote(proposal, circle.members[1], {"key": "block"}, "Non, pas ça")
-    auth.login(circle.admin)  # the reader's time zone: Europe/Paris
+    cast_choice(proposal, thread_circle.members[1], {"key": "block"}, "Non, pas ça")
+    auth.login(thread_circle.admin)  # the reader's time zone: Europe/Paris
 
     def rows(poll, lang):
         response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": lang})
