@@ -368,7 +368,8 @@ def respond(
     if request.status in ("closed", "lapsed"):
         raise _refuse(request, "match")
     matched = False
-    if available:
+    already_theirs = request.status == "matched" and request.matched_with_id == supporter.id
+    if available and not already_theirs:
         if not _claim(
             request,
             [SupportRequest.status == "open"],
@@ -379,7 +380,7 @@ def respond(
         ):
             raise _refuse(request, "match")
         matched = True
-    elif request.status == "matched" and request.matched_with_id == supporter.id:
+    elif not available and already_theirs:
         # "Not now" from the supporter it was matched with (no availability check).
         _claim(
             request,
@@ -397,7 +398,8 @@ def respond(
         created_at=now,
     )
     db.session.add(response)
-    _step(request, "matched" if matched else "declined", now, supporter.id)
+    if matched or not available:
+        _step(request, "matched" if matched else "declined", now, supporter.id)
     db.session.flush()
     others = [i for i in told_ids(request) if i != supporter.id] if matched else []
     events.support_answered.send(
