@@ -54,29 +54,8 @@ SUPPORT_FOLLOWUP = "support_followup"
 SUPPORT_CLOSED = "support_closed"
 #: a receiving member is due for a check-in (relance): supporters reminded once a period
 CHECK_IN_DUE = "check_in_due"
-SUPPORT_KINDS = frozenset(
-    {
-        SUPPORT_ASKED,
-        SUPPORT_ESCALATED,
-        SUPPORT_MATCHED,
-        SUPPORT_TAKEN,
-        SUPPORT_DECLINED,
-        SUPPORT_RELEASED,
-        SUPPORT_LAPSED,
-        SUPPORT_OVERDUE,
-        SUPPORT_STILL_NEEDED,
-        SUPPORT_FOLLOWUP,
-        SUPPORT_CLOSED,
-        CHECK_IN_DUE,
-    }
-)
-KINDS = (
-    POLL_REMINDER,
-    POLL_REMIND,
-    POLL_OPENED,
-    POLL_CLOSED,
-    MENTION,
-    AGREEMENT_REVIEW,
+#: the support kinds (a request's steps and check-ins), in the order they happen
+SUPPORT_KINDS = (
     SUPPORT_ASKED,
     SUPPORT_ESCALATED,
     SUPPORT_MATCHED,
@@ -89,6 +68,15 @@ KINDS = (
     SUPPORT_FOLLOWUP,
     SUPPORT_CLOSED,
     CHECK_IN_DUE,
+)
+KINDS = (
+    POLL_REMINDER,
+    POLL_REMIND,
+    POLL_OPENED,
+    POLL_CLOSED,
+    MENTION,
+    AGREEMENT_REVIEW,
+    *SUPPORT_KINDS,
 )
 
 

@@ -22,27 +22,16 @@ from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
 from ..support import display as support_display
+from . import models as kinds
 from .models import (
     AGREEMENT_REVIEW,
-    CHECK_IN_DUE,
     KINDS,
     MENTION,
     POLL_CLOSED,
     POLL_OPENED,
     POLL_REMIND,
     POLL_REMINDER,
-    SUPPORT_ASKED,
-    SUPPORT_CLOSED,
-    SUPPORT_DECLINED,
-    SUPPORT_ESCALATED,
-    SUPPORT_FOLLOWUP,
     SUPPORT_KINDS,
-    SUPPORT_LAPSED,
-    SUPPORT_MATCHED,
-    SUPPORT_OVERDUE,
-    SUPPORT_RELEASED,
-    SUPPORT_STILL_NEEDED,
-    SUPPORT_TAKEN,
     Notification,
 )
 
@@ -245,27 +234,29 @@ def _describe_support(n: Notification, actor: str) -> str:
     """A support notification's sentence: who, what kind of support, and the rule."""
     request = n.support_request
     what = support_display.kind_label(request.kind).lower() if request is not None else ""
-    if n.kind == CHECK_IN_DUE:
+    if n.kind == kinds.CHECK_IN_DUE:
         return _(
             "%(name)s has not asked for support for a while: check in with them?", name=actor
         ) + _because(n.rule)
     texts = {
-        SUPPORT_ASKED: _("%(name)s asks for support: %(what)s."),
-        SUPPORT_ESCALATED: _(
+        kinds.SUPPORT_ASKED: _("%(name)s asks for support: %(what)s."),
+        kinds.SUPPORT_ESCALATED: _(
             "Nobody has answered %(name)s in time: they ask for support (%(what)s)."
         ),
-        SUPPORT_MATCHED: _("%(name)s is available for you (%(what)s)."),
-        SUPPORT_TAKEN: _("Someone is with %(name)s now (%(what)s): thank you."),
-        SUPPORT_DECLINED: _("%(name)s cannot now (%(what)s)."),
-        SUPPORT_RELEASED: _("%(name)s cannot any more: your request is open again (%(what)s)."),
-        SUPPORT_LAPSED: _(
+        kinds.SUPPORT_MATCHED: _("%(name)s is available for you (%(what)s)."),
+        kinds.SUPPORT_TAKEN: _("Someone is with %(name)s now (%(what)s): thank you."),
+        kinds.SUPPORT_DECLINED: _("%(name)s cannot now (%(what)s)."),
+        kinds.SUPPORT_RELEASED: _(
+            "%(name)s cannot any more: your request is open again (%(what)s)."
+        ),
+        kinds.SUPPORT_LAPSED: _(
             "Nobody was free in time for your request (%(what)s): it has ended. "
             "You can ask again whenever you like."
         ),
-        SUPPORT_OVERDUE: _("%(name)s still has no answer (%(what)s)."),
-        SUPPORT_STILL_NEEDED: _("Nobody has answered yet (%(what)s): is it still needed?"),
-        SUPPORT_FOLLOWUP: _("Did it happen? (%(what)s with %(name)s)"),
-        SUPPORT_CLOSED: _("%(name)s closed the request (%(what)s)."),
+        kinds.SUPPORT_OVERDUE: _("%(name)s still has no answer (%(what)s)."),
+        kinds.SUPPORT_STILL_NEEDED: _("Nobody has answered yet (%(what)s): is it still needed?"),
+        kinds.SUPPORT_FOLLOWUP: _("Did it happen? (%(what)s with %(name)s)"),
+        kinds.SUPPORT_CLOSED: _("%(name)s closed the request (%(what)s)."),
     }
     return texts[n.kind] % {"name": actor, "what": what} + _because(n.rule)
 
@@ -277,7 +268,7 @@ def target_url(notification: Notification) -> str:
     if n.support_request_id is not None and "support.show" in current_app.view_functions:
         return url_for("support.show", request_id=n.support_request_id)
     if (
-        n.kind == CHECK_IN_DUE
+        n.kind == kinds.CHECK_IN_DUE
         and n.group is not None
         and "support.index" in current_app.view_functions
     ):

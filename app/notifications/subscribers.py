@@ -39,24 +39,13 @@ from ..auth.models import User
 from ..extensions import db
 from ..markdown import mentioned_handles
 from ..polls.services import eligible_voter_ids
+from . import models as kinds
 from .models import (
     AGREEMENT_REVIEW,
-    CHECK_IN_DUE,
     MENTION,
     POLL_CLOSED,
     POLL_REMIND,
     POLL_REMINDER,
-    SUPPORT_ASKED,
-    SUPPORT_CLOSED,
-    SUPPORT_DECLINED,
-    SUPPORT_ESCALATED,
-    SUPPORT_FOLLOWUP,
-    SUPPORT_LAPSED,
-    SUPPORT_MATCHED,
-    SUPPORT_OVERDUE,
-    SUPPORT_RELEASED,
-    SUPPORT_STILL_NEEDED,
-    SUPPORT_TAKEN,
 )
 from .services import notify
 
@@ -130,18 +119,18 @@ def _notices(request, notices, kind: str, now) -> None:
 
 
 def support_requested(request, *, notices, now, **_):
-    _notices(request, notices, SUPPORT_ASKED, now)
+    _notices(request, notices, kinds.SUPPORT_ASKED, now)
 
 
 def support_escalated(request, *, notices, now, **_):
-    _notices(request, notices, SUPPORT_ESCALATED, now)
+    _notices(request, notices, kinds.SUPPORT_ESCALATED, now)
 
 
 def support_overdue(request, *, notices, now, **_):
-    _notices(request, notices, SUPPORT_OVERDUE, now)
+    _notices(request, notices, kinds.SUPPORT_OVERDUE, now)
     notify(
         [request.requester_id],
-        SUPPORT_STILL_NEEDED,
+        kinds.SUPPORT_STILL_NEEDED,
         support_request=request,
         rule=_rule(request, "important_response_days"),
         now=now,
@@ -152,16 +141,22 @@ def support_answered(request, *, supporter, matched, others, now, **_):
     if matched:
         notify(
             [request.requester_id],
-            SUPPORT_MATCHED,
+            kinds.SUPPORT_MATCHED,
             support_request=request,
             actor=supporter,
             now=now,
         )
-        notify(others, SUPPORT_TAKEN, support_request=request, actor=request.requester_id, now=now)
+        notify(
+            others,
+            kinds.SUPPORT_TAKEN,
+            support_request=request,
+            actor=request.requester_id,
+            now=now,
+        )
     else:
         notify(
             [request.requester_id],
-            SUPPORT_DECLINED,
+            kinds.SUPPORT_DECLINED,
             support_request=request,
             actor=supporter,
             now=now,
@@ -170,26 +165,32 @@ def support_answered(request, *, supporter, matched, others, now, **_):
 
 def support_released(request, *, supporter, now, **_):
     notify(
-        [request.requester_id], SUPPORT_RELEASED, support_request=request, actor=supporter, now=now
+        [request.requester_id],
+        kinds.SUPPORT_RELEASED,
+        support_request=request,
+        actor=supporter,
+        now=now,
     )
 
 
 def support_lapsed(request, *, now, **_):
     rule = _rule(request, "urgent_minor_lapse_hours")
-    notify([request.requester_id], SUPPORT_LAPSED, support_request=request, rule=rule, now=now)
+    notify(
+        [request.requester_id], kinds.SUPPORT_LAPSED, support_request=request, rule=rule, now=now
+    )
 
 
 def support_followup(request, *, now, **_):
     notify(
         [request.requester_id],
-        SUPPORT_FOLLOWUP,
+        kinds.SUPPORT_FOLLOWUP,
         support_request=request,
         actor=request.matched_with_id,
         now=now,
     )
     notify(
         [request.matched_with_id],
-        SUPPORT_FOLLOWUP,
+        kinds.SUPPORT_FOLLOWUP,
         support_request=request,
         actor=request.requester_id,
         now=now,
@@ -198,14 +199,14 @@ def support_followup(request, *, now, **_):
 
 def support_closed(request, *, actor, now, **_):
     other = request.matched_with_id if actor.id == request.requester_id else request.requester_id
-    notify([other], SUPPORT_CLOSED, support_request=request, actor=actor, now=now)
+    notify([other], kinds.SUPPORT_CLOSED, support_request=request, actor=actor, now=now)
 
 
 def check_in_due(membership, *, recipients, rule, now, **_):
     source = rule.source
     notify(
         recipients,
-        CHECK_IN_DUE,
+        kinds.CHECK_IN_DUE,
         group=membership.group_id,
         actor=membership.user_id,
         rule={

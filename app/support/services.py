@@ -331,6 +331,18 @@ def _claim(request: SupportRequest, where, **values) -> bool:
     return claimed == 1
 
 
+def _reopen(request: SupportRequest, supporter: User, now: datetime) -> bool:
+    """Open again a request matched with ``supporter``; asking resumes where it was."""
+    return _claim(
+        request,
+        [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
+        status="open",
+        matched_with_id=None,
+        matched_at=None,
+        reopened_at=now,
+    )
+
+
 def _refuse(request: SupportRequest, action: str):
     code = routing.transition_refusal(request.status, action) or "request_matched"
     return RequestConflict(code)
@@ -382,14 +394,7 @@ def respond(
         matched = True
     elif not available and already_theirs:
         # "Not now" from the supporter it was matched with (no availability check).
-        _claim(
-            request,
-            [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
-            status="open",
-            matched_with_id=None,
-            matched_at=None,
-            reopened_at=now,
-        )
+        _reopen(request, supporter, now)
     response = SupportResponse(
         request_id=request.id,
         supporter_id=supporter.id,
@@ -413,14 +418,7 @@ def release(request: SupportRequest, supporter: User, *, now: datetime) -> Suppo
     apply_due_steps(request, now)
     if request.status == "matched" and request.matched_with_id != supporter.id:
         raise RequestConflict("not_matched_with_you")
-    if not _claim(
-        request,
-        [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
-        status="open",
-        matched_with_id=None,
-        matched_at=None,
-        reopened_at=now,
-    ):
+    if not _reopen(request, supporter, now):
         raise _refuse(request, "release")
     _step(request, "released", now, supporter.id)
     db.session.flush()
