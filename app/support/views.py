@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -84,6 +85,7 @@ class RouteLine:
     label: str
     text: str
     source: str | None
+    has_rule: bool
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def _route_lines(rules, supporters, requester_id: int, now: datetime) -> list[Ro
                 important=important,
                 label=str(label),
                 text=_sentence(display.route_text(route.explanation)),
-                source=display.source_text(route.source) if route.rule else None,
+                source=display.source_text(route.source) if route.source else None,
+                has_rule=route.rule is not None,
             )
         )
     return lines
@@ -351,38 +354,34 @@ def record_check_in(handle: str):
 # -- one request -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NextStep:
-    """The route's next step in words, with its time (None when there is none)."""
-
-    text: str
-    at: datetime | None
-
-
-def _next_step(request: SupportRequest, is_requester: bool) -> NextStep | None:
-    """What time will bring to an open request, from the times its rules set."""
+def _next_step(request: SupportRequest, is_requester: bool) -> str | None:
+    """What time will bring to an open request, with its time in the reader's zone."""
     if request.status != "open":
         return None
     if request.urgent and request.important:
         if request.escalated_at is not None:
-            return NextStep(_("Every supporter of the circle has been told."), None)
-        return NextStep(
-            _("If nobody is free by then, the whole circle is told:"), request.escalate_at
+            return _("Every supporter of the circle has been told.")
+        return _(
+            "Without an answer by %(time)s, the whole circle is told.",
+            time=format_datetime(request.escalate_at, "short"),
         )
     if request.urgent:
-        return NextStep(_("If nobody is free by then, the request ends quietly:"), request.lapse_at)
+        return _(
+            "If nobody is free by %(time)s, the request ends quietly.",
+            time=format_datetime(request.lapse_at, "short"),
+        )
     if request.important:
         if request.overdue_noted_at is not None:
-            return NextStep(_("Supporters have been reminded."), None)
+            return _("Supporters have been reminded.")
+        time = format_datetime(request.overdue_at, "short")
         if is_requester:
-            text = _(
-                "If nobody answers by then, supporters are reminded and you are asked "
-                "whether you still need it:"
+            return _(
+                "Without an answer by %(time)s, supporters are reminded and you are asked "
+                "whether you still need it.",
+                time=time,
             )
-        else:
-            text = _("If nobody answers by then, supporters are reminded:")
-        return NextStep(text, request.overdue_at)
-    return NextStep(_("It waits for an answer, without a deadline."), None)
+        return _("Without an answer by %(time)s, supporters are reminded.", time=time)
+    return _("It waits for an answer, without a deadline.")
 
 
 def _render_request(
@@ -413,7 +412,8 @@ def _render_request(
         status_label=display.STATUS_LABELS[request.status],
         outcome_label=display.OUTCOME_LABELS.get(request.outcome or ""),
         route_text=_sentence(display.route_text(view.route.explanation)),
-        route_source=display.source_text(view.route.source) if view.route.rule else None,
+        route_source=display.source_text(view.route.source) if view.route.source else None,
+        route_has_rule=view.route.rule is not None,
         next_step=_next_step(request, is_requester),
         step_text=display.step_text,
         why_text=display.why_text,
