@@ -23,12 +23,11 @@ def index():
         return render_template("dashboard/welcome.html")
     me = current_user._get_current_object()
     now = utcnow()
-    memberships = my_memberships(me)
     # First: it may take the due steps of the requests it shows (its own transaction).
-    support = support_overview(me, memberships, now)
+    support = support_overview(me, now)
     return render_template(
         "dashboard/index.html",
-        memberships=memberships,
+        memberships=my_memberships(me),
         support=support,
         kind_label=kind_label,
         awaiting=polls_awaiting_vote(me, now),
