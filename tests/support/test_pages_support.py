@@ -185,6 +185,27 @@ def test_not_now_is_seen_by_the_requester_only(as_, circle, run):
     assert "Bruno cannot now" not in odile_sees
     bruno_sees = text_of(as_(circle.bruno).get(f"/s/{request_id}", headers=EN).get_data(True))
     assert "You said “not now”; you can still say you are available." in bruno_sees
+    # nor is Bruno asked again on his dashboard; Odile still is
+    assert f'href="/s/{request_id}"' not in as_(circle.bruno).get("/").get_data(as_text=True)
+    assert f'href="/s/{request_id}"' in as_(circle.odile).get("/").get_data(as_text=True)
+
+
+def test_a_supporter_in_quiet_hours_is_told_when_they_end(as_, circle, run):
+    from zoneinfo import ZoneInfo
+
+    local = utcnow().astimezone(ZoneInfo("Europe/Paris"))
+
+    def quiet():
+        odile = db.session.get(User, circle.odile.id)
+        odile.quiet_from = (local - timedelta(hours=1)).time().replace(second=0)
+        odile.quiet_until = (local + timedelta(hours=2)).time().replace(second=0)
+        odile.quiet_wake = False
+
+    run(quiet)
+    request_id = ask(run, circle, circle.malik, important=False)
+    page = text_of(as_(circle.malik).get(f"/s/{request_id}", headers=EN).get_data(True))
+    assert "Odile will be told when their quiet hours end" in page
+    assert "Bruno was told" in page
 
 
 def test_release_close_and_withdraw(as_, circle, run):
