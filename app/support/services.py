@@ -657,11 +657,10 @@ def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], 
     named_to_me = sa.exists().where(
         SupportAddressee.request_id == r.id, SupportAddressee.user_id == viewer.id
     )
-    addressed = sa.and_(
-        r.requester_id != viewer.id,
-        sa.or_(sa.and_(r.named.is_(True), named_to_me), sa.and_(r.named.is_(False), gives)),
-    )
-    if mine is None:
+    # As ``can_see_request``: a request addresses giving members only, named or not (a
+    # named supporter who stopped giving no longer sees it).
+    addressed = sa.and_(r.requester_id != viewer.id, sa.or_(r.named.is_(False), named_to_me))
+    if mine is None or not gives:
         addressed = sa.false()
     return (
         sa.select(r)

@@ -112,6 +112,16 @@ def test_an_admin_the_request_does_not_address_gets_404(as_, circle, run):
     assert as_(circle.bruno).get(f"/s/{request_id}").status_code == 200
 
 
+def test_a_named_supporter_who_stops_giving_no_longer_sees_the_request(as_, circle, run):
+    request_id = ask(run, circle, circle.bruno, supporters=[circle.odile.id])
+    c = as_(circle.odile)
+    assert f'href="/s/{request_id}"' in c.get(SUPPORT).get_data(as_text=True)
+    set_membership(run, circle, circle.odile, gives_support=False)
+    # the list and the page agree: neither shows it any more
+    assert f'href="/s/{request_id}"' not in c.get(SUPPORT).get_data(as_text=True)
+    assert c.get(f"/s/{request_id}").status_code == 404
+
+
 def test_a_member_who_does_not_receive_support_sees_why_and_cannot_ask(as_, circle, run):
     set_membership(run, circle, circle.chloe, receives_support=False)
     c = as_(circle.chloe)
