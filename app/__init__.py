@@ -135,6 +135,7 @@ PAGE_FEATURES = (
     "polls",
     "agreements",
     "proposals",
+    "support",
     "notifications",
 )
 #: features with a JSON API: ``<feature>.api.blp``

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TimeField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+)
 
 from ..i18n import LOCALE_NAMES
 from ..timeutil import timezone_choices
@@ -101,3 +108,24 @@ class TokenForm(FlaskForm):
     name = StringField(
         _l("Name of the token (where you will use it)"), validators=[Length(max=100)]
     )
+
+
+class QuietHoursForm(FlaskForm):
+    """Quiet hours, local times in the person's zone (``22:00``–``07:00`` crosses
+    midnight): both times, or neither for none."""
+
+    quiet_from = TimeField(_l("Quiet from"), validators=[Optional()])
+    quiet_until = TimeField(_l("Until"), validators=[Optional()])
+    quiet_wake = BooleanField(_l("Urgent and important support requests may wake me"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        start, end = self.quiet_from.data, self.quiet_until.data
+        if (start is None) != (end is None):
+            self.quiet_until.errors.append(_l("Give both times, or neither for no quiet hours."))
+            return False
+        if start is not None and start == end:
+            self.quiet_until.errors.append(_l("The end must differ from the start."))
+            return False
+        return True

@@ -28,6 +28,7 @@ from . import bp
 from .forms import (
     ChangePasswordForm,
     ProfileForm,
+    QuietHoursForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignInForm,
@@ -217,7 +218,7 @@ def reset_password(token: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Name, handle, language, time zone; password; API tokens."""
+    """Name, handle, language, time zone; quiet hours; password; API tokens."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user, prefix="profile")
     if request.method == "GET":
@@ -243,7 +244,9 @@ def profile():
     return _render_profile(form=form)
 
 
-def _render_profile(form=None, password_form=None, token_form=None, new_token=None, status=200):
+def _render_profile(
+    form=None, password_form=None, token_form=None, quiet_form=None, new_token=None, status=200
+):
     user = current_user._get_current_object()
     tokens = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
@@ -254,6 +257,7 @@ def _render_profile(form=None, password_form=None, token_form=None, new_token=No
             form=form or ProfileForm(obj=user, prefix="profile", formdata=None),
             password_form=password_form or ChangePasswordForm(prefix="password", formdata=None),
             token_form=token_form or TokenForm(prefix="token", formdata=None),
+            quiet_form=quiet_form or QuietHoursForm(prefix="quiet", obj=user, formdata=None),
             tokens=tokens,
             new_token=new_token,
         ),
@@ -276,6 +280,27 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
     return _render_profile(password_form=form, status=400)
+
+
+@bp.post("/profile/quiet-hours")
+@login_required
+def quiet_hours():
+    """Quiet hours in my time zone, and whether urgent and important support requests
+    may still reach me then."""
+    user = current_user._get_current_object()
+    form = QuietHoursForm(prefix="quiet")
+    if not form.validate_on_submit():
+        return _render_profile(quiet_form=form, status=400)
+    user.quiet_from = form.quiet_from.data
+    user.quiet_until = form.quiet_until.data
+    user.quiet_wake = form.quiet_wake.data
+    flash(
+        _("Your quiet hours are saved.")
+        if user.quiet_from is not None
+        else _("You have no quiet hours."),
+        "success",
+    )
+    return redirect(url_for("auth.profile", _anchor="quiet-hours"))
 
 
 @bp.post("/profile/tokens")

@@ -5,3 +5,7 @@ and overdue, check-ins (relance), rhythm (DESIGN.md, "Support, lived by the rule
 step is due; which check-ins are due; the rhythm), over plain values with the
 active rules and ``now`` as parameters.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("support", __name__)

@@ -25,7 +25,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import events
-from ..agreements.services import active_rules
+from ..agreements.models import Agreement, AgreementVersion
+from ..agreements.rules import derive_active_rules
+from ..agreements.services import active_rules, version_facts
 from ..auth.models import User
 from ..db import write_before_read
 from ..errors import Conflict, Forbidden, ValidationFailed
@@ -91,6 +93,25 @@ class RequestConflict(Conflict):
 def rules_snapshot(group_id: int, now: datetime) -> dict[str, routing.RuleValue]:
     """The group's active rules as of ``now``, with provenance: what a new request keeps."""
     return routing.snapshot(active_rules(group_id, now))
+
+
+def rules_snapshots(
+    group_ids: Sequence[int], now: datetime
+) -> dict[int, dict[str, routing.RuleValue]]:
+    """``rules_snapshot`` of several groups at once (one query whatever their number)."""
+    versions: dict[int, list] = {group_id: [] for group_id in group_ids}
+    if group_ids:
+        for version in db.session.scalars(
+            sa.select(AgreementVersion)
+            .join(AgreementVersion.agreement)
+            .where(Agreement.group_id.in_(list(group_ids)), AgreementVersion.adopted_at <= now)
+            .options(sa.orm.contains_eager(AgreementVersion.agreement))
+        ):
+            versions[version.agreement.group_id].append(version_facts(version))
+    return {
+        group_id: routing.snapshot(derive_active_rules(facts, now))
+        for group_id, facts in versions.items()
+    }
 
 
 def current_members(group_id: int) -> list[tuple[Membership, User]]:
@@ -636,11 +657,10 @@ def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], 
     named_to_me = sa.exists().where(
         SupportAddressee.request_id == r.id, SupportAddressee.user_id == viewer.id
     )
-    addressed = sa.and_(
-        r.requester_id != viewer.id,
-        sa.or_(sa.and_(r.named.is_(True), named_to_me), sa.and_(r.named.is_(False), gives)),
-    )
-    if mine is None:
+    # As ``can_see_request``: a request addresses giving members only, named or not (a
+    # named supporter who stopped giving no longer sees it).
+    addressed = sa.and_(r.requester_id != viewer.id, sa.or_(r.named.is_(False), named_to_me))
+    if mine is None or not gives:
         addressed = sa.false()
     return (
         sa.select(r)
@@ -714,57 +734,83 @@ class CheckIns:
     names: dict[int, str]
 
 
-def _latest_by_member(column, member_column, group_column, group_id: int) -> dict[int, datetime]:
+def _latest_by_member(
+    column, member_column, group_column, group_ids: Sequence[int]
+) -> dict[tuple[int, int], datetime]:
+    """The latest ``column`` of each (group, member) among ``group_ids`` (one query)."""
     rows = db.session.execute(
-        sa.select(member_column, sa.func.max(column))
-        .where(group_column == group_id)
-        .group_by(member_column)
+        sa.select(group_column, member_column, sa.func.max(column))
+        .where(group_column.in_(list(group_ids)))
+        .group_by(group_column, member_column)
     )
-    return {member: moment for member, moment in rows}
+    return {(group_id, member): moment for group_id, member, moment in rows}
 
 
 def check_ins(group: Group, now: datetime) -> CheckIns:
     """Who is due for a check-in as of ``now`` (DESIGN.md, "Check-ins"), in five queries."""
-    rules = rules_snapshot(group.id, now)
-    rule = routing.rule_value(rules, "relance_after_days")
-    rows = current_members(group.id)
-    if rule.value is None:
-        return CheckIns(rule, [], {})
-    reciprocity = _reciprocity(rules)
+    return check_ins_of_groups([group.id], now)[group.id]
+
+
+def check_ins_of_groups(
+    group_ids: Sequence[int],
+    now: datetime,
+    rules: dict[int, dict[str, routing.RuleValue]] | None = None,
+) -> dict[int, CheckIns]:
+    """``check_ins`` of several groups, by group id, in five queries whatever their number
+    (four when their ``rules``, from ``rules_snapshots``, are given; one when no group
+    sets ``relance_after_days``)."""
+    if rules is None:
+        rules = rules_snapshots(group_ids, now)
+    relance = {g: routing.rule_value(rules[g], "relance_after_days") for g in group_ids}
+    with_rule = [g for g in group_ids if relance[g].value is not None]
+    found = {g: CheckIns(relance[g], [], {}) for g in group_ids if g not in with_rule}
+    if not with_rule:
+        return found
+    rows = db.session.execute(
+        sa.select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id.in_(with_rule), Membership.revoked_at.is_(None))
+        .order_by(User.name, User.id)
+    ).tuples()
+    members: dict[int, list[tuple[Membership, User]]] = {g: [] for g in with_rule}
+    for membership, user in rows:
+        members[membership.group_id].append((membership, user))
     last_request = _latest_by_member(
-        SupportRequest.created_at,
-        SupportRequest.requester_id,
-        SupportRequest.group_id,
-        group.id,
+        SupportRequest.created_at, SupportRequest.requester_id, SupportRequest.group_id, with_rule
     )
     last_check_in = _latest_by_member(
-        CheckIn.created_at, CheckIn.member_id, CheckIn.group_id, group.id
+        CheckIn.created_at, CheckIn.member_id, CheckIn.group_id, with_rule
     )
-    periods: dict[int, CheckInPeriod] = {}
+    periods: dict[tuple[int, int], CheckInPeriod] = {}
     for period in db.session.scalars(
         sa.select(CheckInPeriod)
-        .where(CheckInPeriod.group_id == group.id)
+        .where(CheckInPeriod.group_id.in_(with_rule))
         .order_by(CheckInPeriod.due_since)
     ):
-        periods[period.member_id] = period  # the latest period of each member
-    facts = [
-        routing.CheckInFacts(
-            member_id=user.id,
-            receives_since=membership.created_at,
-            last_request_at=last_request.get(user.id),
-            last_check_in_at=last_check_in.get(user.id),
-            period=(
-                routing.PeriodFacts(p.due_since, p.claimed_by_id, p.reminded_at)
-                if (p := periods.get(user.id)) is not None
-                else None
-            ),
-        )
-        for membership, user in rows
-        if switches(membership, reciprocity).receives
-    ]
-    rule_set_at = rule.source.adopted_at if rule.source is not None else None
-    due = routing.check_ins_due(rule.value, rule_set_at, facts, now)
-    return CheckIns(rule, due, {user.id: user.name for _m, user in rows})
+        periods[(period.group_id, period.member_id)] = period  # each member's latest
+    for group_id in with_rule:
+        reciprocity = _reciprocity(rules[group_id])
+        facts = [
+            routing.CheckInFacts(
+                member_id=user.id,
+                receives_since=membership.created_at,
+                last_request_at=last_request.get((group_id, user.id)),
+                last_check_in_at=last_check_in.get((group_id, user.id)),
+                period=(
+                    routing.PeriodFacts(p.due_since, p.claimed_by_id, p.reminded_at)
+                    if (p := periods.get((group_id, user.id))) is not None
+                    else None
+                ),
+            )
+            for membership, user in members[group_id]
+            if switches(membership, reciprocity).receives
+        ]
+        rule = relance[group_id]
+        rule_set_at = rule.source.adopted_at if rule.source is not None else None
+        due = routing.check_ins_due(rule.value, rule_set_at, facts, now)
+        names = {user.id: user.name for _m, user in members[group_id]}
+        found[group_id] = CheckIns(rule, due, names)
+    return found
 
 
 def _member_row(group: Group, user_id) -> tuple[Membership, User] | None:
