@@ -125,3 +125,31 @@ def test_demo_tells_the_story_of_its_agreement(app, runner, client):
     assert 'id="v1"' in one and 'id="v2"' in one and "<ins>" in one
     card = client.get(f"/p/{blocked_id}").get_data(as_text=True)
     assert 'class="conditions"' in card and 'class="failed"' in card
+
+
+def test_demo_lives_a_week_of_support(app, runner):
+    """A listening request that happened, an urgent one waiting, Tomás due for a
+    check-in, and Malik's rhythm of two listening times a week."""
+    from app.support import services as support
+    from app.support.models import SupportRequest
+    from app.timeutil import utcnow
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        group = db.session.scalar(sa.select(Group).where(Group.handle == "tilleuls"))
+        people = {u.email.split("@")[0]: u for u in db.session.scalars(sa.select(User))}
+        requests = db.session.scalars(
+            sa.select(SupportRequest).order_by(SupportRequest.created_at)
+        ).all()
+        assert [(r.requester_id, r.status, r.outcome) for r in requests] == [
+            (people["malik"].id, "closed", "happened"),
+            (people["helene"].id, "open", None),
+        ]
+        assert requests[0].matched_with_id == people["odile"].id
+        now = utcnow()
+        due = support.check_ins(group, now)
+        assert [d.member_id for d in due.due] == [people["tomas"].id]
+        assert due.rule.source.title == "Nos accords d'écoute"
+        rhythm = support.my_rhythm(group, people["malik"], now)
+        assert rhythm.target == 2
+        assert sum(w.count for w in rhythm.weeks) == 2

@@ -1,8 +1,10 @@
 """Differences between two agreement versions: text and rules. Pure.
 
-- ``text_diff``: a unified diff of title and body (the title is the first
-  line, then a blank line, then the body), as ``GET /agreements/{id}/diff``
-  returns it;
+The text of a version is compared as lines (``version_text``: the title, a blank
+line, the body) by the shared line-diff helper, ``app/textdiff.py``:
+
+- ``text_diff``: a unified diff, as ``GET /agreements/{id}/diff`` returns it;
+- ``text_diff_lines``: the same as ``(kind, line)`` pairs for the pages;
 - ``side_by_side``: the same comparison as rows for a two-column page;
 - ``rules_diff``: ``{key: {"from": old, "to": new}}`` for every key whose value
   changed, where a side that does not set the key is left out (DESIGN.md).
@@ -10,12 +12,14 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from .. import textdiff
+from ..textdiff import DiffRow
 from .rules import RULE_KEYS
+
+__all__ = ["DiffRow", "rules_diff", "side_by_side", "text_diff", "text_diff_lines", "version_text"]
 
 
 def version_text(title: str, body: str) -> list[str]:
@@ -33,49 +37,29 @@ def text_diff(
     to_label: str = "",
     context: int = 3,
 ) -> str:
-    """A unified diff (``---``/``+++`` headers named by the labels, e.g. ``v1``/``v2``);
-    an empty string when the texts are the same."""
-    lines = difflib.unified_diff(
+    """A unified diff of two versions (``---``/``+++`` headers named by the labels, e.g.
+    ``v1``/``v2``); an empty string when the texts are the same."""
+    return textdiff.unified_diff(
         version_text(old_title, old_body),
         version_text(new_title, new_body),
-        fromfile=from_label,
-        tofile=to_label,
-        n=context,
-        lineterm="",
+        from_label=from_label,
+        to_label=to_label,
+        context=context,
     )
-    return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class DiffRow:
-    """One row of a side-by-side diff: ``tag`` is ``equal``, ``delete``, ``insert`` or
-    ``replace``; a side with no line is None."""
-
-    tag: str
-    old: str | None
-    new: str | None
+def text_diff_lines(
+    old_title: str, old_body: str, new_title: str, new_body: str
+) -> list[tuple[str, str]]:
+    """The same diff as ``(kind, line)`` pairs for the page (``textdiff.diff_lines``)."""
+    return textdiff.diff_lines(version_text(old_title, old_body), version_text(new_title, new_body))
 
 
 def side_by_side(old_title: str, old_body: str, new_title: str, new_body: str) -> list[DiffRow]:
-    """Every line of both versions, aligned in rows."""
-    old = version_text(old_title, old_body)
-    new = version_text(new_title, new_body)
-    rows: list[DiffRow] = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            rows.extend(DiffRow("equal", line, line) for line in old[i1:i2])
-            continue
-        olds, news = old[i1:i2], new[j1:j2]
-        for index in range(max(len(olds), len(news))):
-            left = olds[index] if index < len(olds) else None
-            right = news[index] if index < len(news) else None
-            if left is not None and right is not None:
-                row_tag = "replace"
-            else:
-                row_tag = "delete" if right is None else "insert"
-            rows.append(DiffRow(row_tag, left, right))
-    return rows
+    """Every line of both versions, aligned in rows (``textdiff.side_by_side``)."""
+    return textdiff.side_by_side(
+        version_text(old_title, old_body), version_text(new_title, new_body)
+    )
 
 
 def rules_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -110,34 +110,6 @@ def rules_diff_rows(old: Mapping | None, new: Mapping | None) -> list[RuleChange
             )
         )
     return rows
-
-
-def text_diff_lines(
-    old_title: str, old_body: str, new_title: str, new_body: str
-) -> list[tuple[str, str]]:
-    """A unified diff of title and body as ``(kind, line)`` pairs for
-    ``threads/_diff.html``: ``ins``, ``del``, ``same``, ``hunk``."""
-    unified = diff.text_diff(old_title, old_body, new_title, new_body)
-    out: list[tuple[str, str]] = []
-    for line in unified.splitlines():
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("ins", line[1:]))
-        elif line.startswith("-"):
-            out.append(("del", line[1:]))
-        else:
-            out.append(("same", line[1:]))
-    return out
-
-
-def end_of_day(day: date, zone: str) -> datetime:
-    """The last instant of ``day`` in ``zone`` (as of that day's end), aware."""
-    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(zone)) - timedelta(
-        microseconds=1
-    )
 
 
 def local_today(now: datetime, zone: str) -> date:

@@ -27,17 +27,16 @@ from ..groups.permissions import visible_group
 from ..i18n import select_timezone
 from ..polls.models import Poll
 from ..polls.services import close_due_polls_before_read
-from ..timeutil import utcnow
+from ..timeutil import end_of_day, utcnow
 from ..web import me, require
 from . import bp
+from .diff import text_diff_lines
 from .display import (
-    end_of_day,
     local_today,
     result_text,
     review_state,
     rule_lines,
     rules_diff_rows,
-    text_diff_lines,
     value_text,
 )
 from .forms import ReviewDateForm

@@ -135,12 +135,12 @@ THREADS = [
     },
     {
         "author": "helene",
-        "days_ago": 9,
+        "days_ago": 39,
         "title": "Bienvenue à Yannick",
         "body": "Yannick nous rejoint ce mois-ci. Un petit mot pour l'accueillir ?",
         "comments": [
-            ("odile", 9, None, "Bienvenue Yannick, ravie de te compter parmi nous."),
-            ("yannick", 8, None, "Merci à toutes et tous, je me sens déjà bien accueilli."),
+            ("odile", 39, None, "Bienvenue Yannick, ravie de te compter parmi nous."),
+            ("yannick", 38, None, "Merci à toutes et tous, je me sens déjà bien accueilli."),
         ],
         "pinned": True,
     },
@@ -160,6 +160,9 @@ THREADS = [
 
 
 LISTENING_THREAD = "Nos temps d'écoute : comment on s'organise ?"
+#: how long before the demo's "now" the listening thread's story is set: «Nos accords
+#: d'écoute» (and its v2) were adopted over three weeks ago, so that a check-in is due
+STORY_SHIFT = timedelta(days=22)
 
 #: the closed proposal's stances: (person, option, reason, days ago)
 PROPOSAL_STANCES = [
@@ -258,14 +261,17 @@ def _cast(poll, people: dict[str, User], stances, now: datetime) -> None:
         )
 
 
-def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now: datetime):
-    """The amendment adopted later (v2: urgent requests answered within 30 minutes)
-    and a proposal blocked with its reasons (reciprocity required again), each
-    closed through the services as of its closing time, which applies the change."""
+def _add_agreement_story(
+    people: dict[str, User], thread, agreement_id: int, now: datetime, story: datetime
+):
+    """The amendment adopted later (v2: urgent requests answered within 30 minutes,
+    as of ``story``'s timeline) and a proposal blocked with its reasons (reciprocity
+    required again, lately), each closed through the services as of its closing time,
+    which applies the change."""
     from ..polls.services import close_if_due
     from ..proposals.services import make_proposal
 
-    started = now - timedelta(days=7)
+    started = story - timedelta(days=7)
     amendment = make_proposal(
         thread,
         author=people["helene"],
@@ -275,7 +281,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
             "et importante reçoit une réponse dans la demi-heure, sinon tout le cercle est "
             "prévenu."
         ),
-        closing_at=now - timedelta(days=4),
+        closing_at=story - timedelta(days=4),
         now=started,
         agreement_change={
             "action": "amend",
@@ -287,7 +293,7 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
             "review_on": (now + timedelta(days=60)).date(),
         },
     )
-    _cast(amendment, people, AMENDMENT_STANCES, now)
+    _cast(amendment, people, AMENDMENT_STANCES, story)
     close_if_due(amendment, now)
 
     started = now - timedelta(days=3, hours=6)
@@ -313,8 +319,9 @@ def _add_agreement_story(people: dict[str, User], thread, agreement_id: int, now
     close_if_due(blocked, now)
 
 
-def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
-    """In the listening-times thread, through the services and as of earlier times:
+def _add_polls(people: dict[str, User], thread, now: datetime, story: datetime) -> None:
+    """In the listening-times thread, through the services and as of earlier times
+    (``story`` is the "now" of the agreement's story, weeks ago):
     the closed proposal that adopted "Nos accords d'écoute" (six stances, outcome,
     statement), its amendment adopted later (v2), a proposal blocked with its reasons,
     and an open poll waiting for votes."""
@@ -333,8 +340,8 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
             "- si quelqu'un n'a rien demandé depuis **trois semaines**, on le relance.\n\n"
             "La réciprocité n'est pas obligatoire."
         ),
-        closing_at=now - timedelta(days=8),
-        now=now - timedelta(days=15),
+        closing_at=story - timedelta(days=8),
+        now=story - timedelta(days=15),
         agreement_change={
             "action": "adopt",
             "title": LISTENING_AGREEMENT,
@@ -343,7 +350,7 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
             "change_summary": "Notre premier accord d'écoute.",
         },
     )
-    _cast(proposal, people, PROPOSAL_STANCES, now)
+    _cast(proposal, people, PROPOSAL_STANCES, story)
     close_if_due(proposal, now)
     set_statement(
         proposal,
@@ -355,9 +362,9 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
             "d'automne, comme Yannick le demande."
         ),
         review_on=(now + timedelta(days=90)).date(),
-        now=now - timedelta(days=7),
+        now=story - timedelta(days=7),
     )
-    _add_agreement_story(people, thread, outcome_for(proposal).agreement_id, now)
+    _add_agreement_story(people, thread, outcome_for(proposal).agreement_id, now, story)
     tools = create_poll(
         thread,
         author=people["tomas"],
@@ -386,6 +393,85 @@ def _add_polls(people: dict[str, User], thread, now: datetime) -> None:
     )
 
 
+def _add_support_week(people: dict[str, User], group, now: datetime) -> None:
+    """A lived week of support, through the services and as of earlier times: Malik's
+    listening request that happened (Odile was available), a time he noted himself
+    (his rhythm: two a week), check-ins (Odile with Hélène, Claire with Yannick, and
+    Odile's and Claire's own "all is well"), Tomás due for a check-in (he has not
+    asked since the agreement), Tomás busy and Yannick away, and Hélène's urgent
+    request waiting for an answer."""
+    from ..groups.services import current_membership, update_my_membership
+    from ..support import services as support
+
+    asked = now - timedelta(days=5, hours=3)
+    malik = support.create_request(
+        group,
+        people["malik"],
+        kind="emotional",
+        urgent=True,
+        important=True,
+        body="Une journée lourde. J'aimerais qu'on m'écoute un moment ce soir.",
+        when="ce soir après 20 h",
+        channel="téléphone",
+        now=asked,
+    )
+    support.respond(
+        malik,
+        people["odile"],
+        available=True,
+        message="Je suis disponible : je t'appelle à 20 h 30.",
+        now=asked + timedelta(minutes=12),
+    )
+    support.close_request(
+        malik, people["malik"], outcome="happened", now=asked + timedelta(hours=3)
+    )
+    support.log_support_time(
+        group,
+        people["malik"],
+        at=now - timedelta(days=1, hours=3),
+        note="Un café avec Tomás, qui m'a bien écouté.",
+        now=now - timedelta(days=1),
+    )
+    support.record_check_in(
+        group,
+        people["odile"],
+        member_id=people["helene"].id,
+        note="On s'est parlé au téléphone, ça va mieux.",
+        now=now - timedelta(days=4),
+    )
+    for key, days in (("odile", 6), ("claire", 2)):  # "all is well, ask me again later"
+        support.record_check_in(
+            group, people[key], member_id=people[key].id, now=now - timedelta(days=days)
+        )
+    support.record_check_in(
+        group,
+        people["claire"],
+        member_id=people["yannick"].id,
+        note="Premier mois dans le cercle : tout va bien, il a trouvé sa place.",
+        now=now - timedelta(days=3),
+    )
+    update_my_membership(
+        current_membership(group, people["tomas"].id), availability="busy", now=now
+    )
+    update_my_membership(
+        current_membership(group, people["yannick"].id),
+        availability="away",
+        availability_until=(now + timedelta(days=5)).date(),
+        now=now,
+    )
+    support.create_request(
+        group,
+        people["helene"],
+        kind="emotional",
+        urgent=True,
+        important=True,
+        body="Une soirée difficile. J'aimerais parler à quelqu'un, même un quart d'heure.",
+        when="ce soir",
+        channel="Jitsi",
+        now=now - timedelta(minutes=8),
+    )
+
+
 def load_demo(now: datetime | None = None) -> bool:
     """Create the demo circle once; return False when it is already there."""
     now = now or utcnow()
@@ -409,10 +495,12 @@ def load_demo(now: datetime | None = None) -> bool:
         now=now - timedelta(days=60),
     )
     for key, *_rest in PEOPLE[1:]:
-        joined = now - timedelta(days=10 if key == "yannick" else 58)
+        joined = now - timedelta(days=40 if key == "yannick" else 58)
         add_member(group, people[key], actor=people["claire"], now=joined)
     for spec in THREADS:
-        started = now - timedelta(days=spec["days_ago"])
+        # The listening thread and its agreement's story happened weeks before this one.
+        base = now - STORY_SHIFT if spec["title"] == LISTENING_THREAD else now
+        started = base - timedelta(days=spec["days_ago"])
         thread = start_thread(
             group,
             author=people[spec["author"]],
@@ -428,7 +516,7 @@ def load_demo(now: datetime | None = None) -> bool:
                 author=people[author],
                 body=text,
                 parent_id=parent_id,
-                now=now - timedelta(days=days_ago) + timedelta(minutes=37 * len(created)),
+                now=base - timedelta(days=days_ago) + timedelta(minutes=37 * len(created)),
             )
             created.append(comment)
         if spec.get("pinned"):
@@ -436,7 +524,8 @@ def load_demo(now: datetime | None = None) -> bool:
         if spec.get("closed"):
             set_closed(thread, True, now=now - timedelta(days=26))
         if spec["title"] == LISTENING_THREAD:
-            _add_polls(people, thread, now)
+            _add_polls(people, thread, now, base)
+    _add_support_week(people, group, now)
     db.session.commit()
     click.echo(
         f"Demo circle loaded: /g/{DEMO_HANDLE}. Sign in as claire@exemple.org "

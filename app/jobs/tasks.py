@@ -24,9 +24,11 @@ from .. import events
 from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
-from ..groups.models import Membership, Role
+from ..groups.models import Group, Membership, Role
 from ..polls.models import Poll, Stance
 from ..polls.services import close_if_due, due_poll_ids, eligible_voter_ids
+from ..support.models import SupportRequest
+from ..support.services import apply_due_steps, due_request_ids, remind_due_check_ins
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class RunFigures:
     reminded_polls: int = 0
     reminders: int = 0
     review_reminders: int = 0
+    support_steps: int = 0
+    check_in_reminders: int = 0
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -49,7 +53,10 @@ class RunFigures:
             f"closed {self.closed_polls} poll{'s' if self.closed_polls != 1 else ''}, "
             f"sent {self.reminders} reminder{'s' if self.reminders != 1 else ''}, "
             f"{self.review_reminders} agreement review"
-            f"{'s' if self.review_reminders != 1 else ''} due"
+            f"{'s' if self.review_reminders != 1 else ''} due, "
+            f"{self.support_steps} support step{'s' if self.support_steps != 1 else ''}, "
+            f"{self.check_in_reminders} check-in reminder"
+            f"{'s' if self.check_in_reminders != 1 else ''}"
         )
         if self.failures:
             text += f", {len(self.failures)} failed ({'; '.join(self.failures)})"
@@ -188,11 +195,44 @@ def review_reminders(now: datetime, figures: RunFigures) -> None:
             figures.review_reminders += 1
 
 
+def support_steps(now: datetime, figures: RunFigures) -> None:
+    """The steps time brings to support requests (escalate, lapse, overdue, the
+    follow-up a day after a match), each once, as of its due time, each request in its
+    own transaction."""
+    ids = due_request_ids(now)
+    db.session.commit()
+    for request_id in ids:
+
+        def step(request_id=request_id) -> int:
+            request = db.session.get(SupportRequest, request_id)
+            return len(apply_due_steps(request, now)) if request is not None else 0
+
+        taken = _in_own_transaction(step, f"support request {request_id}", figures)
+        figures.support_steps += taken or 0
+
+
+def check_in_reminders(now: datetime, figures: RunFigures) -> None:
+    """Remind supporters of the check-ins due in each group whose agreements set
+    ``relance_after_days``, once per period."""
+    group_ids = list(db.session.scalars(sa.select(Group.id).order_by(Group.id)))
+    db.session.commit()
+    for group_id in group_ids:
+
+        def step(group_id=group_id) -> int:
+            return remind_due_check_ins(db.session.get(Group, group_id), now)
+
+        sent = _in_own_transaction(step, f"check-ins of group {group_id}", figures)
+        figures.check_in_reminders += sent or 0
+
+
 def run_once(now: datetime) -> RunFigures:
     """Every due step, in order: closing first (a due poll gets no reminder; a closing
-    may adopt a version with its own review date), then reminders."""
+    may adopt a version with its own review date, or a rule support follows), then
+    reminders, then support."""
     figures = RunFigures()
     close_due(now, figures)
     send_due_reminders(now, figures)
     review_reminders(now, figures)
+    support_steps(now, figures)
+    check_in_reminders(now, figures)
     return figures

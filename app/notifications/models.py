@@ -32,7 +32,52 @@ POLL_CLOSED = "poll_closed"
 MENTION = "mention"
 #: an agreement's review date has come (to the group's admins and its proposer, once)
 AGREEMENT_REVIEW = "agreement_review"
-KINDS = (POLL_REMINDER, POLL_REMIND, POLL_OPENED, POLL_CLOSED, MENTION, AGREEMENT_REVIEW)
+#: support: a supporter is asked (the rule that routed it is named)
+SUPPORT_ASKED = "support_asked"
+#: support: an urgent and important request unmatched in time reaches everyone
+SUPPORT_ESCALATED = "support_escalated"
+#: support: the requester learns someone is available; the others that someone is there
+SUPPORT_MATCHED = "support_matched"
+SUPPORT_TAKEN = "support_taken"
+#: support: "not now" (to the requester only)
+SUPPORT_DECLINED = "support_declined"
+#: support: the matched supporter cannot any more (the request is open again)
+SUPPORT_RELEASED = "support_released"
+#: support: lapsed (to the requester, gently)
+SUPPORT_LAPSED = "support_lapsed"
+#: support: an important request still unmatched: supporters reminded, requester asked
+SUPPORT_OVERDUE = "support_overdue"
+SUPPORT_STILL_NEEDED = "support_still_needed"
+#: support: a day after the match, both asked whether it happened
+SUPPORT_FOLLOWUP = "support_followup"
+#: support: closed by one side (to the other)
+SUPPORT_CLOSED = "support_closed"
+#: a receiving member is due for a check-in (relance): supporters reminded once a period
+CHECK_IN_DUE = "check_in_due"
+#: the support kinds (a request's steps and check-ins), in the order they happen
+SUPPORT_KINDS = (
+    SUPPORT_ASKED,
+    SUPPORT_ESCALATED,
+    SUPPORT_MATCHED,
+    SUPPORT_TAKEN,
+    SUPPORT_DECLINED,
+    SUPPORT_RELEASED,
+    SUPPORT_LAPSED,
+    SUPPORT_OVERDUE,
+    SUPPORT_STILL_NEEDED,
+    SUPPORT_FOLLOWUP,
+    SUPPORT_CLOSED,
+    CHECK_IN_DUE,
+)
+KINDS = (
+    POLL_REMINDER,
+    POLL_REMIND,
+    POLL_OPENED,
+    POLL_CLOSED,
+    MENTION,
+    AGREEMENT_REVIEW,
+    *SUPPORT_KINDS,
+)
 
 
 class Notification(db.Model):

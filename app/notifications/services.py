@@ -21,6 +21,8 @@ from ..agreements.models import Agreement
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
+from ..support import display as support_display
+from . import models as kinds
 from .models import (
     AGREEMENT_REVIEW,
     KINDS,
@@ -29,6 +31,7 @@ from .models import (
     POLL_OPENED,
     POLL_REMIND,
     POLL_REMINDER,
+    SUPPORT_KINDS,
     Notification,
 )
 
@@ -53,6 +56,8 @@ def notify(
     actor=None,
     message: str | None = None,
     agreement=None,
+    support_request=None,
+    rule: dict | None = None,
     now: datetime,
 ) -> list[Notification]:
     """Notify each recipient once: current members of the group only (revoked
@@ -70,6 +75,8 @@ def notify(
         group_id = poll.group_id
     if group_id is None and thread is not None and not isinstance(thread, int):
         group_id = thread.group_id
+    if group_id is None and support_request is not None and not isinstance(support_request, int):
+        group_id = support_request.group_id
     if thread_id is None and poll is not None and not isinstance(poll, int):
         thread_id = poll.thread_id
     actor_id = _id(actor)
@@ -96,6 +103,8 @@ def notify(
             poll_id=poll_id,
             comment_id=comment_id,
             agreement_id=_id(agreement),
+            support_request_id=_id(support_request),
+            rule=rule,
             actor_id=actor_id,
             message=message,
             created_at=now,
@@ -142,6 +151,7 @@ def list_for(user, page: int = 1, per_page: int = PER_PAGE):
             sa.orm.joinedload(Notification.poll),
             # an agreement's title is its current version's: no query when none is named
             sa.orm.selectinload(Notification.agreement).selectinload(Agreement.versions),
+            sa.orm.joinedload(Notification.support_request),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -206,13 +216,63 @@ def describe(notification: Notification) -> str:
             "The agreement “%(title)s” is due for review.",
             title=versions[-1].title if versions else "",
         )
+    if n.kind in SUPPORT_KINDS:
+        return _describe_support(n, actor)
     return _("Something happened in “%(thread)s”.", thread=thread)
+
+
+def _because(rule: dict | None) -> str:
+    """ " (as «Nos accords d'écoute» v2 says)" for a notification an agreed rule decided."""
+    if not rule or rule.get("agreement_id") is None:
+        return ""
+    return " " + _(
+        "(as “%(title)s” v%(version)s says)", title=rule.get("title", ""), version=rule["version"]
+    )
+
+
+def _describe_support(n: Notification, actor: str) -> str:
+    """A support notification's sentence: who, what kind of support, and the rule."""
+    request = n.support_request
+    what = support_display.kind_label(request.kind).lower() if request is not None else ""
+    if n.kind == kinds.CHECK_IN_DUE:
+        return _(
+            "%(name)s has not asked for support for a while: check in with them?", name=actor
+        ) + _because(n.rule)
+    texts = {
+        kinds.SUPPORT_ASKED: _("%(name)s asks for support: %(what)s."),
+        kinds.SUPPORT_ESCALATED: _(
+            "Nobody has answered %(name)s in time: they ask for support (%(what)s)."
+        ),
+        kinds.SUPPORT_MATCHED: _("%(name)s is available for you (%(what)s)."),
+        kinds.SUPPORT_TAKEN: _("Someone is with %(name)s now (%(what)s): thank you."),
+        kinds.SUPPORT_DECLINED: _("%(name)s cannot now (%(what)s)."),
+        kinds.SUPPORT_RELEASED: _(
+            "%(name)s cannot any more: your request is open again (%(what)s)."
+        ),
+        kinds.SUPPORT_LAPSED: _(
+            "Nobody was free in time for your request (%(what)s): it has ended. "
+            "You can ask again whenever you like."
+        ),
+        kinds.SUPPORT_OVERDUE: _("%(name)s still has no answer (%(what)s)."),
+        kinds.SUPPORT_STILL_NEEDED: _("Nobody has answered yet (%(what)s): is it still needed?"),
+        kinds.SUPPORT_FOLLOWUP: _("Did it happen? (%(what)s with %(name)s)"),
+        kinds.SUPPORT_CLOSED: _("%(name)s closed the request (%(what)s)."),
+    }
+    return texts[n.kind] % {"name": actor, "what": what} + _because(n.rule)
 
 
 def target_url(notification: Notification) -> str:
     """Where reading the notification leads: the poll's page, or the thread
     (at the comment that mentioned the reader)."""
     n = notification
+    if n.support_request_id is not None and "support.show" in current_app.view_functions:
+        return url_for("support.show", request_id=n.support_request_id)
+    if (
+        n.kind == kinds.CHECK_IN_DUE
+        and n.group is not None
+        and "support.index" in current_app.view_functions
+    ):
+        return url_for("support.index", handle=n.group.handle)
     if n.agreement_id is not None and n.group is not None:
         return url_for("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
     if n.poll_id is not None and "polls.show" in current_app.view_functions:

@@ -16,26 +16,23 @@ a read path, in its own short transaction), and a write refused because of it
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import hooks
 from ..api import Blueprint, api_user
 from ..auth.models import User
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..groups.permissions import is_member
 from ..threads.models import Thread
 from ..threads.permissions import can_read_thread
 from ..threads.services import ThreadClosed, load_thread
-from ..timeutil import isoformat_z, utcnow
+from ..timeutil import utcnow
 from . import tally
+from .export import content_disposition, export_csv
 from .models import Poll
 from .permissions import (
     can_close_poll,
@@ -61,14 +58,13 @@ from .schemas import (
 )
 from .services import (
     PollClosed,
-    VisibleResults,
     cast_stance,
     close_due_polls_before_read,
     close_poll,
     create_poll,
     load_poll,
     named_voter_ids,
-    option_label,
+    option_names,
     options_for,
     poll_outcome,
     remind_undecided_voters,
@@ -84,13 +80,6 @@ SECURITY = [{"bearerAuth": []}]
 NOT_FOUND = "No such poll, or the caller may not see it (`not_found`)."
 UNAUTHORIZED = "No token, or not a valid one (`unauthorized`, `invalid_token`)."
 CLOSED = "Closed, or its closing time has passed (`poll_closed`; the message says when)."
-
-
-class ResultsHidden(Conflict):
-    """The export of a poll whose results the caller may not see yet."""
-
-    code = "results_hidden"
-    default_message = _l("The results of this poll are not visible to you yet.")
 
 
 # -- loading ----------------------------------------------------------------------
@@ -180,13 +169,14 @@ def poll_json(poll: Poll, viewer, *, now: datetime) -> dict:
     """A poll as the API shows it to ``viewer`` (the one place it is built).
 
     ``results`` and ``stances`` are null while ``results_visibility`` hides them from
-    the viewer; the participation figures are always there. Names of a proposal's
-    options are in the viewer's language. ``outcome`` comes from ``poll_outcome``, and
+    the viewer; the participation figures are always there. Options are named by
+    ``option_label``: a proposal's in the viewer's language, a meeting slot as stored
+    (ISO 8601, beside its ``starts_at``). ``outcome`` comes from ``poll_outcome``, and
     the features above add their keys (``hooks.poll_json_extras``: a proposal's
     ``agreement_change``).
     """
     visible = results_for(poll, viewer, now)
-    names = {option.key: str(option_label(poll, option)) for option in poll.options}
+    names = option_names(poll, slot="iso")
     options = []
     for option in options_for(poll, viewer):
         item = {"key": option.key, "name": names[option.key]}
@@ -510,85 +500,6 @@ def put_statement(data, poll_id):
 # -- export -----------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    """Text for a spreadsheet: a cell that would start a formula is quoted."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
-def _choice_text(poll: Poll, choice: dict, names: dict[str, str]) -> str:
-    """A stance's choice in words: option names, "name: n" scores, a ranking best first."""
-    if "key" in choice:
-        return names.get(choice["key"], choice["key"])
-    if "keys" in choice:
-        return "; ".join(names.get(k, k) for k in choice["keys"])
-    if "ranking" in choice:
-        return " > ".join(names.get(k, k) for k in choice["ranking"])
-    if "scores" in choice:
-        return "; ".join(f"{names.get(k, k)}: {n}" for k, n in choice["scores"].items())
-    return ""
-
-
-def poll_csv(poll: Poll, visible: VisibleResults) -> str:
-    """The poll's results and stances as CSV, in four sections separated by a blank
-    line: the poll, the results (one row per option, then the undecided), the
-    participation, the stances (no voter nor time in an anonymous poll).
-    ``visible``: what the reader may see, results not hidden."""
-    names = {option.key: str(option_label(poll, option)) for option in poll.options}
-    buffer = io.StringIO()
-    out = csv.writer(buffer)
-    out.writerow([_("Poll"), _("Kind"), _("Status"), _("Closing time"), _("Closed at")])
-    out.writerow(
-        [
-            _cell(poll.title),
-            poll.kind,
-            "closed" if visible.closed else "open",
-            isoformat_z(poll.closing_at),
-            isoformat_z(poll.closed_at) or "",
-        ]
-    )
-    out.writerow([])
-    extras = []
-    if poll.kind in ("score", "ranked", "dot", "meeting"):
-        extras = ["total", "rank"]
-    if poll.kind == "score":
-        extras.append("average")
-    if poll.kind == "meeting":
-        extras += ["yes", "if_need_be", "no"]
-    out.writerow([_("Key"), _("Option"), _("Count"), _("Percent of points"), *extras, _("Voters")])
-    for row in visible.results.rows:
-        values = [getattr(row, name) for name in extras]
-        out.writerow(
-            [
-                row.key,
-                _cell(names.get(row.key, row.name)),
-                row.count,
-                row.percent,
-                *["" if v is None else v for v in values],
-                _cell("; ".join(row.voters)),
-            ]
-        )
-    out.writerow(["", _("Undecided"), visible.undecided, visible.participation.undecided_percent])
-    out.writerow([])
-    out.writerow([_("Participants"), _("Eligible"), _("Participation (%)")])
-    out.writerow([visible.participants, visible.eligible, visible.participation_percent])
-    out.writerow([])
-    out.writerow([_("Voter id"), _("Voter"), _("Choice"), _("Reason"), _("Time")])
-    for view in visible.stances:
-        out.writerow(
-            [
-                view.voter.id if view.voter is not None else "",
-                _cell(view.voter.name) if view.voter is not None else "",
-                _cell(_choice_text(poll, view.choice, names)),
-                _cell(view.reason),
-                isoformat_z(view.created_at) or "",
-            ]
-        )
-    return buffer.getvalue()
-
-
 @blp.route("/polls/<int:poll_id>/export.csv", methods=["GET"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
@@ -596,13 +507,18 @@ def poll_csv(poll: Poll, visible: VisibleResults) -> str:
     200,
     {"type": "string"},
     content_type="text/csv",
-    description="UTF-8 CSV (RFC 4180), headers in the caller's language, four sections "
-    "separated by a blank line: the poll (title, kind, status, closing time, closed at); "
-    "the results (one row per option: key, name, count, % of points, the kind's extras, "
-    "voters' names; then the undecided); the participation (participants, eligible, "
-    "participation %); the stances (voter id and name, choice in words, reason, time). "
-    "An anonymous poll has no voters' names, ids nor times. A cell starting with = + - @ "
-    "is prefixed with ' so that spreadsheets do not run it.",
+    description="UTF-8 CSV (RFC 4180), the same file as the poll page's export, headers in "
+    "the caller's language, four sections separated by a blank line: the poll (title, kind, "
+    "status `open` or `closed`, closing time, closed at); the results (one row per option: "
+    "key, name, count, % of points, the kind's extras - total and rank for score, ranked, "
+    "dot and meeting, the average for score, yes, if need be and no for meeting - then the "
+    "voters' names; then a row for the undecided); the participation (participants, "
+    "eligible, participation %); the stances (voter id and name, choice in words, reason, "
+    "time). Options are named as the pages name them: a proposal's in the caller's "
+    "language, a meeting slot in the caller's language and time zone. Numbers are written "
+    "with a decimal point and times in ISO 8601 UTC. An anonymous poll has no voters' "
+    "names, ids nor times. A cell starting with = + - @, a tab or a carriage return is "
+    "prefixed with ' so that spreadsheets do not run it.",
 )
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(
@@ -612,16 +528,16 @@ def poll_csv(poll: Poll, visible: VisibleResults) -> str:
     "exported then, rather than a file with empty sections.",
 )
 def export_poll_csv(poll_id):
-    """Export a poll's results and stances as CSV (an addition to DESIGN.md's API)."""
+    """Export a poll's results and stances as CSV (an addition to DESIGN.md's API).
+
+    The file the poll page exports too (`app/polls/export.py`), as the caller may see
+    it: refused (409 `results_hidden`) while `results_visibility` hides the results.
+    """
     now = utcnow()
     poll = _poll(poll_id, now=now)
-    user = api_user()
-    visible = results_for(poll, user, now)
-    if visible.results is None:
-        raise ResultsHidden()
-    body = poll_csv(poll, visible)
+    body = export_csv(poll, api_user(), now)
     return Response(
         body,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="poll-{poll.id}.csv"'},
+        headers={"Content-Disposition": content_disposition(poll)},
     )

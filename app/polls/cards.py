@@ -1,12 +1,13 @@
 """What the poll pages read: poll cards for many polls at once, and the polls
 awaiting someone's vote. Reading only, in a fixed number of queries; the rules
-are those of ``services`` (``results_for``, ``can_vote``, ``options_for``).
+are those of ``services`` (``read_polls``, the read path ``results_for`` takes too,
+and ``options_for``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,36 +16,22 @@ from .. import hooks
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
-from . import tally
 from .models import Poll, PollOption, PollVoter, Stance
 from .services import (
-    StanceView,
-    VisibleResults,
+    PollReading,
     close_due_polls_before_read,
     options_for,
-    results_hidden,
-    tally_options,
-    tally_votes,
+    read_polls,
 )
 
 
 @dataclass(frozen=True)
-class PollCard:
-    """Everything a poll card shows to ``viewer``, computed for many polls in a fixed
-    number of queries (see ``poll_cards``).
+class PollCard(PollReading):
+    """Everything a poll card shows to ``viewer``: what they may see of the poll (a
+    ``PollReading``, from ``services.read_polls``, the one read path) and its
+    ``options`` in the order this viewer sees them (``options_for``)."""
 
-    ``visible`` is what ``results_for`` would return. ``undecided_names`` are the
-    eligible people without a stance (empty for an anonymous poll, and while the
-    results are hidden). ``may_vote`` is ``can_vote`` computed from the loaded
-    memberships. ``options`` are in the order this viewer sees them.
-    """
-
-    poll: Poll
-    visible: VisibleResults
     options: list[PollOption]
-    undecided_names: tuple[str, ...]
-    may_vote: bool
-    closed_at: datetime | None
 
     @property
     def hidden(self) -> bool:
@@ -55,120 +42,18 @@ class PollCard:
         return self.visible.closed
 
 
-def _eligible_from_rows(
-    poll: Poll, rows: Sequence, named: dict[int, set[int]], at: datetime | None
-) -> set[int]:
-    """``eligible_voter_ids`` over already loaded membership rows
-    ``(group_id, user_id, created_at, revoked_at)``."""
-    if at is None:
-        ids = {r.user_id for r in rows if r.group_id == poll.group_id and r.revoked_at is None}
-    else:
-        ids = {
-            r.user_id
-            for r in rows
-            if r.group_id == poll.group_id
-            and r.created_at <= at
-            and (r.revoked_at is None or r.revoked_at > at)
-        }
-    if poll.voters_limited:
-        ids &= named.get(poll.id, set())
-    return ids
-
-
 def poll_cards(polls: Sequence[Poll], viewer: User | None, now: datetime) -> list[PollCard]:
     """The cards of ``polls`` for ``viewer``, in the same order, in at most three
-    queries whatever the number of polls, stances and members: the current stances
-    (with their voters), the groups' membership history (with names), and the
-    named voters of the polls that have a list. Reading only: close due polls
-    first (``close_due_polls_before_read``) so that what is due shows as closed for good.
-
-    The rules are those of ``results_for``, ``compute_results``, ``can_vote``
-    and ``options_for``; a test checks that they agree.
-    """
-    if not polls:
-        return []
-    ids = [p.id for p in polls]
-    by_poll: dict[int, list[Stance]] = {i: [] for i in ids}
-    for stance in db.session.scalars(
-        sa.select(Stance)
-        .where(Stance.poll_id.in_(ids), Stance.is_current.is_(True))
-        .options(sa.orm.joinedload(Stance.voter))
-        .order_by(Stance.created_at, Stance.id)
-    ):
-        by_poll[stance.poll_id].append(stance)
-    rows = db.session.execute(
-        sa.select(
-            Membership.group_id,
-            Membership.user_id,
-            Membership.created_at,
-            Membership.revoked_at,
-            User.name,
+    queries whatever the number of polls, stances and members (``read_polls``).
+    Reading only: close due polls first (``close_due_polls_before_read``) so that what
+    is due shows as closed for good."""
+    return [
+        PollCard(
+            **{f.name: getattr(reading, f.name) for f in fields(PollReading)},
+            options=options_for(reading.poll, viewer),
         )
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.group_id.in_({p.group_id for p in polls}))
-    ).all()
-    names = {r.user_id: r.name for r in rows}
-    named: dict[int, set[int]] = {}
-    limited = [p.id for p in polls if p.voters_limited]
-    if limited:
-        for poll_id, user_id in db.session.execute(
-            sa.select(PollVoter.poll_id, PollVoter.user_id).where(PollVoter.poll_id.in_(limited))
-        ):
-            named.setdefault(poll_id, set()).add(user_id)
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
-
-    cards = []
-    for poll in polls:
-        current = by_poll[poll.id]
-        closed_at = poll.closed_as_of(now)
-        eligible = _eligible_from_rows(poll, rows, named, closed_at)
-        if poll.closed_at is not None and poll.frozen_results is not None:
-            results = tally.results_from_json(poll.frozen_results)
-            counted = current
-        else:
-            counted = [s for s in current if s.voter_id in eligible]
-            results = tally.tally(
-                poll.kind,
-                tally_options(poll),
-                tally_votes(counted, poll.anonymous),
-                eligible=len(eligible),
-                anonymous=poll.anonymous,
-            )
-        mine = next((s for s in current if viewer_id and s.voter_id == viewer_id), None)
-        hidden = results_hidden(poll, has_voted=mine is not None, now=now)
-        views = None
-        if not hidden:
-            if poll.anonymous:
-                ordered = sorted(
-                    counted, key=lambda s: (tally.choice_fingerprint(s.choice), s.reason)
-                )
-                views = [StanceView(None, s.choice, s.reason, None) for s in ordered]
-            else:
-                views = [StanceView(s.voter, s.choice, s.reason, s.created_at) for s in counted]
-        undecided: tuple[str, ...] = ()
-        if not hidden and not poll.anonymous:
-            voted = {s.voter_id for s in counted}
-            undecided = tuple(
-                sorted((names[i] for i in eligible - voted if i in names), key=str.casefold)
-            )
-        eligible_now = _eligible_from_rows(poll, rows, named, None)
-        cards.append(
-            PollCard(
-                poll=poll,
-                visible=VisibleResults(
-                    participation=results.participation,
-                    results=None if hidden else results,
-                    stances=views,
-                    my_stance=mine,
-                    closed=poll.is_closed(now),
-                ),
-                options=options_for(poll, viewer),
-                undecided_names=undecided,
-                may_vote=closed_at is None and viewer_id is not None and viewer_id in eligible_now,
-                closed_at=closed_at,
-            )
-        )
-    return cards
+        for reading in read_polls(polls, viewer, now)
+    ]
 
 
 def polls_awaiting_vote(user: User, now: datetime, limit: int = 20) -> list[Poll]:

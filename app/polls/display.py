@@ -1,5 +1,6 @@
-"""How a poll reads on a page: option names, numbers in the reader's language,
-relative times, stances in words and the results chart (inline SVG geometry).
+"""How a poll reads on a page: numbers in the reader's language, relative times and
+the results chart (inline SVG geometry). Options and stances are named by
+``services.option_label`` and ``services.describe_choice``, as in the API.
 
 Registered on the blueprint as app-wide template filters and globals, so the
 thread page can show poll cards too.
@@ -12,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask_babel import format_datetime, format_timedelta, get_locale, ngettext
+from flask_babel import format_timedelta, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,13 +21,14 @@ from ..i18n import select_timezone
 from . import bp, tally
 from .forms import KIND_NAMES
 from .models import Poll
-from .services import PROPOSAL_LABELS, PROPOSAL_MEANINGS, PROPOSAL_PROMPTS
-
-MEETING_ANSWERS = (
-    (tally.MEETING_YES, _l("Yes")),
-    (tally.MEETING_IF_NEED_BE, _l("If need be")),
-    (tally.MEETING_NO, _l("No")),
+from .services import (
+    MEETING_ANSWERS,
+    PROPOSAL_MEANINGS,
+    PROPOSAL_PROMPTS,
+    describe_choice,
+    option_names,
 )
+
 STATUS_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
 REASON_RULE_HELP = {
     "optional": _l("A reason is welcome."),
@@ -60,40 +62,6 @@ def relative_time(moment: datetime, now: datetime) -> str:
     if abs((moment - now).total_seconds()) < 60:
         return _("just now")
     return format_timedelta(moment - now, add_direction=True, threshold=1.1)
-
-
-def option_names(poll: Poll) -> dict[str, str]:
-    """Each option's name for a reader: a proposal's in their language, a meeting
-    slot in their time zone."""
-    names = {}
-    for option in poll.options:
-        if poll.kind == "proposal":
-            names[option.key] = str(PROPOSAL_LABELS.get(option.key, option.name))
-        elif poll.kind == "meeting" and option.starts_at is not None:
-            names[option.key] = format_datetime(option.starts_at, "EEEE d MMMM y, HH:mm")
-        else:
-            names[option.key] = option.name
-    return names
-
-
-def describe_choice(poll: Poll, choice: dict, names: dict[str, str]) -> str:
-    """A stance's choice in words: "Agree", "Zoom, Jitsi", "Zoom: 4 · Jitsi: 2",
-    "1. Zoom · 2. Jitsi", "Monday…: yes"."""
-    if "key" in choice:
-        return names.get(choice["key"], choice["key"])
-    if "keys" in choice:
-        return ", ".join(names.get(k, k) for k in choice["keys"])
-    if "ranking" in choice:
-        return " · ".join(
-            f"{i}. {names.get(k, k)}" for i, k in enumerate(choice["ranking"], start=1)
-        )
-    scores = choice.get("scores") or {}
-    if poll.kind == "meeting":
-        answers = dict(MEETING_ANSWERS)
-        return " · ".join(
-            f"{names.get(k, k)}: {answers.get(int(v), v)}" for k, v in scores.items()
-        )
-    return " · ".join(f"{names.get(k, k)}: {v}" for k, v in scores.items())
 
 
 def prefill(choice: dict | None) -> dict:
@@ -183,11 +151,7 @@ def chart(poll: Poll, results: tally.PollResults, names: dict[str, str]) -> Char
     else:
         values = [float(row.total or 0) for row in results.rows]
         top = max(values, default=0.0) or 1.0
-    short = {
-        o.key: format_datetime(o.starts_at, "EEE d MMM, HH:mm")
-        for o in poll.options
-        if poll.kind == "meeting" and o.starts_at is not None
-    }
+    short = option_names(poll, slot="short")
     bars = []
     summary = []
     for index, (row, value) in enumerate(zip(results.rows, values, strict=True)):
@@ -217,7 +181,6 @@ def chart(poll: Poll, results: tally.PollResults, names: dict[str, str]) -> Char
 def poll_display_helpers() -> dict:
     """Helpers the poll card needs wherever it is included (thread page, poll page)."""
     return {
-        "poll_labels": PROPOSAL_LABELS,
         "poll_meanings": PROPOSAL_MEANINGS,
         "poll_prompts": PROPOSAL_PROMPTS,
         "poll_meeting_answers": MEETING_ANSWERS,

@@ -9,9 +9,6 @@ write allowed on a read path, in its own short transaction).
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,17 +21,12 @@ from ..groups.services import current_members
 from ..i18n import select_timezone
 from ..threads.permissions import can_read_thread
 from ..threads.services import load_thread
-from ..timeutil import isoformat_z, utcnow
+from ..timeutil import utcnow
 from ..web import me, require, show_domain_error
 from . import bp, tally
 from .cards import panels_for, poll_cards
-from .display import (
-    card_view,
-    describe_choice,
-    number_text,
-    option_names,
-    prefill_from_form,
-)
+from .display import card_view, prefill_from_form
+from .export import content_disposition, export_csv
 from .forms import (
     KIND_CHOICES,
     KIND_NAMES,
@@ -64,8 +56,10 @@ from .services import (
     close_poll,
     create_poll,
     default_closing_at,
+    describe_choice,
     is_eligible,
     load_poll,
+    option_names,
     poll_outcome,
     remind_undecided_voters,
     reopen_poll,
@@ -402,61 +396,16 @@ def remind(poll_id: int):
 # -- export ----------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/p/<int:poll_id>/export.csv")
 @login_required
 def export(poll_id: int):
-    """Results and stances as CSV, as the reader may see them: no stance while the
-    results are hidden, no voter in an anonymous poll."""
+    """Results and stances as CSV (``export.py``: the API's file too), as the reader may
+    see them: 409 while the results are hidden, no voter in an anonymous poll."""
     now = utcnow()
     poll = _poll_closed_if_due(poll_id, now)
-    card = poll_cards([poll], me(), now)[0]
-    visible = card.visible
-    names = option_names(poll)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    row = lambda *cells: writer.writerow([_cell(c) for c in cells])  # noqa: E731
-    row(_("Poll"), poll.title)
-    row(_("Kind"), KIND_NAMES.get(poll.kind, poll.kind))
-    row(_("Status"), _("Closed") if visible.closed else _("Open"))
-    row(
-        _("Closed at") if visible.closed else _("Closes at"),
-        isoformat_z(card.closed_at or poll.closing_at),
-    )
-    row(_("Participants"), visible.participants)
-    row(_("Eligible"), visible.eligible)
-    row(_("Undecided"), visible.undecided)
-    row(_("Participation (%)"), visible.participation_percent)
-    row()
-    if visible.results is None:
-        row(_("The results are hidden for now."))
-    else:
-        row(_("Option"), _("Count"), _("Percent of points"), _("Total"), _("Average"), _("Voters"))
-        for result in visible.results.rows:
-            row(
-                names.get(result.key, result.name),
-                result.count,
-                number_text(result.percent),
-                "" if result.total is None else result.total,
-                "" if result.average is None else number_text(result.average),
-                "" if poll.anonymous else ", ".join(result.voters),
-            )
-        row()
-        row(_("Voter"), _("Stance"), _("Reason"), _("Time"))
-        for stance in visible.stances or []:
-            row(
-                "" if poll.anonymous or stance.voter is None else stance.voter.name,
-                describe_choice(poll, stance.choice, names),
-                stance.reason,
-                "" if poll.anonymous else isoformat_z(stance.created_at) or "",
-            )
+    body = export_csv(poll, me(), now)
     return Response(
-        out.getvalue(),
+        body,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="poll-{poll.id}.csv"'},
+        headers={"Content-Disposition": content_disposition(poll)},
     )

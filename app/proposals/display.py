@@ -15,7 +15,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..agreements.display import RuleChange, RuleLine, rule_lines, rules_diff_rows, text_diff_lines
+from ..agreements.diff import text_diff_lines
+from ..agreements.display import RuleChange, RuleLine, rule_lines, rules_diff_rows
 from ..agreements.models import AgreementVersion
 from ..extensions import db
 from ..polls.models import Poll

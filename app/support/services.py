@@ -331,6 +331,18 @@ def _claim(request: SupportRequest, where, **values) -> bool:
     return claimed == 1
 
 
+def _reopen(request: SupportRequest, supporter: User, now: datetime) -> bool:
+    """Open again a request matched with ``supporter``; asking resumes where it was."""
+    return _claim(
+        request,
+        [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
+        status="open",
+        matched_with_id=None,
+        matched_at=None,
+        reopened_at=now,
+    )
+
+
 def _refuse(request: SupportRequest, action: str):
     code = routing.transition_refusal(request.status, action) or "request_matched"
     return RequestConflict(code)
@@ -368,7 +380,8 @@ def respond(
     if request.status in ("closed", "lapsed"):
         raise _refuse(request, "match")
     matched = False
-    if available:
+    already_theirs = request.status == "matched" and request.matched_with_id == supporter.id
+    if available and not already_theirs:
         if not _claim(
             request,
             [SupportRequest.status == "open"],
@@ -379,16 +392,9 @@ def respond(
         ):
             raise _refuse(request, "match")
         matched = True
-    elif request.status == "matched" and request.matched_with_id == supporter.id:
+    elif not available and already_theirs:
         # "Not now" from the supporter it was matched with (no availability check).
-        _claim(
-            request,
-            [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
-            status="open",
-            matched_with_id=None,
-            matched_at=None,
-            reopened_at=now,
-        )
+        _reopen(request, supporter, now)
     response = SupportResponse(
         request_id=request.id,
         supporter_id=supporter.id,
@@ -397,7 +403,8 @@ def respond(
         created_at=now,
     )
     db.session.add(response)
-    _step(request, "matched" if matched else "declined", now, supporter.id)
+    if matched or not available:
+        _step(request, "matched" if matched else "declined", now, supporter.id)
     db.session.flush()
     others = [i for i in told_ids(request) if i != supporter.id] if matched else []
     events.support_answered.send(
@@ -411,14 +418,7 @@ def release(request: SupportRequest, supporter: User, *, now: datetime) -> Suppo
     apply_due_steps(request, now)
     if request.status == "matched" and request.matched_with_id != supporter.id:
         raise RequestConflict("not_matched_with_you")
-    if not _claim(
-        request,
-        [SupportRequest.status == "matched", SupportRequest.matched_with_id == supporter.id],
-        status="open",
-        matched_with_id=None,
-        matched_at=None,
-        reopened_at=now,
-    ):
+    if not _reopen(request, supporter, now):
         raise _refuse(request, "release")
     _step(request, "released", now, supporter.id)
     db.session.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -454,24 +453,3 @@ def comment_versions(comment: Comment) -> list[CommentVersion]:
             .order_by(CommentVersion.number.desc())
         )
     )
-
-
-def text_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """A line diff, as ``(kind, line)`` pairs: ``"ins"``, ``"del"``, ``"same"`` or ``"hunk"``
-    (the ``@@`` lines of a unified diff). Plain text: the template escapes it."""
-    lines = difflib.unified_diff(
-        (old or "").splitlines(), (new or "").splitlines(), lineterm="", n=2
-    )
-    out: list[tuple[str, str]] = []
-    for line in lines:
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("ins", line[1:]))
-        elif line.startswith("-"):
-            out.append(("del", line[1:]))
-        else:
-            out.append(("same", line[1:]))
-    return out

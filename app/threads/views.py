@@ -17,6 +17,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, can_start_thread
+from ..textdiff import diff_lines
 from ..timeutil import utcnow
 from ..web import me, require, show_domain_error
 from . import bp
@@ -49,11 +50,20 @@ from .services import (
     set_closed,
     set_pinned,
     start_thread,
-    text_diff,
     thread_comments,
     thread_versions,
     timeline,
 )
+
+
+def _body_diff(previous, version) -> list[tuple[str, str]]:
+    """What changed in the text from ``previous`` (None: the first version, no diff),
+    two lines of context (``textdiff.diff_lines``)."""
+    if previous is None:
+        return []
+    return diff_lines(
+        (previous.body or "").splitlines(), (version.body or "").splitlines(), context=2
+    )
 
 
 def _readable_thread(thread_id: int) -> Thread:
@@ -275,7 +285,7 @@ def versions(thread_id: int):
                 "version": version,
                 "previous": previous,
                 "title_changed": previous is not None and previous.title != version.title,
-                "diff": text_diff(previous.body, version.body) if previous else [],
+                "diff": _body_diff(previous, version),
             }
         )
     return render_template(
@@ -345,7 +355,7 @@ def comment_versions_view(comment_id: int):
             {
                 "version": version,
                 "previous": previous,
-                "diff": text_diff(previous.body, version.body) if previous else [],
+                "diff": _body_diff(previous, version),
             }
         )
     return render_template(

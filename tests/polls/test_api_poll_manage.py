@@ -287,11 +287,11 @@ def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll
         _about, results, _participation, stances = sections(response)
         assert results[0] == [
             *("Key", "Option", "Count", "Percent of points"),
-            *("total", "rank", "average", "Voters"),
+            *("Total", "Rank", "Average", "Voters"),
         ]
         assert results[1][:7] == ["o1", "Zoom", "2", "53.3", "8", "1", "4.0"]
         assert sorted(row[2] for row in stances[1:]) == [
-            "Zoom: 3; Jitsi: 2; En vrai: 4", "Zoom: 5; Jitsi: 1; En vrai: 0"
+            "Zoom: 3 · Jitsi: 2 · En vrai: 4", "Zoom: 5 · Jitsi: 1 · En vrai: 0"
         ]  # fmt: skip
         assert all(row[0] == row[1] == row[4] == "" for row in stances[1:])
         api(thread_circle.admin).post(path(poll, "close"))

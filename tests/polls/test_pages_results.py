@@ -149,7 +149,9 @@ def test_results_after_close_leak_nowhere(
     main = main_of(page(f"/p/{poll.id}")[1])
     assert "Your stance:" in text_of(main) and "Une objection de fond." in main
     assert "Très bien pour moi." not in main and "<svg" not in main
-    csv_text = client.get(f"/p/{poll.id}/export.csv").get_data(as_text=True)
+    response = client.get(f"/p/{poll.id}/export.csv")
+    assert response.status_code == 409  # nothing is exported while the results are hidden
+    csv_text = response.get_data(as_text=True)
     assert "Chloé" not in csv_text and "Très bien" not in csv_text and "Block" not in csv_text
 
 
@@ -238,8 +240,9 @@ def test_csv_export(run, thread_circle, new_poll, cast_choice, auth, client):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["Poll", "'=Danger"]  # never a formula in a spreadsheet
-    assert ["Agree", "1", "50", "", "", "Bruno"] in [r[:6] for r in rows]
-    assert any(r[:3] == ["Chloé", "Block", "Objection ferme"] for r in rows)
+    assert rows[0][:3] == ["Poll", "Kind", "Status"]
+    assert rows[1][:3] == ["'=Danger", "proposal", "open"]  # never a formula in a spreadsheet
+    assert ["agree", "Agree", "1", "50.0", "Bruno"] in [r[:5] for r in rows]
+    assert any(r[1:4] == ["Chloé", "Block", "Objection ferme"] for r in rows)
     auth.logout()
     assert client.get(f"/p/{poll.id}/export.csv").status_code == 302

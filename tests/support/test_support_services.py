@@ -221,3 +221,19 @@ def test_rhythm_counts_logged_times_against_the_target(run, agreed, clock):
     assert rhythm.target == 2
     assert rhythm.this_week.count == 1
     assert len(rhythm.weeks) == 8
+
+
+def test_without_availability_check_one_named_supporter_is_matched_at_once(
+    run, decide, thread_circle, clock
+):
+    decide({**LISTENING, "rules": {**LISTENING["rules"], "availability_check": False}})
+    malik, odile = thread_circle.admin, thread_circle.members[0]
+    request_id = ask(run, thread_circle, malik, clock.now, supporters=[odile.id])
+    state = run(lambda: (_request(request_id).status, _request(request_id).matched_with_id))
+    assert state == ("matched", odile.id)
+    later = clock.now + timedelta(minutes=1)
+    # "I am available" confirms; "not now" reopens it.
+    run(lambda: services.respond(_request(request_id), _user(odile), available=True, now=later))
+    assert run(lambda: _request(request_id).status) == "matched"
+    run(lambda: services.respond(_request(request_id), _user(odile), available=False, now=later))
+    assert run(lambda: _request(request_id).status) == "open"

@@ -1,8 +1,10 @@
 """Polls and stances: the rules, without HTTP. Services flush, never commit.
 
-One module per concern: ``creating``, ``voters``, ``stances``, ``results``
-(counting), ``closing`` (and reopening, the statement), ``reading`` (what a
-viewer sees), ``errors``. Everything public is importable from here.
+One module per concern: ``creating``, ``naming`` (an option's name, a
+stance in words), ``voters``, ``stances``, ``results``
+(counting: the one rule in ``count``), ``closing`` (and reopening, the statement),
+``reading`` (what a viewer sees: one path, ``read_polls``, for one poll or many),
+``errors``. Everything public is importable from here.
 
 Every service takes the time as ``now``. A poll is open while
 ``now < closing_at`` and no one closed it early; once ``closing_at`` has passed
@@ -49,28 +51,40 @@ from .creating import (
     PROPOSAL_PROMPTS,
     create_poll,
     default_closing_at,
-    option_label,
 )
 from .errors import (
     NotEligible,
     PollClosed,
     PollNotReopenable,
     PollOpen,
+    ResultsHidden,
     translated,
 )
+from .naming import (
+    MEETING_ANSWERS,
+    describe_choice,
+    option_label,
+    option_names,
+)
 from .reading import (
+    PollReading,
     StanceView,
     VisibleResults,
     load_poll,
     options_for,
     poll_outcome,
+    read_poll,
+    read_polls,
     results_for,
     results_hidden,
     thread_poll_list,
 )
 from .results import (
+    Counting,
+    PollFacts,
     compute_results,
-    counted_stances,
+    count,
+    load_facts,
     tally_options,
     tally_votes,
 )
@@ -84,8 +98,11 @@ from .stances import (
     withdraw_stance,
 )
 from .voters import (
+    eligible_among,
     eligible_voter_ids,
     is_eligible,
+    load_memberships,
+    load_named_voters,
     named_voter_ids,
     remind_undecided_voters,
     undecided_voters,
@@ -94,10 +111,12 @@ from .voters import (
 __all__ = [
     "DEFAULT_DURATION",
     "MAX_DETAILS",
+    "MEETING_ANSWERS",
     "MAX_OPTIONS",
     "MAX_OPTION_NAME",
     "MAX_STATEMENT",
     "MAX_TITLE",
+    "Counting",
     "NotEligible",
     "OTHER_DURATION",
     "PROPOSAL_LABELS",
@@ -105,30 +124,41 @@ __all__ = [
     "PROPOSAL_OPTIONS",
     "PROPOSAL_PROMPTS",
     "PollClosed",
+    "PollFacts",
     "PollNotReopenable",
     "PollOpen",
+    "PollReading",
+    "ResultsHidden",
     "StanceView",
     "VisibleResults",
     "cast_stance",
     "check_stance",
     "close_poll",
     "compute_results",
-    "counted_stances",
+    "count",
     "create_poll",
     "current_stance",
     "default_closing_at",
+    "describe_choice",
     "due_poll_ids",
+    "eligible_among",
     "eligible_voter_ids",
     "ensure_open",
     "close_due_polls",
     "close_if_due",
     "is_eligible",
+    "load_facts",
+    "load_memberships",
+    "load_named_voters",
     "load_poll",
     "lock_poll",
     "named_voter_ids",
     "option_label",
+    "option_names",
     "options_for",
     "poll_outcome",
+    "read_poll",
+    "read_polls",
     "remind_undecided_voters",
     "reopen_poll",
     "results_for",

@@ -19,28 +19,19 @@ from .. import tally
 from ..models import Poll, Stance
 from .creating import MAX_STATEMENT
 from .errors import PollClosed, PollNotReopenable, PollOpen
-from .results import counted_stances, tally_options, tally_votes
+from .results import count, load_facts
 from .stances import ensure_open, lock_poll
-from .voters import eligible_voter_ids
 
 
 def _after_close(poll: Poll, closed_at: datetime) -> None:
     """What the winner of a close does: freeze the participation line (and, for an
     anonymous poll, the counts, then erase voters), then run the hooks."""
-    eligible = eligible_voter_ids(poll, at=closed_at)
-    stances = counted_stances(poll, eligible)
-    poll.eligible_at_close = len(eligible)
-    poll.participants_at_close = len(stances)
+    counting = count(poll, load_facts([poll])[poll.id], at=closed_at)
+    poll.eligible_at_close = len(counting.eligible)
+    poll.participants_at_close = len(counting.counted)
     if poll.anonymous:
-        results = tally.tally(
-            poll.kind,
-            tally_options(poll),
-            tally_votes(stances, True),
-            eligible=len(eligible),
-            anonymous=True,
-        )
-        poll.frozen_results = tally.results_to_json(results)
-        counted = [s.id for s in stances]
+        poll.frozen_results = tally.results_to_json(counting.results)
+        counted = [s.id for s in counting.counted]
         # Stances that stopped counting (removed members) leave no trace either.
         db.session.execute(
             sa.update(Stance)

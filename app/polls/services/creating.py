@@ -64,13 +64,6 @@ def default_closing_at(kind: str, now: datetime) -> datetime:
     return later.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-def option_label(poll: Poll, option: PollOption):
-    """An option's name for display: proposals' fixed options in the reader's language."""
-    if poll.kind == "proposal":
-        return PROPOSAL_LABELS.get(option.key, option.name)
-    return option.name
-
-
 def _parse_slot(value) -> datetime | None:
     if isinstance(value, datetime):
         moment = value

@@ -40,6 +40,13 @@ class PollNotReopenable(Conflict):
     default_message = _l("This poll cannot be reopened.")
 
 
+class ResultsHidden(Conflict):
+    """What ``results_visibility`` hides from a reader cannot be exported either."""
+
+    code = "results_hidden"
+    default_message = _l("The results of this poll are not visible to you yet.")
+
+
 class NotEligible(Forbidden):
     code = "not_eligible"
     default_message = _l("You are not among the voters of this poll.")

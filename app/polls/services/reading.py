@@ -4,6 +4,7 @@ order, a thread's polls."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,8 +17,8 @@ from ...threads.models import Thread
 from .. import tally
 from ..models import Poll, PollOption, Stance
 from .closing import close_due_polls_before_read
-from .results import compute_results
-from .stances import current_stance
+from .results import PollFacts, count, load_facts
+from .voters import eligible_among
 
 
 @dataclass(frozen=True)
@@ -71,27 +72,83 @@ def results_hidden(poll: Poll, *, has_voted: bool, now: datetime) -> bool:
     return False
 
 
-def results_for(poll: Poll, viewer: User | None, now: datetime) -> VisibleResults:
-    """The results ``viewer`` may see now (reading only: closing a due poll is
-    ``close_if_due``'s job, in its own transaction)."""
-    results, stances = compute_results(poll, now=now)
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
-    mine = current_stance(poll, viewer_id) if viewer_id is not None else None
+@dataclass(frozen=True)
+class PollReading:
+    """What ``viewer`` may see of one poll (``read_polls``).
+
+    ``visible``: the results, stances and participation line they may see
+    (``results_for``). ``undecided_names``: the eligible people without a stance, by
+    name (empty for an anonymous poll, and while the results are hidden).
+    ``may_vote``: ``can_vote``, from the loaded memberships. ``closed_at``: when it
+    closed, or closes as of its closing time once due; None while open.
+    """
+
+    poll: Poll
+    visible: VisibleResults
+    undecided_names: tuple[str, ...]
+    may_vote: bool
+    closed_at: datetime | None
+
+
+def _viewer_id(viewer: User | None) -> int | None:
+    return getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+
+
+def read_poll(poll: Poll, facts: PollFacts, viewer_id: int | None, now: datetime) -> PollReading:
+    """The one place of the reading rules, pure, over loaded ``facts``: counting
+    (``count``), ``results_visibility`` (``results_hidden``), the viewer's own stance,
+    anonymous stances in an order that tells nothing, the undecided by name."""
+    closed_at = poll.closed_as_of(now)
+    counting = count(poll, facts, at=closed_at)
+    mine = None
+    if viewer_id is not None:
+        mine = next((s for s in facts.current if s.voter_id == viewer_id), None)
     hidden = results_hidden(poll, has_voted=mine is not None, now=now)
     views = None
+    undecided: tuple[str, ...] = ()
     if not hidden:
         if poll.anonymous:
-            ordered = sorted(stances, key=lambda s: (tally.choice_fingerprint(s.choice), s.reason))
+            ordered = sorted(
+                counting.counted, key=lambda s: (tally.choice_fingerprint(s.choice), s.reason)
+            )
             views = [StanceView(None, s.choice, s.reason, None) for s in ordered]
         else:
-            views = [StanceView(s.voter, s.choice, s.reason, s.created_at) for s in stances]
-    return VisibleResults(
-        participation=results.participation,
-        results=None if hidden else results,
-        stances=views,
-        my_stance=mine,
-        closed=poll.is_closed(now),
+            views = [
+                StanceView(s.voter, s.choice, s.reason, s.created_at) for s in counting.counted
+            ]
+            names = {r.user_id: r.name for r in facts.memberships}
+            waiting = counting.eligible - {s.voter_id for s in counting.counted}
+            undecided = tuple(
+                sorted((names[i] for i in waiting if i in names), key=str.casefold)
+            )
+    eligible_now = eligible_among(poll, facts.memberships, facts.named)
+    return PollReading(
+        poll=poll,
+        visible=VisibleResults(
+            participation=counting.results.participation,
+            results=None if hidden else counting.results,
+            stances=views,
+            my_stance=mine,
+            closed=poll.is_closed(now),
+        ),
+        undecided_names=undecided,
+        may_vote=closed_at is None and viewer_id is not None and viewer_id in eligible_now,
+        closed_at=closed_at,
     )
+
+
+def read_polls(polls: Sequence[Poll], viewer: User | None, now: datetime) -> list[PollReading]:
+    """What ``viewer`` may see of ``polls``, in the same order, in three queries at most
+    whatever the number of polls, stances and members (``load_facts``). Reading only:
+    closing a due poll is ``close_if_due``'s job, in its own transaction."""
+    facts = load_facts(polls)
+    viewer_id = _viewer_id(viewer)
+    return [read_poll(poll, facts[poll.id], viewer_id, now) for poll in polls]
+
+
+def results_for(poll: Poll, viewer: User | None, now: datetime) -> VisibleResults:
+    """The results ``viewer`` may see now: ``read_polls`` for one poll."""
+    return read_polls([poll], viewer, now)[0].visible
 
 
 def poll_outcome(poll: Poll, locale: str | None = None) -> dict | None:

@@ -3,6 +3,7 @@ and the manual reminder."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,29 +11,70 @@ import sqlalchemy as sa
 from ... import events
 from ...auth.models import User
 from ...extensions import db
-from ...groups.models import Group, Membership
-from ...groups.services import members_at
+from ...groups.models import Membership
 from ..models import Poll, PollVoter, Stance
+
+
+def load_memberships(group_ids: Iterable[int]) -> list[sa.Row]:
+    """The membership history of these groups, with names (one query): rows of
+    ``(group_id, user_id, created_at, revoked_at, name)``, for ``eligible_among``."""
+    return list(
+        db.session.execute(
+            sa.select(
+                Membership.group_id,
+                Membership.user_id,
+                Membership.created_at,
+                Membership.revoked_at,
+                User.name,
+            )
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.group_id.in_(set(group_ids)))
+        )
+    )
+
+
+def load_named_voters(polls: Iterable[Poll]) -> dict[int, set[int]]:
+    """The named voters of the polls that limit their voters, by poll id (one query,
+    none when no poll limits them)."""
+    limited = [poll.id for poll in polls if poll.voters_limited]
+    named: dict[int, set[int]] = {poll_id: set() for poll_id in limited}
+    if limited:
+        for poll_id, user_id in db.session.execute(
+            sa.select(PollVoter.poll_id, PollVoter.user_id).where(PollVoter.poll_id.in_(limited))
+        ):
+            named[poll_id].add(user_id)
+    return named
+
+
+def eligible_among(
+    poll: Poll,
+    memberships: Iterable[sa.Row],
+    named: Mapping[int, set[int]],
+    *,
+    at: datetime | None = None,
+) -> set[int]:
+    """The rule of who may vote, over loaded rows (``load_memberships``,
+    ``load_named_voters``): the current members, or the members ``at`` a past instant
+    (a closed poll, as of its close); intersected with the named voters."""
+
+    def member(r) -> bool:
+        if at is None:
+            return r.revoked_at is None
+        return r.created_at <= at and (r.revoked_at is None or r.revoked_at > at)
+
+    ids = {r.user_id for r in memberships if r.group_id == poll.group_id and member(r)}
+    if poll.voters_limited:
+        ids &= named.get(poll.id, set())
+    return ids
 
 
 def eligible_voter_ids(poll: Poll, *, at: datetime | None = None) -> set[int]:
     """Who may vote (and whose stance counts): the current members, or the members
-    ``at`` a past instant (a closed poll); intersected with the named voters."""
-    if at is None:
-        ids = set(
-            db.session.scalars(
-                sa.select(Membership.user_id).where(
-                    Membership.group_id == poll.group_id, Membership.revoked_at.is_(None)
-                )
-            )
-        )
-    else:
-        ids = set(members_at(db.session.get(Group, poll.group_id), at))
-    if poll.voters_limited:
-        ids &= set(
-            db.session.scalars(sa.select(PollVoter.user_id).where(PollVoter.poll_id == poll.id))
-        )
-    return ids
+    ``at`` a past instant (a closed poll); intersected with the named voters
+    (``eligible_among``; one query, two when the poll names its voters)."""
+    return eligible_among(
+        poll, load_memberships([poll.group_id]), load_named_voters([poll]), at=at
+    )
 
 
 def is_eligible(poll: Poll, user_id: int) -> bool:
