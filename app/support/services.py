@@ -620,27 +620,34 @@ LISTED = {
 }
 
 
-def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], now: datetime):
-    """The group's requests ``viewer`` may see (asked by them, or addressed to them),
-    newest first, as a query (the API pages it)."""
-    rules = rules_snapshot(group.id, now)
+def gives_support(group: Group, user: User, now: datetime) -> bool:
+    """Whether ``user`` is a current member who gives support in ``group`` at ``now``
+    (the effective switch, under the rule ``reciprocity``): two queries."""
     mine = db.session.scalar(
         sa.select(Membership).where(
             Membership.group_id == group.id,
-            Membership.user_id == viewer.id,
+            Membership.user_id == user.id,
             Membership.revoked_at.is_(None),
         )
     )
-    gives = mine is not None and switches(mine, _reciprocity(rules)).gives
+    return mine is not None and switches(mine, _reciprocity(rules_snapshot(group.id, now))).gives
+
+
+def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], now: datetime):
+    """The group's requests ``viewer`` may see (asked by them, or addressed to them),
+    newest first, as a query (the API pages it)."""
+    gives = gives_support(group, viewer, now)
     r = SupportRequest
     named_to_me = sa.exists().where(
         SupportAddressee.request_id == r.id, SupportAddressee.user_id == viewer.id
     )
+    # As ``can_see_request`` (``routing.addressed_supporters``): only a giving member is
+    # addressed, by a request to the whole circle or by one that names them.
     addressed = sa.and_(
         r.requester_id != viewer.id,
-        sa.or_(sa.and_(r.named.is_(True), named_to_me), sa.and_(r.named.is_(False), gives)),
+        sa.or_(r.named.is_(False), named_to_me),
     )
-    if mine is None:
+    if not gives:
         addressed = sa.false()
     return (
         sa.select(r)

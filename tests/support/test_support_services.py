@@ -237,3 +237,32 @@ def test_without_availability_check_one_named_supporter_is_matched_at_once(
     assert run(lambda: _request(request_id).status) == "matched"
     run(lambda: services.respond(_request(request_id), _user(odile), available=False, now=later))
     assert run(lambda: _request(request_id).status) == "open"
+
+
+def test_the_list_shows_what_the_request_page_shows_to_a_named_supporter(
+    run, agreed, clock
+):
+    """A named supporter who stops giving support (reciprocity not required) is no longer
+    addressed: the list must agree with ``can_see_request`` (it used to list the request
+    while its page was a 404)."""
+    malik, odile = agreed.admin, agreed.members[0]
+    request_id = ask(run, agreed, malik, clock.now, supporters=[odile.id])
+
+    def seen_by_odile():
+        group, me = _group(agreed), _user(odile)
+        query = services.visible_requests_query(group, me, ("open",), clock.now)
+        listed = [r.id for r in db.session.scalars(query).unique()]
+        return listed, services.can_see_request(me, _request(request_id), clock.now)
+
+    assert run(seen_by_odile) == ([request_id], True)
+
+    def stop_giving():
+        m = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.group_id == agreed.group.id, Membership.user_id == odile.id
+            )
+        )
+        m.gives_support = False
+
+    run(stop_giving)
+    assert run(seen_by_odile) == ([], False)
