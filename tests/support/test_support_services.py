@@ -239,9 +239,7 @@ def test_without_availability_check_one_named_supporter_is_matched_at_once(
     assert run(lambda: _request(request_id).status) == "open"
 
 
-def test_the_list_shows_what_the_request_page_shows_to_a_named_supporter(
-    run, agreed, clock
-):
+def test_the_list_shows_what_the_request_page_shows_to_a_named_supporter(run, agreed, clock):
     """A named supporter who stops giving support (reciprocity not required) is no longer
     addressed: the list must agree with ``can_see_request`` (it used to list the request
     while its page was a 404)."""
@@ -266,3 +264,41 @@ def test_the_list_shows_what_the_request_page_shows_to_a_named_supporter(
 
     run(stop_giving)
     assert run(seen_by_odile) == ([], False)
+
+
+def test_several_requests_are_viewed_as_each_alone(run, agreed, clock):
+    """``request_views`` (the API's list) gives what ``request_view`` gives for each, "not
+    now" answers hidden alike, in three queries whatever their number."""
+    malik, odile, bruno, _chloe = agreed.admin, *agreed.members
+    ids = [
+        ask(run, agreed, malik, clock.now),
+        ask(run, agreed, malik, clock.now, urgent=False, supporters=[odile.id]),
+        ask(run, agreed, odile, clock.now, important=False),
+    ]
+    later = clock.now + timedelta(minutes=1)
+    run(lambda: services.respond(_request(ids[0]), _user(odile), available=False, now=later))
+    run(lambda: services.respond(_request(ids[0]), _user(bruno), available=True, now=later))
+
+    def views(viewer):
+        me = _user(viewer)
+        requests = [_request(i) for i in ids]
+        together = services.request_views(requests, me, later)
+        alone = [services.request_view(r, me, later) for r in requests]
+
+        def shape(v):
+            return (
+                v.request.id,
+                [(s.kind, s.user_id) for s in v.steps],
+                [(r.supporter_id, r.available) for r in v.responses],
+                v.supporters,
+                v.route.rule,
+                v.overdue,
+            )
+
+        assert [shape(v) for v in together] == [shape(v) for v in alone]
+        return [shape(v) for v in together]
+
+    for_malik, for_bruno = run(lambda: views(malik)), run(lambda: views(bruno))
+    assert for_malik[0][2] == [(odile.id, False), (bruno.id, True)]
+    assert for_bruno[0][2] == [(bruno.id, True)]  # Odile's "not now" is Malik's to see
+    assert for_malik[1][3] == (odile.id,) and for_malik[0][3] is None
