@@ -863,14 +863,20 @@ def _period(group: Group, member_id: int, due_since: datetime) -> CheckInPeriod:
 def claim_check_in(group: Group, by: User, *, member_id: int, now: datetime) -> CheckInPeriod:
     """ "I'll do it": one supporter takes the current period's check-in (the others are
     then not reminded for that period). 409 when another one did, or none is due."""
-    state = check_ins(group, now)
-    due = next((d for d in state.due if d.member_id == member_id), None)
-    if due is None:
-        raise RequestConflict("check_in_not_due")
+    # Who may say it first (403), then whom it is about (400), then whether it is due (409).
     mine = _member_row(group, by.id)
     reciprocity = _reciprocity(rules_snapshot(group.id, now))
     if by.id == member_id or mine is None or not switches(mine[0], reciprocity).gives:
         raise Forbidden(_l("Only another supporter of this group can say they will do it."))
+    member = _member_row(group, member_id) if isinstance(member_id, int) else None
+    if member is None or not switches(member[0], reciprocity).receives:
+        raise ValidationFailed(
+            fields={"member_id": _l("Give the id of a member who receives support here.")}
+        )
+    state = check_ins(group, now)
+    due = next((d for d in state.due if d.member_id == member_id), None)
+    if due is None:
+        raise RequestConflict("check_in_not_due")
     period = _period(group, member_id, due.due_since)
     c = CheckInPeriod
     claimed = db.session.execute(

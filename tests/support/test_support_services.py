@@ -302,3 +302,27 @@ def test_several_requests_are_viewed_as_each_alone(run, agreed, clock):
     assert for_malik[0][2] == [(odile.id, False), (bruno.id, True)]
     assert for_bruno[0][2] == [(bruno.id, True)]  # Odile's "not now" is Malik's to see
     assert for_malik[1][3] == (odile.id,) and for_malik[0][3] is None
+
+
+def test_saying_i_will_do_it_checks_who_before_what(run, agreed, clock, make_user):
+    """403 for who may not say it, 400 for whom it is not about, before 409 (not due):
+    a non-supporter used to learn whether a member was due."""
+    odile, bruno = agreed.members[0], agreed.members[1]
+    stranger = make_user(name="Eve")
+    now = clock.now  # nobody is due yet
+
+    def claim(by, member_id):
+        return lambda: services.claim_check_in(
+            _group(agreed), _user(by), member_id=member_id, now=now
+        )
+
+    with pytest.raises(Forbidden):
+        run(claim(stranger, bruno.id))
+    with pytest.raises(Forbidden):
+        run(claim(bruno, bruno.id))
+    with pytest.raises(ValidationFailed) as refused:
+        run(claim(odile, stranger.id))
+    assert set(refused.value.fields) == {"member_id"}
+    with pytest.raises(services.RequestConflict) as conflict:
+        run(claim(odile, bruno.id))
+    assert conflict.value.code == "check_in_not_due"
