@@ -33,6 +33,7 @@ pytest_plugins = [
     "fixtures.proposal_api",
     "fixtures.agreement_api",
     "fixtures.agreement_pages",
+    "fixtures.support_api",
 ]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
