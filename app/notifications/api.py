@@ -83,8 +83,9 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
 @blp.response(200, NotificationListSchema)
 @blp.alt_response(400, description="`cursor` or `limit` is not valid (named).")
 def list_notifications(query):
-    """My notifications, newest first (`created_at`, then `id`, descending), read and
-    unread, about the groups I still belong to.
+    """My notifications, newest first, read and unread.
+
+    Ordered by `created_at`, then `id`, descending; only about the groups I still belong to.
 
     `text` is written in my language when read; `url` is absolute, built from the site's
     configured address; `rule` names the agreed rule that decided it (the key, and the
@@ -119,8 +120,11 @@ def list_notifications(query):
     400, description="Neither or both of `ids` and `all`; `all` not true; a bad id (named)."
 )
 def mark_read(data):
-    """Mark notifications read: `{"ids": [...]}` (mine; others' ids, unknown ones and ones
-    already read are ignored, so that a retry is harmless) or `{"all": true}`."""
+    """Mark notifications read: some, or all.
+
+    `{"ids": [...]}`: mine among them (others' ids, unknown ones and ones already read are
+    ignored, so that a retry is harmless); or `{"all": true}`.
+    """
     ids = "all" if data.get("all") else data["ids"]
     services.mark_read(api_user(), ids, now=utcnow())
     return None

@@ -326,12 +326,13 @@ def list_requests(query, handle):
 @blp.response(200, SupportRequestSchema)
 @blp.alt_response(404, description=NOT_FOUND)
 def get_request(request_id):
-    """A support request: what is asked, its status, its route with the rule that decides
-    its next step and where that rule comes from, who was told when and why, the answers
-    and the timeline.
+    """A support request, its route and its answers.
 
-    “Not now” answers are seen by the requester only (and by whoever gave them). A step due
-    with time (escalate, lapse, overdue, follow-up) is taken first, as of its due time.
+    What is asked, its status, its route (the rule that decides its next step and the
+    agreement, version and poll it comes from, the times of the next steps, who was told
+    when and why), the answers and the timeline (an addition). “Not now” answers are seen
+    by the requester only (and by whoever gave them). A step due with time (escalate,
+    lapse, overdue, follow-up) is taken first, as of its due time.
     """
     now = utcnow()
     return _one(_request(request_id, now, take_due_steps=True), now)
@@ -397,8 +398,11 @@ def respond(data, request_id):
     "(`request_not_matched`), closed or lapsed (`request_closed`, `request_lapsed`).",
 )
 def release(request_id):
-    """The matched supporter cannot after all: the request is open again and asking resumes
-    where it was (a step that fell due meanwhile is taken as of now)."""
+    """The matched supporter cannot after all: the request is open again.
+
+    Asking resumes where it was: a step that fell due while it was matched (escalate,
+    lapse, overdue) is taken as of now. Only the supporter it is matched with releases it.
+    """
     now = utcnow()
     request = _request(request_id, now)
     with _due_steps_kept_on_refusal(request_id, now):
@@ -425,9 +429,12 @@ def release(request_id):
     "lapsed already (`request_closed`, `request_lapsed`).",
 )
 def close(data, request_id):
-    """Close a request: `not_needed` (the requester withdraws an open request), or
-    `happened` / `did_not_happen` (either side of a match). `happened` counts a support time
-    for the requester's rhythm, in the week it was matched."""
+    """Close a request: it happened, it did not, or it is not needed any more.
+
+    `not_needed`: the requester withdraws an open request. `happened` or `did_not_happen`:
+    either side of a match. `happened` counts a support time for the requester's rhythm, in
+    the week it was matched.
+    """
     now = utcnow()
     request = _request(request_id, now)
     with _due_steps_kept_on_refusal(request_id, now):
@@ -454,8 +461,11 @@ def _people(ids) -> dict[int, User]:
 @blp.alt_response(403, description=NOT_MEMBER)
 @blp.alt_response(404, description=GROUP_NOT_FOUND)
 def list_check_ins(query, handle):
-    """The check-ins due: receiving members who have not asked, or been checked in with,
-    for `relance_after_days` (longest due first), with who said “I'll do it”.
+    """The check-ins due (relance), longest due first, with who said “I'll do it”.
+
+    Receiving members who have not asked, or been checked in with, for
+    `relance_after_days` since the latest of their last request, their last check-in, when
+    they began to receive support here and the adoption of the rule.
 
     A supporter (a giving member) sees every member due; a member who does not give support
     sees only their own line, to say “all is well”. None when the rule is not agreed.
@@ -510,9 +520,12 @@ def list_check_ins(query, handle):
 )
 @blp.alt_response(404, description=GROUP_NOT_FOUND)
 def record_check_in(data, handle):
-    """Record a check-in: a supporter with a receiving member (“we talked”, with an optional
-    note that is private to the member), or the member themself (“all is well, ask me again
-    later”). Either resets the member's clock. Recording one when none is due is fine."""
+    """Record a check-in, which resets the member's clock.
+
+    A supporter with a receiving member (“we talked”, with an optional note that is private
+    to the member), or the member themself (“all is well, ask me again later”). Recording
+    one when none is due is fine.
+    """
     group = _member_group(handle)
     user = api_user()
     check_in = services.record_check_in(
@@ -545,9 +558,11 @@ def record_check_in(data, handle):
     "supporter said they would do it (`check_in_claimed`).",
 )
 def claim_check_in(data, handle):
-    """“I'll do it”: take the current period's check-in of a member; the other supporters
-    are not reminded for that period. Saying it again is fine (200); of two supporters
-    saying it at once, one gets it and the other a 409."""
+    """“I'll do it”: take the current period's check-in of a member.
+
+    The other supporters are not reminded for that period. Saying it again is fine (200);
+    of two supporters saying it at once, one gets it and the other a 409.
+    """
     group = _member_group(handle)
     user = api_user()
     period = services.claim_check_in(group, user, member_id=data["member_id"], now=utcnow())
@@ -570,9 +585,12 @@ def claim_check_in(data, handle):
 @blp.alt_response(403, description=NOT_MEMBER)
 @blp.alt_response(404, description=GROUP_NOT_FOUND)
 def my_rhythm(handle):
-    """My own support times per week, for the last eight weeks (ISO weeks in my time zone),
-    against the group's `rhythm_per_week` (`target`, null when not agreed). Nobody else's:
-    no streaks, no ranking."""
+    """My own support times per week, against the group's target.
+
+    The last eight ISO weeks in my time zone, oldest first, against `rhythm_per_week`
+    (`target`, null when not agreed). A support time is a request of mine that happened
+    (in the week it was matched) or one I logged. Nobody else's: no streaks, no ranking.
+    """
     group = _member_group(handle)
     rhythm = services.my_rhythm(group, api_user(), utcnow())
     return {
@@ -593,7 +611,10 @@ def my_rhythm(handle):
 @blp.alt_response(403, description="Not a member who receives support here (`not_receiving`).")
 @blp.alt_response(404, description=GROUP_NOT_FOUND)
 def log_support_time(data, handle):
-    """Log a support time by hand (“we had a listening time”), for my rhythm."""
+    """Log a support time by hand (“we had a listening time”), for my rhythm.
+
+    A receiving member only; `at` defaults to now, with a zone, within the last year.
+    """
     group = _group(handle)
     time = services.log_support_time(
         group, api_user(), at=data["at"], note=data["note"], now=utcnow()
