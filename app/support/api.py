@@ -9,8 +9,9 @@ others, an open or closed group's support 403).
 Time moves requests on (escalate, lapse, overdue, the follow-up a day after a match)
 whether or not the periodic command has run: reads take the due steps first
 (``apply_due_steps_before_read``, the one write on a read path, in its own short
-transaction), writes take them in their own transaction, and a write refused because
-of one (409 ``request_lapsed``…) takes it too before answering.
+transaction), writes take them first in their own unit of work (the services do), and
+a write refused because of one (409 ``request_lapsed``…), whose unit of work is rolled
+back, takes it again in a transaction of its own before answering.
 
 ``request_json`` is the one function producing a request's JSON. Every read runs a
 fixed number of SQL statements, whatever the number of requests, steps and answers.
