@@ -139,7 +139,7 @@ PAGE_FEATURES = (
     "notifications",
 )
 #: features with a JSON API: ``<feature>.api.blp``
-API_FEATURES = ("auth", "groups", "threads", "polls", "agreements")
+API_FEATURES = ("auth", "groups", "threads", "polls", "agreements", "support", "notifications")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -27,6 +27,7 @@ answer is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from blinker import Namespace
@@ -67,13 +68,27 @@ class ExtensionPoint:
 
 # -- groups ----------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class SwitchLock:
+    """Why the support switches are locked on: the rule, and the agreement version that
+    set it (``agreement_id`` None: the rule's default, not agreed yet)."""
+
+    rule: str
+    agreement_id: int | None = None
+    version: int | None = None
+    title: str | None = None
+    poll_id: int | None = None
+
+
 support_switches_lock = ExtensionPoint(
     "support-switches-lock",
     doc="""Whether the support switches (gives / receives support) are locked on.
     sender: the ``Group``; ``now``.
-    answer: True when locked (the agreements feature, while the rule
-    ``reciprocity`` is ``required``), None otherwise; turning a locked switch off
-    is 409 ``reciprocity_locked``.""",
+    answer: a ``SwitchLock`` naming the rule and its agreement when locked (the
+    agreements feature, while the rule ``reciprocity`` is ``required``), None
+    otherwise; turning a locked switch off is 409 ``reciprocity_locked``, whose
+    message names them.""",
 )
 group_page_sections = ExtensionPoint(
     "group-page-sections",

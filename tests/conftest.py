@@ -34,6 +34,7 @@ pytest_plugins = [
     "fixtures.agreement_api",
     "fixtures.agreement_pages",
     "fixtures.support_pages",
+    "fixtures.support_api",
 ]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

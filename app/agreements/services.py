@@ -123,11 +123,6 @@ def agreements_as_of(group: Group | int, as_of: datetime) -> AgreementsAsOf:
     )
 
 
-def reciprocity_is_required(group: Group | int, as_of: datetime) -> bool:
-    """Whether the active rule ``reciprocity`` is ``required`` at ``as_of``."""
-    return active_rules(group, as_of)["reciprocity"].value == "required"
-
-
 # -- one agreement ------------------------------------------------------------------
 
 

@@ -5,11 +5,25 @@ application factory."""
 from __future__ import annotations
 
 from .. import hooks
-from .services import reciprocity_is_required
+from .services import active_rules
 
 
-def switches_locked(group, *, now, **_):
-    return True if reciprocity_is_required(group, now) else None
+def switches_locked(group, *, now, **_) -> hooks.SwitchLock | None:
+    """The lock while the rule ``reciprocity`` is ``required``, with the agreement version
+    that says so (none for the default)."""
+    rule = active_rules(group, now)["reciprocity"]
+    if rule.value != "required":
+        return None
+    source = rule.source
+    if source is None:
+        return hooks.SwitchLock(rule="reciprocity")
+    return hooks.SwitchLock(
+        rule="reciprocity",
+        agreement_id=source.agreement_id,
+        version=source.version,
+        title=source.title,
+        poll_id=source.poll_id,
+    )
 
 
 def connect() -> None:

@@ -184,13 +184,26 @@ def add_membership_view(data, handle: str):
 @blp.alt_response(403, schema=ErrorSchema, description="You are not a member (`forbidden`).")
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 @blp.alt_response(
+    400,
+    schema=ErrorSchema,
+    description="A bad field, named: `availability`, `availability_until` (in the past, more "
+    "than a year ahead, or without `away`), or `volume` / `support_volume` (not yet).",
+)
+@blp.alt_response(
     409,
     schema=ErrorSchema,
     description="The group's rules require reciprocity: `gives_support` and `receives_support` "
-    "cannot be turned off (`reciprocity_locked`, the field named).",
+    "cannot be turned off (`reciprocity_locked`, the field named; the message names the rule "
+    "and the agreement and version that set it, or says it is the default).",
 )
 def update_my_membership_view(data, handle: str):
-    """My support switches and availability in this group."""
+    """My support switches and availability in this group.
+
+    With the rule `reciprocity` `required` (the default until an agreement says otherwise)
+    both switches are locked on: turning one off is a 409, and the stored choice is kept for
+    when the rule changes. `volume` and `support_volume` (DESIGN's notification settings)
+    come with the notifications issue: for now they are refused with a 400 naming them.
+    """
     group = _visible_group(handle)
     membership = membership_of(api_user(), group)
     _require(membership is not None)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..api.schemas import UserRefSchema, UTCDateTime
 from .models import Availability, Privacy, Role
@@ -94,10 +95,41 @@ class MyMembershipUpdateSchema(Schema):
     receives_support = fields.Boolean(
         metadata={"description": "locked to true while the group's rules require reciprocity"}
     )
-    availability = fields.String(validate=validate.OneOf([a.value for a in Availability]))
-    availability_until = fields.Date(
-        allow_none=True, metadata={"description": "YYYY-MM-DD, until when busy or away"}
+    availability = fields.String(
+        validate=validate.OneOf([a.value for a in Availability]),
+        metadata={
+            "description": "`available` (asked at once), `busy` (asked only when a request "
+            "escalates) or `away` (until `availability_until` when given); changing it "
+            "clears `availability_until` unless given too"
+        },
     )
+    availability_until = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "YYYY-MM-DD, with `away` only: the last day away, in the member's "
+            "time zone (from today to a year ahead); from the next day they read "
+            "`available` again, without anything to do. `null` clears it"
+        },
+    )
+    volume = fields.Raw(
+        metadata={
+            "description": "not yet: the notification volume (`all`, `digest`, `mute`) comes "
+            "with the notification settings; sending it is a 400 naming it"
+        }
+    )
+    support_volume = fields.Raw(
+        metadata={
+            "description": "not yet: `immediate` or `digest` for support requests comes with "
+            "the notification settings; sending it is a 400 naming it"
+        }
+    )
+
+    @validates_schema
+    def not_yet(self, data, **kwargs):
+        later = [name for name in ("volume", "support_volume") if name in data]
+        if later:
+            message = _("Not available yet: this setting comes with the notification settings.")
+            raise ValidationError({name: [message] for name in later})
 
 
 class RoleUpdateSchema(Schema):

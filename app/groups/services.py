@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -53,10 +54,32 @@ class InvitationForSomeoneElse(Forbidden):
 
 
 class ReciprocityLocked(Conflict):
+    """Turning off a support switch that the rule ``reciprocity`` locks on; the message
+    names the rule and the agreement that set it (``hooks.SwitchLock``)."""
+
     code = "reciprocity_locked"
     default_message = _l(
         "The group's agreements require reciprocity: every member both gives and receives support."
     )
+
+    @classmethod
+    def for_lock(cls, lock: hooks.SwitchLock | None, switch: str) -> ReciprocityLocked:
+        if lock is None:
+            message = cls.default_message
+        elif lock.agreement_id is None:
+            message = _l(
+                "Reciprocity is required until the group agrees otherwise (the default "
+                "rule, not agreed yet): every member both gives and receives support, so "
+                "this switch stays on."
+            )
+        else:
+            message = _l(
+                "Reciprocity is required by the agreement “%(title)s” (v%(version)s): every "
+                "member both gives and receives support, so this switch stays on.",
+                title=lock.title,
+                version=lock.version,
+            )
+        return cls(message, fields={switch: message})
 
 
 def render_group_markdown(text: str):
@@ -341,11 +364,20 @@ def _cancel_invitations_by(group: Group, user_id: int, now: datetime) -> None:
     )
 
 
+def reciprocity_lock(group: Group, *, now: datetime) -> hooks.SwitchLock | None:
+    """Why the support switches are locked on at ``now`` (rule ``reciprocity``, derived
+    from the group's agreements, which answer ``hooks.support_switches_lock``; locked
+    until an agreement says otherwise), or None."""
+    return hooks.support_switches_lock.first(group, now=now)
+
+
 def reciprocity_required(group: Group, *, now: datetime) -> bool:
-    """Whether the group's active rules require reciprocity (rule ``reciprocity``,
-    derived from its agreements, which answer ``hooks.support_switches_lock``;
-    ``required`` until an agreement says otherwise)."""
-    return bool(hooks.support_switches_lock.first(group, now=now))
+    """Whether the group's active rules require reciprocity (``reciprocity_lock``)."""
+    return reciprocity_lock(group, now=now) is not None
+
+
+#: how far ahead "away until" may be set
+AWAY_UNTIL_MAX = timedelta(days=366)
 
 
 def update_my_membership(
@@ -357,31 +389,44 @@ def update_my_membership(
 ) -> Membership:
     """A member's own support switches and availability.
 
-    While the group's agreements require reciprocity (``reciprocity_required``,
-    unless ``require_reciprocity`` says otherwise), turning off giving or
-    receiving is refused (409, ``reciprocity_locked``).
+    While the group's agreements require reciprocity (``reciprocity_lock``, unless
+    ``require_reciprocity`` says otherwise), turning off giving or receiving is refused
+    (409, ``reciprocity_locked``, naming the rule and the agreement that set it).
+    ``availability_until`` goes with ``away`` only (``busy`` has no end date; another
+    availability clears it): a day from today (in the member's time zone) to a year
+    ahead, after which they read ``available`` again.
     """
+    lock = None
     if require_reciprocity is None:
-        require_reciprocity = reciprocity_required(membership.group, now=now)
-    errors = {}
+        lock = reciprocity_lock(membership.group, now=now)
+        require_reciprocity = lock is not None
     for switch in ("gives_support", "receives_support"):
         if switch in changes and changes[switch] is not None:
             value = bool(changes[switch])
             if require_reciprocity and not value:
-                raise ReciprocityLocked(fields={switch: ReciprocityLocked.default_message})
-            setattr(membership, switch, value)
-    if "availability" in changes and changes["availability"] is not None:
-        availability = changes["availability"]
-        if availability not in {a.value for a in Availability}:
-            errors["availability"] = _l("Must be one of: available, busy, away.")
-        else:
-            membership.availability = availability
-            if availability == Availability.available.value:
-                membership.availability_until = None
-    if "availability_until" in changes:
-        membership.availability_until = changes["availability_until"]
+                raise ReciprocityLocked.for_lock(lock, switch)
+    errors = {}
+    availability = changes.get("availability") or membership.availability
+    if availability not in {a.value for a in Availability}:
+        errors["availability"] = _l("Must be one of: available, busy, away.")
+    until = changes.get("availability_until", membership.availability_until)
+    if availability != membership.availability and "availability_until" not in changes:
+        until = None  # a new availability starts without an end date
+    if until is not None and availability == Availability.away.value:
+        today = now.astimezone(ZoneInfo(membership.user.timezone)).date()
+        if until < today:
+            errors["availability_until"] = _l("Must not be in the past.")
+        elif until > (now + AWAY_UNTIL_MAX).date():
+            errors["availability_until"] = _l("Must be within a year.")
+    elif "availability_until" in changes and until is not None:
+        errors["availability_until"] = _l("Give a date only with “away”: until when are you away?")
     if errors:
         raise ValidationFailed(fields=errors)
+    for switch in ("gives_support", "receives_support"):
+        if switch in changes and changes[switch] is not None:
+            setattr(membership, switch, bool(changes[switch]))
+    membership.availability = availability
+    membership.availability_until = until if availability == Availability.away.value else None
     db.session.flush()
     return membership
 

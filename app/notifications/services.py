@@ -141,7 +141,13 @@ def unread_count(user) -> int:
 def list_for(user, page: int = 1, per_page: int = PER_PAGE):
     """``user``'s notifications, newest first, with what they are about loaded:
     a ``Pagination`` (``items``, ``pages``, ``has_next``…)."""
-    query = (
+    return db.paginate(listing(user), page=page, per_page=per_page, error_out=False, count=True)
+
+
+def listing(user):
+    """The query of ``list_for``, unpaged: the API pages it with a cursor
+    (``created_at``, ``id``, both descending)."""
+    return (
         sa.select(Notification)
         .where(_mine(user))
         .options(
@@ -155,7 +161,6 @@ def list_for(user, page: int = 1, per_page: int = PER_PAGE):
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
 
 
 def get_for(user, notification_id: int) -> Notification | None:

@@ -641,18 +641,23 @@ LISTED = {
 }
 
 
-def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], now: datetime):
-    """The group's requests ``viewer`` may see (asked by them, or addressed to them),
-    newest first, as a query (the API pages it)."""
-    rules = rules_snapshot(group.id, now)
+def gives_support(group: Group, user: User, now: datetime) -> bool:
+    """Whether ``user`` is a current member who gives support in ``group`` at ``now``
+    (the effective switch, under the rule ``reciprocity``): two queries."""
     mine = db.session.scalar(
         sa.select(Membership).where(
             Membership.group_id == group.id,
-            Membership.user_id == viewer.id,
+            Membership.user_id == user.id,
             Membership.revoked_at.is_(None),
         )
     )
-    gives = mine is not None and switches(mine, _reciprocity(rules)).gives
+    return mine is not None and switches(mine, _reciprocity(rules_snapshot(group.id, now))).gives
+
+
+def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], now: datetime):
+    """The group's requests ``viewer`` may see (asked by them, or addressed to them),
+    newest first, as a query (the API pages it)."""
+    gives = gives_support(group, viewer, now)
     r = SupportRequest
     named_to_me = sa.exists().where(
         SupportAddressee.request_id == r.id, SupportAddressee.user_id == viewer.id
@@ -660,7 +665,7 @@ def visible_requests_query(group: Group, viewer: User, statuses: Sequence[str], 
     # As ``can_see_request``: a request addresses giving members only, named or not (a
     # named supporter who stopped giving no longer sees it).
     addressed = sa.and_(r.requester_id != viewer.id, sa.or_(r.named.is_(False), named_to_me))
-    if mine is None or not gives:
+    if not gives:
         addressed = sa.false()
     return (
         sa.select(r)
@@ -688,37 +693,65 @@ class RequestView:
 
 
 def request_view(request: SupportRequest, viewer: User, now: datetime) -> RequestView:
-    """Everything ``viewer`` may see of a request (four queries)."""
-    steps = list(
-        db.session.scalars(
-            sa.select(SupportStep)
-            .where(SupportStep.request_id == request.id)
-            .options(sa.orm.joinedload(SupportStep.user))
-            .order_by(SupportStep.at, SupportStep.id)
+    """Everything ``viewer`` may see of a request (three queries)."""
+    return request_views([request], viewer, now)[0]
+
+
+def request_views(
+    requests: Sequence[SupportRequest], viewer: User, now: datetime
+) -> list[RequestView]:
+    """``request_view`` of several requests at once, in their order: three queries
+    whatever their number (their steps, their answers, their named supporters)."""
+    if not requests:
+        return []
+    ids = [request.id for request in requests]
+    steps: dict[int, list[SupportStep]] = {i: [] for i in ids}
+    for step in db.session.scalars(
+        sa.select(SupportStep)
+        .where(SupportStep.request_id.in_(ids))
+        .options(sa.orm.joinedload(SupportStep.user))
+        .order_by(SupportStep.at, SupportStep.id)
+    ):
+        steps[step.request_id].append(step)
+    responses: dict[int, list[SupportResponse]] = {i: [] for i in ids}
+    for response in db.session.scalars(
+        sa.select(SupportResponse)
+        .where(SupportResponse.request_id.in_(ids))
+        .options(sa.orm.joinedload(SupportResponse.supporter))
+        .order_by(SupportResponse.created_at, SupportResponse.id)
+    ):
+        responses[response.request_id].append(response)
+    named: dict[int, list[int]] = {i: [] for i in ids}
+    for request_id, user_id in db.session.execute(
+        sa.select(SupportAddressee.request_id, SupportAddressee.user_id)
+        .where(SupportAddressee.request_id.in_(ids))
+        .order_by(SupportAddressee.id)
+    ):
+        named[request_id].append(user_id)
+    views = []
+    for request in requests:
+        timeline, answers = steps[request.id], responses[request.id]
+        if viewer.id != request.requester_id:
+            # "Not now" answers are seen by the requester only (and by who gave them).
+            answers = [r for r in answers if r.available or r.supporter_id == viewer.id]
+            timeline = [s for s in timeline if s.kind != "declined" or s.user_id == viewer.id]
+        facts = routing.RequestFacts(
+            requester_id=request.requester_id,
+            urgent=request.urgent,
+            important=request.important,
+            created_at=request.created_at,
+            supporters=tuple(named[request.id]) if request.named else None,
         )
-    )
-    responses = list(
-        db.session.scalars(
-            sa.select(SupportResponse)
-            .where(SupportResponse.request_id == request.id)
-            .options(sa.orm.joinedload(SupportResponse.supporter))
-            .order_by(SupportResponse.created_at, SupportResponse.id)
+        route = routing.route_request(facts, request_rules(request))
+        overdue = routing.is_overdue(
+            request.status,
+            urgent=request.urgent,
+            important=request.important,
+            overdue_at=request.overdue_at,
+            now=now,
         )
-    )
-    if viewer.id != request.requester_id:
-        # "Not now" answers are seen by the requester only.
-        responses = [r for r in responses if r.available or r.supporter_id == viewer.id]
-        steps = [s for s in steps if s.kind != "declined" or s.user_id == viewer.id]
-    facts = request_facts(request)
-    route = routing.route_request(facts, request_rules(request))
-    overdue = routing.is_overdue(
-        request.status,
-        urgent=request.urgent,
-        important=request.important,
-        overdue_at=request.overdue_at,
-        now=now,
-    )
-    return RequestView(request, steps, responses, facts.supporters, route, overdue)
+        views.append(RequestView(request, timeline, answers, facts.supporters, route, overdue))
+    return views
 
 
 # -- check-ins (relance) -----------------------------------------------------------------
@@ -874,14 +907,20 @@ def _period(group: Group, member_id: int, due_since: datetime) -> CheckInPeriod:
 def claim_check_in(group: Group, by: User, *, member_id: int, now: datetime) -> CheckInPeriod:
     """ "I'll do it": one supporter takes the current period's check-in (the others are
     then not reminded for that period). 409 when another one did, or none is due."""
-    state = check_ins(group, now)
-    due = next((d for d in state.due if d.member_id == member_id), None)
-    if due is None:
-        raise RequestConflict("check_in_not_due")
+    # Who may say it first (403), then whom it is about (400), then whether it is due (409).
     mine = _member_row(group, by.id)
     reciprocity = _reciprocity(rules_snapshot(group.id, now))
     if by.id == member_id or mine is None or not switches(mine[0], reciprocity).gives:
         raise Forbidden(_l("Only another supporter of this group can say they will do it."))
+    member = _member_row(group, member_id) if isinstance(member_id, int) else None
+    if member is None or not switches(member[0], reciprocity).receives:
+        raise ValidationFailed(
+            fields={"member_id": _l("Give the id of a member who receives support here.")}
+        )
+    state = check_ins(group, now)
+    due = next((d for d in state.due if d.member_id == member_id), None)
+    if due is None:
+        raise RequestConflict("check_in_not_due")
     period = _period(group, member_id, due.due_since)
     c = CheckInPeriod
     claimed = db.session.execute(

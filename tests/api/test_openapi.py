@@ -57,3 +57,47 @@ def test_request_bodies_are_described(spec):
     ref = body["schema"]["$ref"].rsplit("/", 1)[1]
     schema = spec["components"]["schemas"][ref]
     assert {"email", "name", "password"} <= set(schema["required"])
+
+
+#: DESIGN's support and notifications paths, with the errors each documents
+SUPPORT_OPERATIONS = {
+    ("/api/v1/groups/{handle}/support-requests", "post"): {"400", "401", "403", "404"},
+    ("/api/v1/groups/{handle}/support-requests", "get"): {"400", "401", "403", "404"},
+    ("/api/v1/support-requests/{request_id}", "get"): {"401", "404"},
+    ("/api/v1/support-requests/{request_id}/responses", "post"): {
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+    },
+    ("/api/v1/support-requests/{request_id}/release", "post"): {"401", "404", "409"},
+    ("/api/v1/support-requests/{request_id}/close", "post"): {"400", "401", "403", "404", "409"},
+    ("/api/v1/groups/{handle}/check-ins", "get"): {"400", "401", "403", "404"},
+    ("/api/v1/groups/{handle}/check-ins", "post"): {"400", "401", "403", "404"},
+    ("/api/v1/groups/{handle}/check-ins/claim", "post"): {"400", "401", "403", "404", "409"},
+    ("/api/v1/groups/{handle}/rhythm", "get"): {"401", "403", "404"},
+    ("/api/v1/groups/{handle}/support-times", "post"): {"400", "401", "403", "404"},
+    ("/api/v1/groups/{handle}/memberships/me", "patch"): {"400", "403", "404", "409"},
+    ("/api/v1/notifications", "get"): {"400", "401"},
+    ("/api/v1/notifications/read", "post"): {"400", "401"},
+}
+
+
+def test_has_the_support_and_notification_paths_of_the_design(spec):
+    for (path, method), statuses in SUPPORT_OPERATIONS.items():
+        operation = spec["paths"][path][method]
+        assert operation["security"] == [{"bearerAuth": []}], (path, method)
+        assert operation["summary"] and operation.get("description"), (path, method)
+        assert statuses <= set(operation["responses"]), (path, method)
+
+
+def test_the_request_object_and_the_membership_settings_are_documented(spec):
+    schemas = spec["components"]["schemas"]
+    request = schemas["SupportRequest"]["properties"]
+    assert {"route", "responses", "overdue", "supporters", "matched_with"} <= set(request)
+    route = schemas["SupportRoute"]["properties"]
+    assert {"rule", "explanation", "escalate_at", "lapse_at", "overdue_at"} <= set(route)
+    assert {"notified", "source"} <= set(route)
+    membership = schemas["MyMembershipUpdate"]["properties"]
+    assert "notification settings" in membership["support_volume"]["description"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.timeutil import utcnow
 
 EN = {"Accept-Language": "en"}
 LAST_ADMIN = "A group keeps at least one admin"
@@ -198,10 +201,11 @@ def test_api_my_membership_availability_and_reciprocity(api_as, people, make_gro
     group = make_group(people.admin, members=[people.member])
     api = api_as(people.member)
     url = f"/api/v1/groups/{group.handle}/memberships/me"
-    response = api.patch(url, json={"availability": "away", "availability_until": "2026-12-24"})
+    until = (utcnow() + timedelta(days=20)).date().isoformat()
+    response = api.patch(url, json={"availability": "away", "availability_until": until})
     assert response.status_code == 200
     assert response.json["availability"] == "away"
-    assert response.json["availability_until"] == "2026-12-24"
+    assert response.json["availability_until"] == until
     assert response.json["user"]["id"] == people.member.id
     for switch in ("gives_support", "receives_support"):
         response = api.patch(url, json={switch: False})
@@ -212,6 +216,67 @@ def test_api_my_membership_availability_and_reciprocity(api_as, people, make_gro
     response = api.patch(url, json={"availability": "asleep"})
     assert response.status_code == 400
     assert "availability" in response.json["error"]["fields"]
+
+
+def test_api_away_until_a_day_from_today_to_a_year_ahead(api_as, people, make_group, error_of):
+    group = make_group(people.admin, members=[people.member])
+    api = api_as(people.member)
+    url = f"/api/v1/groups/{group.handle}/memberships/me"
+    today = utcnow().date()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    away = api.patch(url, json={"availability": "away", "availability_until": tomorrow})
+    assert (away.json["availability"], away.json["availability_until"]) == ("away", tomorrow)
+    # away again keeps the date; another availability clears it
+    assert api.patch(url, json={"availability": "away"}).json["availability_until"] == tomorrow
+    assert api.patch(url, json={"availability": "busy"}).json["availability_until"] is None
+    past = (today - timedelta(days=2)).isoformat()
+    far = (today + timedelta(days=400)).isoformat()
+    for payload, field in (
+        ({"availability": "away", "availability_until": past}, "availability_until"),
+        ({"availability": "away", "availability_until": far}, "availability_until"),
+        ({"availability": "busy", "availability_until": tomorrow}, "availability_until"),
+        ({"availability_until": tomorrow}, "availability_until"),  # busy: no end date
+        ({"availability_until": "demain"}, "availability_until"),
+        ({"availability": "sleeping"}, "availability"),
+        ({"support_volume": "digest"}, "support_volume"),
+        ({"volume": "mute"}, "volume"),
+    ):
+        error = error_of(api.patch(url, json=payload, headers=EN), 400)
+        assert set(error["fields"]) == {field}, payload
+    assert api.patch(url, json={"availability": "available"}).json["availability"] == "available"
+
+
+def test_api_a_locked_switch_names_the_default_rule(api_as, people, make_group, error_of):
+    group = make_group(people.admin, members=[people.member])
+    url = f"/api/v1/groups/{group.handle}/memberships/me"
+    error = error_of(
+        api_as(people.member).patch(url, json={"receives_support": False}),
+        409,
+        "reciprocity_locked",
+    )
+    assert "Reciprocity is required" in error["message"] and "default rule" in error["message"]
+    assert set(error["fields"]) == {"receives_support"}
+
+
+def test_api_a_locked_switch_names_the_agreement_that_set_it(
+    api_as, thread_circle, ten_days_ago, decide, error_of
+):
+    url = f"/api/v1/groups/{thread_circle.group.handle}/memberships/me"
+    decide(
+        {
+            "action": "adopt",
+            "title": "Réciprocité",
+            "body": "Chacun donne et reçoit.",
+            "rules": {"reciprocity": "required"},
+        }
+    )
+    error = error_of(
+        api_as(thread_circle.members[0]).patch(url, json={"gives_support": False}, headers=EN),
+        409,
+        "reciprocity_locked",
+    )
+    assert "Reciprocity is required by the agreement “Réciprocité” (v1)" in error["message"]
+    assert set(error["fields"]) == {"gives_support"}
 
 
 def test_api_non_member_of_an_open_group_has_no_membership_to_change(api_as, people, make_group):

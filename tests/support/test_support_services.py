@@ -237,3 +237,92 @@ def test_without_availability_check_one_named_supporter_is_matched_at_once(
     assert run(lambda: _request(request_id).status) == "matched"
     run(lambda: services.respond(_request(request_id), _user(odile), available=False, now=later))
     assert run(lambda: _request(request_id).status) == "open"
+
+
+def test_the_list_shows_what_the_request_page_shows_to_a_named_supporter(run, agreed, clock):
+    """A named supporter who stops giving support (reciprocity not required) is no longer
+    addressed: the list must agree with ``can_see_request`` (it used to list the request
+    while its page was a 404)."""
+    malik, odile = agreed.admin, agreed.members[0]
+    request_id = ask(run, agreed, malik, clock.now, supporters=[odile.id])
+
+    def seen_by_odile():
+        group, me = _group(agreed), _user(odile)
+        query = services.visible_requests_query(group, me, ("open",), clock.now)
+        listed = [r.id for r in db.session.scalars(query).unique()]
+        return listed, services.can_see_request(me, _request(request_id), clock.now)
+
+    assert run(seen_by_odile) == ([request_id], True)
+
+    def stop_giving():
+        m = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.group_id == agreed.group.id, Membership.user_id == odile.id
+            )
+        )
+        m.gives_support = False
+
+    run(stop_giving)
+    assert run(seen_by_odile) == ([], False)
+
+
+def test_several_requests_are_viewed_as_each_alone(run, agreed, clock):
+    """``request_views`` (the API's list) gives what ``request_view`` gives for each, "not
+    now" answers hidden alike, in three queries whatever their number."""
+    malik, odile, bruno, _chloe = agreed.admin, *agreed.members
+    ids = [
+        ask(run, agreed, malik, clock.now),
+        ask(run, agreed, malik, clock.now, urgent=False, supporters=[odile.id]),
+        ask(run, agreed, odile, clock.now, important=False),
+    ]
+    later = clock.now + timedelta(minutes=1)
+    run(lambda: services.respond(_request(ids[0]), _user(odile), available=False, now=later))
+    run(lambda: services.respond(_request(ids[0]), _user(bruno), available=True, now=later))
+
+    def views(viewer):
+        me = _user(viewer)
+        requests = [_request(i) for i in ids]
+        together = services.request_views(requests, me, later)
+        alone = [services.request_view(r, me, later) for r in requests]
+
+        def shape(v):
+            return (
+                v.request.id,
+                [(s.kind, s.user_id) for s in v.steps],
+                [(r.supporter_id, r.available) for r in v.responses],
+                v.supporters,
+                v.route.rule,
+                v.overdue,
+            )
+
+        assert [shape(v) for v in together] == [shape(v) for v in alone]
+        return [shape(v) for v in together]
+
+    for_malik, for_bruno = run(lambda: views(malik)), run(lambda: views(bruno))
+    assert for_malik[0][2] == [(odile.id, False), (bruno.id, True)]
+    assert for_bruno[0][2] == [(bruno.id, True)]  # Odile's "not now" is Malik's to see
+    assert for_malik[1][3] == (odile.id,) and for_malik[0][3] is None
+
+
+def test_saying_i_will_do_it_checks_who_before_what(run, agreed, clock, make_user):
+    """403 for who may not say it, 400 for whom it is not about, before 409 (not due):
+    a non-supporter used to learn whether a member was due."""
+    odile, bruno = agreed.members[0], agreed.members[1]
+    stranger = make_user(name="Eve")
+    now = clock.now  # nobody is due yet
+
+    def claim(by, member_id):
+        return lambda: services.claim_check_in(
+            _group(agreed), _user(by), member_id=member_id, now=now
+        )
+
+    with pytest.raises(Forbidden):
+        run(claim(stranger, bruno.id))
+    with pytest.raises(Forbidden):
+        run(claim(bruno, bruno.id))
+    with pytest.raises(ValidationFailed) as refused:
+        run(claim(odile, stranger.id))
+    assert set(refused.value.fields) == {"member_id"}
+    with pytest.raises(services.RequestConflict) as conflict:
+        run(claim(odile, bruno.id))
+    assert conflict.value.code == "check_in_not_due"

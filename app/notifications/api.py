@@ -1,0 +1,130 @@
+"""API: my notifications, and marking them read.
+
+The same list as the notifications page (``services.listing``): newest first, only
+about groups the caller still belongs to, each with its sentence written in the
+caller's language when it is read, the absolute address of what it is about, and the
+agreed rule that decided it when one did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from ..api import Blueprint, api_user
+from ..api.schemas import decode_cursor, encode_cursor
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..timeutil import utcnow
+from . import services
+from .models import Notification
+from .schemas import NotificationListQuerySchema, NotificationListSchema, NotificationReadSchema
+
+blp = Blueprint("api_notifications", __name__, description="My notifications")
+
+SECURITY = [{"bearerAuth": []}]
+UNAUTHORIZED = "No token, or not a valid one (`unauthorized`, `invalid_token`)."
+
+
+def absolute(path: str) -> str:
+    """``path`` (from ``url_for``) on the site's public address: ``PREFERRED_URL_SCHEME``
+    and ``SERVER_NAME`` from the configuration, never the request's ``Host`` header.
+    Only without ``SERVER_NAME`` (development) is the request's own address used."""
+    server = current_app.config.get("SERVER_NAME")
+    if not server:
+        return request.host_url.rstrip("/") + path
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "https"
+    return f"{scheme}://{server}{path}"
+
+
+def _rule(rule: dict | None) -> dict | None:
+    if not rule:
+        return None
+    return {
+        "key": rule.get("key"),
+        "agreement_id": rule.get("agreement_id"),
+        "version": rule.get("version"),
+        "poll_id": rule.get("poll_id"),
+        "title": rule.get("title") or None,
+    }
+
+
+def notification_json(notification: Notification) -> dict:
+    """A notification as the API shows it to its reader."""
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "text": services.describe(notification),
+        "url": absolute(services.target_url(notification)),
+        "created_at": notification.created_at,
+        "read_at": notification.read_at,
+        "rule": _rule(notification.rule),
+    }
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    moment, notification_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(moment)
+        if when.tzinfo is None or not isinstance(notification_id, int):
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
+    return when, notification_id
+
+
+@blp.route("/notifications", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.arguments(NotificationListQuerySchema, location="query")
+@blp.response(200, NotificationListSchema)
+@blp.alt_response(400, description="`cursor` or `limit` is not valid (named).")
+def list_notifications(query):
+    """My notifications, newest first, read and unread.
+
+    Ordered by `created_at`, then `id`, descending; only about the groups I still belong to.
+
+    `text` is written in my language when read; `url` is absolute, built from the site's
+    configured address; `rule` names the agreed rule that decided it (the key, and the
+    agreement, version and poll that set it; nulls for a rule's default), null when no
+    rule did. Keyset pagination: pass `next` as `cursor` (`limit` 1 to 100, default 30).
+    """
+    user = api_user()
+    limit = query["limit"]
+    stmt = services.listing(user).limit(limit + 1)
+    if query.get("cursor"):
+        when, last_id = _parse_cursor(query["cursor"])
+        n = Notification
+        stmt = stmt.where(
+            sa.or_(n.created_at < when, sa.and_(n.created_at == when, n.id < last_id))
+        )
+    notifications = list(db.session.scalars(stmt).unique())
+    more = len(notifications) > limit
+    notifications = notifications[:limit]
+    next_cursor = None
+    if more and notifications:
+        last = notifications[-1]
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    return {"items": [notification_json(n) for n in notifications], "next": next_cursor}
+
+
+@blp.route("/notifications/read", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.arguments(NotificationReadSchema)
+@blp.response(204)
+@blp.alt_response(
+    400, description="Neither or both of `ids` and `all`; `all` not true; a bad id (named)."
+)
+def mark_read(data):
+    """Mark notifications read: some, or all.
+
+    `{"ids": [...]}`: mine among them (others' ids, unknown ones and ones already read are
+    ignored, so that a retry is harmless); or `{"all": true}`.
+    """
+    ids = "all" if data.get("all") else data["ids"]
+    services.mark_read(api_user(), ids, now=utcnow())
+    return None

@@ -1,0 +1,85 @@
+"""API schemas for notifications (they validate input and document the API). Names start
+with ``Notification``: one OpenAPI namespace for every feature."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..api.schemas import UTCDateTime
+from ..converters import MAX_ID
+
+#: ids marked read in one call
+MAX_IDS = 100
+MAX_CURSOR = 200
+
+
+class NotificationListQuerySchema(Schema):
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_CURSOR),
+        metadata={"description": "the previous page's `next`"},
+    )
+    limit = fields.Integer(
+        load_default=30,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "1 to 100, default 30"},
+    )
+
+
+class NotificationReadSchema(Schema):
+    ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+        validate=validate.Length(min=1, max=MAX_IDS),
+        metadata={
+            "description": f"1 to {MAX_IDS} of the caller's notification ids (others' ids and "
+            "ones already read are ignored)"
+        },
+    )
+    all = fields.Boolean(
+        metadata={"description": "`true`: every unread notification of the caller"}
+    )
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if ("ids" in data) == ("all" in data):
+            message = _("Give either ids or all: true.")
+            raise ValidationError({name: [message] for name in ("ids", "all")})
+        if data.get("all") is False:
+            raise ValidationError({"all": [_("Must be true (or give ids).")]})
+
+
+class NotificationRuleSchema(Schema):
+    key = fields.String(metadata={"description": "the rule key that decided it"})
+    agreement_id = fields.Integer(
+        allow_none=True, metadata={"description": "null: the rule's default, not agreed yet"}
+    )
+    version = fields.Integer(allow_none=True)
+    poll_id = fields.Integer(allow_none=True)
+    title = fields.String(
+        allow_none=True, metadata={"description": "the agreement's title then (an addition)"}
+    )
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "what happened: a stable snake_case word"})
+    text = fields.String(metadata={"description": "the sentence, in the caller's language"})
+    url = fields.String(
+        metadata={"description": "absolute: the page it is about, on the site's public address"}
+    )
+    created_at = UTCDateTime()
+    read_at = UTCDateTime(allow_none=True, metadata={"description": "null while unread"})
+    rule = fields.Nested(
+        NotificationRuleSchema,
+        allow_none=True,
+        metadata={"description": "the agreed rule that decided it, with its provenance"},
+    )
+
+
+class NotificationListSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "pass as `cursor` for the next page; null at the end"},
+    )
