@@ -79,7 +79,13 @@ def _delay(params: Mapping[str, Any]) -> str:
 
 
 def route_text(explanation: routing.Explanation | Mapping | None) -> str:
-    """What will happen to a request, from its route's explanation."""
+    """What will happen to a request, from its route's explanation: a sentence of its
+    own (pages and the API's ``route.explanation`` alike)."""
+    text = _route_words(explanation)
+    return text[:1].upper() + text[1:]
+
+
+def _route_words(explanation: routing.Explanation | Mapping | None) -> str:
     if explanation is None:
         return ""
     if isinstance(explanation, Mapping):

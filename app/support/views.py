@@ -50,11 +50,6 @@ SITUATIONS = (
 )
 
 
-def _sentence(text: str) -> str:
-    """A route's words as a sentence of their own (they begin with "the …")."""
-    return text[:1].upper() + text[1:]
-
-
 # -- loading -----------------------------------------------------------------------------
 
 
@@ -107,7 +102,7 @@ def _route_lines(rules, supporters, requester_id: int, now: datetime) -> list[Ro
                 urgent=urgent,
                 important=important,
                 label=str(label),
-                text=_sentence(display.route_text(route.explanation)),
+                text=display.route_text(route.explanation),
                 source=display.source_text(route.source) if route.source else None,
                 has_rule=route.rule is not None,
             )
@@ -411,7 +406,7 @@ def _render_request(
         kind_label=display.kind_label(request.kind),
         status_label=display.STATUS_LABELS[request.status],
         outcome_label=display.OUTCOME_LABELS.get(request.outcome or ""),
-        route_text=_sentence(display.route_text(view.route.explanation)),
+        route_text=display.route_text(view.route.explanation),
         route_source=display.source_text(view.route.source) if view.route.source else None,
         route_has_rule=view.route.rule is not None,
         next_step=_next_step(request, is_requester),

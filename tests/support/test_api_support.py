@@ -93,8 +93,10 @@ def test_a_request_shows_its_route_with_the_agreement_that_set_it(api, support_c
     }
     assert parse(route["escalate_at"]) == parse(body["created_at"]) + timedelta(minutes=30)
     assert route["lapse_at"] is None and route["overdue_at"] is None
-    assert "30 minutes" in route["explanation"]
-    assert "whole circle" in route["explanation"]
+    assert route["explanation"] == (
+        "The available supporters are told at once; without an answer within 30 minutes, "
+        "the whole circle is told."
+    )
     told = {n["user"]["id"]: n for n in route["notified"]}
     assert set(told) == {bruno.id, chloe.id, david.id}  # never the requester
     assert told[bruno.id]["user"] == {"id": bruno.id, "name": "Bruno"}
