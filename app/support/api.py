@@ -119,7 +119,9 @@ def _request(request_id: int, now: datetime, *, take_due_steps: bool = False) ->
 def _due_steps_kept_on_refusal(request_id: int, now: datetime) -> Iterator[None]:
     """A write refused with a 409 rolls back, due steps included: take them in their own
     transaction before the 409 goes out (as a read would). A failure there must not hide
-    the 409: the next read takes them anyway."""
+    the 409: the next read takes them anyway. (Writes also take the due steps first, in
+    their own transaction: ``_request(..., take_due_steps=True)``, so that a write and a
+    step racing at the due time leave one outcome that every answer agrees with.)"""
     try:
         yield
     except services.RequestConflict:
@@ -368,7 +370,7 @@ def respond(data, request_id):
     again from the one it is matched with confirms it (201, nothing changes).
     """
     now = utcnow()
-    request = _request(request_id, now)
+    request = _request(request_id, now, take_due_steps=True)
     with _due_steps_kept_on_refusal(request_id, now):
         response = services.respond(
             request,
@@ -405,7 +407,7 @@ def release(request_id):
     lapse, overdue) is taken as of now. Only the supporter it is matched with releases it.
     """
     now = utcnow()
-    request = _request(request_id, now)
+    request = _request(request_id, now, take_due_steps=True)
     with _due_steps_kept_on_refusal(request_id, now):
         services.release(request, api_user(), now=now)
     return _one(request, now)
@@ -437,7 +439,7 @@ def close(data, request_id):
     the week it was matched.
     """
     now = utcnow()
-    request = _request(request_id, now)
+    request = _request(request_id, now, take_due_steps=True)
     with _due_steps_kept_on_refusal(request_id, now):
         services.close_request(request, api_user(), outcome=data["outcome"], now=now)
     return _one(request, now)

@@ -430,9 +430,16 @@ def show(request_id: int):
     """One request: what is asked, its route (the rule, where it comes from, the next
     step's time), its timeline, the answers, and what the reader can do."""
     now = utcnow()
+    return _render_request(_current_request(request_id, now), now)
+
+
+def _current_request(request_id: int, now: datetime):
+    """The request (404 for whoever may not see it), after the steps time brought, in
+    their own transaction: pages read it so, and writes start from it, so that a write
+    and a due step racing leave one outcome that the answer agrees with."""
     _visible_request(request_id, now)
     services.apply_due_steps_before_read(request_ids=[request_id], now=now)
-    return _render_request(_visible_request(request_id, now), now)
+    return _visible_request(request_id, now)
 
 
 def _refused(request_id: int, now: datetime, error: DomainError, **kwargs):
@@ -448,7 +455,7 @@ def answer(request_id: int):
     """ "I am available" (with a message or a time), or "not now" (no reason needed,
     seen by the requester only)."""
     now = utcnow()
-    request = _visible_request(request_id, now)
+    request = _current_request(request_id, now)
     form = AnswerForm()
     if not form.validate_on_submit():
         return _render_request(request, now, answer_form=form, status=400)
@@ -477,7 +484,7 @@ def answer(request_id: int):
 def release(request_id: int):
     """ "I cannot any more": the matched supporter lets go; asking resumes."""
     now = utcnow()
-    request = _visible_request(request_id, now)
+    request = _current_request(request_id, now)
     if not PlainForm().validate_on_submit():
         abort(400)
     try:
@@ -494,7 +501,7 @@ def close(request_id: int):
     """ "It happened" / "it did not happen" (either side of a match), or the requester
     withdraws an open request."""
     now = utcnow()
-    request = _visible_request(request_id, now)
+    request = _current_request(request_id, now)
     form = OutcomeForm()
     if not form.validate_on_submit():
         abort(400)
