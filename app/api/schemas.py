@@ -70,6 +70,19 @@ def decode_cursor(cursor: str, n: int) -> list:
         raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
 
 
+def decode_time_cursor(cursor: str) -> tuple[datetime, int]:
+    """A ``(time, id)`` keyset cursor (``encode_cursor(moment, id)``); 400 naming
+    ``cursor`` when forged."""
+    moment, last_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(moment)
+        if when.tzinfo is None or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
+    return when, last_id
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= 100:
         raise ValidationFailed(

@@ -8,15 +8,11 @@ agreed rule that decided it when one did.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import gettext as _
 
 from ..api import Blueprint, api_user
-from ..api.schemas import decode_cursor, encode_cursor
-from ..errors import ValidationFailed
+from ..api.schemas import decode_time_cursor, encode_cursor
 from ..extensions import db
 from ..timeutil import utcnow
 from . import services
@@ -65,16 +61,6 @@ def notification_json(notification: Notification) -> dict:
     }
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
-    moment, notification_id = decode_cursor(cursor, 2)
-    try:
-        when = datetime.fromisoformat(moment)
-        if when.tzinfo is None or not isinstance(notification_id, int):
-            raise ValueError
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
-    return when, notification_id
-
 
 @blp.route("/notifications", methods=["GET"])
 @blp.doc(security=SECURITY)
@@ -96,7 +82,7 @@ def list_notifications(query):
     limit = query["limit"]
     stmt = services.listing(user).limit(limit + 1)
     if query.get("cursor"):
-        when, last_id = _parse_cursor(query["cursor"])
+        when, last_id = decode_time_cursor(query["cursor"])
         n = Notification
         stmt = stmt.where(
             sa.or_(n.created_at < when, sa.and_(n.created_at == when, n.id < last_id))

@@ -29,9 +29,9 @@ from flask_babel import gettext as _
 
 from ..agreements.rules import RuleSource
 from ..api import Blueprint, api_user
-from ..api.schemas import decode_cursor, encode_cursor
+from ..api.schemas import decode_time_cursor, encode_cursor
 from ..auth.models import User
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, membership_of
@@ -224,16 +224,6 @@ def _one(request: SupportRequest, now: datetime) -> dict:
     return request_json(services.request_view(request, api_user(), now))
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
-    moment, request_id = decode_cursor(cursor, 2)
-    try:
-        when = datetime.fromisoformat(moment)
-        if when.tzinfo is None or not isinstance(request_id, int):
-            raise ValueError
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
-    return when, request_id
-
 
 # -- requests -----------------------------------------------------------------------------
 
@@ -307,7 +297,7 @@ def list_requests(query, handle):
     limit = query["limit"]
     stmt = services.visible_requests_query(group, user, statuses, now).limit(limit + 1)
     if query.get("cursor"):
-        when, last_id = _parse_cursor(query["cursor"])
+        when, last_id = decode_time_cursor(query["cursor"])
         r = SupportRequest
         stmt = stmt.where(
             sa.or_(r.created_at < when, sa.and_(r.created_at == when, r.id < last_id))

@@ -7,16 +7,13 @@ person and writable by its members only (403 for others).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_babel import gettext as _
 
 from .. import hooks
 from ..api import Blueprint, api_user
-from ..api.schemas import check_limit, decode_cursor, encode_cursor
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..api.schemas import check_limit, decode_time_cursor, encode_cursor
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_read_content, can_see_group, can_start_thread
@@ -135,16 +132,6 @@ def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
     }
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int]:
-    moment, thread_id = decode_cursor(cursor, 2)
-    try:
-        when = datetime.fromisoformat(moment)
-        if when.tzinfo is None or not isinstance(thread_id, int):
-            raise ValueError
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")}) from exc
-    return when, thread_id
-
 
 # -- threads ------------------------------------------------------------------------
 
@@ -174,7 +161,7 @@ class GroupThreads(MethodView):
             .limit(limit + 1)
         )
         if query.get("cursor"):
-            when, last_id = _parse_cursor(query["cursor"])
+            when, last_id = decode_time_cursor(query["cursor"])
             stmt = stmt.where(
                 sa.or_(
                     Thread.last_activity_at < when,

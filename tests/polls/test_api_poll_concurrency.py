@@ -5,46 +5,13 @@ TEST_DATABASE_URL). No 5xx, one current stance per voter, right totals, one clos
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
+
+from fixtures.concurrency import headers, race
 
 from app.timeutil import utcnow
 
 WRITES = 6
-
-
-def race(app, jobs) -> list:
-    """Run every job at once, each in its own thread with its own test client:
-    ``job(client)`` returns a list of responses. Returns them all."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(job):
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            responses = job(client)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            with lock:
-                errors.append(exc)
-            return
-        with lock:
-            results.extend(responses)
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a request is stuck"
-    assert errors == []
-    return results
-
-
-def headers(token):
-    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
 def summary(responses) -> Counter:

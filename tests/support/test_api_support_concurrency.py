@@ -6,51 +6,17 @@ Exactly one match, the others 409, each step once, never a 5xx."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from fixtures.concurrency import headers, race
 
 from app.timeutil import utcnow
 
 ROUNDS = 3
-
-
-def race(app, jobs) -> list:
-    """Run every job at once, each in its own thread with its own test client:
-    ``job(client)`` returns a list of responses. Returns them all."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def worker(job):
-        client = app.test_client()
-        try:
-            barrier.wait(timeout=30)
-            responses = job(client)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            with lock:
-                errors.append(exc)
-            return
-        with lock:
-            results.extend(responses)
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads), "a request is stuck"
-    assert errors == []
-    return results
-
-
-def headers(token):
-    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
 def statuses(responses) -> Counter:
