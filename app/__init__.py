@@ -120,6 +120,9 @@ def connect_subscribers(app: Flask) -> None:
     """
     from importlib import import_module
 
+    from . import outbox  # noqa: F401 - its tables belong to the schema
+    from .webhooks import models  # noqa: F401
+
     for feature in SUBSCRIBING_FEATURES:
         import_module(f"app.{feature}.subscribers").connect()
 

@@ -48,6 +48,10 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": env.get("SERVER_NAME") or None,
+        # Every emailed absolute link is built from this address, never from a request.
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        # Webhooks to private, loopback or link-local addresses (a receiver on the LAN).
+        "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE"), False),
         "BEHIND_PROXY": _bool(env.get("BEHIND_PROXY"), False),
     }
 

@@ -114,6 +114,7 @@ def test_the_layers_hold():
         ["agreements"],
         ["proposals", "support"],
         ["notifications"],
+        ["webhooks"],
         ["dashboard", "jobs", "demo"],
     ]
     rank = {feature: i for i, layer in enumerate(layers) for feature in layer}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -34,6 +34,19 @@ class User(UserMixin, db.Model):
     quiet_until: Mapped[time | None] = mapped_column(sa.Time)
     #: urgent and important support requests still reach them in quiet hours
     quiet_wake: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    #: email: the daily digest's local hour (0–23) in ``timezone``
+    digest_hour: Mapped[int] = mapped_column(default=7, server_default="7")
+    #: the ISO weekdays (1 Monday … 7 Sunday) the digest goes out, e.g. ``"12345"``;
+    #: empty: never
+    digest_days: Mapped[str] = mapped_column(
+        sa.String(7), default="1234567", server_default="1234567"
+    )
+    #: the local date of the last digest (sent or found empty): one a day at most
+    digest_done_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: support requests' emails without their message text
+    email_discreet: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: no notification email at all (account emails still go: resets, invitations)
+    email_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"

@@ -24,6 +24,21 @@ class Role(enum.StrEnum):
     member = "member"
 
 
+class Volume(enum.StrEnum):
+    """How much email a member wants from a group (or a thread, as an override)."""
+
+    all = "all"  # what concerns them at once, other new comments in the digest
+    digest = "digest"  # everything in the daily digest
+    mute = "mute"  # no email (the in-app list still shows it)
+
+
+class SupportVolume(enum.StrEnum):
+    """How support requests reach a member by email."""
+
+    immediate = "immediate"
+    digest = "digest"  # urgent and important requests stay immediate unless away
+
+
 class Availability(enum.StrEnum):
     available = "available"
     busy = "busy"
@@ -66,6 +81,11 @@ class Membership(db.Model):
     receives_support: Mapped[bool] = mapped_column(default=True)
     availability: Mapped[str] = mapped_column(sa.String(10), default=Availability.available.value)
     availability_until: Mapped[date | None] = mapped_column(sa.Date)
+    #: email volume for this group (``Volume``); support requests follow ``support_volume``
+    volume: Mapped[str] = mapped_column(sa.String(10), default="all", server_default="all")
+    support_volume: Mapped[str] = mapped_column(
+        sa.String(10), default="immediate", server_default="immediate"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: set when the member leaves or is removed; contributions stay
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -78,6 +98,8 @@ class Membership(db.Model):
     __table_args__ = (
         sa.CheckConstraint("role in ('admin', 'member')", name="role"),
         sa.CheckConstraint("availability in ('available', 'busy', 'away')", name="availability"),
+        sa.CheckConstraint("volume in ('all', 'digest', 'mute')", name="volume"),
+        sa.CheckConstraint("support_volume in ('immediate', 'digest')", name="support_volume"),
         # One current membership per person and group; history rows are revoked.
         sa.Index(
             "uq_memberships_current",

@@ -15,12 +15,13 @@ nothing to update; on SQLite write transactions are serialised (``app/db.py``).
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from .. import events
+from .. import events, outbox
 from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
@@ -46,6 +47,7 @@ class RunFigures:
     review_reminders: int = 0
     support_steps: int = 0
     check_in_reminders: int = 0
+    emails_and_posts: outbox.DeliveryFigures = field(default_factory=outbox.DeliveryFigures)
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -58,6 +60,10 @@ class RunFigures:
             f"{self.check_in_reminders} check-in reminder"
             f"{'s' if self.check_in_reminders != 1 else ''}"
         )
+        sent = self.emails_and_posts
+        text += f"; outbox: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed"
+        if sent.cancelled:
+            text += f", {sent.cancelled} cancelled"
         if self.failures:
             text += f", {len(self.failures)} failed ({'; '.join(self.failures)})"
         return text
@@ -225,14 +231,32 @@ def check_in_reminders(now: datetime, figures: RunFigures) -> None:
         figures.check_in_reminders += sent or 0
 
 
+def deliver(now: datetime, figures: RunFigures) -> None:
+    """Send the outbox's due emails and webhook posts (``app/outbox.py``): each claimed
+    by one run only, sent outside any transaction, its result recorded."""
+    try:
+        figures.emails_and_posts = outbox.deliver_due(now)
+    except Exception as exc:  # noqa: BLE001 - the next run tries again
+        db.session.rollback()
+        log.exception("periodic job: delivering failed")
+        figures.failures.append(f"delivering: {exc.__class__.__name__}")
+
+
 def run_once(now: datetime) -> RunFigures:
     """Every due step, in order: closing first (a due poll gets no reminder; a closing
     may adopt a version with its own review date, or a rule support follows), then
-    reminders, then support."""
+    reminders, then support, then what all these wrote to the outbox is sent. The run
+    ends with a heartbeat admins can see."""
     figures = RunFigures()
     close_due(now, figures)
     send_due_reminders(now, figures)
     review_reminders(now, figures)
     support_steps(now, figures)
     check_in_reminders(now, figures)
+    deliver(now, figures)
+    try:
+        outbox.beat("jobs", now, socket.gethostname(), figures.summary())
+    except Exception:  # noqa: BLE001 - a missed heartbeat must not fail the run
+        db.session.rollback()
+        log.exception("periodic job: heartbeat failed")
     return figures

@@ -119,6 +119,9 @@ class Notification(db.Model):
     message: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: how it reaches the reader by email, decided when written: ``now`` (an email in the
+    #: outbox), ``digest`` (the next daily digest), or None (in the app only)
+    email: Mapped[str | None] = mapped_column(sa.String(10))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
@@ -132,6 +135,8 @@ class Notification(db.Model):
     __table_args__ = (
         # The header's unread count and the page's list.
         sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+        # The digest's question: what waits for this reader's next digest?
+        sa.Index("ix_notifications_user_email", "user_id", "email", "created_at"),
     )
 
     def __repr__(self) -> str:
@@ -140,3 +145,23 @@ class Notification(db.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ThreadPreference(db.Model):
+    """A member's email volume for one thread, overriding their group's."""
+
+    __tablename__ = "thread_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    #: ``all`` | ``digest`` | ``mute`` (``groups.models.Volume``)
+    volume: Mapped[str] = mapped_column(sa.String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "thread_id"),
+        sa.CheckConstraint("volume in ('all', 'digest', 'mute')", name="volume"),
+    )

@@ -17,12 +17,16 @@ from flask import current_app, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from .. import outbox
 from ..agreements.models import Agreement
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
 from ..support import display as support_display
+from ..support import routing
+from ..support.services import quiet_hours
 from . import models as kinds
+from . import preferences
 from .models import (
     AGREEMENT_REVIEW,
     KINDS,
@@ -58,6 +62,8 @@ def notify(
     agreement=None,
     support_request=None,
     rule: dict | None = None,
+    channels: dict[int, tuple[str, datetime]] | None = None,
+    urgent_news: bool = False,
     now: datetime,
 ) -> list[Notification]:
     """Notify each recipient once: current members of the group only (revoked
@@ -66,6 +72,12 @@ def notify(
     ``group``, ``thread``, ``poll``, ``comment`` and ``actor`` are objects or
     ids; the group defaults to the poll's or thread's. ``message`` is a manual
     reminder's text, stored as written. Returns the new notifications (flushed).
+
+    Each notification's email is decided here (``preferences.email_plan``) and, when
+    it goes at once, written to the outbox in the same transaction, due after the
+    reader's quiet hours. ``channels`` maps a reader to the support routing's
+    ``(channel, deliver_at)`` for them; ``urgent_news`` sends at once to readers
+    whose volume is ``digest`` (a block, to the facilitator).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind: {kind!r}")
@@ -113,7 +125,66 @@ def notify(
     ]
     db.session.add_all(created)
     db.session.flush()
+    _plan_emails(created, kind, group_id, thread_id, channels or {}, urgent_news, now)
     return created
+
+
+def _plan_emails(created, kind, group_id, thread_id, channels, urgent_news, now) -> None:
+    """Decide each new notification's email and write those that go now to the outbox."""
+    if not created:
+        return
+    ids = [n.user_id for n in created]
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    volumes: dict[int, tuple[str, str]] = {}
+    if group_id is not None:
+        volumes = {
+            user_id: (volume, support_volume)
+            for user_id, volume, support_volume in db.session.execute(
+                sa.select(Membership.user_id, Membership.volume, Membership.support_volume).where(
+                    Membership.group_id == group_id,
+                    Membership.revoked_at.is_(None),
+                    Membership.user_id.in_(ids),
+                )
+            )
+        }
+    overrides: dict[int, str] = {}
+    if thread_id is not None and kind not in SUPPORT_KINDS:
+        overrides = dict(
+            db.session.execute(
+                sa.select(kinds.ThreadPreference.user_id, kinds.ThreadPreference.volume).where(
+                    kinds.ThreadPreference.thread_id == thread_id,
+                    kinds.ThreadPreference.user_id.in_(ids),
+                )
+            ).all()
+        )
+    for notification in created:
+        user = users[notification.user_id]
+        volume, support_volume = volumes.get(user.id, (preferences.ALL, preferences.IMMEDIATE))
+        routed = channels.get(user.id)
+        plan = preferences.email_plan(
+            support=kind in SUPPORT_KINDS,
+            email_off=user.email_off,
+            group_volume=volume,
+            thread_volume=overrides.get(user.id),
+            support_volume=support_volume,
+            support_channel=routed[0] if routed else None,
+            urgent_news=urgent_news,
+        )
+        notification.email = plan
+        if plan != preferences.NOW:
+            continue
+        if routed is not None:
+            due = routed[1]
+        else:
+            due = routing.deliver_at(quiet_hours(user), now, urgent_and_important=False)
+        outbox.enqueue(
+            outbox.EMAIL,
+            kind,
+            now=now,
+            due_at=due,
+            user_id=user.id,
+            notification_id=notification.id,
+        )
 
 
 # -- reading --------------------------------------------------------------------

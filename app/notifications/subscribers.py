@@ -107,6 +107,7 @@ def _notices(request, notices, kind: str, now) -> None:
     by_rule: dict = {}
     for notice in notices:
         by_rule.setdefault(notice.rule, []).append(notice.user_id)
+    channels = {notice.user_id: (notice.channel, notice.deliver_at) for notice in notices}
     for key, people in by_rule.items():
         notify(
             people,
@@ -114,6 +115,7 @@ def _notices(request, notices, kind: str, now) -> None:
             support_request=request,
             actor=request.requester_id,
             rule=_rule(request, key),
+            channels=channels,
             now=now,
         )
 

@@ -151,6 +151,7 @@ def supporter_facts(
                 membership.availability, membership.availability_until, now, user.timezone
             ),
             quiet=quiet_hours(user),
+            support_volume=membership.support_volume or routing.IMMEDIATE,
         )
         for membership, user in rows
     ]
