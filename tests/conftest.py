@@ -163,12 +163,44 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class SentMail:
+    """The emails sent so far, as the periodic command leaves them: reading it first
+    sends what the outbox holds that is due (``app.outbox.deliver_due``), then shows
+    Flask-Mailman's in-memory backend's messages."""
+
+    def __init__(self, app):
+        self.app = app
+        self.messages = app.extensions["mailman"].outbox = []
+
+    def _delivered(self) -> list:
+        from app import outbox as app_outbox
+        from app.timeutil import utcnow
+
+        with self.app.app_context():
+            app_outbox.deliver_due(utcnow())
+            db.session.remove()
+        return self.messages
+
+    def __len__(self):
+        return len(self._delivered())
+
+    def __getitem__(self, index):
+        return self._delivered()[index]
+
+    def __iter__(self):
+        return iter(list(self._delivered()))
+
+    def __bool__(self):
+        return bool(self._delivered())
+
+    def __eq__(self, other):
+        return self._delivered() == other
+
+
 @pytest.fixture
 def outbox(app):
-    """The emails sent during the test (Flask-Mailman's in-memory backend)."""
-    mailman = app.extensions["mailman"]
-    mailman.outbox = []
-    return mailman.outbox
+    """The emails sent during the test (``SentMail``: the outbox delivered on reading)."""
+    return SentMail(app)
 
 
 # -- factories ---------------------------------------------------------------

@@ -61,7 +61,6 @@ def notification_json(notification: Notification) -> dict:
     }
 
 
-
 @blp.route("/notifications", methods=["GET"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)

@@ -25,6 +25,7 @@ from ..groups.models import Membership
 from ..support import display as support_display
 from ..support import routing
 from ..support.services import quiet_hours
+from ..urls import external_url
 from . import models as kinds
 from . import preferences
 from .models import (
@@ -337,25 +338,44 @@ def _describe_support(n: Notification, actor: str) -> str:
     return texts[n.kind] % {"name": actor, "what": what} + _because(n.rule)
 
 
-def target_url(notification: Notification) -> str:
-    """Where reading the notification leads: the poll's page, or the thread
-    (at the comment that mentioned the reader)."""
+def target_url(notification: Notification, *, external: bool = False) -> str:
+    """Where reading the notification leads: the request, the poll's page, or the
+    thread (at the comment that mentioned the reader). ``external``: an absolute link
+    on the configured public address (for emails)."""
+    build = external_url if external else url_for
     n = notification
     if n.support_request_id is not None and "support.show" in current_app.view_functions:
-        return url_for("support.show", request_id=n.support_request_id)
+        return build("support.show", request_id=n.support_request_id)
     if (
         n.kind == kinds.CHECK_IN_DUE
         and n.group is not None
         and "support.index" in current_app.view_functions
     ):
-        return url_for("support.index", handle=n.group.handle)
+        return build("support.index", handle=n.group.handle)
     if n.agreement_id is not None and n.group is not None:
-        return url_for("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
+        return build("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
     if n.poll_id is not None and "polls.show" in current_app.view_functions:
-        return url_for("polls.show", poll_id=n.poll_id)
+        return build("polls.show", poll_id=n.poll_id)
     if n.thread_id is not None:
         anchor = f"comment-{n.comment_id}" if n.comment_id is not None else None
-        return url_for("threads.show", thread_id=n.thread_id, _anchor=anchor)
+        return build("threads.show", thread_id=n.thread_id, _anchor=anchor)
     if n.group is not None:
-        return url_for("groups.show", handle=n.group.handle)
-    return url_for("notifications.index")
+        return build("groups.show", handle=n.group.handle)
+    return build("notifications.index")
+
+
+def still_concerns(notification: Notification) -> bool:
+    """Whether the reader still belongs to the notification's group (an email waiting
+    in the outbox is not sent to someone who left meanwhile)."""
+    if notification.group_id is None:
+        return True
+    return (
+        db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.group_id == notification.group_id,
+                Membership.user_id == notification.user_id,
+                Membership.revoked_at.is_(None),
+            )
+        )
+        is not None
+    )

@@ -223,7 +223,11 @@ def check_in_due(membership, *, recipients, rule, now, **_):
 
 
 def connect() -> None:
-    """Subscribe each receiver to its event."""
+    """Subscribe each receiver to its event; send the outbox's emails."""
+    from .. import outbox
+    from . import emails
+
+    outbox.register_sender(outbox.EMAIL, emails.send)
     events.thread_written.connect(mentions_in_thread)
     events.comment_written.connect(mentions_in_comment)
     events.poll_closed.connect(poll_closed)

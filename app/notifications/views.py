@@ -10,9 +10,10 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..extensions import csrf
 from ..timeutil import utcnow
 from ..web import me
-from . import bp, services
+from . import bp, services, unsubscribe
 
 
 @bp.app_context_processor
@@ -63,3 +64,28 @@ def mark_all_read():
     services.mark_read(me(), "all", now=utcnow())
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))
+
+
+# -- one-click unsubscribe (RFC 8058) -------------------------------------------------
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
+def unsubscribe_link(token: str):
+    """An email's unsubscribe link. GET only shows what the button will do (mail
+    scanners and previews open links); POST applies it at once, without a session or
+    a CSRF token: the mail client's one-click POST (``List-Unsubscribe=One-Click``) or
+    the page's button. A forged or broken token is 404."""
+    found = unsubscribe.read_token(token)
+    if found is None:
+        abort(404)
+    user_id, scope = found
+    label = unsubscribe.describe_scope(scope)
+    if request.method == "GET":
+        return render_template("notifications/unsubscribe.html", label=label, done=False)
+    if not unsubscribe.apply(user_id, scope, now=utcnow()):
+        # Nothing to mute any more (the reader left that circle): say so, calmly.
+        return render_template("notifications/unsubscribe.html", label=label, done=False, gone=True)
+    return render_template("notifications/unsubscribe.html", label=label, done=True)
+
+
+csrf.exempt(unsubscribe_link)
