@@ -23,6 +23,7 @@ from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
 from ..i18n import select_locale
 from ..timeutil import utcnow
+from ..urls import external_url
 from ..web import safe_next, show_domain_error
 from . import bp
 from .forms import (
@@ -174,7 +175,7 @@ def reset_request():
         if user is not None:
             from ..mail import send_email
 
-            link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=make_reset_token(user))
             send_email(
                 user.email,
                 _l("Reset your Cercle password"),

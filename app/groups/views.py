@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import select_locale
 from ..mail import send_email
 from ..timeutil import utcnow
+from ..urls import external_url
 from ..web import me, require, show_domain_error
 from . import bp
 from .forms import (
@@ -304,7 +305,7 @@ def invite(handle: str):
         db.session.rollback()
         show_domain_error(form, error)
         return _render_members(group, invitation_form=form, status=error.status)
-    link = url_for("groups.invitation", token=secret, _external=True)
+    link = external_url("groups.invitation", token=secret)
     if invitation.email is None:
         # Shown once: only the token's hash is kept.
         return _render_members(group, new_link={"url": link, "expires_at": invitation.expires_at})

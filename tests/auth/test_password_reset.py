@@ -187,3 +187,19 @@ def test_reset_requests_are_limited(client, outbox, user):
     assert response.status_code == 429
     assert "Too many requests for a reset link" in response.get_data(as_text=True)
     assert len(outbox) == 5
+
+
+def test_the_link_is_built_from_the_public_url_never_from_the_request(make_app, user):
+    """A reset asked with a forged Host header still emails a link to the real site."""
+    from conftest import SentMail
+
+    application = make_app(PUBLIC_URL="https://cercle.example.org", SERVER_NAME=None)
+    sent = SentMail(application)
+    application.test_client().post(
+        "/password/reset",
+        data={"email": user.email},
+        headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    )
+    assert len(sent) == 1
+    assert "https://cercle.example.org/password/reset/" in sent[0].body
+    assert "evil.example" not in sent[0].body
