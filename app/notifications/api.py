@@ -2,8 +2,8 @@
 
 The same list as the notifications page (``services.listing``): newest first, only
 about groups the caller still belongs to, each with its sentence written in the
-caller's language when it is read, the absolute address of what it is about, and the
-agreed rule that decided it when one did.
+caller's language when it is read, the absolute address of what it is about, the
+agreed rule that decided it when one did, and why it came (``reason``).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def notification_json(notification: Notification) -> dict:
         "created_at": notification.created_at,
         "read_at": notification.read_at,
         "rule": _rule(notification.rule),
+        "reason": services.reason(notification),
     }
 
 
@@ -75,7 +76,9 @@ def list_notifications(query):
     `text` is written in my language when read; `url` is absolute, built from the site's
     configured address; `rule` names the agreed rule that decided it (the key, and the
     agreement, version and poll that set it; nulls for a rule's default), null when no
-    rule did. Keyset pagination: pass `next` as `cursor` (`limit` 1 to 100, default 30).
+    rule did; `reason` says in my language why it came to me (the rule's words when one
+    decided it, else what I am to it: mentioned, the author, an admin…). Keyset
+    pagination: pass `next` as `cursor` (`limit` 1 to 100, default 30).
     """
     user = api_user()
     limit = query["limit"]

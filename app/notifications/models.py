@@ -18,6 +18,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
 from ..polls.models import Poll
+from ..proposals.models import ProposalOutcome
 from ..support.models import SupportRequest
 from ..threads.models import Comment, Thread
 from ..timeutil import UTCDateTime, utcnow
@@ -32,6 +33,25 @@ POLL_CLOSED = "poll_closed"
 MENTION = "mention"
 #: an agreement's review date has come (to the group's admins and its proposer, once)
 AGREEMENT_REVIEW = "agreement_review"
+#: a comment answers one of the reader's (a mention in the same comment wins)
+REPLY = "reply"
+#: a proposal was decided: its verdict and why (to its voters and its author; replaces
+#: ``poll_closed`` for proposals)
+PROPOSAL_OUTCOME = "proposal_outcome"
+#: a block on an open proposal (to its author and the group's admins, at once)
+STANCE_BLOCK = "stance_block"
+#: an agreement took effect (v1), was amended (vN) or repealed (to every member)
+AGREEMENT_ADOPTED = "agreement_adopted"
+AGREEMENT_AMENDED = "agreement_amended"
+AGREEMENT_REPEALED = "agreement_repealed"
+#: the news of proposals and agreements
+DECISION_KINDS = (
+    PROPOSAL_OUTCOME,
+    STANCE_BLOCK,
+    AGREEMENT_ADOPTED,
+    AGREEMENT_AMENDED,
+    AGREEMENT_REPEALED,
+)
 #: support: a supporter is asked (the rule that routed it is named)
 SUPPORT_ASKED = "support_asked"
 #: support: an urgent and important request unmatched in time reaches everyone
@@ -76,6 +96,8 @@ KINDS = (
     POLL_CLOSED,
     MENTION,
     AGREEMENT_REVIEW,
+    REPLY,
+    *DECISION_KINDS,
     *SUPPORT_KINDS,
 )
 
@@ -131,6 +153,12 @@ class Notification(db.Model):
     comment: Mapped[Comment | None] = relationship()
     agreement: Mapped[Agreement | None] = relationship()
     support_request: Mapped[SupportRequest | None] = relationship()
+    #: a proposal's outcome (``proposal_outcome`` tells its verdict when read)
+    outcome: Mapped[ProposalOutcome | None] = relationship(
+        primaryjoin="foreign(Notification.poll_id) == remote(ProposalOutcome.poll_id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     __table_args__ = (
         # The header's unread count and the page's list.
@@ -145,6 +173,13 @@ class Notification(db.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def reason(self) -> str:
+        """Why it came, in the reader's language (``services.reason``), for templates."""
+        from .services import reason
+
+        return reason(self)
 
 
 class ThreadPreference(db.Model):

@@ -75,6 +75,14 @@ class NotificationSchema(Schema):
         allow_none=True,
         metadata={"description": "the agreed rule that decided it, with its provenance"},
     )
+    reason = fields.String(
+        metadata={
+            "description": "why it came to the caller, a sentence in their language: the "
+            "agreed rule's words when one decided it (“As «Nos accords d'écoute» v2 says "
+            "(…).”), else what they are to it (“You were mentioned.”, “You proposed it.”, "
+            "“You are an admin of this circle.”…); an addition"
+        }
+    )
 
 
 class NotificationListSchema(Schema):

@@ -18,10 +18,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from .. import outbox
+from ..agreements import display as agreement_display
 from ..agreements.models import Agreement
+from ..agreements.rules import RuleSource
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
+from ..proposals import consent
 from ..support import display as support_display
 from ..support import routing
 from ..support.services import quiet_hours
@@ -29,13 +32,20 @@ from ..urls import external_url
 from . import models as kinds
 from . import preferences
 from .models import (
+    AGREEMENT_ADOPTED,
+    AGREEMENT_AMENDED,
+    AGREEMENT_REPEALED,
     AGREEMENT_REVIEW,
+    DECISION_KINDS,
     KINDS,
     MENTION,
     POLL_CLOSED,
     POLL_OPENED,
     POLL_REMIND,
     POLL_REMINDER,
+    PROPOSAL_OUTCOME,
+    REPLY,
+    STANCE_BLOCK,
     SUPPORT_KINDS,
     Notification,
 )
@@ -230,6 +240,8 @@ def listing(user):
             # an agreement's title is its current version's: no query when none is named
             sa.orm.selectinload(Notification.agreement).selectinload(Agreement.versions),
             sa.orm.joinedload(Notification.support_request),
+            # a proposal's verdict: no query when no notification names a proposal's poll
+            sa.orm.selectinload(Notification.outcome),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
@@ -263,16 +275,20 @@ def mark_read(user, ids: Iterable[int] | str | None = "all", *, now: datetime) -
 # -- presenting -------------------------------------------------------------------
 
 
-def describe(notification: Notification) -> str:
+def describe(notification: Notification, *, provenance: bool = True) -> str:
     """The notification's sentence, in the reader's language and time zone.
 
     Never counts, percentages or choices: what a poll's results show stays on
-    the poll's page, under its own visibility rule.
+    the poll's page, under its own visibility rule. ``provenance``: end a
+    sentence an agreed rule decided with "(as «…» v2 says)" (the page leaves it
+    out: its ``reason`` line says it).
     """
     n = notification
     actor = n.actor.name if n.actor is not None else _("Someone")
     title = n.poll.title if n.poll is not None else ""
     thread = n.thread.title if n.thread is not None else ""
+    if n.kind in DECISION_KINDS or n.kind == REPLY:
+        return _describe_decision(n, actor, title, thread)
     if n.kind == POLL_REMINDER and n.poll is not None:
         return _(
             "The poll “%(title)s” closes on %(time)s and you have not voted yet.",
@@ -282,8 +298,12 @@ def describe(notification: Notification) -> str:
     if n.kind == POLL_REMIND:
         return _("%(name)s reminds you to vote on “%(title)s”.", name=actor, title=title)
     if n.kind == POLL_OPENED:
+        if _is_proposal(n):
+            return _("%(name)s made a proposal: “%(title)s”.", name=actor, title=title)
         return _("%(name)s started a poll: “%(title)s”.", name=actor, title=title)
     if n.kind == POLL_CLOSED:
+        if _is_proposal(n):
+            return _("The proposal “%(title)s” has closed.", title=title)
         return _("The poll “%(title)s” has closed.", title=title)
     if n.kind == MENTION:
         return _("%(name)s mentioned you in “%(thread)s”.", name=actor, thread=thread)
@@ -294,8 +314,120 @@ def describe(notification: Notification) -> str:
             title=versions[-1].title if versions else "",
         )
     if n.kind in SUPPORT_KINDS:
-        return _describe_support(n, actor)
+        return _describe_support(n, actor, provenance)
     return _("Something happened in “%(thread)s”.", thread=thread)
+
+
+def _is_proposal(n: Notification) -> bool:
+    return n.poll is not None and n.poll.kind == "proposal"
+
+
+def _is_author(n: Notification) -> bool:
+    return n.poll is not None and n.poll.author_id == n.user_id
+
+
+def _describe_decision(n: Notification, actor: str, title: str, thread: str) -> str:
+    """A reply, a block, a proposal's verdict, an agreement adopted, amended or repealed."""
+    if n.kind == REPLY:
+        return _("%(name)s replied to you in “%(thread)s”.", name=actor, thread=thread)
+    if n.kind == STANCE_BLOCK:
+        name = actor if _blocker_shown(n) else _("Someone")
+        if _is_author(n):
+            return _(
+                "%(name)s blocked your proposal “%(title)s”: talk it through before it closes.",
+                name=name,
+                title=title,
+            )
+        return _("%(name)s blocked the proposal “%(title)s”.", name=name, title=title)
+    if n.kind == PROPOSAL_OUTCOME:
+        return _verdict(n, title)
+    agreement = _agreement_title(n)
+    if n.kind == AGREEMENT_ADOPTED:
+        return _(
+            "The agreement “%(agreement)s” was adopted (v1) by the proposal “%(title)s”.",
+            agreement=agreement,
+            title=title,
+        )
+    if n.kind == AGREEMENT_AMENDED:
+        return _(
+            "The agreement “%(agreement)s” was amended (v%(version)s) by the proposal “%(title)s”.",
+            agreement=agreement,
+            version=_adopted_version(n).version if _adopted_version(n) else "",
+            title=title,
+        )
+    return _(
+        "The agreement “%(agreement)s” was repealed by the proposal “%(title)s”.",
+        agreement=agreement,
+        title=title,
+    )
+
+
+def _blocker_shown(n: Notification) -> bool:
+    """Who blocked is named only where the poll shows who chose what to everyone: not
+    in an anonymous poll, and not while results wait for the close (or for a vote)."""
+    poll = n.poll
+    if poll is None or poll.anonymous:
+        return False
+    return poll.results_visibility == "always" or poll.closed_at is not None
+
+
+def _adopted_version(n: Notification):
+    """The agreement's version the notification's proposal adopted (None for a repeal)."""
+    if n.agreement is None:
+        return None
+    for version in n.agreement.versions:
+        if n.poll_id is not None and version.poll_id == n.poll_id:
+            return version
+    return None
+
+
+def _agreement_title(n: Notification) -> str:
+    version = _adopted_version(n)
+    if version is None and n.agreement is not None and n.agreement.versions:
+        version = n.agreement.versions[-1]
+    return version.title if version is not None else ""
+
+
+def _verdict(n: Notification, title: str) -> str:
+    """A proposal's verdict and why, in one short clause from its outcome: which
+    condition failed, never the counts behind it, never who chose what."""
+    outcome = n.outcome
+    if outcome is None:
+        return _("The proposal “%(title)s” has closed.", title=title)
+    if outcome.adopted:
+        code = (outcome.not_applied_reason or {}).get("code")
+        if code == "stale":
+            return _(
+                "The proposal “%(title)s” was adopted but not applied: the agreement "
+                "changed in the meantime.",
+                title=title,
+            )
+        if code == "repealed":
+            return _(
+                "The proposal “%(title)s” was adopted but not applied: the agreement "
+                "was repealed in the meantime.",
+                title=title,
+            )
+        return _(
+            "The proposal “%(title)s” was adopted: no block, more agree than disagree, "
+            "and the quorum was reached.",
+            title=title,
+        )
+    failed = [c["code"] for c in outcome.conditions or [] if not c.get("held")]
+    first = failed[0] if failed else None
+    if first == consent.NO_BLOCK:
+        return _("The proposal “%(title)s” was not adopted: it was blocked.", title=title)
+    if first == consent.MORE_AGREE:
+        return _(
+            "The proposal “%(title)s” was not adopted: not more agree than disagree.",
+            title=title,
+        )
+    if first == consent.QUORUM:
+        return _(
+            "The proposal “%(title)s” was not adopted: participation is below the quorum.",
+            title=title,
+        )
+    return _("The proposal “%(title)s” was not adopted.", title=title)
 
 
 def _because(rule: dict | None) -> str:
@@ -307,14 +439,16 @@ def _because(rule: dict | None) -> str:
     )
 
 
-def _describe_support(n: Notification, actor: str) -> str:
+def _describe_support(n: Notification, actor: str, provenance: bool = True) -> str:
     """A support notification's sentence: who, what kind of support, and the rule."""
     request = n.support_request
     what = support_display.kind_label(request.kind).lower() if request is not None else ""
+    because = _because(n.rule) if provenance else ""
     if n.kind == kinds.CHECK_IN_DUE:
-        return _(
-            "%(name)s has not asked for support for a while: check in with them?", name=actor
-        ) + _because(n.rule)
+        return (
+            _("%(name)s has not asked for support for a while: check in with them?", name=actor)
+            + because
+        )
     texts = {
         kinds.SUPPORT_ASKED: _("%(name)s asks for support: %(what)s."),
         kinds.SUPPORT_ESCALATED: _(
@@ -335,7 +469,107 @@ def _describe_support(n: Notification, actor: str) -> str:
         kinds.SUPPORT_FOLLOWUP: _("Did it happen? (%(what)s with %(name)s)"),
         kinds.SUPPORT_CLOSED: _("%(name)s closed the request (%(what)s)."),
     }
-    return texts[n.kind] % {"name": actor, "what": what} + _because(n.rule)
+    return texts[n.kind] % {"name": actor, "what": what} + because
+
+
+# -- why it came ------------------------------------------------------------------------
+
+
+def reason(notification: Notification) -> str:
+    """Why the reader got it, in their language: the agreed rule that decided it ("As
+    «Nos accords d'écoute» v2 says (…)."), else what they are to it ("You were
+    mentioned.", "You proposed it.", "You are an admin of this circle."…)."""
+    n = notification
+    if n.rule and n.rule.get("key"):
+        return _rule_reason(n, n.rule)
+    kind = n.kind
+    if kind == MENTION:
+        return _("You were mentioned.")
+    if kind == REPLY:
+        return _("Someone replied to you.")
+    if kind == POLL_OPENED:
+        return _("You can vote on it.")
+    if kind in (POLL_REMINDER, POLL_REMIND):
+        return _("You can vote on it and have not voted yet.")
+    if kind == POLL_CLOSED:
+        return _("You could vote on it.")
+    if kind == PROPOSAL_OUTCOME:
+        return _("You proposed it.") if _is_author(n) else _("You could vote on it.")
+    if kind == STANCE_BLOCK:
+        return _("You proposed it.") if _is_author(n) else _("You are an admin of this circle.")
+    if kind == AGREEMENT_REVIEW:
+        versions = n.agreement.versions if n.agreement is not None else []
+        if versions and versions[-1].proposer_id == n.user_id:
+            return _("You proposed its current version.")
+        return _("You are an admin of this circle.")
+    if kind in (AGREEMENT_ADOPTED, AGREEMENT_AMENDED, AGREEMENT_REPEALED):
+        return _("You are a member of this circle.")
+    if kind in SUPPORT_KINDS:
+        request = n.support_request
+        if request is not None and request.requester_id == n.user_id:
+            return _("You asked for support.")
+        if kind in (kinds.SUPPORT_FOLLOWUP, kinds.SUPPORT_CLOSED):
+            return _("You answered this request.")
+        return _("You give support in this circle.")
+    if n.group_id is not None:
+        return _("You are a member of this circle.")
+    return ""
+
+
+#: the support routing's explanation of a notice, by the rule that decided it
+_ROUTE_CODES = {
+    routing.URGENT_RESPONSE: routing.URGENT_IMPORTANT,
+    routing.URGENT_MINOR_LAPSE: routing.URGENT_MINOR,
+    routing.IMPORTANT_RESPONSE: routing.IMPORTANT,
+    routing.AVAILABILITY_CHECK: routing.MATCHED_AT_ONCE,
+}
+
+
+def _rule_value(n: Notification, rule: dict):
+    if "value" in rule:
+        return rule["value"]
+    request = n.support_request
+    kept = (request.rules or {}).get(rule["key"]) if request is not None else None
+    return kept.get("value") if kept else None
+
+
+def _rule_effect(n: Notification, rule: dict) -> str:
+    """What the rule did here, in the support feature's words: the route that told a
+    supporter ("urgent and important: every available supporter at once"), else the
+    rule's name and value ("check-in after 21 days")."""
+    key = rule["key"]
+    value = _rule_value(n, rule)
+    why = None
+    if n.kind == kinds.SUPPORT_ASKED and key in _ROUTE_CODES:
+        why = {"code": _ROUTE_CODES[key], "params": {}}
+    elif n.kind == kinds.SUPPORT_ESCALATED and key == routing.URGENT_RESPONSE and value:
+        why = {"code": routing.ESCALATED, "params": {"minutes": value}}
+    elif n.kind == kinds.SUPPORT_OVERDUE and key == routing.IMPORTANT_RESPONSE and value:
+        why = {"code": routing.OVERDUE_REMINDER, "params": {"days": value}}
+    text = support_display.why_text(why) if why else ""
+    if not text:
+        label = agreement_display.key_label(key)
+        text = label if value is None else f"{label} {agreement_display.value_text(key, value)}"
+    return text[:1].lower() + text[1:]
+
+
+def _rule_reason(n: Notification, rule: dict) -> str:
+    effect = _rule_effect(n, rule)
+    if rule.get("agreement_id") is None:
+        return _("By the default rule, not agreed yet (%(effect)s).", effect=effect)
+    source = RuleSource(
+        agreement_id=rule["agreement_id"],
+        version=rule.get("version"),
+        title=rule.get("title") or "",
+        poll_id=rule.get("poll_id"),
+        adopted_at=None,
+        value=rule.get("value"),
+    )
+    return _(
+        "As %(source)s says (%(effect)s).",
+        source=support_display.source_text(source),
+        effect=effect,
+    )
 
 
 def target_url(notification: Notification, *, external: bool = False) -> str:

@@ -2,8 +2,19 @@
 
 - ``thread_written``, ``comment_written``: the members of the group newly named
   as ``@handle`` (``mention``);
+- ``comment_written`` (a new reply): the author of the comment it answers, unless they
+  wrote it or the reply mentions them (``reply``: one notification, the mention wins);
+- ``poll_opened``: the eligible voters, not the author (``poll_opened``, a poll or a
+  proposal);
 - ``poll_closed``: the members who were eligible when it closed, not the person
-  who closed it (``poll_closed``);
+  who closed it (``poll_closed``), for polls that are not proposals; an anonymous
+  proposal's blocks forget who blocked;
+- ``proposal_decided``: the voters eligible at the close and the author learn the
+  verdict and why (``proposal_outcome``, instead of ``poll_closed``);
+- ``stance_cast`` (a block on a proposal): its author and the group's admins, at
+  once, whatever their ``digest`` volume (``stance_block``); once per voter and poll;
+- ``agreement_adopted``, ``agreement_repealed``: every member (``agreement_adopted``
+  for a version 1, ``agreement_amended`` for a later one, ``agreement_repealed``);
 - ``voters_reminded``: the undecided voters, with the sender's message
   (``poll_remind``);
 - ``poll_closing_soon``: the undecided voters, a day before the close
@@ -37,15 +48,19 @@ import sqlalchemy as sa
 from .. import events
 from ..auth.models import User
 from ..extensions import db
+from ..groups.models import Membership, Role
 from ..markdown import mentioned_handles
 from ..polls.services import eligible_voter_ids
+from ..threads.models import Comment
 from . import models as kinds
 from .models import (
     AGREEMENT_REVIEW,
     MENTION,
     POLL_CLOSED,
+    POLL_OPENED,
     POLL_REMIND,
     POLL_REMINDER,
+    Notification,
 )
 from .services import notify
 
@@ -66,11 +81,101 @@ def mentions_in_thread(thread, *, actor, previous_body, now, **_):
 
 def mentions_in_comment(comment, *, thread, actor, previous_body, now, **_):
     people = _mentioned(comment.body, previous_body)
-    notify(people, MENTION, thread=thread, comment=comment, actor=actor, now=now)
+    mentioned = notify(people, MENTION, thread=thread, comment=comment, actor=actor, now=now)
+    if previous_body is not None or comment.parent_id is None:
+        return  # an edit tells only the newly mentioned
+    told = {n.user_id for n in mentioned}
+    parent_author = db.session.scalar(
+        sa.select(Comment.author_id).where(Comment.id == comment.parent_id)
+    )
+    if parent_author is not None and parent_author not in told:
+        notify([parent_author], kinds.REPLY, thread=thread, comment=comment, actor=actor, now=now)
+
+
+def poll_opened(poll, *, actor, now, **_):
+    notify(eligible_voter_ids(poll), POLL_OPENED, poll=poll, actor=actor, now=now)
 
 
 def poll_closed(poll, *, closed_by, now, **_):
+    if poll.kind == "proposal":
+        if poll.anonymous:
+            _forget_blockers(poll)
+        return  # told with its verdict (``proposal_decided``)
     notify(eligible_voter_ids(poll, at=now), POLL_CLOSED, poll=poll, actor=closed_by, now=now)
+
+
+def _forget_blockers(poll) -> None:
+    """An anonymous poll forgets at its close who chose what: so do its block
+    notifications (who blocked was kept only to tell each blocker's block once)."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.poll_id == poll.id, Notification.kind == kinds.STANCE_BLOCK)
+        .values(actor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def proposal_decided(poll, *, outcome, now, **_):
+    people = eligible_voter_ids(poll, at=now) | {poll.author_id}
+    # no actor: the author is told too, and a close by time has no one behind it
+    notify(people, kinds.PROPOSAL_OUTCOME, poll=poll, now=now)
+
+
+def _admin_ids(group_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.group_id == group_id,
+                Membership.role == Role.admin.value,
+                Membership.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+def stance_block(stance, *, poll, voter, now, **_):
+    """A block on a proposal: news its author (the facilitator) and the admins get at
+    once. A voter's second block in the same poll tells no one again."""
+    if poll.kind != "proposal" or (stance.choice or {}).get("key") != "block":
+        return
+    already = db.session.scalar(
+        sa.select(Notification.id)
+        .where(
+            Notification.poll_id == poll.id,
+            Notification.kind == kinds.STANCE_BLOCK,
+            Notification.actor_id == voter.id,
+        )
+        .limit(1)
+    )
+    if already is not None:
+        return
+    people = _admin_ids(poll.group_id) | {poll.author_id}
+    notify(people, kinds.STANCE_BLOCK, poll=poll, actor=voter, urgent_news=True, now=now)
+
+
+def _members(group_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership.user_id).where(
+                Membership.group_id == group_id, Membership.revoked_at.is_(None)
+            )
+        )
+    )
+
+
+def agreement_adopted(version, *, agreement, poll, now, **_):
+    kind = kinds.AGREEMENT_ADOPTED if version.version == 1 else kinds.AGREEMENT_AMENDED
+    notify(_members(agreement.group_id), kind, agreement=agreement, poll=poll, now=now)
+
+
+def agreement_repealed(agreement, *, poll, now, **_):
+    notify(
+        _members(agreement.group_id),
+        kinds.AGREEMENT_REPEALED,
+        agreement=agreement,
+        poll=poll,
+        now=now,
+    )
 
 
 def voters_reminded(poll, *, actor, recipients, message, now, **_):
@@ -86,19 +191,27 @@ def agreement_review_due(agreement, *, recipients, now, **_):
 
 
 def _rule(request, key: str | None) -> dict | None:
-    """``{key, agreement_id, version, poll_id, title}`` of a rule the request keeps, or
-    None (no rule, or its default)."""
+    """``{key, agreement_id, version, poll_id, title, value}`` of a rule the request
+    keeps (nulls for its default), or None when no rule decided."""
     if key is None:
         return None
-    source = (request.rules or {}).get(key, {}).get("source")
+    kept = (request.rules or {}).get(key, {})
+    source = kept.get("source")
     if source is None:
-        return {"key": key, "agreement_id": None, "version": None, "poll_id": None}
+        return {
+            "key": key,
+            "agreement_id": None,
+            "version": None,
+            "poll_id": None,
+            "value": kept.get("value"),
+        }
     return {
         "key": key,
         "agreement_id": source["agreement_id"],
         "version": source["version"],
         "poll_id": source.get("poll_id"),
         "title": source.get("title", ""),
+        "value": kept.get("value"),
     }
 
 
@@ -217,6 +330,7 @@ def check_in_due(membership, *, recipients, rule, now, **_):
             "version": source.version if source else None,
             "poll_id": source.poll_id if source else None,
             "title": source.title if source else "",
+            "value": rule.value,
         },
         now=now,
     )
@@ -230,7 +344,12 @@ def connect() -> None:
     outbox.register_sender(outbox.EMAIL, emails.send)
     events.thread_written.connect(mentions_in_thread)
     events.comment_written.connect(mentions_in_comment)
+    events.poll_opened.connect(poll_opened)
     events.poll_closed.connect(poll_closed)
+    events.proposal_decided.connect(proposal_decided)
+    events.stance_cast.connect(stance_block)
+    events.agreement_adopted.connect(agreement_adopted)
+    events.agreement_repealed.connect(agreement_repealed)
     events.voters_reminded.connect(voters_reminded)
     events.poll_closing_soon.connect(poll_closing_soon)
     events.agreement_review_due.connect(agreement_review_due)

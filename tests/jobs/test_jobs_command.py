@@ -34,8 +34,9 @@ def test_closing_notifies_every_eligible_member_once(thread_circle, new_poll, jo
     poll = new_poll(closing_in=timedelta(hours=1))
     jobs(poll.closing_at + timedelta(minutes=1))
     jobs(poll.closing_at + timedelta(minutes=2))
-    closed = notifications("poll_closed", poll)
-    assert closed == sorted((p.id, "poll_closed", poll.id) for p in thread_circle.people)
+    # a proposal's close is told with its verdict
+    closed = notifications("proposal_outcome", poll)
+    assert closed == sorted((p.id, "proposal_outcome", poll.id) for p in thread_circle.people)
 
 
 def test_an_early_close_notifies_the_others_once(thread_circle, run, new_poll, jobs, notifications):
@@ -53,8 +54,9 @@ def test_an_early_close_notifies_the_others_once(thread_circle, run, new_poll, j
         )
     )
     jobs(poll.closing_at + timedelta(minutes=1))  # nothing more to do
-    closed = notifications("poll_closed", poll)
-    assert closed == sorted((p.id, "poll_closed", poll.id) for p in thread_circle.members)
+    # a proposal's verdict reaches everyone, the one who closed it too
+    closed = notifications("proposal_outcome", poll)
+    assert closed == sorted((p.id, "proposal_outcome", poll.id) for p in thread_circle.people)
 
 
 def test_reminder_goes_once_to_those_who_have_not_voted(

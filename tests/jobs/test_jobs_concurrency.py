@@ -33,7 +33,7 @@ def busy_circle(thread_circle, new_poll, cast_choice):
 def _check_once(thread_circle, due, soon, notifications, poll_state):
     for poll in due:
         assert poll_state(poll).closed_at == poll.closing_at
-    closed = Counter(notifications("poll_closed"))
+    closed = Counter(notifications("proposal_outcome"))  # a proposal's close, with its verdict
     assert set(closed.values()) == {1}
     assert {poll_id for _u, _k, poll_id in closed} == {p.id for p in due}
     assert len(closed) == len(due) * len(thread_circle.people)
@@ -159,6 +159,6 @@ def test_a_closer_racing_the_job_closes_once(
     assert errors == []
     for poll in polls:
         assert poll_state(poll).closed_at is not None
-    closed = Counter(notifications("poll_closed"))
+    closed = Counter(notifications("proposal_outcome"))  # a proposal's close, with its verdict
     assert set(closed.values()) == {1}
     assert {poll_id for _u, _k, poll_id in closed} == {p.id for p in polls}

@@ -23,11 +23,28 @@ def test_a_support_request_is_told_with_the_rule_that_routed_it(api, support_cir
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["next"] is None
-    # newest first: the request, then the closing of the poll that adopted the agreement
-    assert [i["kind"] for i in body["items"]] == ["support_asked", "poll_closed"]
-    item, closed = body["items"]
-    assert closed["rule"] is None
-    assert set(item) == {"id", "kind", "text", "url", "created_at", "read_at", "rule"}
+    # newest first: the request, then the proposal that adopted the agreement: its
+    # verdict, the agreement adopted (same instant: the order they were written in,
+    # reversed), and its opening
+    assert [i["kind"] for i in body["items"]] == [
+        "support_asked",
+        "proposal_outcome",
+        "agreement_adopted",
+        "poll_opened",
+    ]
+    item, outcome, adopted, opened = body["items"]
+    assert outcome["rule"] is None and adopted["rule"] is None
+    assert set(item) == {"id", "kind", "text", "url", "created_at", "read_at", "rule", "reason"}
+    assert item["reason"] == (
+        "As “Nos accords d'écoute” v1 says "
+        "(urgent and important: every available supporter at once)."
+    )
+    assert outcome["reason"] == "You could vote on it."
+    assert adopted["reason"] == "You are a member of this circle."
+    assert opened["reason"] == "You can vote on it."
+    assert adopted["url"].endswith(
+        f"/g/{support_circle.group.handle}/agreements/{support_circle.agreement_id}"
+    )
     assert item["kind"] == "support_asked"
     assert item["text"].startswith("Alice asks for support")
     assert "Nos accords d'écoute" in item["text"]
@@ -107,6 +124,7 @@ def test_the_list_pages_with_a_cursor(api, support_circle, ask_support, error_of
         cursor = page["next"]
         if cursor is None:
             break
-    assert len(seen) == 6 and seen == sorted(seen, reverse=True)  # and the poll's closing
+    # and the proposal's opening, verdict and agreement
+    assert len(seen) == 8 and seen == sorted(seen, reverse=True)
     for query, field in (("?limit=0", "limit"), ("?limit=101", "limit"), ("?cursor=x", "cursor")):
         assert set(error_of(api(bruno).get(NOTIFICATIONS + query), 400)["fields"]) == {field}

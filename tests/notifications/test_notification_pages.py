@@ -133,7 +133,8 @@ def test_a_poll_notification_leads_to_the_poll(
     else:
         assert location.endswith(f"/t/{circle_with_outsider.thread.id}")
     html = client.get("/notifications", headers=EN).get_data(as_text=True)
-    assert "Alice started a poll: “Un groupe Zoom ?”." in html
+    assert "Alice made a proposal: “Un groupe Zoom ?”." in html  # a proposal is a poll
+    assert "You can vote on it." in html
 
 
 def test_someone_elses_notification_is_404(

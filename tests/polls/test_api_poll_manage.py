@@ -126,7 +126,7 @@ def test_a_due_poll_can_be_reopened(api, thread_circle, start_poll, move_closing
 @pytest.fixture
 def poll_notifications(run):
     """``poll_notifications(poll_id)`` → ``[(user_id, kind, actor_id, message)]`` of the
-    notifications about that poll."""
+    reminders about that poll."""
     from app.notifications.models import Notification
 
     def read(poll_id):
@@ -138,7 +138,7 @@ def poll_notifications(run):
                     Notification.actor_id,
                     Notification.message,
                 )
-                .where(Notification.poll_id == poll_id)
+                .where(Notification.poll_id == poll_id, Notification.kind == "poll_remind")
                 .order_by(Notification.user_id)
             ).all()
         )

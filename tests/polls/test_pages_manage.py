@@ -131,7 +131,9 @@ def test_remind_those_who_have_not_voted(
     assert response.status_code == 302
     with app.app_context():
         sent = db.session.scalars(
-            sa.select(Notification).where(Notification.poll_id == poll.id)
+            sa.select(Notification).where(
+                Notification.poll_id == poll.id, Notification.kind == "poll_remind"
+            )
         ).all()
         # Those without a stance, except the one who sends the reminder.
         assert sorted(n.user_id for n in sent) == sorted(p.id for p in thread_circle.members[1:])
