@@ -113,6 +113,13 @@ thread_json = ExtensionPoint(
     sender: the ``Thread``; ``viewer`` (``User``); ``now``.
     answer: a dict merged into the JSON (the polls feature: ``polls``).""",
 )
+thread_page_sections = ExtensionPoint(
+    "thread-page-sections",
+    doc="""What the features above add at the end of a thread's page.
+    sender: the ``Thread``; ``viewer`` (``User``); ``now``.
+    answer: a ``PageSection`` (``app/web.py``), or None (the notifications feature: the
+    reader's emails about this discussion, for members of its group).""",
+)
 
 # -- polls -----------------------------------------------------------------------
 
@@ -181,6 +188,7 @@ ALL = {
         group_page_sections,
         thread_timeline,
         thread_json,
+        thread_page_sections,
         poll_outcome,
         poll_reopen_veto,
         poll_panels,

@@ -24,6 +24,7 @@ from .schemas import (
     MembershipCreateSchema,
     MembershipListSchema,
     MembershipSchema,
+    MyMembershipSchema,
     MyMembershipUpdateSchema,
     RoleUpdateSchema,
 )
@@ -61,14 +62,17 @@ def _require(allowed: bool, message=None) -> None:
         raise Forbidden(message)
 
 
-def _group_out(group: Group, role: str | None, count: int) -> dict:
+def _group_out(group: Group, membership: Membership | None, count: int) -> dict:
+    """A group as the API shows it; ``membership`` is the caller's (None: not a member)."""
     return {
         "handle": group.handle,
         "name": group.name,
         "description": group.description,
         "description_html": group.description_html,
         "privacy": group.privacy,
-        "my_role": role,
+        "my_role": membership.role if membership else None,
+        "my_volume": membership.volume if membership else None,
+        "my_support_volume": membership.support_volume if membership else None,
         "members_count": count,
         "members_can_start_threads": group.members_can_start_threads,
         "members_can_raise_proposals": group.members_can_raise_proposals,
@@ -79,7 +83,7 @@ def _group_out(group: Group, role: str | None, count: int) -> dict:
 def _one_group_out(group: Group) -> dict:
     membership = membership_of(api_user(), group)
     count = members_counts([group.id]).get(group.id, 0)
-    return _group_out(group, membership.role if membership else None, count)
+    return _group_out(group, membership, count)
 
 
 def _target_membership(group: Group, user_id: int) -> Membership:
@@ -102,7 +106,7 @@ def _target_membership(group: Group, user_id: int) -> Membership:
 def create_group_view(data):
     """Create a group; the caller becomes its first admin."""
     group = create_group(creator=api_user(), now=utcnow(), **data)
-    return _group_out(group, "admin", 1)
+    return _group_out(group, membership_of(api_user(), group), 1)
 
 
 @blp.route("/groups", methods=["GET"])
@@ -112,7 +116,7 @@ def list_groups_view():
     """My groups (an addition to DESIGN.md): the groups I am a current member of, by name."""
     memberships = my_memberships(api_user())
     counts = members_counts([m.group_id for m in memberships])
-    return {"items": [_group_out(m.group, m.role, counts.get(m.group_id, 0)) for m in memberships]}
+    return {"items": [_group_out(m.group, m, counts.get(m.group_id, 0)) for m in memberships]}
 
 
 @blp.route("/groups/<handle>", methods=["GET"])
@@ -180,14 +184,15 @@ def add_membership_view(data, handle: str):
 @blp.route("/groups/<handle>/memberships/me", methods=["PATCH"])
 @blp.doc(security=BEARER)
 @blp.arguments(MyMembershipUpdateSchema)
-@blp.response(200, MembershipSchema)
+@blp.response(200, MyMembershipSchema)
 @blp.alt_response(403, schema=ErrorSchema, description="You are not a member (`forbidden`).")
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 @blp.alt_response(
     400,
     schema=ErrorSchema,
     description="A bad field, named: `availability`, `availability_until` (in the past, more "
-    "than a year ahead, or without `away`), or `volume` / `support_volume` (not yet).",
+    "than a year ahead, or without `away`), `volume` (not `all`, `digest` or `mute`) or "
+    "`support_volume` (not `immediate` or `digest`).",
 )
 @blp.alt_response(
     409,
@@ -197,12 +202,15 @@ def add_membership_view(data, handle: str):
     "and the agreement and version that set it, or says it is the default).",
 )
 def update_my_membership_view(data, handle: str):
-    """My support switches and availability in this group.
+    """My support switches, availability and email settings in this group.
 
     With the rule `reciprocity` `required` (the default until an agreement says otherwise)
     both switches are locked on: turning one off is a 409, and the stored choice is kept for
-    when the rule changes. `volume` and `support_volume` (DESIGN's notification settings)
-    come with the notifications issue: for now they are refused with a 400 naming them.
+    when the rule changes. `volume` and `support_volume` are my notification settings for
+    the group (DESIGN's "Notifications"): the answer shows them, and only to me; the group
+    shows them too as `my_volume` and `my_support_volume`. Sending only these two leaves
+    the support settings untouched. My settings for every group at once, the digest and the
+    other email settings are at `/notifications/settings`.
     """
     group = _visible_group(handle)
     membership = membership_of(api_user(), group)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..api.schemas import UserRefSchema, UTCDateTime
-from .models import Availability, Privacy, Role
+from .models import Availability, Privacy, Role, SupportVolume, Volume
 
 PRIVACY_HELP = (
     "`secret` (default: invisible to non-members), `closed` (name and description visible to "
     "signed-in people, who may ask to join) or `open` (readable by every signed-in person)"
+)
+
+VOLUME_HELP = (
+    "my notification settings: the email volume for this group. `all` (default) emails at "
+    "once what concerns me (mentions, replies to me, poll and proposal openings, closings, "
+    "outcomes, agreement changes and reviews) and puts other new comments in the daily "
+    "digest; `digest` puts everything in the digest; `mute` sends no email (the in-app list "
+    "still shows it). A thread may override it (the thread's page, or the notifications "
+    "settings page). Support requests follow `support_volume` instead"
+)
+SUPPORT_VOLUME_HELP = (
+    "my notification settings: how this group's support requests reach me by email. "
+    "`immediate` (default) or `digest` (the daily digest; urgent and important requests "
+    "still come at once unless I am away). A muted group does not mute support requests"
 )
 
 
@@ -53,6 +66,14 @@ class GroupSchema(Schema):
     privacy = fields.String(metadata={"description": PRIVACY_HELP})
     my_role = fields.String(
         allow_none=True, metadata={"description": "`admin`, `member`, or null for a non-member"}
+    )
+    my_volume = fields.String(
+        allow_none=True,
+        metadata={"description": "null for a non-member; else " + VOLUME_HELP},
+    )
+    my_support_volume = fields.String(
+        allow_none=True,
+        metadata={"description": "null for a non-member; else " + SUPPORT_VOLUME_HELP},
     )
     members_count = fields.Integer(metadata={"description": "current members"})
     members_can_start_threads = fields.Boolean()
@@ -111,25 +132,21 @@ class MyMembershipUpdateSchema(Schema):
             "`available` again, without anything to do. `null` clears it"
         },
     )
-    volume = fields.Raw(
-        metadata={
-            "description": "not yet: the notification volume (`all`, `digest`, `mute`) comes "
-            "with the notification settings; sending it is a 400 naming it"
-        }
+    volume = fields.String(
+        validate=validate.OneOf([v.value for v in Volume]),
+        metadata={"description": VOLUME_HELP},
     )
-    support_volume = fields.Raw(
-        metadata={
-            "description": "not yet: `immediate` or `digest` for support requests comes with "
-            "the notification settings; sending it is a 400 naming it"
-        }
+    support_volume = fields.String(
+        validate=validate.OneOf([v.value for v in SupportVolume]),
+        metadata={"description": SUPPORT_VOLUME_HELP},
     )
 
-    @validates_schema
-    def not_yet(self, data, **kwargs):
-        later = [name for name in ("volume", "support_volume") if name in data]
-        if later:
-            message = _("Not available yet: this setting comes with the notification settings.")
-            raise ValidationError({name: [message] for name in later})
+
+class MyMembershipSchema(MembershipSchema):
+    """My own membership: with my email settings, which only I read."""
+
+    volume = fields.String(metadata={"description": VOLUME_HELP})
+    support_volume = fields.String(metadata={"description": SUPPORT_VOLUME_HELP})
 
 
 class RoleUpdateSchema(Schema):

@@ -19,7 +19,17 @@ from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from .models import Availability, Group, Invitation, JoinRequest, Membership, Privacy, Role
+from .models import (
+    Availability,
+    Group,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Privacy,
+    Role,
+    SupportVolume,
+    Volume,
+)
 
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 #: addresses the application uses itself
@@ -387,15 +397,19 @@ def update_my_membership(
     require_reciprocity: bool | None = None,
     **changes,
 ) -> Membership:
-    """A member's own support switches and availability.
+    """A member's own support switches, availability and email volumes.
 
     While the group's agreements require reciprocity (``reciprocity_lock``, unless
     ``require_reciprocity`` says otherwise), turning off giving or receiving is refused
     (409, ``reciprocity_locked``, naming the rule and the agreement that set it).
     ``availability_until`` goes with ``away`` only (``busy`` has no end date; another
     availability clears it): a day from today (in the member's time zone) to a year
-    ahead, after which they read ``available`` again.
+    ahead, after which they read ``available`` again. ``volume`` and ``support_volume``
+    are the member's email settings for the group (``set_volumes``).
     """
+    volumes = {name: changes.pop(name) for name in ("volume", "support_volume") if name in changes}
+    if not changes:  # only the email settings: the support rules are not involved
+        return set_volumes(membership, **volumes)
     lock = None
     if require_reciprocity is None:
         lock = reciprocity_lock(membership.group, now=now)
@@ -420,6 +434,7 @@ def update_my_membership(
             errors["availability_until"] = _l("Must be within a year.")
     elif "availability_until" in changes and until is not None:
         errors["availability_until"] = _l("Give a date only with “away”: until when are you away?")
+    errors.update(volume_errors(**volumes))
     if errors:
         raise ValidationFailed(fields=errors)
     for switch in ("gives_support", "receives_support"):
@@ -427,6 +442,34 @@ def update_my_membership(
             setattr(membership, switch, bool(changes[switch]))
     membership.availability = availability
     membership.availability_until = until if availability == Availability.away.value else None
+    return set_volumes(membership, **volumes)
+
+
+def volume_errors(volume: str | None = None, support_volume: str | None = None) -> dict:
+    """The bad ones among a member's email volumes for a group, by field (None: unchanged)."""
+    errors = {}
+    if volume is not None and volume not in {v.value for v in Volume}:
+        errors["volume"] = _l("Must be one of: all, digest, mute.")
+    if support_volume is not None and support_volume not in {v.value for v in SupportVolume}:
+        errors["support_volume"] = _l("Must be one of: immediate, digest.")
+    return errors
+
+
+def set_volumes(
+    membership: Membership, *, volume: str | None = None, support_volume: str | None = None
+) -> Membership:
+    """A member's email volumes for the group (flushed; None leaves one unchanged):
+    ``volume`` ``all`` | ``digest`` | ``mute`` for the group's news, ``support_volume``
+    ``immediate`` | ``digest`` for its support requests (urgent and important ones stay
+    immediate unless the member is away: the support routing decides). A bad value is
+    400 naming its field."""
+    errors = volume_errors(volume, support_volume)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if volume is not None:
+        membership.volume = volume
+    if support_volume is not None:
+        membership.support_volume = support_volume
     db.session.flush()
     return membership
 
@@ -489,9 +532,7 @@ def find_invitation(secret: str) -> Invitation | None:
     )
 
 
-def accept_invitation(
-    invitation: Invitation, user: User, *, now: datetime
-) -> Membership:
+def accept_invitation(invitation: Invitation, user: User, *, now: datetime) -> Membership:
     """Use the invitation once: the person becomes a member."""
     if invitation.email and invitation.email != user.email:
         raise InvitationForSomeoneElse()
@@ -566,9 +607,7 @@ def join_open_group(group: Group, user: User, *, now: datetime) -> Membership:
     return add_member(group, user, now=now)
 
 
-def ask_to_join(
-    group: Group, user: User, message: str = "", *, now: datetime
-) -> JoinRequest:
+def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime) -> JoinRequest:
     if group.privacy != Privacy.closed.value:
         raise Forbidden()
     if current_membership(group, user.id) is not None:

@@ -1,5 +1,9 @@
 """API: my notifications, and marking them read.
 
+``GET``/``PATCH /notifications/settings`` (an addition to DESIGN.md: the person's own
+email settings, as on the settings page; a circle's volumes are ``PATCH
+/groups/{handle}/memberships/me``).
+
 The same list as the notifications page (``services.listing``): newest first, only
 about groups the caller still belongs to, each with its sentence written in the
 caller's language when it is read, the absolute address of what it is about, the
@@ -15,9 +19,15 @@ from ..api import Blueprint, api_user
 from ..api.schemas import decode_time_cursor, encode_cursor
 from ..extensions import db
 from ..timeutil import utcnow
-from . import services
+from . import services, settings
 from .models import Notification
-from .schemas import NotificationListQuerySchema, NotificationListSchema, NotificationReadSchema
+from .schemas import (
+    NotificationListQuerySchema,
+    NotificationListSchema,
+    NotificationReadSchema,
+    NotificationSettingsSchema,
+    NotificationSettingsUpdateSchema,
+)
 
 blp = Blueprint("api_notifications", __name__, description="My notifications")
 
@@ -116,3 +126,60 @@ def mark_read(data):
     ids = "all" if data.get("all") else data["ids"]
     services.mark_read(api_user(), ids, now=utcnow())
     return None
+
+
+def settings_json(user) -> dict:
+    """My own email settings, as the API shows them."""
+    quiet = None
+    if user.quiet_from is not None and user.quiet_until is not None:
+        quiet = {
+            "start": user.quiet_from.strftime("%H:%M"),
+            "end": user.quiet_until.strftime("%H:%M"),
+            "wake": user.quiet_wake,
+        }
+    return {
+        "digest_hour": user.digest_hour,
+        "digest_days": settings.digest_days(user),
+        "email_discreet": user.email_discreet,
+        "email_off": user.email_off,
+        "timezone": user.timezone,
+        "quiet_hours": quiet,
+    }
+
+
+@blp.route("/notifications/settings", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.response(200, NotificationSettingsSchema)
+def get_settings():
+    """My email settings (an addition to DESIGN.md, which is silent on it).
+
+    The daily digest's local hour and weekdays, discreet support emails, no notification
+    email at all, and (read only) my time zone and quiet hours, both set on the profile
+    page. Each circle's `volume` and `support_volume` are on
+    `PATCH /groups/{handle}/memberships/me` (and `my_volume`, `my_support_volume` on the
+    group).
+    """
+    return settings_json(api_user())
+
+
+@blp.route("/notifications/settings", methods=["PATCH"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.arguments(NotificationSettingsUpdateSchema)
+@blp.response(200, NotificationSettingsSchema)
+@blp.alt_response(
+    400,
+    description="A bad field, named: `digest_hour` (not a whole number from 0 to 23), "
+    "`digest_days` (not a list of 1 to 7), `email_discreet` or `email_off` (not a boolean), "
+    "or an unknown field.",
+)
+def update_settings(data):
+    """Change my email settings (an addition to DESIGN.md); fields left out stay as they are.
+
+    `email_off: false` turns notification email back on after a one-click unsubscribe from
+    all email. `digest_days: []` means no digest.
+    """
+    user = api_user()
+    settings.update_user_settings(user, now=utcnow(), **data)
+    return settings_json(user)

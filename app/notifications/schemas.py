@@ -91,3 +91,62 @@ class NotificationListSchema(Schema):
         allow_none=True,
         metadata={"description": "pass as `cursor` for the next page; null at the end"},
     )
+
+
+SETTINGS_DAYS_HELP = (
+    "the ISO weekdays the daily digest goes out, 1 (Monday) to 7 (Sunday); `[]`: never"
+)
+
+
+class NotificationQuietHoursSchema(Schema):
+    start = fields.String(metadata={"description": "local time `HH:MM` in the caller's zone"})
+    end = fields.String(
+        metadata={"description": "local time `HH:MM`; before `start` when crossing midnight"}
+    )
+    wake = fields.Boolean(
+        metadata={"description": "urgent and important support requests still come then"}
+    )
+
+
+class NotificationSettingsSchema(Schema):
+    digest_hour = fields.Integer(
+        metadata={"description": "the daily digest's hour, 0 to 23, in `timezone`"}
+    )
+    digest_days = fields.List(fields.Integer(), metadata={"description": SETTINGS_DAYS_HELP})
+    email_discreet = fields.Boolean(
+        metadata={"description": "support requests' emails carry no message text"}
+    )
+    email_off = fields.Boolean(
+        metadata={
+            "description": "no notification email at all (one-click unsubscribe from all "
+            "email sets it); account emails still go"
+        }
+    )
+    timezone = fields.String(metadata={"description": "the caller's zone (read only)"})
+    quiet_hours = fields.Nested(
+        NotificationQuietHoursSchema,
+        allow_none=True,
+        metadata={
+            "description": "read only (set on the profile page): null for none; "
+            "notifications wait for their end"
+        },
+    )
+
+
+class NotificationSettingsUpdateSchema(Schema):
+    digest_hour = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=0, max=23),
+        metadata={"description": "0 to 23: the daily digest's hour in the caller's zone"},
+    )
+    digest_days = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+        validate=validate.Length(max=7),
+        metadata={"description": SETTINGS_DAYS_HELP + " (at most 7)"},
+    )
+    email_discreet = fields.Boolean(
+        metadata={"description": "support requests' emails without their message text"}
+    )
+    email_off = fields.Boolean(
+        metadata={"description": "`true`: no notification email at all; `false`: back on"}
+    )

@@ -1,4 +1,6 @@
-"""Notification pages: the list, reading one (marks it read), marking all as read.
+"""Notification pages: the list, reading one (marks it read), marking all as read; the
+notification settings (per circle, per thread, the digest, quiet hours, discreet and
+no email at all); the one-click unsubscribe link.
 
 GET never writes: opening a notification is a POST (a button per item) that
 marks it read and redirects to what it is about.
@@ -7,13 +9,20 @@ marks it read and redirects to what it is about.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import csrf
+from ..auth.forms import QuietHoursForm
+from ..errors import DomainError
+from ..extensions import csrf, db
+from ..groups.permissions import membership_of
+from ..threads.permissions import can_read_thread
+from ..threads.services import load_thread
 from ..timeutil import utcnow
-from ..web import me
-from . import bp, services, unsubscribe
+from ..web import PageSection, me, require
+from . import bp, services, settings, unsubscribe
+from .forms import THREAD_CHOICES, VOLUME_NAMES, NotificationSettingsForm, ThreadEmailForm
 
 
 @bp.app_context_processor
@@ -89,3 +98,129 @@ def unsubscribe_link(token: str):
 
 
 csrf.exempt(unsubscribe_link)
+
+
+# -- settings --------------------------------------------------------------------------
+
+
+def _render_settings(form: NotificationSettingsForm, quiet_form: QuietHoursForm, status=200):
+    user = me()
+    now = utcnow()
+    jobs = settings.jobs_state(now=now)
+    late_by = None
+    if jobs.late and jobs.last_run_at is not None:
+        late_by = format_timedelta(jobs.last_run_at - now, add_direction=True)
+    return render_template(
+        "notifications/settings.html",
+        form=form,
+        quiet_form=quiet_form,
+        overrides=settings.thread_overrides(user),
+        volume_names=VOLUME_NAMES,
+        thread_names=dict(THREAD_CHOICES),
+        jobs=jobs,
+        late_by=late_by,
+    ), status
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"], endpoint="settings")
+@login_required
+def settings_page():
+    """My notification settings, saved with one form: each circle's email volume and
+    support requests, the daily digest (hour, weekdays or never), quiet hours (the
+    profile's form and rules), discreet support emails, and no notification email at
+    all. Per-thread overrides are listed, each with a button to remove it."""
+    user = me()
+    memberships = settings.circles(user)
+    if request.method == "GET":
+        return _render_settings(
+            NotificationSettingsForm.initial(user, memberships),
+            QuietHoursForm(prefix="quiet", obj=user, formdata=None),
+        )
+    form = NotificationSettingsForm.for_memberships(memberships)
+    quiet_form = QuietHoursForm(prefix="quiet", meta={"csrf": False})
+    valid = form.validate_on_submit()
+    valid = quiet_form.validate() and valid
+    if not valid:
+        flash(_("Some settings are not valid: see the fields marked below."), "error")
+        return _render_settings(form, quiet_form, status=400)
+    now = utcnow()
+    try:
+        settings.set_circle_volumes(user, form.circle_choices(), now=now)
+        settings.update_user_settings(
+            user,
+            now=now,
+            digest_hour=form.digest_hour.data,
+            digest_days=form.chosen_days(),
+            email_discreet=form.email_discreet.data,
+            email_off=form.email_off.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.fields.values() or [error.message]:
+            flash(str(message), "error")
+        return _render_settings(form, quiet_form, status=error.status)
+    quiet_form.populate_obj(user)
+    flash(_("Your notification settings are saved."), "success")
+    return redirect(url_for("notifications.settings"))
+
+
+@bp.post(
+    "/notifications/settings/threads/<int:thread_id>/remove",
+    endpoint="remove_thread_override",
+)
+@login_required
+def remove_thread_override(thread_id: int):
+    """Forget my own setting for one discussion: its emails follow its circle's again."""
+    if settings.remove_thread_override(me(), thread_id, now=utcnow()):
+        flash(_("This discussion's emails follow its circle's setting again."), "success")
+    return redirect(url_for("notifications.settings", _anchor="threads"))
+
+
+@bp.post("/t/<int:thread_id>/emails", endpoint="thread_emails")
+@login_required
+def thread_emails(thread_id: int):
+    """My emails about one discussion: like its circle, or all / digest / mute (members of
+    the thread's group only)."""
+    thread = load_thread(thread_id)
+    if thread is None or not can_read_thread(me(), thread):
+        abort(404)
+    require(membership_of(me(), thread.group) is not None)
+    form = ThreadEmailForm()
+    target = url_for("threads.show", thread_id=thread.id, _anchor="thread-emails")
+    if not form.validate_on_submit():
+        flash(_("Choose one of the settings offered for this discussion's emails."), "error")
+        return redirect(target)
+    volume = form.volume.data or None
+    settings.set_thread_override(me(), thread, volume, now=utcnow())
+    flash(
+        _("Emails about this discussion: %(choice)s.", choice=dict(THREAD_CHOICES)[volume or ""]),
+        "success",
+    )
+    return redirect(target)
+
+
+def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
+    """The thread page's email control, for members of the thread's group."""
+    membership = membership_of(viewer, thread.group)
+    if membership is None:
+        return None
+    current = settings.thread_volume(viewer, thread)
+    form = ThreadEmailForm(formdata=None, data={"volume": current or ""})
+    return PageSection(
+        "notifications/_thread_emails.html",
+        {
+            "thread": thread,
+            "form": form,
+            "group_volume": VOLUME_NAMES[membership.volume],
+        },
+    )
+
+
+@bp.record_once
+def _answer_the_thread_page(_state) -> None:
+    """The thread page asks the features above what to add (``hooks.thread_page_sections``):
+    this page-level answer is a form, so it lives with the views and is connected when the
+    blueprint is registered (connecting twice keeps one connection)."""
+    from .. import hooks
+
+    hooks.thread_page_sections.connect(thread_email_section)

@@ -164,6 +164,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         seen_at=seen_at,
         comment_form=comment_form or CommentForm(formdata=None),
         hint=MARKDOWN_HINT,
+        sections=hooks.thread_page_sections.answers(thread, viewer=reader, now=now),
     ), status
 
 

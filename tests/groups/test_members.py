@@ -238,8 +238,8 @@ def test_api_away_until_a_day_from_today_to_a_year_ahead(api_as, people, make_gr
         ({"availability_until": tomorrow}, "availability_until"),  # busy: no end date
         ({"availability_until": "demain"}, "availability_until"),
         ({"availability": "sleeping"}, "availability"),
-        ({"support_volume": "digest"}, "support_volume"),
-        ({"volume": "mute"}, "volume"),
+        ({"support_volume": "mute"}, "support_volume"),
+        ({"volume": "loud"}, "volume"),
     ):
         error = error_of(api.patch(url, json=payload, headers=EN), 400)
         assert set(error["fields"]) == {field}, payload
