@@ -295,6 +295,11 @@ def describe(notification: Notification) -> str:
         )
     if n.kind in SUPPORT_KINDS:
         return _describe_support(n, actor)
+    if n.kind == kinds.WEBHOOK_DISABLED:
+        return _(
+            "A webhook of “%(group)s” was turned off: it failed or its address is gone.",
+            group=n.group.name if n.group is not None else "",
+        )
     return _("Something happened in “%(thread)s”.", thread=thread)
 
 
@@ -352,6 +357,12 @@ def target_url(notification: Notification, *, external: bool = False) -> str:
         and "support.index" in current_app.view_functions
     ):
         return build("support.index", handle=n.group.handle)
+    if (
+        n.kind == kinds.WEBHOOK_DISABLED
+        and n.group is not None
+        and "webhooks.index" in current_app.view_functions
+    ):
+        return build("webhooks.index", handle=n.group.handle)
     if n.agreement_id is not None and n.group is not None:
         return build("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
     if n.poll_id is not None and "polls.show" in current_app.view_functions:
