@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField, widgets
+from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
 from .models import EVENTS, KINDS
@@ -25,7 +25,7 @@ class WebhookForm(FlaskForm):
 
     kind = RadioField(
         _l("Where to post"),
-        choices=[(kind, KIND_LABELS[kind]) for kind in KINDS],
+        choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
         default="slack",
         validators=[DataRequired(message=_l("Choose where to post."))],
     )
@@ -38,7 +38,7 @@ class WebhookForm(FlaskForm):
     )
     events = CheckboxesField(
         _l("What to post"),
-        choices=[(event, EVENT_LABELS[event]) for event in EVENTS],
+        choices=[SelectChoice(event, EVENT_LABELS[event]) for event in EVENTS],
         default=list(EVENTS),
         validators=[DataRequired(message=_l("Choose at least one event."))],
     )

@@ -79,7 +79,7 @@ def _post(group_id: int, event: str, build, *, now: datetime, skip=None) -> None
 # -- threads and comments ---------------------------------------------------------
 
 
-def thread_written(thread, *, actor, previous_body, now, **_):
+def thread_written(thread, *, actor, previous_body, now, **_kw):
     if previous_body is not None:
         return
 
@@ -102,7 +102,7 @@ def thread_written(thread, *, actor, previous_body, now, **_):
     _post(thread.group_id, "thread", build, now=now)
 
 
-def comment_written(comment, *, thread, actor, previous_body, now, **_):
+def comment_written(comment, *, thread, actor, previous_body, now, **_kw):
     if previous_body is not None:
         return
 
@@ -163,7 +163,7 @@ def _jsonable(value):
     return value
 
 
-def poll_opened(poll, *, actor, now, **_):
+def poll_opened(poll, *, actor, now, **_kw):
     def build() -> Post:
         if poll.kind == "proposal":
             summary = _("%(name)s made a proposal: “%(title)s”", name=actor.name, title=poll.title)
@@ -175,7 +175,7 @@ def poll_opened(poll, *, actor, now, **_):
     _post(poll.group_id, "poll", build, now=now)
 
 
-def poll_closing_soon(poll, *, now, **_):
+def poll_closing_soon(poll, *, now, **_kw):
     def build() -> Post:
         summary = _("The poll “%(title)s” closes soon", title=poll.title)
         closes = _("Closes on %(time)s.", time=_when(poll.closing_at))
@@ -184,7 +184,7 @@ def poll_closing_soon(poll, *, now, **_):
     _post(poll.group_id, "poll", build, now=now)
 
 
-def poll_closed(poll, *, now, **_):
+def poll_closed(poll, *, now, **_kw):
     def build() -> Post:
         summary = _("The poll “%(title)s” has closed", title=poll.title)
         return _poll_post(poll, "poll.closed", summary, ())
@@ -196,7 +196,7 @@ def poll_closed(poll, *, now, **_):
     _post(poll.group_id, "poll", build, now=now, skip=told_by_outcome)
 
 
-def proposal_decided(poll, *, outcome, now, **_):
+def proposal_decided(poll, *, outcome, now, **_kw):
     def build() -> Post:
         if outcome.adopted:
             summary = _("The proposal “%(title)s” is adopted", title=poll.title)
@@ -232,7 +232,7 @@ def _agreement_post(agreement, type_: str, summary: str, version: int | None, ti
     )
 
 
-def agreement_adopted(version, *, agreement, now, **_):
+def agreement_adopted(version, *, agreement, now, **_kw):
     def build() -> Post:
         if version.version == 1:
             summary = _("A new agreement is adopted: “%(title)s”", title=version.title)
@@ -254,7 +254,7 @@ def _current_title(agreement) -> str:
     return versions[-1].title if versions else ""
 
 
-def agreement_repealed(agreement, *, now, **_):
+def agreement_repealed(agreement, *, now, **_kw):
     def build() -> Post:
         title = _current_title(agreement)
         summary = _("The agreement “%(title)s” is repealed", title=title)
@@ -263,7 +263,7 @@ def agreement_repealed(agreement, *, now, **_):
     _post(agreement.group_id, "agreement", build, now=now)
 
 
-def agreement_review_due(agreement, *, title=None, now, **_):
+def agreement_review_due(agreement, *, title=None, now, **_kw):
     def build() -> Post:
         name = title or _current_title(agreement)
         summary = _("The agreement “%(title)s” is due for review", title=name)
@@ -316,7 +316,7 @@ def _support(request, type_: str, summary_for, *, now: datetime, extra: dict | N
     _post(request.group_id, "support_request", build, now=now)
 
 
-def support_requested(request, *, now, **_):
+def support_requested(request, *, now, **_kw):
     _support(
         request,
         "support_request.requested",
@@ -325,7 +325,7 @@ def support_requested(request, *, now, **_):
     )
 
 
-def support_escalated(request, *, now, **_):
+def support_escalated(request, *, now, **_kw):
     _support(
         request,
         "support_request.escalated",
@@ -334,7 +334,7 @@ def support_escalated(request, *, now, **_):
     )
 
 
-def support_answered(request, *, matched, now, **_):
+def support_answered(request, *, matched, now, **_kw):
     if not matched:
         return
     _support(
@@ -345,7 +345,7 @@ def support_answered(request, *, matched, now, **_):
     )
 
 
-def support_closed(request, *, outcome, now, **_):
+def support_closed(request, *, outcome, now, **_kw):
     _support(
         request,
         "support_request.closed",
@@ -374,7 +374,7 @@ def make_test_post(hook: Webhook) -> Post:
     )
 
 
-def group_page_section(group, *, viewer, **_) -> PageSection | None:
+def group_page_section(group, *, viewer, **_kw) -> PageSection | None:
     """For the group's admins: its chat connections, and a link to manage them."""
     if not can_manage_group(viewer, group):
         return None
