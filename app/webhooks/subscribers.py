@@ -279,12 +279,12 @@ def agreement_review_due(agreement, *, title=None, now, **_kw):
 
 def _urgency(request) -> str:
     if request.urgent and request.important:
-        return _("urgent and important")
+        return _("Urgent and important.")
     if request.urgent:
-        return _("urgent")
+        return _("Urgent, not important.")
     if request.important:
-        return _("important")
-    return _("neither urgent nor important")
+        return _("Important, not urgent.")
+    return _("Neither urgent nor important.")
 
 
 def _support(request, type_: str, summary_for, *, now: datetime, extra: dict | None = None):
@@ -299,7 +299,7 @@ def _support(request, type_: str, summary_for, *, now: datetime, extra: dict | N
             type=type_,
             summary=f"[{group.handle}] " + summary_for(what),
             link=link,
-            details=(_("Urgency: %(urgency)s.", urgency=_urgency(request)),),
+            details=(_urgency(request),),
             data={
                 "group": _group_json(group),
                 "support_request": {
