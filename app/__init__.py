@@ -109,6 +109,7 @@ SUBSCRIBING_FEATURES = (
     "agreements",
     "proposals",
     "notifications",
+    "webhooks",
 )
 
 
@@ -121,7 +122,6 @@ def connect_subscribers(app: Flask) -> None:
     from importlib import import_module
 
     from . import outbox  # noqa: F401 - its tables belong to the schema
-    from .webhooks import models  # noqa: F401
 
     for feature in SUBSCRIBING_FEATURES:
         import_module(f"app.{feature}.subscribers").connect()
@@ -140,9 +140,19 @@ PAGE_FEATURES = (
     "proposals",
     "support",
     "notifications",
+    "webhooks",
 )
 #: features with a JSON API: ``<feature>.api.blp``
-API_FEATURES = ("auth", "groups", "threads", "polls", "agreements", "support", "notifications")
+API_FEATURES = (
+    "auth",
+    "groups",
+    "threads",
+    "polls",
+    "agreements",
+    "support",
+    "notifications",
+    "webhooks",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -89,6 +89,8 @@ SUPPORT_KINDS = (
     SUPPORT_CLOSED,
     CHECK_IN_DUE,
 )
+#: a group's webhook was turned off (after a 410, or a day of failures): to its admins
+WEBHOOK_DISABLED = "webhook_disabled"
 KINDS = (
     POLL_REMINDER,
     POLL_REMIND,
@@ -99,6 +101,7 @@ KINDS = (
     REPLY,
     *DECISION_KINDS,
     *SUPPORT_KINDS,
+    WEBHOOK_DISABLED,
 )
 
 

@@ -315,6 +315,11 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         )
     if n.kind in SUPPORT_KINDS:
         return _describe_support(n, actor, provenance)
+    if n.kind == kinds.WEBHOOK_DISABLED:
+        return _(
+            "A webhook of “%(group)s” was turned off: it failed or its address is gone.",
+            group=n.group.name if n.group is not None else "",
+        )
     return _("Something happened in “%(thread)s”.", thread=thread)
 
 
@@ -504,6 +509,8 @@ def reason(notification: Notification) -> str:
         return _("You are an admin of this circle.")
     if kind in (AGREEMENT_ADOPTED, AGREEMENT_AMENDED, AGREEMENT_REPEALED):
         return _("You are a member of this circle.")
+    if kind == kinds.WEBHOOK_DISABLED:
+        return _("You are an admin of this circle.")
     if kind in SUPPORT_KINDS:
         request = n.support_request
         if request is not None and request.requester_id == n.user_id:
@@ -586,6 +593,12 @@ def target_url(notification: Notification, *, external: bool = False) -> str:
         and "support.index" in current_app.view_functions
     ):
         return build("support.index", handle=n.group.handle)
+    if (
+        n.kind == kinds.WEBHOOK_DISABLED
+        and n.group is not None
+        and "webhooks.index" in current_app.view_functions
+    ):
+        return build("webhooks.index", handle=n.group.handle)
     if n.agreement_id is not None and n.group is not None:
         return build("agreements.show", handle=n.group.handle, agreement_id=n.agreement_id)
     if n.poll_id is not None and "polls.show" in current_app.view_functions:
