@@ -489,9 +489,7 @@ def find_invitation(secret: str) -> Invitation | None:
     )
 
 
-def accept_invitation(
-    invitation: Invitation, user: User, *, now: datetime
-) -> Membership:
+def accept_invitation(invitation: Invitation, user: User, *, now: datetime) -> Membership:
     """Use the invitation once: the person becomes a member."""
     if invitation.email and invitation.email != user.email:
         raise InvitationForSomeoneElse()
@@ -566,9 +564,7 @@ def join_open_group(group: Group, user: User, *, now: datetime) -> Membership:
     return add_member(group, user, now=now)
 
 
-def ask_to_join(
-    group: Group, user: User, message: str = "", *, now: datetime
-) -> JoinRequest:
+def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime) -> JoinRequest:
     if group.privacy != Privacy.closed.value:
         raise Forbidden()
     if current_membership(group, user.id) is not None:

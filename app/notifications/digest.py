@@ -168,7 +168,7 @@ def previous_digest_at(user_id: int) -> datetime | None:
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join((text or "").split())
+    flat = emails.one_line(text or "")
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
 
 
@@ -265,7 +265,7 @@ def gather(user: User, now: datetime, today: date) -> Contents:
             found.handles.add(notification.group.handle)
         found.notifications.append(
             {
-                "sentence": " ".join(services.describe(notification).split()),
+                "sentence": emails.one_line(services.describe(notification)),
                 "at": notification.created_at,
                 "url": services.target_url(notification, external=True),
             }

@@ -17,6 +17,7 @@ Every notification email:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,6 +56,12 @@ POLL_KINDS = (
     "proposal_opened",
 )
 AGREEMENT_KINDS = ("agreement_adopted", "agreement_amended", "agreement_repealed")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (a subject): runs of spaces, tabs and line breaks become one
+    space; the no-break spaces of French typography stay."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def settings_url() -> str:
@@ -167,7 +174,7 @@ def render_notification(notification: Notification) -> dict:
         headers["In-Reply-To"] = mail.message_id(ref)
         headers["References"] = mail.message_id(ref)
     with for_reader(user):
-        sentence = " ".join(services.describe(n).split())
+        sentence = one_line(services.describe(n))
         context = {
             "notification": n,
             "kind": n.kind,
