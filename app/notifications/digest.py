@@ -400,7 +400,8 @@ def write(user_id: int, today: date, now: datetime) -> bool | None:
     user = db.session.get(User, user_id)
     if user is None or user.email_off or not user.digest_days:
         return None
-    contents = gather(user, now, today)
+    with emails.for_reader(user):  # the sentences and labels gathered are the reader's
+        contents = gather(user, now, today)
     payload = render(user, contents, today) if contents.count else None
     if not claim_day(user_id, today):
         return None
