@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import mail, outbox
+from ..auth.models import User
 from ..extensions import db
 from ..polls.models import Stance
 from ..proposals.services import explanation_lines, outcome_for
@@ -297,10 +298,16 @@ def why_sent(notification: Notification) -> str:
 
 
 def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
-    """The ``email`` channel's sender: a stored payload as it is, else the notification's
+    """The ``email`` channel's sender: a stored payload as it is (a digest cancelled if
+    its reader turned it or all email off meanwhile), else the notification's
     email rendered now (cancelled if the notification is gone, or the reader left
     the group or turned email off meanwhile)."""
     if delivery.payload is not None:
+        if delivery.kind == "digest" and delivery.user_id is not None:
+            reader = db.session.get(User, delivery.user_id)
+            if reader is None or reader.email_off or not reader.digest_days:
+                # Turned off (e.g. by the digest's own one-click link) while it waited.
+                return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
         return mail.send_payload(delivery.payload)
     notification = db.session.get(Notification, delivery.notification_id)
     if notification is None or notification.user.email_off:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from fixtures.smtp import SITE, parts
 
 from app.extensions import db
@@ -257,3 +258,20 @@ def test_a_digest_costs_a_bounded_number_of_queries(
         new_poll(closing_in=timedelta(days=5))
     many = queries_for(2)
     assert many <= few
+
+
+def test_a_digest_waits_for_quiet_hours_and_is_dropped_if_turned_off_meanwhile(
+    run, thread_circle, only_bruno_digests, set_user, write_comment, jobs, smtp
+):
+    from app.notifications import unsubscribe
+    from app.outbox import Delivery
+
+    bruno = only_bruno_digests
+    set_user(bruno, quiet_from=time(6, 0), quiet_until=time(8, 0))
+    write_comment(thread_circle.members[1], thread_circle.thread, "Du nouveau")
+    jobs(paris(1, 7, 0))
+    assert digests_to(smtp, bruno) == []  # written, waiting for 08:00
+    run(lambda: unsubscribe.apply(bruno.id, unsubscribe.DIGEST, now=utcnow()))
+    jobs(paris(1, 8, 5))
+    assert digests_to(smtp, bruno) == []
+    assert run(lambda: db.session.scalar(sa.select(Delivery.status))) == "cancelled"
