@@ -35,6 +35,7 @@ pytest_plugins = [
     "fixtures.agreement_pages",
     "fixtures.support_pages",
     "fixtures.support_api",
+    "fixtures.smtp",
 ]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -77,7 +77,7 @@ def test_demo_has_a_closed_proposal_with_its_outcome_and_an_open_poll(app, runne
 
 
 def test_demo_tells_the_story_of_its_agreement(app, runner, client):
-    """"Nos accords d'écoute" adopted, amended later (v2), a proposal blocked with its
+    """ "Nos accords d'écoute" adopted, amended later (v2), a proposal blocked with its
     reasons; the agreements page shows all of it."""
     from app.agreements.models import Agreement, AgreementVersion
     from app.polls.models import Poll, Stance

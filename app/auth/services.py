@@ -35,6 +35,8 @@ def _hasher() -> PasswordHasher:
         config.get("ARGON2_MEMORY_COST", 65536),
         config.get("ARGON2_PARALLELISM", 4),
     )
+
+
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 TOKEN_PREFIX = "cercle_"  # noqa: S105 - a label, not a secret

@@ -13,7 +13,11 @@ from ..extensions import db
 from ..timeutil import isoformat_z, utcnow
 from .tasks import run_once
 
-jobs_command = AppGroup("jobs", help="Periodic work (closing due polls, reminders).")
+jobs_command = AppGroup(
+    "jobs",
+    help="Periodic work: closing due polls, reminders, support steps, daily digests, "
+    "sending emails and webhook posts.",
+)
 
 
 def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
@@ -53,9 +57,22 @@ def _one_run(now: datetime | None) -> bool:
     help="Act as if it were this time (ISO 8601 with a zone); for tests and catching up.",
 )
 def run_command(every: int | None, now: datetime | None):
-    """Do the due work once, or every SECONDS until interrupted: close the polls whose
-    closing time has passed, send the reminders of polls closing within 24 hours.
-    Safe to run from several processes or machines at once."""
+    """Do the due work once, or every SECONDS until interrupted (every 30 s is a good
+    pace: a systemd timer, cron, or --every 30).
+
+    \b
+    In order:
+    - close the polls whose closing time has passed;
+    - remind the undecided voters of polls closing within 24 hours;
+    - tell admins and proposers of agreements due for review;
+    - take the support requests' due steps (escalate, lapse, overdue, follow-up)
+      and remind supporters of check-ins due;
+    - write each member's daily digest once their local hour has come;
+    - send the outbox: notification emails, digests, account emails and webhook
+      posts, each once, retried with backoff when the server asks to wait.
+
+    Prints one line of figures per run. Safe to run from several processes or
+    machines at once: every step and every email is claimed by one run only."""
     if every is None:
         if not _one_run(now):
             raise SystemExit(1)

@@ -26,6 +26,7 @@ from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
 from ..groups.models import Group, Membership, Role
+from ..notifications import digest
 from ..polls.models import Poll, Stance
 from ..polls.services import close_if_due, due_poll_ids, eligible_voter_ids
 from ..support.models import SupportRequest
@@ -47,6 +48,7 @@ class RunFigures:
     review_reminders: int = 0
     support_steps: int = 0
     check_in_reminders: int = 0
+    digests: int = 0
     emails_and_posts: outbox.DeliveryFigures = field(default_factory=outbox.DeliveryFigures)
     failures: list[str] = field(default_factory=list)
 
@@ -58,7 +60,8 @@ class RunFigures:
             f"{'s' if self.review_reminders != 1 else ''} due, "
             f"{self.support_steps} support step{'s' if self.support_steps != 1 else ''}, "
             f"{self.check_in_reminders} check-in reminder"
-            f"{'s' if self.check_in_reminders != 1 else ''}"
+            f"{'s' if self.check_in_reminders != 1 else ''}, "
+            f"{self.digests} digest{'s' if self.digests != 1 else ''}"
         )
         sent = self.emails_and_posts
         text += f"; outbox: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed"
@@ -231,6 +234,22 @@ def check_in_reminders(now: datetime, figures: RunFigures) -> None:
         figures.check_in_reminders += sent or 0
 
 
+def daily_digests(now: datetime, figures: RunFigures) -> None:
+    """Write the daily digest of each reader whose local hour has come today (on their
+    weekdays), once a day: each reader's day is claimed by a conditional UPDATE in the
+    transaction that writes their digest to the outbox (``notifications.digest``)."""
+    due = digest.due_readers(now)
+    db.session.commit()
+    for user_id, today in due:
+        written = _in_own_transaction(
+            lambda user_id=user_id, today=today: digest.write(user_id, today, now),
+            f"digest of user {user_id}",
+            figures,
+        )
+        if written:
+            figures.digests += 1
+
+
 def deliver(now: datetime, figures: RunFigures) -> None:
     """Send the outbox's due emails and webhook posts (``app/outbox.py``): each claimed
     by one run only, sent outside any transaction, its result recorded."""
@@ -244,15 +263,17 @@ def deliver(now: datetime, figures: RunFigures) -> None:
 
 def run_once(now: datetime) -> RunFigures:
     """Every due step, in order: closing first (a due poll gets no reminder; a closing
-    may adopt a version with its own review date, or a rule support follows), then
-    reminders, then support, then what all these wrote to the outbox is sent. The run
-    ends with a heartbeat admins can see."""
+        may adopt a version with its own review date, or a rule support follows), then
+        reminders, then support, then the daily digests (which tell what the steps before
+    left waiting), then what all these wrote to the outbox is sent. The run
+        ends with a heartbeat admins can see."""
     figures = RunFigures()
     close_due(now, figures)
     send_due_reminders(now, figures)
     review_reminders(now, figures)
     support_steps(now, figures)
     check_in_reminders(now, figures)
+    daily_digests(now, figures)
     deliver(now, figures)
     try:
         outbox.beat("jobs", now, socket.gethostname(), figures.summary())

@@ -2,7 +2,8 @@
 
 Scopes: ``thread:<id>`` (this discussion's emails), ``group:<id>`` (this circle's
 emails, support requests apart), ``support:<group id>`` (this circle's support
-requests go to the daily digest instead: they cannot be muted, DESIGN), and ``all``
+requests go to the daily digest instead: they cannot be muted, DESIGN), ``digest``
+(the daily digest stops: its weekdays become none, ``digest_days = ""``) and ``all``
 (no notification email at all). A POST to the link applies the scope at once, with
 no session and no CSRF token; a GET only shows a page with a button (mail scanners
 open links). The token is signed with the app's secret key and never expires: an
@@ -25,6 +26,8 @@ from . import preferences
 from .models import ThreadPreference
 
 ALL = "all"
+#: the daily digest's scope
+DIGEST = "digest"
 SALT = "cercle-unsubscribe"
 
 
@@ -84,6 +87,8 @@ def describe_scope(scope: str) -> str:
                 "Receive the support requests of “%(group)s” in the daily digest only",
                 group=group.name,
             )
+    if kind == DIGEST:
+        return _("Stop the daily digest")
     return _("Stop all notification emails")
 
 
@@ -98,6 +103,13 @@ def apply(user_id: int, scope: str, *, now: datetime) -> bool:
         if user is None:
             return False
         user.email_off = True
+        db.session.flush()
+        return True
+    if kind == DIGEST:
+        user = db.session.get(User, user_id)
+        if user is None:
+            return False
+        user.digest_days = ""
         db.session.flush()
         return True
     if kind == "thread" and ident is not None:

@@ -93,7 +93,6 @@ def thread_poll_cards(thread, viewer: User | None, now: datetime, *, close_due: 
     close the due ones first (GET pages only: it ends the read transaction), then
     load them again."""
 
-
     def load() -> list[Poll]:
         return list(
             db.session.scalars(

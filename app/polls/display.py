@@ -136,9 +136,7 @@ def value_text(kind: str, row: tally.OptionResult) -> str:
             "%(total)s point", "%(total)s points", row.total, total=number_text(row.total)
         )
     if kind == "dot":
-        return ngettext(
-            "%(total)s dot", "%(total)s dots", row.total, total=number_text(row.total)
-        )
+        return ngettext("%(total)s dot", "%(total)s dots", row.total, total=number_text(row.total))
     return _("%(yes)s yes, %(maybe)s if need be", yes=row.yes or 0, maybe=row.if_need_be or 0)
 
 

@@ -256,7 +256,6 @@ class AgreementChangeForm(FlaskForm):
         return placed
 
 
-
 class WhereForm(FlaskForm):
     """Where a proposal started from the agreements page is discussed: a new thread
     named after it (``new``), or one of the group's open threads (its id)."""

@@ -341,18 +341,18 @@ def _apply(poll: Poll, change: AgreementChange, closed_at: datetime, result: dic
         events.agreement_repealed.send(agreement, poll=poll, now=closed_at)
         return True, change.agreement_id, None, None
     version = AgreementVersion(
-            agreement_id=change.agreement_id,
-            version=number,
-            title=change.title,
-            body=change.body,
-            body_html=change.body_html,
-            rules=dict(change.rules or {}),
-            change_summary=change.change_summary or "",
-            review_on=change.review_on,
-            poll_id=poll.id,
-            adopted_at=closed_at,
-            result=result,
-            proposer_id=poll.author_id,
+        agreement_id=change.agreement_id,
+        version=number,
+        title=change.title,
+        body=change.body,
+        body_html=change.body_html,
+        rules=dict(change.rules or {}),
+        change_summary=change.change_summary or "",
+        review_on=change.review_on,
+        poll_id=poll.id,
+        adopted_at=closed_at,
+        result=result,
+        proposer_id=poll.author_id,
     )
     db.session.add(version)
     db.session.flush()

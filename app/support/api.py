@@ -224,7 +224,6 @@ def _one(request: SupportRequest, now: datetime) -> dict:
     return request_json(services.request_view(request, api_user(), now))
 
 
-
 # -- requests -----------------------------------------------------------------------------
 
 

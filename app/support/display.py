@@ -91,11 +91,7 @@ def _route_words(explanation: routing.Explanation | Mapping | None) -> str:
     if isinstance(explanation, Mapping):
         explanation = routing.Explanation.from_json(explanation)
     code, p = explanation.code, explanation.params
-    who = (
-        _("the supporters you named")
-        if p.get("named")
-        else _("the available supporters")
-    )
+    who = _("the supporters you named") if p.get("named") else _("the available supporters")
     if code == routing.URGENT_IMPORTANT:
         return _(
             "%(who)s are told at once; without an answer within %(delay)s, "
@@ -141,9 +137,7 @@ def why_text(why: Mapping | None) -> str:
     elif code == routing.MATCHED_AT_ONCE:
         text = _("named, without an availability check")
     elif code == routing.ESCALATED:
-        text = _(
-            "no answer within %(delay)s: the whole circle is told", delay=_delay(params)
-        )
+        text = _("no answer within %(delay)s: the whole circle is told", delay=_delay(params))
     elif code == routing.OVERDUE_REMINDER:
         text = _("still no answer after %(delay)s: a reminder", delay=_delay(params))
     else:

@@ -132,7 +132,6 @@ def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
     }
 
 
-
 # -- threads ------------------------------------------------------------------------
 
 

@@ -181,9 +181,7 @@ def add_comment(
     )
     thread.last_activity_at = now
     db.session.flush()
-    events.comment_written.send(
-        comment, thread=thread, actor=author, previous_body=None, now=now
-    )
+    events.comment_written.send(comment, thread=thread, actor=author, previous_body=None, now=now)
     return comment
 
 

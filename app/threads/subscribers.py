@@ -59,9 +59,7 @@ def thread_list_section(group, *, viewer, page, **_) -> PageSection:
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         abort(404)
-    return PageSection(
-        "threads/_group_threads.html", {"rows": rows, "page": page, "pages": pages}
-    )
+    return PageSection("threads/_group_threads.html", {"rows": rows, "page": page, "pages": pages})
 
 
 def connect() -> None:

@@ -54,7 +54,8 @@ def make_invitation(app):
                 actor=db.session.get(User, admin.id),
                 email=email,
                 days=days,
-                role=role, now=utcnow(),
+                role=role,
+                now=utcnow(),
             )
             db.session.commit()
             return SimpleNamespace(id=invitation.id, token=secret, email=invitation.email)

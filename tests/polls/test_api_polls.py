@@ -73,9 +73,7 @@ def test_start_other_kinds_gives_keys_and_settings(start_poll):
 
 
 def test_a_meeting_poll_takes_time_slots_in_time_order(start_poll):
-    poll = start_poll(
-        "meeting", options=["2030-05-12T18:00:00+02:00", "2030-05-11T09:30:00-01:00"]
-    )
+    poll = start_poll("meeting", options=["2030-05-12T18:00:00+02:00", "2030-05-11T09:30:00-01:00"])
     assert poll["options"] == [
         {"key": "o1", "name": "2030-05-11T10:30:00Z", "starts_at": "2030-05-11T10:30:00Z"},
         {"key": "o2", "name": "2030-05-12T16:00:00Z", "starts_at": "2030-05-12T16:00:00Z"},

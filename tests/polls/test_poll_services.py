@@ -378,8 +378,7 @@ def test_timed_close_takes_effect_as_of_closing_at(
     before = _results(run, poll.id, now=poll.closing_at + timedelta(minutes=5))
     assert before.closed and before.eligible == 4
     assert (
-        run(lambda: close_if_due(_poll(poll.id), poll.closing_at - timedelta(seconds=1)))
-        is False
+        run(lambda: close_if_due(_poll(poll.id), poll.closing_at - timedelta(seconds=1))) is False
     )
     later = poll.closing_at + timedelta(minutes=10)
     assert run(lambda: [p.id for p in close_due_polls(later)]) == [poll.id]

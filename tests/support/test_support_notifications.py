@@ -56,12 +56,14 @@ def told(run):
 def ask(run, circle, person, now, **fields):
     fields = {"kind": "emotional", "urgent": True, "important": True, **fields}
     return run(
-        lambda: services.create_request(
-            db.session.get(Group, circle.group.id),
-            db.session.get(User, person.id),
-            now=now,
-            **fields,
-        ).id
+        lambda: (
+            services.create_request(
+                db.session.get(Group, circle.group.id),
+                db.session.get(User, person.id),
+                now=now,
+                **fields,
+            ).id
+        )
     )
 
 

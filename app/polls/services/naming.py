@@ -60,7 +60,5 @@ def describe_choice(poll: Poll, choice: dict, names: Mapping[str, str] | None = 
     scores = choice.get("scores") or {}
     if poll.kind == "meeting":
         answers = dict(MEETING_ANSWERS)
-        return " · ".join(
-            f"{names.get(k, k)}: {answers.get(int(v), v)}" for k, v in scores.items()
-        )
+        return " · ".join(f"{names.get(k, k)}: {answers.get(int(v), v)}" for k, v in scores.items())
     return " · ".join(f"{names.get(k, k)}: {v}" for k, v in scores.items())

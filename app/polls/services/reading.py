@@ -118,9 +118,7 @@ def read_poll(poll: Poll, facts: PollFacts, viewer_id: int | None, now: datetime
             ]
             names = {r.user_id: r.name for r in facts.memberships}
             waiting = counting.eligible - {s.voter_id for s in counting.counted}
-            undecided = tuple(
-                sorted((names[i] for i in waiting if i in names), key=str.casefold)
-            )
+            undecided = tuple(sorted((names[i] for i in waiting if i in names), key=str.casefold))
     eligible_now = eligible_among(poll, facts.memberships, facts.named)
     return PollReading(
         poll=poll,

@@ -78,9 +78,7 @@ def tally_votes(stances: list[Stance], anonymous: bool) -> list[tally.Vote]:
 def tally_options(poll: Poll) -> list[tally.Option]:
     """The options as the tally names them: meeting slots as stored, not in the zone of
     whoever happens to read (a closed anonymous poll keeps these names)."""
-    return [
-        tally.Option(key=o.key, name=option_label(poll, o, slot="iso")) for o in poll.options
-    ]
+    return [tally.Option(key=o.key, name=option_label(poll, o, slot="iso")) for o in poll.options]
 
 
 @dataclass(frozen=True)

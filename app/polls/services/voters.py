@@ -72,9 +72,7 @@ def eligible_voter_ids(poll: Poll, *, at: datetime | None = None) -> set[int]:
     """Who may vote (and whose stance counts): the current members, or the members
     ``at`` a past instant (a closed poll); intersected with the named voters
     (``eligible_among``; one query, two when the poll names its voters)."""
-    return eligible_among(
-        poll, load_memberships([poll.group_id]), load_named_voters([poll]), at=at
-    )
+    return eligible_among(poll, load_memberships([poll.group_id]), load_named_voters([poll]), at=at)
 
 
 def is_eligible(poll: Poll, user_id: int) -> bool:
@@ -108,17 +106,13 @@ def undecided_voters(poll: Poll) -> list[User]:
     )
 
 
-def remind_undecided_voters(
-    poll: Poll, *, actor: User, message: str | None, now: datetime
-) -> int:
+def remind_undecided_voters(poll: Poll, *, actor: User, message: str | None, now: datetime) -> int:
     """The manual reminder: each eligible voter without a stance (not the sender) is
     reminded, with the sender's message as written (``events.voters_reminded``); how
     many were reached."""
     recipients = [user.id for user in undecided_voters(poll) if user.id != actor.id]
     text = (message or "").strip() or None
-    events.voters_reminded.send(
-        poll, actor=actor, recipients=recipients, message=text, now=now
-    )
+    events.voters_reminded.send(poll, actor=actor, recipients=recipients, message=text, now=now)
     return len(recipients)
 
 
