@@ -25,6 +25,7 @@ from app.timeutil import utcnow
 #: shared fixture modules (tests/fixtures/), loaded here: pytest reads this list only
 #: from the top-level conftest
 pytest_plugins = [
+    "fixtures.outbox",
     "fixtures.accounts",
     "fixtures.pages",
     "fixtures.polls",
@@ -164,44 +165,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class SentMail:
-    """The emails sent so far, as the periodic command leaves them: reading it first
-    sends what the outbox holds that is due (``app.outbox.deliver_due``), then shows
-    Flask-Mailman's in-memory backend's messages."""
-
-    def __init__(self, app):
-        self.app = app
-        self.messages = app.extensions["mailman"].outbox = []
-
-    def _delivered(self) -> list:
-        from app import outbox as app_outbox
-        from app.timeutil import utcnow
-
-        with self.app.app_context():
-            app_outbox.deliver_due(utcnow())
-            db.session.remove()
-        return self.messages
-
-    def __len__(self):
-        return len(self._delivered())
-
-    def __getitem__(self, index):
-        return self._delivered()[index]
-
-    def __iter__(self):
-        return iter(list(self._delivered()))
-
-    def __bool__(self):
-        return bool(self._delivered())
-
-    def __eq__(self, other):
-        return self._delivered() == other
-
-
-@pytest.fixture
-def outbox(app):
-    """The emails sent during the test (``SentMail``: the outbox delivered on reading)."""
-    return SentMail(app)
 
 
 # -- factories ---------------------------------------------------------------

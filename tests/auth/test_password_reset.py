@@ -191,7 +191,7 @@ def test_reset_requests_are_limited(client, outbox, user):
 
 def test_the_link_is_built_from_the_public_url_never_from_the_request(make_app, user):
     """A reset asked with a forged Host header still emails a link to the real site."""
-    from conftest import SentMail
+    from fixtures.outbox import SentMail
 
     application = make_app(PUBLIC_URL="https://cercle.example.org", SERVER_NAME=None)
     sent = SentMail(application)

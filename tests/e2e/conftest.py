@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -64,3 +65,29 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/cercle-screenshots"))  # noqa: S108
+
+
+def check_phone_page(page, name):
+    """Fits 375 px, has no axe-core violation, and leaves a screenshot behind (in
+    ``SCREENSHOTS``) for a person to look at."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    wide = page.evaluate(
+        """[...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 376)
+            .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
+@pytest.fixture
+def check():
+    """``check(page, name)``: ``check_phone_page``."""
+    return check_phone_page

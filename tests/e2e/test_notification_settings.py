@@ -7,31 +7,11 @@ Each page fits 375 px and axe-core finds no accessibility violation on it.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/cercle-screenshots"))  # noqa: S108
 PASSWORD = "correct horse battery"
-
-
-def _check(page, name):
-    """Fits 375 px, has no axe-core violation, and leaves a screenshot behind."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    wide = page.evaluate(
-        """[...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > 376)
-            .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_snapshot()
 
 
 def _press(page, locator, key="Enter"):
@@ -40,7 +20,7 @@ def _press(page, locator, key="Enter"):
     page.keyboard.press(key)
 
 
-def test_bruno_chooses_his_emails_on_a_phone(app, live_server, phone, thread_circle):
+def test_bruno_chooses_his_emails_on_a_phone(check, app, live_server, phone, thread_circle):
     page = phone
     bruno, group, thread = thread_circle.members[0], thread_circle.group, thread_circle.thread
     page.goto(live_server + "/signin")
@@ -55,7 +35,7 @@ def test_bruno_chooses_his_emails_on_a_phone(app, live_server, phone, thread_cir
         _press(page, link)
     assert page.url.endswith("/notifications/settings")
     assert page.locator("h1").inner_text() == "Réglages de notifications"
-    _check(page, "notification-settings")
+    check(page, "notification-settings")
 
     # His circle's news in the daily digest, support requests still at once.
     _press(page, page.locator(f"#volume_{group.id}-1"), "Space")
@@ -76,7 +56,7 @@ def test_bruno_chooses_his_emails_on_a_phone(app, live_server, phone, thread_cir
         _press(page, page.get_by_role("button", name="Enregistrer mes réglages de notifications"))
     error = page.locator("#digest_days-error")
     assert "Cochez au moins un jour" in error.inner_text()
-    _check(page, "notification-settings-error")
+    check(page, "notification-settings-error")
 
     # One discussion muted from its own page.
     page.goto(live_server + f"/t/{thread.id}")
@@ -88,7 +68,7 @@ def test_bruno_chooses_his_emails_on_a_phone(app, live_server, phone, thread_cir
     with page.expect_navigation():
         _press(page, page.locator("#thread-emails button[type=submit]"))
     assert "Courriels sur cette discussion\u00a0: Silence" in page.locator(".flashes").inner_text()
-    _check(page, "thread-emails")
+    check(page, "thread-emails")
 
     # Listed on the settings page, and removed from there.
     page.goto(live_server + "/notifications/settings#threads")

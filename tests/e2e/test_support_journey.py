@@ -9,15 +9,12 @@ to look at.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/cercle-screenshots"))  # noqa: S108
 PASSWORD = "correct horse battery"
 
 
@@ -41,23 +38,9 @@ def _sign_in(page, base, email):
         page.press("#password", "Enter")
 
 
-def _check(page, name):
-    """Fits 375 px, has no axe-core violation, and leaves a screenshot behind."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    wide = page.evaluate(
-        """[...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > 376)
-            .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_snapshot()
-
-
-def test_malik_asks_for_listening_and_odile_is_with_him(live_server, browser, listening_circle):
+def test_malik_asks_for_listening_and_odile_is_with_him(
+    check, live_server, browser, listening_circle
+):
     malik_ctx, odile_ctx = _phone(browser), _phone(browser)
     malik, odile = malik_ctx.new_page(), odile_ctx.new_page()
     errors = []
@@ -67,7 +50,7 @@ def test_malik_asks_for_listening_and_odile_is_with_him(live_server, browser, li
         malik.goto(live_server + "/g/tilleuls")
         malik.get_by_role("button", name="Demander du soutien").click()  # a link shown as a button
         malik.wait_for_url(re.compile(r".*/g/tilleuls/support$"))
-        _check(malik, "support-page-375")
+        check(malik, "support-page-375")
         text = malik.inner_text("main")
         assert "sans réponse dans 30 minutes, tout le cercle est prévenu" in text
         assert "« Nos accords d'écoute » v1" in text.replace("\xa0", " ")
@@ -84,14 +67,14 @@ def test_malik_asks_for_listening_and_odile_is_with_him(live_server, browser, li
         malik.wait_for_url(re.compile(r".*/s/\d+$"))
         request_url = malik.url
         assert "Votre demande est envoyée." in malik.inner_text("main")
-        _check(malik, "request-page-malik-375")
+        check(malik, "request-page-malik-375")
 
         _sign_in(odile, live_server, "odile@example.org")
         assert "Écoute pour Malik" in odile.inner_text("main")
-        _check(odile, "dashboard-odile-375")
+        check(odile, "dashboard-odile-375")
         odile.get_by_role("link", name="Écoute pour Malik").click()
         odile.wait_for_url(request_url)
-        _check(odile, "request-page-odile-375")
+        check(odile, "request-page-odile-375")
         odile.get_by_label("Un message, ou un moment que vous proposez (facultatif)").fill(
             "Je t'appelle à 20 h"
         )
@@ -102,7 +85,7 @@ def test_malik_asks_for_listening_and_odile_is_with_him(live_server, browser, li
         malik.reload()
         main = malik.inner_text("main")
         assert "Odile est avec vous." in main and "Je t'appelle à 20 h" in main
-        _check(malik, "request-page-matched-375")
+        check(malik, "request-page-matched-375")
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         malik_ctx.close()

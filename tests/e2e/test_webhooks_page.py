@@ -9,15 +9,12 @@ the page's language.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS", "/tmp/cercle-screenshots"))  # noqa: S108
 PASSWORD = "correct horse battery"
 
 
@@ -27,23 +24,7 @@ def app_config():
     return {"WEBHOOKS_ALLOW_PRIVATE": True}
 
 
-def _check(page, name):
-    """Fits 375 px, has no axe-core violation, and leaves a screenshot behind."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    wide = page.evaluate(
-        """[...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > 376)
-            .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_snapshot()
-
-
-def test_an_admin_connects_a_signed_hook_on_a_phone(live_server, phone, thread_circle):
+def test_an_admin_connects_a_signed_hook_on_a_phone(check, live_server, phone, thread_circle):
     page = phone
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -57,7 +38,7 @@ def test_an_admin_connects_a_signed_hook_on_a_phone(live_server, phone, thread_c
     page.goto(f"{live_server}/g/{handle}")
     page.locator(f"a[href='/g/{handle}/webhooks']").click()
     page.wait_for_url(re.compile(rf".*/g/{handle}/webhooks$"))
-    _check(page, "webhooks-empty-375")
+    check(page, "webhooks-empty-375")
 
     page.check("input[name=kind][value=generic]")
     page.fill("#url", "http://127.0.0.1:9/receiver/abcdefgh4321")
@@ -67,18 +48,18 @@ def test_an_admin_connects_a_signed_hook_on_a_phone(live_server, phone, thread_c
     main = page.inner_text("main")
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/=]{40,}", page.input_value("#new-secret"))
     assert "http://127.0.0.1/…4321" in main and "abcdefgh" not in main
-    _check(page, "webhooks-secret-375")
+    check(page, "webhooks-secret-375")
 
     page.locator(f"a[href^='/g/{handle}/webhooks/']").first.click()
     page.wait_for_url(re.compile(rf".*/g/{handle}/webhooks/\d+$"))
     page.locator("form[action$='/test'] button").click()
     page.wait_for_url(re.compile(rf".*/g/{handle}/webhooks/\d+$"))
     assert "test" in page.inner_text("main ol")
-    _check(page, "webhooks-log-375")
+    check(page, "webhooks-log-375")
 
     page.locator("a[href$='/delete']").click()
     page.wait_for_url(re.compile(r".*/delete$"))
-    _check(page, "webhooks-delete-375")
+    check(page, "webhooks-delete-375")
     page.locator("form[action$='/delete'] button").click()
     page.wait_for_url(re.compile(rf".*/g/{handle}/webhooks$"))
     assert "…4321" not in page.inner_text("main")
