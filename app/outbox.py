@@ -243,9 +243,13 @@ def _claimable(now: datetime):
     )
 
 
-def claim_due(now: datetime, limit: int = BATCH) -> tuple[str, list[int]]:
-    """Claim up to ``limit`` due deliveries and commit; (this claim's token, their ids)."""
+def claim_due(now: datetime, limit: int = BATCH, clock=utcnow) -> tuple[str, list[int]]:
+    """Claim up to ``limit`` due deliveries and commit; (this claim's token, their ids).
+
+    The lease runs from the moment of the claim (the wall clock, or ``now`` when that is
+    later), not from the start of the run: a long run's later batches get a full lease."""
     token = secrets.token_hex(16)
+    lease_from = max(now, clock())
     ids = list(
         db.session.scalars(
             sa.select(Delivery.id)
@@ -262,7 +266,7 @@ def claim_due(now: datetime, limit: int = BATCH) -> tuple[str, list[int]]:
             .values(
                 status=SENDING,
                 claim=token,
-                claimed_until=now + LEASE,
+                claimed_until=lease_from + LEASE,
                 attempts=Delivery.attempts + 1,
             )
             .execution_options(synchronize_session=False)
@@ -346,11 +350,16 @@ class DeliveryFigures:
     cancelled: int = 0
 
 
-def deliver_due(now: datetime, *, max_batches: int = 100) -> DeliveryFigures:
-    """Send what is due, claim by claim, until nothing is left (or ``max_batches``)."""
+def deliver_due(now: datetime, *, max_batches: int = 100, clock=utcnow) -> DeliveryFigures:
+    """Send what is due, claim by claim, until nothing is left (or ``max_batches``, or
+    half a lease of wall-clock time: the next run goes on, and no claim outlives its
+    lease while this one is still sending)."""
     figures = DeliveryFigures()
+    started = clock()
     for _ in range(max_batches):
-        token, ids = claim_due(now)
+        if clock() - started > LEASE / 2:
+            break
+        token, ids = claim_due(now, clock=clock)
         if not ids:
             break
         for delivery_id in ids:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from email.header import Header
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flask_babel
@@ -138,6 +139,16 @@ def scope_of(notification: Notification) -> str:
     return unsubscribe.ALL
 
 
+def list_name(name: str) -> str:
+    """A group's name as ``List-Id``'s phrase (RFC 2919): a quoted string when it is
+    ASCII, else an RFC 2047 encoded word, so that the ``<list id>`` itself is never
+    encoded (mail filters match on it)."""
+    flat = " ".join(name.split())
+    if flat.isascii():
+        return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return Header(flat, "utf-8").encode()
+
+
 def list_headers(group, user_id: int, scope: str) -> dict[str, str]:
     """``List-Id`` and the one-click unsubscribe headers (RFC 2919, RFC 8058)."""
     link = external_url("notifications.unsubscribe", token=unsubscribe.make_token(user_id, scope))
@@ -146,8 +157,7 @@ def list_headers(group, user_id: int, scope: str) -> dict[str, str]:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     if group is not None:
-        name = group.name.replace('"', "'").replace("\r", " ").replace("\n", " ")
-        headers["List-Id"] = f'"{name}" <{group.handle}.{public_host()}>'
+        headers["List-Id"] = f"{list_name(group.name)} <{group.handle}.{public_host()}>"
     return headers
 
 
@@ -308,10 +318,15 @@ def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
             if reader is None or reader.email_off or not reader.digest_days:
                 # Turned off (e.g. by the digest's own one-click link) while it waited.
                 return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
-        return mail.send_payload(delivery.payload)
-    notification = db.session.get(Notification, delivery.notification_id)
-    if notification is None or notification.user.email_off:
-        return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
-    if not services.still_concerns(notification):
-        return outbox.Result(ok=False, cancelled=True, error="the reader left the group")
-    return mail.send_payload(render_notification(notification))
+        data = delivery.payload
+    else:
+        notification = db.session.get(Notification, delivery.notification_id)
+        if notification is None or not services.email_still_wanted(notification):
+            return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
+        if not services.still_concerns(notification):
+            return outbox.Result(ok=False, cancelled=True, error="the reader left the group")
+        data = render_notification(notification)
+    # No transaction stays open while the mail server answers: on SQLite it would hold
+    # the write lock and make every page that writes wait.
+    db.session.rollback()
+    return mail.send_payload(data)

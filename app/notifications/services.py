@@ -611,6 +611,41 @@ def target_url(notification: Notification, *, external: bool = False) -> str:
     return build("notifications.index")
 
 
+def email_still_wanted(notification: Notification) -> bool:
+    """Whether the reader still wants this email now that it is to be sent: a thread or
+    circle muted (or moved to the digest) while it waited, e.g. for the end of the quiet
+    hours, cancels it. Support emails follow the routing decided when they were written
+    (only ``email_off`` and leaving the circle stop them)."""
+    n = notification
+    if n.user.email_off:
+        return False
+    if n.kind in SUPPORT_KINDS or n.group_id is None:
+        return True
+    volume = db.session.scalar(
+        sa.select(Membership.volume).where(
+            Membership.group_id == n.group_id,
+            Membership.user_id == n.user_id,
+            Membership.revoked_at.is_(None),
+        )
+    )
+    override = None
+    if n.thread_id is not None:
+        override = db.session.scalar(
+            sa.select(kinds.ThreadPreference.volume).where(
+                kinds.ThreadPreference.thread_id == n.thread_id,
+                kinds.ThreadPreference.user_id == n.user_id,
+            )
+        )
+    plan = preferences.email_plan(
+        support=False,
+        email_off=False,
+        group_volume=volume or preferences.ALL,
+        thread_volume=override,
+        urgent_news=n.kind == STANCE_BLOCK,
+    )
+    return plan == preferences.NOW
+
+
 def still_concerns(notification: Notification) -> bool:
     """Whether the reader still belongs to the notification's group (an email waiting
     in the outbox is not sent to someone who left meanwhile)."""

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
+import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks.webhooks import Webhook as Signer
 
@@ -66,8 +68,19 @@ def signature_headers(secret: str, message_id: str, body: str) -> dict[str, str]
     }
 
 
-def _post(target: ssrf.Target, content: bytes, extra: dict[str, str]) -> httpx.Response:
-    """POST to the first of the target's checked addresses that accepts a connection."""
+@dataclass(frozen=True)
+class Answer:
+    """What a receiver answered: its status, headers and the start of its body."""
+
+    status_code: int
+    headers: httpx.Headers
+    text: str
+
+
+def _post(target: ssrf.Target, content: bytes, extra: dict[str, str]) -> Answer:
+    """POST to the first of the target's checked addresses that accepts a connection.
+    Only the first ``MAX_ANSWER`` bytes of the answer are read, within ``TIMEOUT``: a
+    receiver that trickles a long body cannot hold the periodic run."""
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client:
         for i, address in enumerate(target.addresses):
             url, headers, extensions = ssrf.pinned(target, address)
@@ -75,11 +88,27 @@ def _post(target: ssrf.Target, content: bytes, extra: dict[str, str]) -> httpx.R
                 "POST", url, content=content, headers={**headers, **extra}, extensions=extensions
             )
             try:
-                return client.send(request)
+                response = client.send(request, stream=True)
             except httpx.ConnectError:
                 if i == len(target.addresses) - 1:
                     raise
+                continue
+            try:
+                deadline = time.monotonic() + TIMEOUT
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= MAX_ANSWER or time.monotonic() > deadline:
+                        break
+            finally:
+                response.close()
+            text = body[:MAX_ANSWER].decode(response.encoding or "utf-8", errors="replace")
+            return Answer(response.status_code, response.headers, text)
     raise httpx.ConnectError("no address")  # not reached: check() gives at least one
+
+
+#: how much of a receiver's answer is read (the log shows its start)
+MAX_ANSWER = 4096
 
 
 def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
@@ -129,7 +158,14 @@ def after(delivery: outbox.Delivery, result: outbox.Result, now: datetime) -> No
     """What a result means for the hook (in the recording transaction)."""
     if delivery.webhook_id is None or result.cancelled:
         return
-    hook = db.session.get(Webhook, delivery.webhook_id)
+    # Locked: two runs recording failures of one hook at once disable it (and tell the
+    # admins) once.
+    hook = db.session.scalar(
+        sa.select(Webhook)
+        .where(Webhook.id == delivery.webhook_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if hook is None:
         return
     if result.ok:

@@ -21,8 +21,11 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["SERVER_NAME"] = None
+    base = f"http://127.0.0.1:{server.server_port}"
+    # Emailed and shown links are built from the public address: this server's.
+    app.config["PUBLIC_URL"] = base
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         thread.join(timeout=5)

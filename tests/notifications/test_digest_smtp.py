@@ -222,7 +222,7 @@ def test_the_digest_link_stops_the_digest(
     link = re.fullmatch(r"<(.+)>", digest["List-Unsubscribe"].strip()).group(1)
     scanner = app.test_client().get(urlsplit(link).path)
     assert scanner.status_code == 200
-    assert b"Stop the daily digest" in scanner.data
+    assert "Ne plus recevoir le courriel du jour" in scanner.get_data(as_text=True)
     assert run(lambda: db.session.get(User, bruno.id).digest_days) == "1234567"
     response = app.test_client().post(
         urlsplit(link).path,
