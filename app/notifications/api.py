@@ -13,7 +13,6 @@ agreed rule that decided it when one did, and why it came (``reason``).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, request
 
 from ..api import Blueprint, api_user
 from ..api.schemas import decode_time_cursor, encode_cursor
@@ -35,17 +34,6 @@ SECURITY = [{"bearerAuth": []}]
 UNAUTHORIZED = "No token, or not a valid one (`unauthorized`, `invalid_token`)."
 
 
-def absolute(path: str) -> str:
-    """``path`` (from ``url_for``) on the site's public address: ``PREFERRED_URL_SCHEME``
-    and ``SERVER_NAME`` from the configuration, never the request's ``Host`` header.
-    Only without ``SERVER_NAME`` (development) is the request's own address used."""
-    server = current_app.config.get("SERVER_NAME")
-    if not server:
-        return request.host_url.rstrip("/") + path
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "https"
-    return f"{scheme}://{server}{path}"
-
-
 def _rule(rule: dict | None) -> dict | None:
     if not rule:
         return None
@@ -64,7 +52,7 @@ def notification_json(notification: Notification) -> dict:
         "id": notification.id,
         "kind": notification.kind,
         "text": services.describe(notification),
-        "url": absolute(services.target_url(notification)),
+        "url": services.target_url(notification, external=True),
         "created_at": notification.created_at,
         "read_at": notification.read_at,
         "rule": _rule(notification.rule),

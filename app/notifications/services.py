@@ -74,7 +74,6 @@ def notify(
     support_request=None,
     rule: dict | None = None,
     channels: dict[int, tuple[str, datetime]] | None = None,
-    urgent_news: bool = False,
     now: datetime,
 ) -> list[Notification]:
     """Notify each recipient once: current members of the group only (revoked
@@ -87,8 +86,8 @@ def notify(
     Each notification's email is decided here (``preferences.email_plan``) and, when
     it goes at once, written to the outbox in the same transaction, due after the
     reader's quiet hours. ``channels`` maps a reader to the support routing's
-    ``(channel, deliver_at)`` for them; ``urgent_news`` sends at once to readers
-    whose volume is ``digest`` (a block, to the facilitator).
+    ``(channel, deliver_at)`` for them. ``URGENT_NEWS_KINDS`` (a block, to the
+    facilitator) go at once to readers whose volume is ``digest``.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind: {kind!r}")
@@ -136,16 +135,20 @@ def notify(
     ]
     db.session.add_all(created)
     db.session.flush()
-    _plan_emails(created, kind, group_id, thread_id, channels or {}, urgent_news, now)
+    _plan_emails(created, kind, group_id, thread_id, channels or {}, now)
     return created
 
 
-def _plan_emails(created, kind, group_id, thread_id, channels, urgent_news, now) -> None:
-    """Decide each new notification's email and write those that go now to the outbox."""
-    if not created:
-        return
-    ids = [n.user_id for n in created]
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+#: kinds that reach a reader at once even when their volume is ``digest`` (a block is
+#: news the facilitator must get at once)
+URGENT_NEWS_KINDS = frozenset({STANCE_BLOCK})
+
+
+def _volumes(
+    user_ids: list[int], group_id: int | None, thread_id: int | None
+) -> tuple[dict[int, tuple[str, str]], dict[int, str]]:
+    """The readers' ``(volume, support_volume)`` in the group and their thread
+    overrides: two queries, whatever the number of readers."""
     volumes: dict[int, tuple[str, str]] = {}
     if group_id is not None:
         volumes = {
@@ -154,33 +157,49 @@ def _plan_emails(created, kind, group_id, thread_id, channels, urgent_news, now)
                 sa.select(Membership.user_id, Membership.volume, Membership.support_volume).where(
                     Membership.group_id == group_id,
                     Membership.revoked_at.is_(None),
-                    Membership.user_id.in_(ids),
+                    Membership.user_id.in_(user_ids),
                 )
             )
         }
     overrides: dict[int, str] = {}
-    if thread_id is not None and kind not in SUPPORT_KINDS:
+    if thread_id is not None:
         overrides = dict(
             db.session.execute(
                 sa.select(kinds.ThreadPreference.user_id, kinds.ThreadPreference.volume).where(
                     kinds.ThreadPreference.thread_id == thread_id,
-                    kinds.ThreadPreference.user_id.in_(ids),
+                    kinds.ThreadPreference.user_id.in_(user_ids),
                 )
             ).all()
         )
+    return volumes, overrides
+
+
+def _plan(notification: Notification, user: User, volumes, overrides, routed) -> str | None:
+    """``preferences.email_plan`` for one notification and its reader."""
+    volume, support_volume = volumes.get(user.id, (preferences.ALL, preferences.IMMEDIATE))
+    support = notification.kind in SUPPORT_KINDS
+    return preferences.email_plan(
+        support=support,
+        email_off=user.email_off,
+        group_volume=volume,
+        thread_volume=None if support else overrides.get(user.id),
+        support_volume=support_volume,
+        support_channel=routed[0] if routed else None,
+        urgent_news=notification.kind in URGENT_NEWS_KINDS,
+    )
+
+
+def _plan_emails(created, kind, group_id, thread_id, channels, now) -> None:
+    """Decide each new notification's email and write those that go now to the outbox."""
+    if not created:
+        return
+    ids = [n.user_id for n in created]
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    volumes, overrides = _volumes(ids, group_id, thread_id if kind not in SUPPORT_KINDS else None)
     for notification in created:
         user = users[notification.user_id]
-        volume, support_volume = volumes.get(user.id, (preferences.ALL, preferences.IMMEDIATE))
         routed = channels.get(user.id)
-        plan = preferences.email_plan(
-            support=kind in SUPPORT_KINDS,
-            email_off=user.email_off,
-            group_volume=volume,
-            thread_volume=overrides.get(user.id),
-            support_volume=support_volume,
-            support_channel=routed[0] if routed else None,
-            urgent_news=urgent_news,
-        )
+        plan = _plan(notification, user, volumes, overrides, routed)
         notification.email = plan
         if plan != preferences.NOW:
             continue
@@ -621,29 +640,8 @@ def email_still_wanted(notification: Notification) -> bool:
         return False
     if n.kind in SUPPORT_KINDS or n.group_id is None:
         return True
-    volume = db.session.scalar(
-        sa.select(Membership.volume).where(
-            Membership.group_id == n.group_id,
-            Membership.user_id == n.user_id,
-            Membership.revoked_at.is_(None),
-        )
-    )
-    override = None
-    if n.thread_id is not None:
-        override = db.session.scalar(
-            sa.select(kinds.ThreadPreference.volume).where(
-                kinds.ThreadPreference.thread_id == n.thread_id,
-                kinds.ThreadPreference.user_id == n.user_id,
-            )
-        )
-    plan = preferences.email_plan(
-        support=False,
-        email_off=False,
-        group_volume=volume or preferences.ALL,
-        thread_volume=override,
-        urgent_news=n.kind == STANCE_BLOCK,
-    )
-    return plan == preferences.NOW
+    volumes, overrides = _volumes([n.user_id], n.group_id, n.thread_id)
+    return _plan(n, n.user, volumes, overrides, None) == preferences.NOW
 
 
 def still_concerns(notification: Notification) -> bool:

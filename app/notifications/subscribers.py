@@ -150,7 +150,7 @@ def stance_block(stance, *, poll, voter, now, **_):
     if already is not None:
         return
     people = _admin_ids(poll.group_id) | {poll.author_id}
-    notify(people, kinds.STANCE_BLOCK, poll=poll, actor=voter, urgent_news=True, now=now)
+    notify(people, kinds.STANCE_BLOCK, poll=poll, actor=voter, now=now)
 
 
 def _members(group_id: int) -> list[int]:

@@ -70,6 +70,10 @@ def test_the_address_comes_from_the_configuration_not_the_host_header(
     assert response.status_code == 200, response.get_data(as_text=True)
     for item in response.get_json()["items"]:
         assert item["url"].startswith("https://localhost/"), item["url"]
+    app.config["PUBLIC_URL"] = "https://cercle.example.org"
+    response = api(bruno).get(NOTIFICATIONS, headers={"Host": "evil.example"})
+    for item in response.get_json()["items"]:
+        assert item["url"].startswith("https://cercle.example.org/"), item["url"]
 
 
 def test_marking_read(api, support_circle, asked, error_of):
