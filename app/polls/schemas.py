@@ -489,7 +489,7 @@ class PollSchema(Schema):
         allow_none=True,
         metadata={
             "description": "in option order; null while `results_visibility` hides them "
-            "from the caller"
+            "from the caller, and in an anonymous poll until it closes"
         },
     )
     undecided = fields.Integer(metadata={"description": "eligible voters without a stance"})
