@@ -275,8 +275,9 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
 @blp.response(201, PollSchema)
 @blp.alt_response(
     400,
-    description="A bad field, named in `fields`: a `closing_at` without a time zone or not in "
-    "the future, `options` given to a proposal (or fewer than 2 for other kinds, "
+    description="A bad field, named in `fields`: a `closing_at` without a time zone, not in "
+    "the future or more than 366 days ahead, `options` given to a proposal (or fewer than 2 "
+    "for other kinds, "
     "`options.<i>` for one of them), a setting another kind takes, `voters` who are not "
     "members, an unknown field. The `agreement_change`: `agreement_change` itself when the "
     "kind is not `proposal`; `agreement_change.<field>` for a missing, bad or unknown field, "
@@ -438,7 +439,10 @@ def close_poll_view(poll_id):
 @blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(PollReopenSchema)
 @blp.response(200, PollSchema)
-@blp.alt_response(400, description="`closing_at` without a time zone, or not in the future.")
+@blp.alt_response(
+    400,
+    description="`closing_at` without a time zone, not in the future, or more than 366 days ahead.",
+)
 @blp.alt_response(403, description="Only the poll's author or a group admin reopens it.")
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(

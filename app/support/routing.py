@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..agreements.rules import ActiveRule, RuleSource, default_value
+from ..timeutil import FAR_FUTURE
 
 # -- words ---------------------------------------------------------------------------
 
@@ -234,7 +235,10 @@ def refused_switches(reciprocity: str, changes: Mapping[str, bool]) -> tuple[str
 def away_ends_at(away_until: date, zone: str) -> datetime:
     """When "away until ``away_until``" ends: the midnight after that day in the member's
     zone (they are away through the whole day they named), as UTC."""
-    return _first_instants(away_until + timedelta(days=1), time(0), ZoneInfo(zone))[0]
+    try:
+        return _first_instants(away_until + timedelta(days=1), time(0), ZoneInfo(zone))[0]
+    except OverflowError:  # away until the calendar's last days: away for good
+        return FAR_FUTURE
 
 
 def effective_availability(
