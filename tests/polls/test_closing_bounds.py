@@ -234,6 +234,17 @@ def test_date_helpers_hold_at_the_calendars_edge():
     assert away_ends_at(date.max, "Europe/Paris") == FAR_FUTURE
 
 
+def test_support_deadlines_hold_at_the_calendars_edge():
+    """Support's deadlines are computed from stored times: one at the calendar's end
+    gives a deadline there, not an ``OverflowError`` in the periodic run."""
+    from app.support.routing import MATCHED, check_in_due_since, followup_due
+
+    now = utcnow()
+    assert followup_due(MATCHED, LAST, None, now) is None  # due at FAR_FUTURE: not yet
+    due = check_in_due_since(365, rule_set_at=None, receives_since=LAST, last_check_in_at=LAST)
+    assert due == FAR_FUTURE
+
+
 @pytest.mark.parametrize("zone", ZONES)
 def test_the_digest_tells_a_poll_closing_in_9999(
     app, run, thread_circle, new_poll, stored, set_timezone, zone
