@@ -50,18 +50,37 @@ def select_timezone() -> str:
     return current_app.config["DEFAULT_USER_TIMEZONE"]
 
 
+def format_moment(value: datetime, style: str = "medium") -> str:
+    """``value`` in the reader's zone and language; a time at the edge of the calendar
+    (a stored 9999-12-31, 0001-01-01) that has no equivalent in their zone is shown as
+    it is, in UTC, rather than failing the page."""
+    try:
+        return format_datetime(value, style)
+    except OverflowError:
+        return f"{format_datetime(value, style, rebase=False)} UTC"
+
+
+def format_day(value: date | datetime, style: str = "medium") -> str:
+    """``value``'s date in the reader's language (and zone, for a time): as
+    ``format_moment``, the UTC date at the edge of the calendar."""
+    try:
+        return format_date(value, style)
+    except OverflowError:
+        return format_date(value, style, rebase=False)
+
+
 def datetime_filter(value: datetime | None, style: str = "medium") -> str:
     """A time in the reader's zone and language (``|datetime``)."""
     if value is None:
         return ""
-    return format_datetime(value, style)
+    return format_moment(value, style)
 
 
 def date_filter(value: date | datetime | None, style: str = "medium") -> str:
     """A date in the reader's language (``|date``)."""
     if value is None:
         return ""
-    return format_date(value, style)
+    return format_day(value, style)
 
 
 def iso_filter(value: datetime | None) -> str:

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+#: the first and last instants a datetime can hold, aware: what an overflowing date
+#: computation stops at (a time at the edge of the calendar stays a time, not a 500)
+FAR_PAST = datetime.min.replace(tzinfo=UTC)
+FAR_FUTURE = datetime.max.replace(microsecond=0, tzinfo=UTC)
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held within ``FAR_PAST``..``FAR_FUTURE`` (a stored
+    9999-12-31 plus a day is still 9999-12-31, not an ``OverflowError``)."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return FAR_FUTURE if delta > timedelta(0) else FAR_PAST
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` in ``zone``; at the edge of the calendar, where the zone's local time
+    does not exist (9999-12-31 23:00 UTC in Paris), ``moment`` as it is, in UTC."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment.astimezone(UTC)
 
 
 def utcnow() -> datetime:
@@ -20,7 +43,8 @@ def isoformat_z(value: datetime | None) -> str | None:
     """``2026-05-12T09:32:00Z`` for an aware time, None for None."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # not strftime: "%Y" writes year 1 as "1", which no ISO 8601 reader takes
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def is_valid_timezone(name: str) -> bool:
@@ -52,9 +76,13 @@ def timezone_choices() -> list[str]:
 
 
 def end_of_day(day: date, zone: str = "UTC") -> datetime:
-    """The last instant of ``day`` in ``zone``, as aware UTC."""
-    local = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(zone))
-    return (local - timedelta(microseconds=1)).astimezone(UTC)
+    """The last instant of ``day`` in ``zone``, as aware UTC (``FAR_FUTURE`` for the
+    calendar's last days, whose end is past what a datetime holds)."""
+    try:
+        local = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(zone))
+        return (local - timedelta(microseconds=1)).astimezone(UTC)
+    except OverflowError:
+        return FAR_FUTURE
 
 
 class UTCDateTime(TypeDecorator):

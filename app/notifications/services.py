@@ -14,7 +14,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from .. import outbox
@@ -24,6 +23,7 @@ from ..agreements.rules import RuleSource
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership
+from ..i18n import format_moment
 from ..proposals import consent
 from ..support import display as support_display
 from ..support import routing
@@ -312,7 +312,7 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         return _(
             "The poll “%(title)s” closes on %(time)s and you have not voted yet.",
             title=title,
-            time=format_datetime(n.poll.closing_at, "medium"),
+            time=format_moment(n.poll.closing_at, "medium"),
         )
     if n.kind == POLL_REMIND:
         return _("%(name)s reminds you to vote on “%(title)s”.", name=actor, title=title)

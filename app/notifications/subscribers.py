@@ -11,8 +11,9 @@
   proposal's blocks forget who blocked;
 - ``proposal_decided``: the voters eligible at the close and the author learn the
   verdict and why (``proposal_outcome``, instead of ``poll_closed``);
-- ``stance_cast`` (a block on a proposal): its author and the group's admins, at
-  once, whatever their ``digest`` volume (``stance_block``); once per voter and poll;
+- ``stance_cast`` (a block on a proposal that is not anonymous): its author and the
+  group's admins, at once, whatever their ``digest`` volume (``stance_block``); once
+  per voter and poll;
 - ``agreement_adopted``, ``agreement_repealed``: every member (``agreement_adopted``
   for a version 1, ``agreement_amended`` for a later one, ``agreement_repealed``);
 - ``voters_reminded``: the undecided voters, with the sender's message
@@ -135,8 +136,10 @@ def _admin_ids(group_id: int) -> set[int]:
 
 def stance_block(stance, *, poll, voter, now, **_):
     """A block on a proposal: news its author (the facilitator) and the admins get at
-    once. A voter's second block in the same poll tells no one again."""
-    if poll.kind != "proposal" or (stance.choice or {}).get("key") != "block":
+    once. A voter's second block in the same poll tells no one again. Not in an
+    anonymous proposal: a block told while it is open would be a live result, and its
+    time would match a name leaving the undecided; its outcome tells the blocks."""
+    if poll.kind != "proposal" or poll.anonymous or (stance.choice or {}).get("key") != "block":
         return
     already = db.session.scalar(
         sa.select(Notification.id)

@@ -275,8 +275,9 @@ def create_poll_payload(thread: Thread, author: User, data: dict, *, now: dateti
 @blp.response(201, PollSchema)
 @blp.alt_response(
     400,
-    description="A bad field, named in `fields`: a `closing_at` without a time zone or not in "
-    "the future, `options` given to a proposal (or fewer than 2 for other kinds, "
+    description="A bad field, named in `fields`: a `closing_at` without a time zone, not in "
+    "the future or more than 366 days ahead, `options` given to a proposal (or fewer than 2 "
+    "for other kinds, "
     "`options.<i>` for one of them), a setting another kind takes, `voters` who are not "
     "members, an unknown field. The `agreement_change`: `agreement_change` itself when the "
     "kind is not `proposal`; `agreement_change.<field>` for a missing, bad or unknown field, "
@@ -333,8 +334,10 @@ def create_poll_view(data, thread_id):
 def get_poll(poll_id):
     """A poll with its options, results, stances and the caller's own stance.
 
-    `results` (and then `stances`) is null while `results_visibility` hides them from the
-    caller: `after_vote` until the caller has a stance, `after_close` until the poll closes.
+    `results` (and then `stances`) is null while they are hidden from the caller:
+    `after_vote` until the caller has a stance, `after_close` until the poll closes, and
+    an anonymous poll's from everyone until it closes, whatever `results_visibility` says
+    (only the caller's own `my_stance` shows).
     `participants`, `eligible`, `undecided` and `participation_percent` are always there.
     In an anonymous poll every `voter` (and `created_at`) is null. A poll whose closing time
     has passed is shown closed, as of that time. `outcome` is null for kinds other than
@@ -436,7 +439,10 @@ def close_poll_view(poll_id):
 @blp.alt_response(401, description=UNAUTHORIZED)
 @blp.arguments(PollReopenSchema)
 @blp.response(200, PollSchema)
-@blp.alt_response(400, description="`closing_at` without a time zone, or not in the future.")
+@blp.alt_response(
+    400,
+    description="`closing_at` without a time zone, not in the future, or more than 366 days ahead.",
+)
 @blp.alt_response(403, description="Only the poll's author or a group admin reopens it.")
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(
@@ -464,7 +470,11 @@ def reopen_poll_view(data, poll_id):
 @blp.alt_response(409, description=CLOSED)
 def remind_poll_view(data, poll_id):
     """Remind the eligible voters who have no stance yet (not the caller), with an
-    optional message sent as written. An in-app notification each; `reminded` counts them."""
+    optional message sent as written. An in-app notification each; `reminded` counts them.
+
+    In an anonymous poll too: the reminder reaches those who have not voted, and the
+    caller learns how many, never who (nothing in the API names who has voted before an
+    anonymous poll closes)."""
     poll = _poll(poll_id)
     user = api_user()
     _require(can_remind_poll(user, poll))
@@ -524,14 +534,16 @@ def put_statement(data, poll_id):
 @blp.alt_response(
     409,
     description="The results are hidden from the caller (`results_hidden`): "
-    "`after_vote` before the caller's stance, `after_close` while open. Nothing is "
+    "`after_vote` before the caller's stance, `after_close` or an anonymous poll while "
+    "open. Nothing is "
     "exported then, rather than a file with empty sections.",
 )
 def export_poll_csv(poll_id):
     """Export a poll's results and stances as CSV (an addition to DESIGN.md's API).
 
     The file the poll page exports too (`app/polls/export.py`), as the caller may see
-    it: refused (409 `results_hidden`) while `results_visibility` hides the results.
+    it: refused (409 `results_hidden`) while the results are hidden (`results_visibility`,
+    or an anonymous poll still open).
     """
     now = utcnow()
     poll = _poll(poll_id, now=now)

@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..threads.forms import MARKDOWN_HINT
+from ..timeutil import FAR_FUTURE, FAR_PAST, in_zone
 from . import tally
 from .services import MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
 
@@ -66,14 +67,17 @@ def to_utc(local: datetime | None, zone: str) -> datetime | None:
         return None
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 23:59 in New York: later than any time, so refused
+        return FAR_FUTURE if local.year > 1 else FAR_PAST
 
 
 def to_local(moment: datetime | None, zone: str) -> datetime | None:
     """An aware time as the naive local time a ``datetime-local`` input shows."""
     if moment is None:
         return None
-    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
+    return in_zone(moment, ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def parse_slot(text: str, zone: str) -> datetime | None:

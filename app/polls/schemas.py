@@ -128,7 +128,9 @@ class PollCreateSchema(Schema):
     )
     closing_at = UTCDateTime(
         required=True,
-        metadata={"description": "ISO 8601 with a time zone, in the future"},
+        metadata={
+            "description": "ISO 8601 with a time zone, in the future, at most 366 days ahead"
+        },
     )
     options = fields.List(
         fields.String(validate=validate.Length(max=MAX_OPTION_NAME)),
@@ -249,7 +251,11 @@ class StanceInputSchema(Schema):
 
 class PollReopenSchema(Schema):
     closing_at = UTCDateTime(
-        required=True, metadata={"description": "the new closing time, with a zone, in the future"}
+        required=True,
+        metadata={
+            "description": "the new closing time, with a zone, in the future, at most 366 "
+            "days ahead"
+        },
     )
 
 
@@ -489,7 +495,7 @@ class PollSchema(Schema):
         allow_none=True,
         metadata={
             "description": "in option order; null while `results_visibility` hides them "
-            "from the caller"
+            "from the caller, and in an anonymous poll until it closes"
         },
     )
     undecided = fields.Integer(metadata={"description": "eligible voters without a stance"})

@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..agreements.rules import ActiveRule, RuleSource, default_value
+from ..timeutil import FAR_FUTURE, shifted
 
 # -- words ---------------------------------------------------------------------------
 
@@ -234,7 +235,10 @@ def refused_switches(reciprocity: str, changes: Mapping[str, bool]) -> tuple[str
 def away_ends_at(away_until: date, zone: str) -> datetime:
     """When "away until ``away_until``" ends: the midnight after that day in the member's
     zone (they are away through the whole day they named), as UTC."""
-    return _first_instants(away_until + timedelta(days=1), time(0), ZoneInfo(zone))[0]
+    try:
+        return _first_instants(away_until + timedelta(days=1), time(0), ZoneInfo(zone))[0]
+    except OverflowError:  # away until the calendar's last days: away for good
+        return FAR_FUTURE
 
 
 def effective_availability(
@@ -495,7 +499,7 @@ def route_request(
     times: dict[str, datetime | None] = {"escalate_at": None, "lapse_at": None, "overdue_at": None}
     if key is not None:
         name, field_name, unit = _STEPS[key]
-        times[field_name] = created + unit * params[name]
+        times[field_name] = shifted(created, unit * params[name])
     code = _row_code(request.urgent, request.important)
     explanation = Explanation(code, {**params, "named": request.named})
 
@@ -670,7 +674,7 @@ def followup_due(
     matched_at = _utc(matched_at, "matched_at")
     if asked_at is not None and _utc(asked_at, "asked_at") >= matched_at:
         return None  # already asked about this match
-    due = matched_at + FOLLOWUP_AFTER
+    due = shifted(matched_at, FOLLOWUP_AFTER)
     return due if _utc(now) >= due else None
 
 
@@ -791,7 +795,7 @@ def check_in_due_since(
         last_request_at=last_request_at,
         last_check_in_at=last_check_in_at,
     )
-    return start + timedelta(days=days)
+    return shifted(start, timedelta(days=days))
 
 
 def claimed_by(due_since: datetime, period: PeriodFacts | None) -> int | None:
@@ -841,7 +845,7 @@ def check_ins_due(
             last_request_at=member.last_request_at,
             last_check_in_at=member.last_check_in_at,
         )
-        due_since = start + timedelta(days=days)
+        due_since = shifted(start, timedelta(days=days))
         if now < due_since:
             continue
         # What was recorded counts only for this very period: a reset clock starts anew.

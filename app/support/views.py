@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -26,6 +25,7 @@ from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import forget_membership, membership_of, visible_group
 from ..groups.services import update_my_membership
+from ..i18n import format_moment
 from ..polls.services import close_due_polls_before_read
 from ..timeutil import utcnow
 from ..web import me, require, show_domain_error
@@ -358,17 +358,17 @@ def _next_step(request: SupportRequest, is_requester: bool) -> str | None:
             return _("Every supporter of the circle has been told.")
         return _(
             "Without an answer by %(time)s, the whole circle is told.",
-            time=format_datetime(request.escalate_at, "short"),
+            time=format_moment(request.escalate_at, "short"),
         )
     if request.urgent:
         return _(
             "If nobody is free by %(time)s, the request ends quietly.",
-            time=format_datetime(request.lapse_at, "short"),
+            time=format_moment(request.lapse_at, "short"),
         )
     if request.important:
         if request.overdue_noted_at is not None:
             return _("Supporters have been reminded.")
-        time = format_datetime(request.overdue_at, "short")
+        time = format_moment(request.overdue_at, "short")
         if is_requester:
             return _(
                 "Without an answer by %(time)s, supporters are reminded and you are asked "

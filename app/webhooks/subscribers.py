@@ -27,7 +27,7 @@ Posts are written in the app's default language (French): a chat room is shared.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -56,7 +56,10 @@ def _locale() -> str:
 def _when(moment: datetime) -> str:
     """A time in the circle's default zone and language, with the zone named."""
     zone = current_app.config.get("DEFAULT_USER_TIMEZONE", "Europe/Paris")
-    text = format_datetime(moment, "medium", tzinfo=ZoneInfo(zone), locale=_locale())
+    try:
+        text = format_datetime(moment, "medium", tzinfo=ZoneInfo(zone), locale=_locale())
+    except OverflowError:  # the calendar's edge has no local time there: say it in UTC
+        return f"{format_datetime(moment, 'medium', tzinfo=UTC, locale=_locale())} (UTC)"
     return f"{text} ({zone})"
 
 

@@ -85,6 +85,9 @@ def test_racing_stances_and_withdrawals_through_http(
     current = [voter for voter, _c, is_current in stances_of(poll["id"]) if is_current]
     assert len(current) == len(set(current)) <= 4  # never two current stances for one voter
     data = api(thread_circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
+    assert data["participants"] == len(current) and data["results"] is None  # open, anonymous
+    api(thread_circle.admin).post(f"/api/v1/polls/{poll['id']}/close")
+    data = api(thread_circle.admin).get(f"/api/v1/polls/{poll['id']}").get_json()
     assert data["participants"] == len(current) == sum(r["count"] for r in data["results"])
 
 

@@ -270,7 +270,7 @@ def test_export_results_and_stances_as_csv(api, thread_circle, start_poll):
     ]
 
 
-def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll):
+def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll, error_of):
     poll = start_poll("score", anonymous=True)
     api(thread_circle.members[0]).put(
         path(poll, "stance"), json={"scores": {"o1": 5, "o2": 1, "o3": 0}}
@@ -278,7 +278,10 @@ def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll
     api(thread_circle.members[1]).put(
         path(poll, "stance"), json={"scores": {"o1": 3, "o2": 2, "o3": 4}}
     )
-    for _ in range(2):  # open, then closed (voters erased)
+    # open: no file at all (it would be a live result)
+    error_of(api(thread_circle.admin).get(path(poll, "export.csv")), 409, "results_hidden")
+    api(thread_circle.admin).post(path(poll, "close"))
+    for _ in range(2):  # closed (voters erased), twice: the same file
         response = api(thread_circle.admin).get(path(poll, "export.csv"), headers=EN)
         text = response.get_data(as_text=True)
         assert (
@@ -294,7 +297,6 @@ def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll
             "Zoom: 3 · Jitsi: 2 · En vrai: 4", "Zoom: 5 · Jitsi: 1 · En vrai: 0"
         ]  # fmt: skip
         assert all(row[0] == row[1] == row[4] == "" for row in stances[1:])
-        api(thread_circle.admin).post(path(poll, "close"))
 
 
 def test_export_of_hidden_results_is_refused(api, thread_circle, make_user, start_poll, error_of):

@@ -189,15 +189,19 @@ def test_anonymous_polls_never_show_names(
         finalise=True,
     )
     auth.login(thread_circle.admin)
-    for poll_id in (poll.id, closed.id):
-        html = page(f"/p/{poll_id}")[1]
-        results = html.split('class="poll-results-section"', 1)[1]
-        assert "Bruno" not in results and "Chloé" not in results
-        assert "Anonymous" in results
-        assert "Première raison" in results or "Objection ferme" in results
-        assert "My stance history" not in html
-        exported = client.get(f"/p/{poll_id}/export.csv").get_data(as_text=True)
-        assert "Bruno" not in exported and "Chloé" not in exported
+    html = page(f"/p/{poll.id}")[1]  # open: no result, no stance, no name
+    results = html.split('class="poll-results-section"', 1)[1]
+    assert "Bruno" not in results and "Chloé" not in results
+    assert "This poll is anonymous: its results will show when it closes" in results
+    assert "Première raison" not in results and 'class="poll-results"' not in results
+    assert client.get(f"/p/{poll.id}/export.csv").status_code == 409
+    html = page(f"/p/{closed.id}")[1]
+    results = html.split('class="poll-results-section"', 1)[1]
+    assert "Bruno" not in results and "Chloé" not in results
+    assert "Anonymous" in results and "Objection ferme" in results
+    assert "My stance history" not in html
+    exported = client.get(f"/p/{closed.id}/export.csv").get_data(as_text=True)
+    assert "Bruno" not in exported and "Chloé" not in exported
     rows = _rows(page(f"/p/{closed.id}")[1])
     assert rows[0][:2] == ["Agree", "50%"] and rows[3][:2] == ["Block", "50%"]
     thread = main_of(page(f"/t/{thread_circle.thread.id}")[1])

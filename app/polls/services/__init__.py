@@ -39,6 +39,7 @@ from .closing import (
 )
 from .creating import (
     DEFAULT_DURATION,
+    MAX_CLOSING_AHEAD,
     MAX_DETAILS,
     MAX_OPTION_NAME,
     MAX_OPTIONS,
@@ -114,6 +115,7 @@ __all__ = [
     "MEETING_ANSWERS",
     "MAX_OPTIONS",
     "MAX_OPTION_NAME",
+    "MAX_CLOSING_AHEAD",
     "MAX_STATEMENT",
     "MAX_TITLE",
     "Counting",

@@ -17,7 +17,7 @@ from ...extensions import db
 from ...markdown import render_with_mentions
 from .. import tally
 from ..models import Poll, Stance
-from .creating import MAX_STATEMENT
+from .creating import MAX_STATEMENT, closing_at_error
 from .errors import PollClosed, PollNotReopenable, PollOpen
 from .results import count, load_facts
 from .stances import ensure_open, lock_poll
@@ -182,12 +182,9 @@ def reopen_poll(
     veto = hooks.poll_reopen_veto.first(poll)
     if veto is not None:
         raise PollNotReopenable(veto)
-    if closing_at is None:
-        raise ValidationFailed(fields={"closing_at": _l("This field is required.")})
-    if closing_at.tzinfo is None:
-        raise ValidationFailed(fields={"closing_at": _l("Give a time with its time zone.")})
-    if closing_at <= now:
-        raise ValidationFailed(fields={"closing_at": _l("Must be in the future.")})
+    closing_error = closing_at_error(closing_at, now)
+    if closing_error is not None:
+        raise ValidationFailed(fields={"closing_at": closing_error})
     poll.closing_at = closing_at
     poll.closed_at = None
     poll.closed_by_id = None

@@ -28,6 +28,9 @@ MAX_OPTION_NAME = 200
 #: how far ahead the closing time is suggested, by kind (the forms' default)
 DEFAULT_DURATION = {"proposal": timedelta(days=7)}
 OTHER_DURATION = timedelta(days=3)
+#: the latest closing time a poll may be given, from now (on creation and reopening):
+#: a year, leap day included
+MAX_CLOSING_AHEAD = timedelta(days=366)
 
 #: option keys and the English names stored for a proposal (pages show ``option_label``)
 PROPOSAL_OPTIONS = (
@@ -62,6 +65,20 @@ def default_closing_at(kind: str, now: datetime) -> datetime:
     """The suggested closing time: proposals in 7 days, others in 3 (on the hour)."""
     later = now + DEFAULT_DURATION.get(kind, OTHER_DURATION)
     return later.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def closing_at_error(closing_at: datetime | None, now: datetime):
+    """What is wrong with a closing time given at ``now`` (None: nothing): it must be
+    aware, in the future and at most ``MAX_CLOSING_AHEAD`` from now."""
+    if closing_at is None:
+        return _l("This field is required.")
+    if closing_at.tzinfo is None:
+        return _l("Give a time with its time zone.")
+    if closing_at <= now:
+        return _l("Must be in the future.")
+    if closing_at - now > MAX_CLOSING_AHEAD:
+        return _l("Must be at most %(days)s days from now.", days=MAX_CLOSING_AHEAD.days)
+    return None
 
 
 def _parse_slot(value) -> datetime | None:
@@ -202,12 +219,9 @@ def create_poll(
     details = (details or "").strip()
     if len(details) > MAX_DETAILS:
         errors["details"] = _l("Must be at most %(max)s characters long.", max=MAX_DETAILS)
-    if closing_at is None:
-        errors["closing_at"] = _l("This field is required.")
-    elif closing_at.tzinfo is None:
-        errors["closing_at"] = _l("Give a time with its time zone.")
-    elif closing_at <= now:
-        errors["closing_at"] = _l("Must be in the future.")
+    closing_error = closing_at_error(closing_at, now)
+    if closing_error is not None:
+        errors["closing_at"] = closing_error
     if results_visibility not in tally.RESULTS_VISIBILITIES:
         errors["results_visibility"] = _l(
             "Must be one of: %(choices)s.", choices=", ".join(tally.RESULTS_VISIBILITIES)

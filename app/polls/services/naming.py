@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from ...i18n import format_moment
 from .. import tally
 from ..models import Poll, PollOption
 from .creating import PROPOSAL_LABELS
@@ -34,7 +34,7 @@ def option_label(poll: Poll, option: PollOption, *, slot: str = "long") -> str:
         return str(PROPOSAL_LABELS.get(option.key, option.name))
     pattern = SLOT_FORMATS[slot]
     if poll.kind == "meeting" and pattern is not None and option.starts_at is not None:
-        return format_datetime(option.starts_at, pattern)
+        return format_moment(option.starts_at, pattern)
     return option.name
 
 

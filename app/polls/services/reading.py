@@ -64,8 +64,11 @@ class VisibleResults:
 
 
 def results_hidden(poll: Poll, *, has_voted: bool, now: datetime) -> bool:
-    """Whether ``results_visibility`` hides the results from someone (who voted or not)."""
-    if poll.results_visibility == "after_close":
+    """Whether the results are hidden from someone (who voted or not): an anonymous
+    poll's from everyone until it closes, whatever ``results_visibility`` says (nobody
+    may match a change in the counts with a name leaving the undecided list);
+    otherwise as ``results_visibility`` says."""
+    if poll.anonymous or poll.results_visibility == "after_close":
         return not poll.is_closed(now)
     if poll.results_visibility == "after_vote":
         return not (has_voted or poll.is_closed(now))
