@@ -38,6 +38,14 @@ member_joined = _events.signal(
     joined an open group, was accepted after asking).
     sender: the new ``Membership``; ``now``.""",
 )
+member_invited = _events.signal(
+    "member-invited",
+    doc="""An admin invited an email address to the group (the invitation email is
+    already in the outbox). Nobody is a member until they accept.
+    sender: the ``Invitation``; ``actor`` (the admin, a ``User``); ``invitee`` (the
+    ``User`` whose address it is, or None when no account has it: never shown to the
+    admin); ``now``.""",
+)
 member_left = _events.signal(
     "member-left",
     doc="""A member left the group of their own accord.
