@@ -143,6 +143,10 @@ class Invitation(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the invited person said no (an invitation by address only)
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: an invitation by address: when the periodic command looked the address up and told
+    #: its account, if any, in the app (None until then; never done in the request, so
+    #: that inviting costs the same whether or not an account has the address)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

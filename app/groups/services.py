@@ -555,34 +555,73 @@ def invite_address(
     locale: str | None = None,
     now: datetime,
 ) -> Invitation:
-    """Invite an email address: the invitation, its email in the outbox (with the link
-    to accept it), and ``events.member_invited`` (an account with that address is told
-    in the app too). Nobody becomes a member here.
+    """Invite an email address: the invitation, and its email (in ``locale``, the
+    inviter's) in the outbox with the link to accept it. Nobody becomes a member here.
 
-    The caller learns nothing about the address: an address without an account, an
-    account, or a current member get the same invitation and the same email (a member
-    who opens it is told they already are one). The email is in the account's
-    language, else ``locale`` (the inviter's)."""
-    from ..auth.services import find_user_by_email
+    The same work whatever the address is (no account, an account, a current member),
+    so neither the answer nor its timing tells the inviter which: the address is not
+    even looked up here. The periodic command does that later (``announce_invitation``)
+    and tells the account, if any, in the app."""
     from ..mail import send_email
     from ..urls import external_url
 
     invitation, secret = create_invitation(
         group, actor=actor, email=email, role=role, days=days, now=now
     )
-    invitee = find_user_by_email(invitation.email)
     send_email(
         invitation.email,
         _l("%(name)s invites you to “%(group)s”", name=actor.name, group=group.name),
         "group_invitation",
-        locale=invitee.locale if invitee is not None and invitee.locale else locale,
+        locale=locale,
         inviter=actor,
         group=group,
         link=external_url("groups.invitation", token=secret),
         expires_at=invitation.expires_at,
     )
-    events.member_invited.send(invitation, actor=actor, invitee=invitee, now=now)
     return invitation
+
+
+def invitations_to_announce(now: datetime) -> list[int]:
+    """Ids of the pending invitations by address not announced yet, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation.id)
+            .where(
+                Invitation.email.is_not(None),
+                Invitation.announced_at.is_(None),
+                *_pending(now),
+            )
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def announce_invitation(invitation_id: int, *, now: datetime) -> bool:
+    """Look the invited address up and send ``events.member_invited`` (the account with
+    that address, if any, is then told in the app), once: claimed by a conditional
+    update, so that several periodic commands announce it once. Whether it was this
+    call that announced it."""
+    from ..auth.services import find_user_by_email
+
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.announced_at.is_(None))
+        .values(announced_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    invitation = db.session.get(Invitation, invitation_id)
+    db.session.refresh(invitation)
+    if invitation.email is None or not invitation.is_usable(now):
+        return True
+    events.member_invited.send(
+        invitation,
+        actor=invitation.created_by,
+        invitee=find_user_by_email(invitation.email),
+        now=now,
+    )
+    return True
 
 
 def _pending(now: datetime) -> tuple:

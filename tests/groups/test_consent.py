@@ -44,6 +44,24 @@ def _notifications(app, user) -> list[tuple[str, int | None]]:
         ]
 
 
+@pytest.fixture
+def announce(app):
+    """``announce()``: the periodic command's step that tells invited accounts → how many
+    invitations it announced."""
+    from app.jobs.tasks import RunFigures, announce_invitations
+    from app.timeutil import utcnow
+
+    def run() -> int:
+        figures = RunFigures()
+        with app.app_context():
+            announce_invitations(utcnow(), figures)
+            db.session.remove()
+        assert figures.failures == []
+        return figures.invitations_announced
+
+    return run
+
+
 def _invite(api, group, email, **extra):
     return api.post(f"/api/v1/groups/{group.handle}/memberships", json={"email": email, **extra})
 
@@ -227,10 +245,14 @@ def test_an_invitation_from_someone_no_longer_admin_lets_no_one_in(
 
 
 def test_the_invited_account_is_told_in_the_app_and_by_email(
-    app, api_as, client, auth, people, make_group, outbox
+    app, api_as, client, auth, people, make_group, outbox, announce
 ):
     group = make_group(people.admin, name="Cercle des Lilas")
     _invite(api_as(people.admin), group, "olga@example.org")
+    # The inviter's request does not even look the address up: the periodic command does.
+    assert _notifications(app, people.outsider) == []
+    assert announce() == 1
+    assert announce() == 0  # once
     assert _notifications(app, people.outsider) == [("invitation", group.id)]
     items = api_as(people.outsider).get("/api/v1/notifications").json["items"]
     [item] = items
@@ -245,32 +267,40 @@ def test_the_invited_account_is_told_in_the_app_and_by_email(
     page = client.get(f"/g/{group.handle}", headers=EN).text
     assert "Alice Admin invites you to join “Cercle des Lilas”." in page
     assert f'action="/g/{group.handle}/invitation/accept"' in page
+    listed = client.get("/notifications", headers=EN).text
+    assert "Alice Admin invites you to join “Cercle des Lilas”." in listed
+    assert "An admin of this circle invited your email address." in listed
 
 
-def test_a_member_and_an_unknown_address_get_no_notification(
-    app, api_as, people, make_group, outbox
+def test_a_member_an_unknown_address_and_a_withdrawn_invitation_tell_no_one(
+    app, api_as, client, auth, people, make_group, make_invitation, outbox, announce
 ):
+    from app.notifications.models import Notification
+
     group = make_group(people.admin, members=[people.member])
     api = api_as(people.admin)
     _invite(api, group, "bob@example.org")
     _invite(api, group, "nobody@example.org")
-    assert _notifications(app, people.member) == []
+    cancelled = make_invitation(group, people.admin, email="olga@example.org")
+    auth.login(people.admin)
+    client.post(f"/g/{group.handle}/invitations/{cancelled.id}/cancel")
+    assert announce() == 2
     with app.app_context():
-        from app.notifications.models import Notification
-
         assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
     assert len(outbox) == 2
 
 
-def test_the_email_is_in_the_invited_accounts_language(
-    api_as, people, make_user, make_group, outbox
+def test_the_email_is_in_the_inviters_language_whatever_the_address(
+    api_as, make_user, make_group, outbox
 ):
-    french = make_user(name="Françoise", email="francoise@example.org", locale="fr")
-    group = make_group(people.admin)  # Alice reads English
-    _invite(api_as(people.admin), group, french.email)
-    [message] = outbox
-    assert message.body.startswith("Bonjour,")
-    assert re.search(r"\d{1,2} [a-zéû]+\.? \d{4}", message.body), message.body
+    """The request renders it without looking the address up: the inviter's language."""
+    jeanne = make_user(name="Jeanne", email="jeanne@example.org", locale="fr")
+    english = make_user(name="Emma", email="emma@example.org", locale="en")
+    group = make_group(jeanne)
+    api = api_as(jeanne)
+    _invite(api, group, english.email)
+    _invite(api, group, "nobody@example.org")
+    assert [m.body.split("\n")[0] for m in outbox] == ["Bonjour,", "Bonjour,"]
 
 
 # -- pages ----------------------------------------------------------------------------------
