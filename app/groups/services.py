@@ -568,9 +568,14 @@ def invite_address(
     invitation, secret = create_invitation(
         group, actor=actor, email=email, role=role, days=days, now=now
     )
+    # A header is one line: a name with a line break would make the email unsendable.
     send_email(
         invitation.email,
-        _l("%(name)s invites you to “%(group)s”", name=actor.name, group=group.name),
+        _l(
+            "%(name)s invites you to “%(group)s”",
+            name=" ".join(actor.name.split()),
+            group=" ".join(group.name.split()),
+        ),
         "group_invitation",
         locale=locale,
         inviter=actor,

@@ -303,6 +303,17 @@ def test_the_email_is_in_the_inviters_language_whatever_the_address(
     assert [m.body.split("\n")[0] for m in outbox] == ["Bonjour,", "Bonjour,"]
 
 
+def test_line_breaks_in_names_do_not_break_the_invitation_email(
+    api_as, make_user, make_group, outbox
+):
+    admin = make_user(name="Alice\r\nBcc: x@evil.example", email="alice@example.org", locale="en")
+    group = make_group(admin, name="Cercle\r\ndes Lilas")
+    assert _invite(api_as(admin), group, "zoe@example.org").status_code == 201
+    [message] = outbox
+    assert message.subject == "Alice Bcc: x@evil.example invites you to “Cercle des Lilas”"
+    assert message.to == ["zoe@example.org"] and not message.bcc
+
+
 # -- pages ----------------------------------------------------------------------------------
 
 
