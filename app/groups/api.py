@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..api import Blueprint, api_user
 from ..api.schemas import ErrorSchema
 from ..errors import Forbidden, NotFound
+from ..i18n import select_locale
 from ..timeutil import utcnow
 from .models import Group, Membership
 from .permissions import can_manage_group, can_see_group, is_member, membership_of
@@ -215,7 +216,7 @@ def add_membership_view(data, handle: str):
         email=data["email"],
         role=data["role"],
         days=current_app.config["INVITATION_DAYS"],
-        locale=actor.locale,
+        locale=actor.locale or select_locale(),
         now=utcnow(),
     )
     return {"status": "invited"}
