@@ -417,3 +417,24 @@ def test_the_page_form_invites_and_adds_no_one(app, client, auth, people, make_g
         data={"email": "olga@example.org", "days": "14", "role": "admin"},
     )
     assert not _is_member(app, group, people.outsider)
+
+
+def test_answering_an_invitation_needs_the_csrf_token(
+    csrf_app, app, people, make_group, make_invitation
+):
+    group = make_group(people.admin)
+    make_invitation(group, people.admin, email="olga@example.org")
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{people.outsider.id}:0"
+        session["_fresh"] = True
+    dashboard = client.get("/", headers=EN).text
+    assert f'action="/g/{group.handle}/invitation/accept"' in dashboard
+    assert dashboard.count('<form method="post"') == dashboard.count('name="csrf_token"')
+    assert client.post(f"/g/{group.handle}/invitation/accept").status_code == 400
+    assert client.post(f"/g/{group.handle}/invitation/decline").status_code == 400
+    assert not _is_member(app, group, people.outsider)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', dashboard).group(1)
+    response = client.post(f"/g/{group.handle}/invitation/accept", data={"csrf_token": token})
+    assert response.headers["Location"] == f"/g/{group.handle}"
+    assert _is_member(app, group, people.outsider)
