@@ -229,8 +229,8 @@ def add_membership_view(data, handle: str):
     403,
     schema=ErrorSchema,
     description="No pending invitation to your account's address, and the group is not open "
-    "(`no_invitation`); or the invitation was sent to another address "
-    "(`invitation_for_someone_else`).",
+    "(`no_invitation`). An invitation sent to another address does not count: it is "
+    "only for the account with that address.",
 )
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND_INVITED)
 @blp.alt_response(
