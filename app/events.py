@@ -38,6 +38,16 @@ member_joined = _events.signal(
     joined an open group, was accepted after asking).
     sender: the new ``Membership``; ``now``.""",
 )
+member_invited = _events.signal(
+    "member-invited",
+    doc="""An admin invited an email address to the group: sent by the periodic
+    command, once per invitation, after it looked the address up (never in the
+    inviter's request, whose cost must not depend on the address). The invitation's
+    own email went out with the act. Nobody is a member until they accept.
+    sender: the ``Invitation``; ``actor`` (the admin who invited, a ``User``);
+    ``invitee`` (the ``User`` whose address it is, or None when no account has it);
+    ``now``.""",
+)
 member_left = _events.signal(
     "member-left",
     doc="""A member left the group of their own accord.

@@ -126,7 +126,7 @@ def build(
     # Imported once the app exists: the features import each other in that order.
     from app.auth.services import create_api_token, create_user
     from app.extensions import db
-    from app.groups.services import add_member, create_group
+    from app.groups.services import accept_invitation, create_group, create_invitation
     from app.polls.services import cast_stance, close_poll, create_poll
     from app.proposals.services import attach_agreement_change, outcome_for
     from app.threads.services import add_comment, start_thread
@@ -146,8 +146,11 @@ def build(
         group = create_group(
             creator=admin, name="Cercle de soutien", handle="bench", now=clock - timedelta(days=1)
         )
-        for person in people[1:]:
-            add_member(group, person, actor=admin, now=clock - timedelta(days=1))
+        for person in people[1:]:  # each invited, each accepting
+            invitation, _secret = create_invitation(
+                group, actor=admin, email=person.email, now=clock - timedelta(days=1, hours=1)
+            )
+            accept_invitation(invitation, person, now=clock - timedelta(days=1))
 
         # the thread measured: 100 comments (every tenth a reply), then an open proposal
         thread = start_thread(

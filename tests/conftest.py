@@ -165,8 +165,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-
-
 # -- factories ---------------------------------------------------------------
 
 
@@ -227,8 +225,11 @@ def make_user(app):
 
 @pytest.fixture
 def make_group(app):
-    """``make_group(admin, members=[...], privacy="secret", handle=...)``."""
-    from app.groups.services import add_member, create_group
+    """``make_group(admin, members=[...], privacy="secret", handle=...)``: the members are
+    made directly (``fixtures.memberships.admit``), as if they had accepted invitations."""
+    from fixtures.memberships import admit
+
+    from app.groups.services import create_group
 
     counter = {"n": 0}
 
@@ -243,7 +244,7 @@ def make_group(app):
             creator = db.session.get(User, admin.id)
             group = create_group(creator=creator, **kwargs)
             for member in members:
-                add_member(group, db.session.get(User, member.id), actor=creator, now=kwargs["now"])
+                admit(group, db.session.get(User, member.id), actor=creator, now=kwargs["now"])
             db.session.commit()
             return _record(group, "id", "handle", "name", "privacy")
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..agreements.display import local_today
 from ..agreements.services import agreements_due_for_review
-from ..groups.services import my_memberships
+from ..groups.services import my_invitations, my_memberships
 from ..i18n import select_timezone
 from ..polls.cards import polls_awaiting_vote
 from ..support.display import kind_label
@@ -16,9 +16,9 @@ from . import bp
 
 @bp.get("/")
 def index():
-    """Dashboard for people signed in (my groups, polls awaiting my vote, the support
-    requests I can answer and the check-ins due, agreements due for review); a short
-    welcome for others."""
+    """Dashboard for people signed in (invitations waiting for my answer, my groups,
+    polls awaiting my vote, the support requests I can answer and the check-ins due,
+    agreements due for review); a short welcome for others."""
     if not current_user.is_authenticated:
         return render_template("dashboard/welcome.html")
     me = current_user._get_current_object()
@@ -28,6 +28,7 @@ def index():
     return render_template(
         "dashboard/index.html",
         memberships=my_memberships(me),
+        invitations=my_invitations(me, now=now),
         support=support,
         kind_label=kind_label,
         awaiting=polls_awaiting_vote(me, now),

@@ -18,7 +18,7 @@ from ..auth.models import User
 from ..auth.services import create_user
 from ..extensions import db
 from ..groups.models import Group
-from ..groups.services import add_member, create_group
+from ..groups.services import accept_invitation, create_group, create_invitation
 from ..threads.services import add_comment, set_closed, set_pinned, start_thread
 from ..timeutil import utcnow
 
@@ -495,8 +495,12 @@ def load_demo(now: datetime | None = None) -> bool:
         now=now - timedelta(days=60),
     )
     for key, *_rest in PEOPLE[1:]:
+        # Claire invited each address; each person accepted (nobody is added unasked).
         joined = now - timedelta(days=40 if key == "yannick" else 58)
-        add_member(group, people[key], actor=people["claire"], now=joined)
+        invitation, _secret = create_invitation(
+            group, actor=people["claire"], email=people[key].email, now=joined - timedelta(hours=5)
+        )
+        accept_invitation(invitation, people[key], now=joined)
     for spec in THREADS:
         # The listening thread and its agreement's story happened weeks before this one.
         base = now - STORY_SHIFT if spec["title"] == LISTENING_THREAD else now

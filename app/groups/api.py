@@ -3,16 +3,21 @@
 Additions to DESIGN.md's list (documented here and in the OpenAPI document):
 ``GET /groups`` (my groups), ``PATCH /groups/{handle}`` (settings) and
 ``GET /groups/{handle}/memberships`` (current members).
+
+Adding someone is an invitation they accept: ``POST …/memberships`` answers the same
+``{"status": "invited"}`` whatever the address (no account, an account, a current
+member), and ``POST …/memberships/me`` is the invited person's acceptance.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..api import Blueprint, api_user
 from ..api.schemas import ErrorSchema
-from ..auth.services import find_user_by_email
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound
+from ..i18n import select_locale
 from ..timeutil import utcnow
 from .models import Group, Membership
 from .permissions import can_manage_group, can_see_group, is_member, membership_of
@@ -21,6 +26,7 @@ from .schemas import (
     GroupListSchema,
     GroupSchema,
     GroupUpdateSchema,
+    InvitedSchema,
     MembershipCreateSchema,
     MembershipListSchema,
     MembershipSchema,
@@ -29,11 +35,13 @@ from .schemas import (
     RoleUpdateSchema,
 )
 from .services import (
-    add_member,
+    accept_my_invitation,
     change_role,
     create_group,
     current_members,
     current_membership,
+    invitation_for,
+    invite_address,
     lookup_group,
     members_counts,
     my_memberships,
@@ -46,6 +54,9 @@ blp = Blueprint("api_groups", __name__, description="Groups and memberships")
 
 BEARER = [{"bearerAuth": []}]
 NOT_FOUND = "No such group, or a secret group you are not a member of (`not_found`)."
+NOT_FOUND_INVITED = (
+    "No such group, or a secret group you are neither a member of nor invited to (`not_found`)."
+)
 NOT_ADMIN = "You are not an admin of this group (`forbidden`)."
 
 
@@ -53,6 +64,18 @@ def _visible_group(handle: str) -> Group:
     """The group, or 404 when it does not exist or the caller may not know it exists."""
     group = lookup_group(handle)
     if group is None or not can_see_group(api_user(), group):
+        raise NotFound()
+    return group
+
+
+def _group_seen_by_invitee(handle: str) -> Group:
+    """The group, also for a person with a pending invitation to their address (who may
+    read a secret group's name before accepting); 404 for anyone else who may not see it."""
+    group = lookup_group(handle)
+    user = api_user()
+    if group is None or not (
+        can_see_group(user, group) or invitation_for(group, user, now=utcnow()) is not None
+    ):
         raise NotFound()
     return group
 
@@ -122,10 +145,11 @@ def list_groups_view():
 @blp.route("/groups/<handle>", methods=["GET"])
 @blp.doc(security=BEARER)
 @blp.response(200, GroupSchema)
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND_INVITED)
 def get_group_view(handle: str):
-    """A group. `my_role` is null for a non-member of a closed or open group."""
-    return _one_group_out(_visible_group(handle))
+    """A group. `my_role` is null for a non-member: someone signed in looking at a closed
+    or open group, or a person invited to it (by their address) who has not accepted yet."""
+    return _one_group_out(_group_seen_by_invitee(handle))
 
 
 @blp.route("/groups/<handle>", methods=["PATCH"])
@@ -148,7 +172,11 @@ def update_group_view(data, handle: str):
 @blp.alt_response(403, schema=ErrorSchema, description="You are not a member (`forbidden`).")
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 def list_memberships_view(handle: str):
-    """Current members, admins first (members only; an addition to DESIGN.md)."""
+    """Current members, admins first (members only; an addition to DESIGN.md).
+
+    Pending invitations are not listed, to admins either: an invited person is not a member
+    until they accept, and nothing here tells whether an invited address has an account.
+    """
     group = _visible_group(handle)
     _require(is_member(api_user(), group))
     return {"items": current_members(group)}
@@ -157,28 +185,66 @@ def list_memberships_view(handle: str):
 @blp.route("/groups/<handle>/memberships", methods=["POST"])
 @blp.doc(security=BEARER)
 @blp.arguments(MembershipCreateSchema)
-@blp.response(201, MembershipSchema)
+@blp.response(201, InvitedSchema)
 @blp.alt_response(
     400,
     schema=ErrorSchema,
-    description='No account uses this address: `fields.email` is "No account uses this address." '
-    "(the account must exist; invite people without one from the members page).",
+    description="`fields.email`: not an email address; `fields.role`: not `admin` or `member`.",
 )
 @blp.alt_response(403, schema=ErrorSchema, description=NOT_ADMIN)
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(
-    409, schema=ErrorSchema, description="This person is already a member (`already_member`)."
-)
 def add_membership_view(data, handle: str):
-    """Add an existing account to the group (admins)."""
+    """Invite an email address to the group (admins). Nobody becomes a member here.
+
+    The address gets an email with a link to accept (valid for the configured number of
+    days, `INVITATION_DAYS`); an account with that address also sees the invitation in the
+    app and may accept it with `POST /groups/{handle}/memberships/me`. `role` is the role
+    the person will have once they accept.
+
+    The answer is always `201 {"status": "invited"}`, with the same body whatever the
+    address: one no account uses, an account's, or a current member's (that member is
+    emailed the same invitation and told, when they open it, that they already are one). The
+    email goes through the outbox, so no answer waits for a mail server. Inviting the same
+    address again replaces its pending invitation (new role and expiry).
+    """
     group = _visible_group(handle)
     actor = api_user()
     _require(can_manage_group(actor, group))
-    user = find_user_by_email(data["email"])
-    if user is None:
-        raise ValidationFailed(fields={"email": _("No account uses this address.")})
-    membership = add_member(group, user, actor=actor, role=data["role"], now=utcnow())
-    return membership
+    invite_address(
+        group,
+        actor=actor,
+        email=data["email"],
+        role=data["role"],
+        days=current_app.config["INVITATION_DAYS"],
+        locale=actor.locale or select_locale(),
+        now=utcnow(),
+    )
+    return {"status": "invited"}
+
+
+@blp.route("/groups/<handle>/memberships/me", methods=["POST"])
+@blp.doc(security=BEARER)
+@blp.response(201, MyMembershipSchema)
+@blp.alt_response(
+    403,
+    schema=ErrorSchema,
+    description="No pending invitation to your account's address, and the group is not open "
+    "(`no_invitation`). An invitation sent to another address does not count: it is "
+    "only for the account with that address.",
+)
+@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND_INVITED)
+@blp.alt_response(
+    409,
+    schema=ErrorSchema,
+    description="You are already a member (`already_member`), or the invitation can no "
+    "longer be used: its admin is no longer one, or an admin removed you after it was sent "
+    "(`invitation_unusable`).",
+)
+def accept_membership_view(handle: str):
+    """Become a member: accept the pending invitation sent to my account's address (the
+    newest, with its role), or join an open group. Returns my new membership."""
+    group = _group_seen_by_invitee(handle)
+    return accept_my_invitation(group, api_user(), now=utcnow())
 
 
 @blp.route("/groups/<handle>/memberships/me", methods=["PATCH"])

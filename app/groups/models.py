@@ -141,13 +141,29 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the invited person said no (an invitation by address only)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: an invitation by address: when the periodic command looked the address up and told
+    #: its account, if any, in the app (None until then; never done in the request, so
+    #: that inviting costs the same whether or not an account has the address)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
 
+    __table_args__ = (
+        # A signed-in person's pending invitations (the dashboard, ``memberships/me``).
+        sa.Index("ix_invitations_email", "email"),
+    )
+
     def is_usable(self, now: datetime) -> bool:
-        return self.accepted_at is None and self.cancelled_at is None and now < self.expires_at
+        return (
+            self.accepted_at is None
+            and self.cancelled_at is None
+            and self.declined_at is None
+            and now < self.expires_at
+        )
 
 
 class JoinRequest(db.Model):

@@ -102,10 +102,29 @@ class MembershipListSchema(Schema):
 
 class MembershipCreateSchema(Schema):
     email = fields.Email(
-        required=True, metadata={"description": "the address of an existing account"}
+        required=True,
+        validate=validate.Length(max=254),
+        metadata={
+            "description": "the address to invite, whether or not an account uses it (the "
+            "answer is the same)"
+        },
     )
     role = fields.String(
-        load_default=Role.member.value, validate=validate.OneOf([r.value for r in Role])
+        load_default=Role.member.value,
+        validate=validate.OneOf([r.value for r in Role]),
+        metadata={"description": "`member` (default) or `admin`: the role once accepted"},
+    )
+
+
+class InvitedSchema(Schema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["invited"]),
+        metadata={
+            "description": "always `invited`: the address was sent an invitation, which "
+            "the person accepts themself; it says nothing of whether it has an account",
+            "enum": ["invited"],
+        },
     )
 
 

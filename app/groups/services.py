@@ -63,6 +63,13 @@ class InvitationForSomeoneElse(Forbidden):
     )
 
 
+class NoInvitation(Forbidden):
+    code = "no_invitation"
+    default_message = _l(
+        "You have no pending invitation to this group. Ask one of its admins to invite you."
+    )
+
+
 class ReciprocityLocked(Conflict):
     """Turning off a support switch that the rule ``reciprocity`` locks on; the message
     names the rule and the agreement that set it (``hooks.SwitchLock``)."""
@@ -279,7 +286,7 @@ def my_memberships(user: User) -> list[Membership]:
     )
 
 
-def add_member(
+def _admit(
     group: Group,
     user: User,
     *,
@@ -287,7 +294,11 @@ def add_member(
     role: str = Role.member.value,
     now: datetime,
 ) -> Membership:
-    """Make ``user`` a member; 409 when they already are."""
+    """Make ``user`` a member; 409 when they already are.
+
+    Only the person's own acts lead here: accepting an invitation, joining an open
+    group, or asking to join a closed one (then approved). No admin makes anyone a
+    member without their consent: an admin invites (``invite_address``)."""
     if role not in {r.value for r in Role}:
         raise ValidationFailed(fields={"role": _l("Must be one of: admin, member.")})
     if current_membership(group, user.id) is not None:
@@ -368,6 +379,7 @@ def _cancel_invitations_by(group: Group, user_id: int, now: datetime) -> None:
             Invitation.created_by_id == user_id,
             Invitation.accepted_at.is_(None),
             Invitation.cancelled_at.is_(None),
+            Invitation.declined_at.is_(None),
         )
         .values(cancelled_at=now)
         .execution_options(synchronize_session=False)
@@ -475,6 +487,13 @@ def set_volumes(
 
 
 # -- invitations ---------------------------------------------------------------
+#
+# Two ways in, both accepted by the person themself: a shareable single-use link
+# (``email`` None), or an invitation to an address, emailed with its own link and,
+# when an account has that address, shown to it in the app (dashboard, group page,
+# ``POST …/memberships/me``). Inviting an address answers the same whatever the
+# address is (no account, an account, a current member): the admin never learns
+# which.
 
 
 def create_invitation(
@@ -486,7 +505,11 @@ def create_invitation(
     days: int = 14,
     now: datetime,
 ) -> tuple[Invitation, str]:
-    """An invitation and the secret token of its link (shown or sent once)."""
+    """An invitation and the secret token of its link (shown or sent once).
+
+    A new invitation to an address replaces the group's pending ones to that address
+    (the latest role and expiry count). Nothing here depends on whether an account
+    has the address, or is already a member: see ``invite_address``."""
     from ..auth.services import normalise_email
 
     if role not in {r.value for r in Role}:
@@ -497,9 +520,16 @@ def create_invitation(
         )
     email = normalise_email(email) if email else None
     if email:
-        existing = db.session.scalar(sa.select(User).where(User.email == email))
-        if existing is not None and current_membership(group, existing.id) is not None:
-            raise AlreadyMember(fields={"email": AlreadyMember.default_message})
+        db.session.execute(
+            sa.update(Invitation)
+            .where(
+                Invitation.group_id == group.id,
+                Invitation.email == email,
+                *_pending(now),
+            )
+            .values(cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
     secret = secrets.token_urlsafe(24)
     invitation = Invitation(
         group=group,
@@ -515,12 +545,109 @@ def create_invitation(
     return invitation, secret
 
 
+def invite_address(
+    group: Group,
+    *,
+    actor: User,
+    email: str,
+    role: str = Role.member.value,
+    days: int = 14,
+    locale: str | None = None,
+    now: datetime,
+) -> Invitation:
+    """Invite an email address: the invitation, and its email (in ``locale``, the
+    inviter's) in the outbox with the link to accept it. Nobody becomes a member here.
+
+    The same work whatever the address is (no account, an account, a current member),
+    so neither the answer nor its timing tells the inviter which: the address is not
+    even looked up here. The periodic command does that later (``announce_invitation``)
+    and tells the account, if any, in the app."""
+    from ..mail import send_email
+    from ..urls import external_url
+
+    invitation, secret = create_invitation(
+        group, actor=actor, email=email, role=role, days=days, now=now
+    )
+    # A header is one line: a name with a line break would make the email unsendable.
+    send_email(
+        invitation.email,
+        _l(
+            "%(name)s invites you to “%(group)s”",
+            name=" ".join(actor.name.split()),
+            group=" ".join(group.name.split()),
+        ),
+        "group_invitation",
+        locale=locale,
+        inviter=actor,
+        group=group,
+        link=external_url("groups.invitation", token=secret),
+        expires_at=invitation.expires_at,
+    )
+    return invitation
+
+
+def invitations_to_announce(now: datetime) -> list[int]:
+    """Ids of the pending invitations by address not announced yet, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation.id)
+            .where(
+                Invitation.email.is_not(None),
+                Invitation.announced_at.is_(None),
+                *_pending(now),
+            )
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def announce_invitation(invitation_id: int, *, now: datetime) -> bool:
+    """Look the invited address up and send ``events.member_invited`` (the account with
+    that address, if any, is then told in the app), once: claimed by a conditional
+    update, so that several periodic commands announce it once. Whether it was this
+    call that announced it."""
+    from ..auth.services import find_user_by_email
+
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.announced_at.is_(None))
+        .values(announced_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    invitation = db.session.get(Invitation, invitation_id)
+    db.session.refresh(invitation)
+    if invitation.email is None or not invitation.is_usable(now):
+        return True
+    events.member_invited.send(
+        invitation,
+        actor=invitation.created_by,
+        invitee=find_user_by_email(invitation.email),
+        now=now,
+    )
+    return True
+
+
+def _pending(now: datetime) -> tuple:
+    """Conditions of an invitation that can still be accepted at ``now``."""
+    return (
+        Invitation.accepted_at.is_(None),
+        Invitation.cancelled_at.is_(None),
+        Invitation.declined_at.is_(None),
+        Invitation.expires_at > now,
+    )
+
+
 def invitation_problem(invitation: Invitation, *, now: datetime) -> str | None:
-    """Why an invitation can no longer be used: ``used``, ``cancelled``, ``expired``, or None."""
+    """Why an invitation can no longer be used: ``used``, ``cancelled``, ``declined``,
+    ``expired``, or None."""
     if invitation.accepted_at is not None:
         return "used"
     if invitation.cancelled_at is not None:
         return "cancelled"
+    if invitation.declined_at is not None:
+        return "declined"
     if now >= invitation.expires_at:
         return "expired"
     return None
@@ -532,9 +659,14 @@ def find_invitation(secret: str) -> Invitation | None:
     )
 
 
+def _for_someone_else(invitation: Invitation, user: User) -> bool:
+    return bool(invitation.email) and invitation.email != (user.email or "").lower()
+
+
 def accept_invitation(invitation: Invitation, user: User, *, now: datetime) -> Membership:
-    """Use the invitation once: the person becomes a member."""
-    if invitation.email and invitation.email != user.email:
+    """Use the invitation once: the person becomes a member (an invitation to an address:
+    only the account with that address)."""
+    if _for_someone_else(invitation, user):
         raise InvitationForSomeoneElse()
     inviter = current_membership(invitation.group, invitation.created_by_id)
     if inviter is None or inviter.role != Role.admin.value:
@@ -549,30 +681,100 @@ def accept_invitation(invitation: Invitation, user: User, *, now: datetime) -> M
     )
     if removed_since is not None:
         raise InvitationUnusable()  # removed by an admin after this link was made
+    if current_membership(invitation.group, user.id) is not None:
+        raise AlreadyMember()  # before claiming: the invitation stays for no one else
     # Claim the invitation atomically: a second acceptance finds it used.
     claimed = db.session.execute(
         sa.update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.cancelled_at.is_(None),
-            Invitation.expires_at > now,
-        )
+        .where(Invitation.id == invitation.id, *_pending(now))
         .values(accepted_at=now, accepted_by_id=user.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         raise InvitationUnusable()
     db.session.refresh(invitation)
-    if current_membership(invitation.group, user.id) is not None:
-        raise AlreadyMember()
-    return add_member(
+    return _admit(
         invitation.group,
         user,
         actor=db.session.get(User, invitation.created_by_id),
         role=invitation.role,
         now=now,
     )
+
+
+def decline_invitation(invitation: Invitation, user: User, *, now: datetime) -> Invitation:
+    """The invited person says no: the invitation can no longer be used, and leaves the
+    admins' pending list. Only an invitation to the person's own address can be declined
+    (a shareable link is the admins' to cancel)."""
+    if invitation.email is None or _for_someone_else(invitation, user):
+        raise InvitationForSomeoneElse()
+    declined = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, *_pending(now))
+        .values(declined_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if declined != 1:
+        raise InvitationUnusable()
+    db.session.refresh(invitation)
+    return invitation
+
+
+def invitation_for(group: Group, user, *, now: datetime) -> Invitation | None:
+    """The newest invitation to ``user``'s address that they can still accept in
+    ``group`` (None for anyone signed out)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.email:
+        return None
+    return db.session.scalar(
+        sa.select(Invitation)
+        .where(
+            Invitation.group_id == group.id,
+            Invitation.email == user.email.lower(),
+            *_pending(now),
+        )
+        .options(sa.orm.joinedload(Invitation.created_by))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(1)
+    )
+
+
+def my_invitations(user: User, *, now: datetime) -> list[Invitation]:
+    """Invitations to ``user``'s address they can still accept, one per group (the
+    newest), with their groups and inviters, newest first (one query)."""
+    found = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.email == (user.email or "").lower(), *_pending(now))
+        .options(sa.orm.joinedload(Invitation.group), sa.orm.joinedload(Invitation.created_by))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    ).all()
+    mine = set(
+        db.session.scalars(
+            sa.select(Membership.group_id).where(
+                Membership.user_id == user.id, Membership.revoked_at.is_(None)
+            )
+        )
+    )
+    seen: set[int] = set()
+    result = []
+    for invitation in found:
+        if invitation.group_id in seen or invitation.group_id in mine:
+            continue
+        seen.add(invitation.group_id)
+        result.append(invitation)
+    return result
+
+
+def accept_my_invitation(group: Group, user: User, *, now: datetime) -> Membership:
+    """``POST …/memberships/me``: accept the pending invitation to my address, else join
+    an open group. 409 ``already_member``; 403 ``no_invitation`` when neither applies."""
+    if current_membership(group, user.id) is not None:
+        raise AlreadyMember()
+    invitation = invitation_for(group, user, now=now)
+    if invitation is not None:
+        return accept_invitation(invitation, user, now=now)
+    if group.privacy == Privacy.open.value:
+        return _admit(group, user, now=now)
+    raise NoInvitation()
 
 
 def cancel_invitation(invitation: Invitation, *, now: datetime) -> Invitation:
@@ -583,15 +785,11 @@ def cancel_invitation(invitation: Invitation, *, now: datetime) -> Invitation:
 
 
 def pending_invitations(group: Group, *, now: datetime) -> list[Invitation]:
+    """What the admins see: invitations not yet accepted, declined, cancelled or expired."""
     return list(
         db.session.scalars(
             sa.select(Invitation)
-            .where(
-                Invitation.group_id == group.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.cancelled_at.is_(None),
-                Invitation.expires_at > now,
-            )
+            .where(Invitation.group_id == group.id, *_pending(now))
             .options(sa.orm.joinedload(Invitation.created_by))
             .order_by(Invitation.created_at.desc())
         )
@@ -604,7 +802,7 @@ def pending_invitations(group: Group, *, now: datetime) -> list[Invitation]:
 def join_open_group(group: Group, user: User, *, now: datetime) -> Membership:
     if group.privacy != Privacy.open.value:
         raise Forbidden()
-    return add_member(group, user, now=now)
+    return _admit(group, user, now=now)
 
 
 def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime) -> JoinRequest:
@@ -662,7 +860,7 @@ def decide_join_request(
     join_request.decided_by_id = actor.id
     join_request.approved = approve
     if approve and current_membership(join_request.group, join_request.user_id) is None:
-        add_member(join_request.group, join_request.user, actor=actor, now=now)
+        _admit(join_request.group, join_request.user, actor=actor, now=now)
     db.session.flush()
     return join_request
 

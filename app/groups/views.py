@@ -14,7 +14,6 @@ from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import select_locale
-from ..mail import send_email
 from ..timeutil import utcnow
 from ..urls import external_url
 from ..web import me, require, show_domain_error
@@ -49,8 +48,11 @@ from .services import (
     create_invitation,
     current_members,
     decide_join_request,
+    decline_invitation,
     find_invitation,
+    invitation_for,
     invitation_problem,
+    invite_address,
     join_open_group,
     lookup_group,
     past_memberships,
@@ -66,6 +68,7 @@ from .services import (
 INVITATION_PROBLEMS = {
     "used": _l("This invitation was already used: each invitation works once."),
     "cancelled": _l("This invitation was cancelled by an admin of the group."),
+    "declined": _l("You declined this invitation."),
     "expired": _l("This invitation has expired."),
 }
 
@@ -76,6 +79,21 @@ def _load_group(handle: str) -> Group:
     if group is None or not can_see_group(current_user, group):
         abort(404)
     return group
+
+
+def _load_group_for_invitee(handle: str) -> tuple[Group, Invitation | None]:
+    """The group and my pending invitation to it (by my address), if any: an invitation
+    lets me see a secret group's name and description before I accept. 404 otherwise
+    when I may not know the group exists."""
+    group = lookup_group(handle)
+    if group is None:
+        abort(404)
+    invitation = None
+    if not is_member(current_user, group):
+        invitation = invitation_for(group, current_user, now=utcnow())
+    if invitation is None and not can_see_group(current_user, group):
+        abort(404)
+    return group, invitation
 
 
 # -- creating and reading a group ------------------------------------------------
@@ -119,13 +137,15 @@ def new_group():
 @bp.get("/g/<handle>")
 @login_required
 def show(handle: str):
-    """The group: description, threads (pinned first, newest activity first) and members."""
-    group = _load_group(handle)
+    """The group: description, threads (pinned first, newest activity first) and members.
+    A person invited to it sees the invitation, to accept or decline."""
+    group, invitation = _load_group_for_invitee(handle)
     if not can_read_content(current_user, group):
-        # A closed group, seen from outside: its name, its description, a way to ask.
+        # Seen from outside: its name, its description, my invitation or a way to ask.
         return render_template(
             "groups/outside.html",
             group=group,
+            invitation=invitation,
             form=JoinRequestForm(formdata=None),
             pending=pending_join_request(group, me()),
         )
@@ -136,6 +156,7 @@ def show(handle: str):
     return render_template(
         "groups/show.html",
         group=group,
+        invitation=invitation,
         membership=membership_of(current_user, group),
         sections=sections,
         members=current_members(group),
@@ -286,40 +307,38 @@ def leave(handle: str):
 @bp.post("/g/<handle>/invitations")
 @login_required
 def invite(handle: str):
-    """Invite by email (a link is sent) or make a single-use link to share (admins)."""
+    """Invite by email (an invitation is sent) or make a single-use link to share (admins).
+
+    Inviting an address says the same whatever it is (no account, an account, a member):
+    the admin never learns whether someone uses it."""
     group = _load_group(handle)
     require(can_manage_group(current_user, group))
     form = InvitationForm()
     if not form.validate_on_submit():
         return _render_members(group, invitation_form=form, status=400)
     try:
-        invitation, secret = create_invitation(
-            group,
-            actor=me(),
-            email=form.email.data or None,
-            role=form.role.data,
-            days=form.days.data,
-            now=utcnow(),
-        )
+        if form.email.data:
+            invitation = invite_address(
+                group,
+                actor=me(),
+                email=form.email.data,
+                role=form.role.data,
+                days=form.days.data,
+                locale=current_user.locale or select_locale(),
+                now=utcnow(),
+            )
+        else:
+            invitation, secret = create_invitation(
+                group, actor=me(), role=form.role.data, days=form.days.data, now=utcnow()
+            )
     except DomainError as error:
         db.session.rollback()
         show_domain_error(form, error)
         return _render_members(group, invitation_form=form, status=error.status)
-    link = external_url("groups.invitation", token=secret)
     if invitation.email is None:
         # Shown once: only the token's hash is kept.
+        link = external_url("groups.invitation", token=secret)
         return _render_members(group, new_link={"url": link, "expires_at": invitation.expires_at})
-    locale = current_user.locale or select_locale()
-    send_email(
-        invitation.email,
-        _l("%(name)s invites you to “%(group)s”", name=current_user.name, group=group.name),
-        "group_invitation",
-        locale=locale,
-        inviter=me(),
-        group=group,
-        link=link,
-        expires_at=invitation.expires_at,
-    )
     flash(_("An invitation is sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("groups.members", handle=group.handle))
 
@@ -402,6 +421,73 @@ def accept(token: str):
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
     return redirect(url_for("groups.show", handle=group.handle))
+
+
+@bp.post("/invitations/<token>/decline")
+@login_required
+def decline_link(token: str):
+    """Decline an invitation sent to my address, from its emailed link."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)
+    return _decline(invitation)
+
+
+def _decline(invitation: Invitation):
+    group = invitation.group
+    try:
+        decline_invitation(invitation, me(), now=utcnow())
+    except InvitationForSomeoneElse:
+        db.session.rollback()
+        return _render_invitation(invitation, problem="someone_else", status=403)
+    except InvitationUnusable:
+        db.session.rollback()
+        db.session.refresh(invitation)
+        return _render_invitation(
+            invitation,
+            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
+            status=410,
+        )
+    flash(_("You declined the invitation to “%(name)s”.", name=group.name), "info")
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/g/<handle>/invitation/accept")
+@login_required
+def accept_mine(handle: str):
+    """Accept the pending invitation to my address (from the dashboard or the group's page,
+    without the emailed link)."""
+    group, invitation = _load_group_for_invitee(handle)
+    if is_member(current_user, group):
+        flash(_("You are already a member of this group."), "info")
+        return redirect(url_for("groups.show", handle=group.handle))
+    if invitation is None:
+        flash(_("You have no pending invitation to this group."), "error")
+        return redirect(url_for("groups.show", handle=group.handle))
+    try:
+        accept_invitation(invitation, me(), now=utcnow())
+    except (InvitationUnusable, AlreadyMember):
+        db.session.rollback()
+        db.session.refresh(invitation)
+        return _render_invitation(
+            invitation,
+            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
+            status=410,
+        )
+    forget_membership(current_user, group)
+    flash(_("Welcome to “%(name)s”!", name=group.name), "success")
+    return redirect(url_for("groups.show", handle=group.handle))
+
+
+@bp.post("/g/<handle>/invitation/decline")
+@login_required
+def decline_mine(handle: str):
+    """Decline the pending invitation to my address."""
+    group, invitation = _load_group_for_invitee(handle)
+    if invitation is None:
+        flash(_("You have no pending invitation to this group."), "error")
+        return redirect(url_for("dashboard.index"))
+    return _decline(invitation)
 
 
 # -- joining ---------------------------------------------------------------------

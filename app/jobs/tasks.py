@@ -26,6 +26,7 @@ from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
 from ..groups.models import Group, Membership, Role
+from ..groups.services import announce_invitation, invitations_to_announce
 from ..notifications import digest
 from ..polls.models import Poll, Stance
 from ..polls.services import close_if_due, due_poll_ids, eligible_voter_ids
@@ -49,6 +50,7 @@ class RunFigures:
     support_steps: int = 0
     check_in_reminders: int = 0
     digests: int = 0
+    invitations_announced: int = 0
     emails_and_posts: outbox.DeliveryFigures = field(default_factory=outbox.DeliveryFigures)
     failures: list[str] = field(default_factory=list)
 
@@ -61,7 +63,9 @@ class RunFigures:
             f"{self.support_steps} support step{'s' if self.support_steps != 1 else ''}, "
             f"{self.check_in_reminders} check-in reminder"
             f"{'s' if self.check_in_reminders != 1 else ''}, "
-            f"{self.digests} digest{'s' if self.digests != 1 else ''}"
+            f"{self.digests} digest{'s' if self.digests != 1 else ''}, "
+            f"{self.invitations_announced} invitation"
+            f"{'s' if self.invitations_announced != 1 else ''} announced"
         )
         sent = self.emails_and_posts
         text += f"; outbox: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed"
@@ -250,6 +254,20 @@ def daily_digests(now: datetime, figures: RunFigures) -> None:
             figures.digests += 1
 
 
+def announce_invitations(now: datetime, figures: RunFigures) -> None:
+    """Tell the accounts whose addresses were invited, each invitation once and in its
+    own transaction (``groups.services.announce_invitation``)."""
+    ids = invitations_to_announce(now)
+    db.session.commit()
+    for invitation_id in ids:
+
+        def step(invitation_id=invitation_id) -> bool:
+            return announce_invitation(invitation_id, now=now)
+
+        if _in_own_transaction(step, f"announcing invitation {invitation_id}", figures):
+            figures.invitations_announced += 1
+
+
 def deliver(now: datetime, figures: RunFigures) -> None:
     """Send the outbox's due emails and webhook posts (``app/outbox.py``): each claimed
     by one run only, sent outside any transaction, its result recorded."""
@@ -274,6 +292,7 @@ def run_once(now: datetime) -> RunFigures:
     support_steps(now, figures)
     check_in_reminders(now, figures)
     daily_digests(now, figures)
+    announce_invitations(now, figures)
     deliver(now, figures)
     try:
         outbox.beat("jobs", now, socket.gethostname(), figures.summary())

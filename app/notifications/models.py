@@ -89,6 +89,9 @@ SUPPORT_KINDS = (
     SUPPORT_CLOSED,
     CHECK_IN_DUE,
 )
+#: an admin invited the reader's address to a group (in the app only: the invitation's
+#: own email is already sent); shown to the reader, who is not a member yet
+INVITATION = "invitation"
 #: a group's webhook was turned off (after a 410, or a day of failures): to its admins
 WEBHOOK_DISABLED = "webhook_disabled"
 KINDS = (
@@ -102,6 +105,7 @@ KINDS = (
     *DECISION_KINDS,
     *SUPPORT_KINDS,
     WEBHOOK_DISABLED,
+    INVITATION,
 )
 
 

@@ -222,13 +222,18 @@ def _plan_emails(created, kind, group_id, thread_id, channels, now) -> None:
 
 def _mine(user):
     """``user``'s notifications about groups they still belong to: someone who left
-    or was removed no longer reads the group's titles through old notifications."""
+    or was removed no longer reads the group's titles through old notifications. An
+    invitation is the exception: it tells a group to someone who is not in it (yet)."""
     current_groups = sa.select(Membership.group_id).where(
         Membership.user_id == _id(user), Membership.revoked_at.is_(None)
     )
     return sa.and_(
         Notification.user_id == _id(user),
-        sa.or_(Notification.group_id.is_(None), Notification.group_id.in_(current_groups)),
+        sa.or_(
+            Notification.group_id.is_(None),
+            Notification.group_id.in_(current_groups),
+            Notification.kind == kinds.INVITATION,
+        ),
     )
 
 
@@ -334,6 +339,12 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         )
     if n.kind in SUPPORT_KINDS:
         return _describe_support(n, actor, provenance)
+    if n.kind == kinds.INVITATION:
+        return _(
+            "%(name)s invites you to join “%(group)s”.",
+            name=actor,
+            group=n.group.name if n.group is not None else "",
+        )
     if n.kind == kinds.WEBHOOK_DISABLED:
         return _(
             "A webhook of “%(group)s” was turned off: it failed or its address is gone.",
@@ -530,6 +541,8 @@ def reason(notification: Notification) -> str:
         return _("You are a member of this circle.")
     if kind == kinds.WEBHOOK_DISABLED:
         return _("You are an admin of this circle.")
+    if kind == kinds.INVITATION:
+        return _("An admin of this circle invited your email address.")
     if kind in SUPPORT_KINDS:
         request = n.support_request
         if request is not None and request.requester_id == n.user_id:

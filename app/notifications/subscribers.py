@@ -35,7 +35,10 @@
 - ``support_followup``: both sides of the match (``support_followup``);
 - ``support_closed``: the other side (``support_closed``);
 - ``check_in_due``: the supporters reminded, once a period (``check_in_due``), naming
-  the rule ``relance_after_days``.
+  the rule ``relance_after_days``;
+- ``member_invited``: the account whose address an admin invited, unless already a
+  member (``invitation``; in the app only: the invitation's email is already in the
+  outbox). The one notification about a group its reader is not a member of.
 
 ``notify`` keeps to current members of the group and never tells the actor of
 their own act. Receivers run inside the transaction of the act itself: a
@@ -339,6 +342,32 @@ def check_in_due(membership, *, recipients, rule, now, **_):
     )
 
 
+def member_invited(invitation, *, actor, invitee, now, **_):
+    """Written directly, not through ``notify``: the reader is not a member (yet)."""
+    if invitee is None or invitee.id == actor.id:
+        return
+    member = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.group_id == invitation.group_id,
+            Membership.user_id == invitee.id,
+            Membership.revoked_at.is_(None),
+        )
+    )
+    if member is not None:
+        return
+    db.session.add(
+        Notification(
+            user_id=invitee.id,
+            kind=kinds.INVITATION,
+            group_id=invitation.group_id,
+            actor_id=actor.id,
+            created_at=now,
+            email=None,
+        )
+    )
+    db.session.flush()
+
+
 def connect() -> None:
     """Subscribe each receiver to its event; send the outbox's emails."""
     from .. import outbox
@@ -365,3 +394,4 @@ def connect() -> None:
     events.support_followup.connect(support_followup)
     events.support_closed.connect(support_closed)
     events.check_in_due.connect(check_in_due)
+    events.member_invited.connect(member_invited)

@@ -231,7 +231,7 @@ def test_openapi_documents_every_group_operation(client):
         "/api/v1/groups": {"get", "post"},
         "/api/v1/groups/{handle}": {"get", "patch"},
         "/api/v1/groups/{handle}/memberships": {"get", "post"},
-        "/api/v1/groups/{handle}/memberships/me": {"patch"},
+        "/api/v1/groups/{handle}/memberships/me": {"post", "patch"},
         "/api/v1/groups/{handle}/memberships/{user_id}": {"patch", "delete"},
     }
     for path, methods in expected.items():
@@ -241,5 +241,14 @@ def test_openapi_documents_every_group_operation(client):
             assert operation["summary"], (path, method)
             assert operation["security"] == [{"bearerAuth": []}]
     add = paths["/api/v1/groups/{handle}/memberships"]["post"]
-    assert "No account uses this address." in add["responses"]["400"]["description"]
-    assert {"403", "404", "409"} <= set(add["responses"])
+    # Adding is inviting: one answer whatever the address, and the document says so.
+    assert {"201", "400", "403", "404"} <= set(add["responses"])
+    assert "409" not in add["responses"]
+    invited = add["responses"]["201"]["content"]["application/json"]["schema"]
+    schema = spec["components"]["schemas"][invited["$ref"].rsplit("/", 1)[-1]]
+    assert schema["properties"]["status"]["enum"] == ["invited"]
+    email = spec["components"]["schemas"]["MembershipCreate"]["properties"]["email"]
+    assert "whether or not an account uses it" in email["description"]
+    assert "same body whatever the address" in " ".join(add["description"].split())
+    accept = paths["/api/v1/groups/{handle}/memberships/me"]["post"]
+    assert {"201", "403", "404", "409"} <= set(accept["responses"])

@@ -167,36 +167,6 @@ def test_api_lists_memberships(api_as, people, make_group):
     assert first["joined_at"].endswith("Z") and first["revoked_at"] is None
 
 
-def test_api_admin_adds_an_existing_account(api_as, people, make_group):
-    group = make_group(people.admin)
-    api = api_as(people.admin)
-    response = api.post(
-        f"/api/v1/groups/{group.handle}/memberships", json={"email": "OLGA@example.org"}
-    )
-    assert response.status_code == 201
-    assert response.json["user"]["id"] == people.outsider.id
-    assert response.json["role"] == "member"
-    again = api.post(
-        f"/api/v1/groups/{group.handle}/memberships", json={"email": "olga@example.org"}
-    )
-    assert again.status_code == 409
-    assert again.json["error"]["code"] == "already_member"
-    response = api.post(
-        f"/api/v1/groups/{group.handle}/memberships",
-        json={"email": "bob@example.org", "role": "admin"},
-    )
-    assert response.json["role"] == "admin"
-
-
-def test_api_unknown_account_is_400_naming_the_email(api_as, people, make_group):
-    group = make_group(people.admin)
-    response = api_as(people.admin).post(
-        f"/api/v1/groups/{group.handle}/memberships", json={"email": "nobody@example.org"}
-    )
-    assert response.status_code == 400
-    assert response.json["error"]["fields"] == {"email": "No account uses this address."}
-
-
 def test_api_my_membership_availability_and_reciprocity(api_as, people, make_group):
     group = make_group(people.admin, members=[people.member])
     api = api_as(people.member)

@@ -226,16 +226,17 @@ def test_proposal_option_names_follow_the_callers_language(api, thread_circle, s
 @pytest.fixture
 def eighteen(app, thread_circle, make_user):
     """The seed's circle: 18 members (Alice, Bruno, Chloé, David and 14 more)."""
+    from fixtures.memberships import admit
+
     from app.auth.models import User
     from app.groups.models import Group
-    from app.groups.services import add_member
 
     more = [make_user(name=f"Membre {i:02d}") for i in range(14)]
     with app.app_context():
         group = db.session.get(Group, thread_circle.group.id)
         admin = db.session.get(User, thread_circle.admin.id)
         for person in more:
-            add_member(group, db.session.get(User, person.id), actor=admin, now=utcnow())
+            admit(group, db.session.get(User, person.id), actor=admin, now=utcnow())
         db.session.commit()
     return [*thread_circle.people, *more]
 

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from fixtures.memberships import admit
 
 from app.auth.models import User
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.groups.models import Group, Membership
-from app.groups.services import add_member, revoke_membership
+from app.groups.services import revoke_membership
 from app.polls.models import Poll, Stance
 from app.polls.services import (
     NotEligible,
@@ -273,7 +274,7 @@ def test_members_who_join_count_and_removed_ones_stop_counting(
     newcomer = make_user(name="Nadia")
 
     def join():
-        add_member(db.session.get(Group, thread_circle.group.id), _user(newcomer), now=utcnow())
+        admit(db.session.get(Group, thread_circle.group.id), _user(newcomer), now=utcnow())
 
     run(join)
     cast_choice(poll, newcomer, {"key": "block"}, "Ce n'est pas le moment.")
@@ -368,7 +369,7 @@ def test_timed_close_takes_effect_as_of_closing_at(
     cast_choice(poll, thread_circle.members[0], {"key": "agree"})
     late = make_user(name="Léa")
     run(
-        lambda: add_member(
+        lambda: admit(
             db.session.get(Group, thread_circle.group.id),
             _user(late),
             now=poll.closing_at + timedelta(minutes=1),

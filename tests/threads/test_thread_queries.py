@@ -27,14 +27,14 @@ MAX_STATEMENTS = 12
 def thread_with(app, secret_circle, make_user, set_seen):
     """``thread_with(n)``: a thread of ``n`` comments by five authors, with replies, reactions,
     edits and a deletion; the member last read it half-way."""
-    from app.groups.services import add_member
+    from fixtures.memberships import admit
 
     extra = [make_user(name=f"Membre {i}") for i in range(3)]
     with app.app_context():
         group = db.session.get(Group, secret_circle.group.id)
         admin = db.session.get(User, secret_circle.admin.id)
         for record in extra:
-            add_member(group, db.session.get(User, record.id), actor=admin, now=utcnow())
+            admit(group, db.session.get(User, record.id), actor=admin, now=utcnow())
         db.session.commit()
     author_ids = [secret_circle.admin.id, secret_circle.member.id, *(r.id for r in extra)]
 
