@@ -8,9 +8,10 @@ from flask import Flask, session
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEV_SECRET_KEY, Defaults, from_environment
+from .config import Defaults, check_secret_key, from_environment
 from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .hosts import refuse_unknown_hosts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     configure(app, config)
+    refuse_unknown_hosts(app)
     from .converters import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
@@ -74,11 +76,8 @@ def configure(app: Flask, config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it to a long random value "
-            '(python -c "import secrets; print(secrets.token_hex(32))").'
-        )
+    if not (app.debug or app.testing):
+        check_secret_key(app.config["SECRET_KEY"])
 
 
 def init_extensions(app: Flask) -> None:
