@@ -8,6 +8,7 @@ from flask import Flask, session
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .caching import register_no_store
 from .config import Defaults, check_secret_key, from_environment
 from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_no_store(app)
     register_cli(app)
     return app
 
