@@ -177,7 +177,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals that every template may use."""
     from importlib import import_module
 
-    from . import i18n
+    from . import bidi, i18n
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
@@ -185,6 +185,8 @@ def register_template_helpers(app: Flask) -> None:
     # HTML that app/markdown.py produced at write time (never raw user text).
     app.jinja_env.filters["markdown_html"] = lambda value: Markup(value or "")  # noqa: S704
     app.jinja_env.globals["html_lang"] = i18n.html_lang
+    app.jinja_env.filters["bdi"] = bidi.bdi  # a person's text, isolated (app/bidi.py)
+    app.jinja_env.filters["bidi_text"] = bidi.bidi_text
     app.jinja_env.globals["can"] = template_predicates(
         import_module(f"app.{feature}.permissions") for feature in PREDICATE_FEATURES
     )
