@@ -9,9 +9,10 @@ The app is configured as in production (an SMTP server is set, on a port where n
 listens: a request that tried to send would fail or wait), with rate limits and CSRF
 off so that one client can ask many times. Requests alternate between the two
 addresses (``--rounds`` each, after a warm-up) through Flask's test client, the whole
-request measured: routing, form, lookup, the email rendered and written to the outbox
-for the existing account, the commit. It prints the median, p95 and mean of each, and
-exits 1 when no SMTP connection was expected but one was attempted.
+request measured: routing, form, the request written to the outbox (the same row for
+both: the account is looked up and the email composed by ``jobs run``), the commit.
+It prints the median, p95 and mean of each, and exits 1 when an SMTP connection was
+attempted during a request.
 """
 
 from __future__ import annotations

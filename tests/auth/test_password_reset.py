@@ -115,7 +115,7 @@ def test_a_tampered_link_does_not_work(client, outbox, user):
 
 def _old_link(app, user, age_seconds):
     """A reset link signed ``age_seconds`` ago."""
-    from app.auth.views import make_reset_token
+    from app.auth.reset import make_reset_token
 
     real = TimestampSigner.get_timestamp
     TimestampSigner.get_timestamp = lambda self: int(time.time()) - age_seconds
