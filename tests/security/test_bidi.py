@@ -168,6 +168,7 @@ def test_main_pages_isolate_peoples_text(client, auth, spoofed, who):
         f"/g/{handle}/members",
         f"/t/{spoofed.thread.id}",
         f"/p/{spoofed.poll_id}",
+        "/notifications",  # the poll opened, told in a sentence with its author's name
     ):
         response = client.get(path, headers={"Accept-Language": "en"})
         assert response.status_code == 200, path
@@ -175,6 +176,8 @@ def test_main_pages_isolate_peoples_text(client, auth, spoofed, who):
         assert RLO in html, path  # the names are shown
         if unisolated(html):
             problems[path] = unisolated(html)
+        if path == "/notifications" and who == "member":
+            assert f"{FSI}{spoofed.admin.name}{PDI} made a proposal" in html
     assert problems == {}
 
 
