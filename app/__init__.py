@@ -8,9 +8,11 @@ from flask import Flask, session
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEV_SECRET_KEY, Defaults, from_environment
+from .caching import register_no_store
+from .config import Defaults, check_secret_key, from_environment
 from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .hosts import refuse_unknown_hosts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     configure(app, config)
+    refuse_unknown_hosts(app)
     from .converters import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route is registered
@@ -60,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_no_store(app)
     register_cli(app)
     return app
 
@@ -74,11 +78,8 @@ def configure(app: Flask, config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Set it to a long random value "
-            '(python -c "import secrets; print(secrets.token_hex(32))").'
-        )
+    if not (app.debug or app.testing):
+        check_secret_key(app.config["SECRET_KEY"])
 
 
 def init_extensions(app: Flask) -> None:
@@ -176,7 +177,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals that every template may use."""
     from importlib import import_module
 
-    from . import i18n
+    from . import bidi, i18n
 
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
@@ -184,6 +185,8 @@ def register_template_helpers(app: Flask) -> None:
     # HTML that app/markdown.py produced at write time (never raw user text).
     app.jinja_env.filters["markdown_html"] = lambda value: Markup(value or "")  # noqa: S704
     app.jinja_env.globals["html_lang"] = i18n.html_lang
+    app.jinja_env.filters["bdi"] = bidi.bdi  # a person's text, isolated (app/bidi.py)
+    app.jinja_env.filters["bidi_text"] = bidi.bidi_text
     app.jinja_env.globals["can"] = template_predicates(
         import_module(f"app.{feature}.permissions") for feature in PREDICATE_FEATURES
     )

@@ -6,6 +6,21 @@ import os
 
 #: The key used when none is configured. It is refused outside debug and tests.
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+#: the shortest SECRET_KEY accepted outside debug and tests (``token_hex(32)`` gives 64)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse the development key and short keys (called outside debug and tests): the
+    key signs sessions, reset links and invitations."""
+    how = 'Generate one with python -c "import secrets; print(secrets.token_hex(32))".'
+    if not key or key == DEV_SECRET_KEY:
+        raise RuntimeError(f"SECRET_KEY is not set. Set it to a long random value. {how}")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY is too short ({len(key)} characters): it must have at least "
+            f"{MIN_SECRET_KEY_LENGTH}. {how}"
+        )
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -53,6 +68,8 @@ def from_environment(instance_path: str) -> dict:
         # Webhooks to private, loopback or link-local addresses (a receiver on the LAN).
         "WEBHOOKS_ALLOW_PRIVATE": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE"), False),
         "BEHIND_PROXY": _bool(env.get("BEHIND_PROXY"), False),
+        # Host names answered besides PUBLIC_URL's (app/hosts.py): "a.example, .b.example".
+        "TRUSTED_HOSTS": (env.get("TRUSTED_HOSTS") or "").replace(",", " ").split() or None,
     }
 
 

@@ -2,8 +2,9 @@
 a request's ``Host``: emails and webhooks are written by the periodic command, where
 there is no request, and a link must not follow a forged header.
 
-``PUBLIC_URL`` defaults to ``SERVER_NAME`` with ``PREFERRED_URL_SCHEME``, else, in
-development and tests, ``http://localhost:5000``.
+``PUBLIC_URL`` is required outside development and tests (``app/hosts.py`` refuses to
+start without it); there it defaults to ``SERVER_NAME`` with ``PREFERRED_URL_SCHEME``, else
+``http://localhost:5000``.
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ def build(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": secret_key,
+            "PUBLIC_URL": f"http://{HOST}",
             # the accounts never sign in with their password here: hash cheaply
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
@@ -318,6 +319,7 @@ class Server:
             **os.environ,
             "DATABASE_URL": database_url,
             "SECRET_KEY": secret_key,
+            "PUBLIC_URL": f"http://{HOST}:{self.port}",
             "CERCLE_INSTANCE_PATH": instance,
             "PYTHONPATH": ROOT,
         }

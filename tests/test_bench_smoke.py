@@ -40,12 +40,13 @@ def test_percentiles_are_nearest_rank(bench):
 
 def test_the_tiny_data_set_is_served_by_the_dispatcher(bench, tmp_path, monkeypatch):
     url = "sqlite:///" + str(tmp_path / "bench.sqlite3")
-    key = "smoke-test-secret-key"
+    key = "smoke-test-secret-key-of-32-characters-at-least"
     data = bench.build(url, key, comments=12, members=18, agreements=2, versions=2)
     assert (data.comments, data.stances, data.agreements, data.versions) == (12, 18, 2, 2)
 
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost")
     monkeypatch.setenv("CERCLE_INSTANCE_PATH", str(tmp_path))
     client = Client(bench.wsgi(), use_cookies=False)
     cookie = bench.session_cookie(key, data)

@@ -17,13 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
 from ..i18n import select_locale
 from ..timeutil import utcnow
-from ..urls import external_url
 from ..web import safe_next, show_domain_error
 from . import bp
 from .forms import (
@@ -37,6 +35,7 @@ from .forms import (
     TokenForm,
 )
 from .models import ApiToken, User
+from .reset import ask_for_reset, user_from_reset_token
 from .services import (
     check_password,
     create_api_token,
@@ -49,8 +48,6 @@ from .services import (
 login_manager.login_view = "auth.signin"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
-
-RESET_SALT = "password-reset"
 
 
 def _signin_failed(response) -> bool:
@@ -139,28 +136,6 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("dashboard.index")))
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
-
-
-def make_reset_token(user: User) -> str:
-    """A signed link token; it dies with the next password change (single use)."""
-    return _reset_serializer().dumps({"uid": user.id, "epoch": user.session_epoch})
-
-
-def user_from_reset_token(token: str) -> User | None:
-    try:
-        data = _reset_serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-    except (SignatureExpired, BadSignature):
-        return None
-    user = db.session.get(User, data.get("uid"))
-    if user is None or user.session_epoch != data.get("epoch"):
-        return None
-    return user
-
-
 def _too_many_reset_requests() -> str:
     return _("Too many requests for a reset link. Please try again in an hour.")
 
@@ -171,20 +146,8 @@ def reset_request():
     """Ask for a reset link by email. The answer is the same whether or not the address exists."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        if user is not None:
-            from ..mail import send_email
-
-            link = external_url("auth.reset_password", token=make_reset_token(user))
-            send_email(
-                user.email,
-                _l("Reset your Cercle password"),
-                "reset_password",
-                locale=user.locale or select_locale(),
-                user=user,
-                link=link,
-                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
-            )
+        # No lookup here: the periodic command finds the account, if any (app/auth/reset.py).
+        ask_for_reset(form.email.data, locale=select_locale(), now=utcnow())
         flash(
             _(
                 "If an account uses this address, we have sent it a link to choose a new "

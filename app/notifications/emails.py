@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import mail, outbox
+from ..auth import reset
 from ..auth.models import User
 from ..extensions import db
 from ..polls.models import Stance
@@ -308,11 +309,16 @@ def why_sent(notification: Notification) -> str:
 
 
 def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
-    """The ``email`` channel's sender: a stored payload as it is (a digest cancelled if
+    """The ``email`` channel's sender: a reset request composed now (cancelled when no
+    account uses the address), a stored payload as it is (a digest cancelled if
     its reader turned it or all email off meanwhile), else the notification's
     email rendered now (cancelled if the notification is gone, or the reader left
     the group or turned email off meanwhile)."""
-    if delivery.payload is not None:
+    if delivery.kind == reset.KIND:
+        data = reset.compose_reset_email(delivery.payload or {})
+        if data is None:
+            return outbox.Result(ok=False, cancelled=True, error="no account uses this address")
+    elif delivery.payload is not None:
         if delivery.kind == "digest" and delivery.user_id is not None:
             reader = db.session.get(User, delivery.user_id)
             if reader is None or reader.email_off or not reader.digest_days:

@@ -21,6 +21,7 @@ from ..agreements import display as agreement_display
 from ..agreements.models import Agreement
 from ..agreements.rules import RuleSource
 from ..auth.models import User
+from ..bidi import bidi_text
 from ..extensions import db
 from ..groups.models import Membership
 from ..i18n import format_moment
@@ -308,9 +309,10 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
     out: its ``reason`` line says it).
     """
     n = notification
-    actor = n.actor.name if n.actor is not None else _("Someone")
-    title = n.poll.title if n.poll is not None else ""
-    thread = n.thread.title if n.thread is not None else ""
+    # People's names and titles isolated: a bidi control in one cannot reorder the sentence.
+    actor = bidi_text(n.actor.name) if n.actor is not None else _("Someone")
+    title = bidi_text(n.poll.title) if n.poll is not None else ""
+    thread = bidi_text(n.thread.title) if n.thread is not None else ""
     if n.kind in DECISION_KINDS or n.kind == REPLY:
         return _describe_decision(n, actor, title, thread)
     if n.kind == POLL_REMINDER and n.poll is not None:
@@ -335,7 +337,7 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         versions = n.agreement.versions
         return _(
             "The agreement “%(title)s” is due for review.",
-            title=versions[-1].title if versions else "",
+            title=bidi_text(versions[-1].title) if versions else "",
         )
     if n.kind in SUPPORT_KINDS:
         return _describe_support(n, actor, provenance)
@@ -348,7 +350,7 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
     if n.kind == kinds.WEBHOOK_DISABLED:
         return _(
             "A webhook of “%(group)s” was turned off: it failed or its address is gone.",
-            group=n.group.name if n.group is not None else "",
+            group=bidi_text(n.group.name) if n.group is not None else "",
         )
     return _("Something happened in “%(thread)s”.", thread=thread)
 
@@ -420,7 +422,7 @@ def _agreement_title(n: Notification) -> str:
     version = _adopted_version(n)
     if version is None and n.agreement is not None and n.agreement.versions:
         version = n.agreement.versions[-1]
-    return version.title if version is not None else ""
+    return bidi_text(version.title) if version is not None else ""
 
 
 def _verdict(n: Notification, title: str) -> str:

@@ -84,6 +84,7 @@ def test_concurrent_runs_in_processes_do_everything_once(
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "a-long-random-value-for-the-job-processes",
+        "PUBLIC_URL": "https://cercle.example.org",
         "FLASK_DEBUG": "0",
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"]

@@ -61,7 +61,7 @@ def test_two_jobs_processes_deliver_every_email_once(database_url, smtp_server, 
         **os.environ,
         **smtp_server.environment,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": "test-secret-key-of-the-job-processes-0123456789",
         "PUBLIC_URL": PUBLIC_URL,
         "FLASK_DEBUG": "0",
     }
