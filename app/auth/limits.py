@@ -1,0 +1,81 @@
+"""The limits on failed sign-ins, one set shared by the sign-in page and the API.
+
+Three counts, each in Flask-Limiter's storage (the database or Redis, shared by
+every worker), each counting only failures:
+
+- one address trying one account (``SIGNIN_RATE_LIMIT``): the lockout a
+  password-guesser meets, which a stranger elsewhere cannot impose on the owner;
+- one address trying any account (``SIGNIN_ADDRESS_LIMIT``);
+- one account from any address (``SIGNIN_ACCOUNT_LIMIT``, much higher: only many
+  addresses together reach it).
+
+The account's part of a key carries its ``session_epoch``: a successful password
+reset bumps it, which lifts the lockouts on that account wherever they are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+
+from ..extensions import db, limiter
+from .models import User
+from .services import normalise_email
+
+
+def _submitted_email() -> str:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    else:
+        email = request.form.get("email")
+    return email if isinstance(email, str) else ""
+
+
+def account_key() -> str:
+    """The account a sign-in tries: a digest of the address (none kept in clear) and the
+    account's password generation (``-`` when no account has this address)."""
+    if "signin_account_key" not in g:
+        email = normalise_email(_submitted_email())
+        # Its own short read: the request's transaction (and SQLite's write lock) is
+        # not opened before the view, nor kept while the limit is counted after it.
+        with db.engine.connect() as conn:
+            epoch = conn.scalar(sa.select(User.session_epoch).where(User.email == email))
+        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+        g.signin_account_key = f"{digest}.{'-' if epoch is None else epoch}"
+    return g.signin_account_key
+
+
+def _address_and_account() -> str:
+    return f"{get_remote_address()}/{account_key()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _too_many_signins() -> str:
+    return _("Too many failed sign-ins. Please wait a minute before trying again.")
+
+
+def signin_limits(view):
+    """Decorate a sign-in view (page or API) with the three shared limits."""
+    limits = (
+        ("SIGNIN_RATE_LIMIT", "signin-address-account", _address_and_account),
+        ("SIGNIN_ADDRESS_LIMIT", "signin-address", get_remote_address),
+        ("SIGNIN_ACCOUNT_LIMIT", "signin-account", account_key),
+    )
+    for setting, scope, key_func in limits:
+        view = limiter.shared_limit(
+            lambda setting=setting: current_app.config[setting],
+            scope,
+            key_func=key_func,
+            methods=["POST"],
+            deduct_when=_failed,
+            error_message=_too_many_signins,
+        )(view)
+    return view
