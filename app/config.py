@@ -71,11 +71,11 @@ class Defaults:
     LANGUAGES = ("fr", "en")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    #: failed sign-ins allowed from one address to one account (a successful reset lifts it)
+    #: sign-in attempts from one address to one account (a success or a reset lifts it)
     SIGNIN_RATE_LIMIT = "5 per minute; 20 per hour"
-    #: failed sign-ins allowed from one address, whatever the accounts
+    #: sign-in attempts from one address, whatever the accounts
     SIGNIN_ADDRESS_LIMIT = "20 per minute; 100 per hour"
-    #: failed sign-ins allowed to one account, whatever the addresses (many are needed)
+    #: sign-in attempts to one account, whatever the addresses (many are needed)
     SIGNIN_ACCOUNT_LIMIT = "100 per hour"
     #: a sign-in session's "last seen" is written at most this often
     SESSION_TOUCH_SECONDS = 300

@@ -10,7 +10,7 @@ from ..api import Blueprint, public
 from ..errors import NotAuthenticated
 from ..extensions import db
 from ..timeutil import utcnow
-from .limits import signin_limits
+from .limits import forget_failures, signin_limits
 from .models import ApiToken
 from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
 from .services import (
@@ -40,7 +40,7 @@ def create_user_view(data):
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, description="Wrong email or password (`invalid_credentials`).")
-@blp.alt_response(429, description="Too many failed attempts (`rate_limited`).")
+@blp.alt_response(429, description="Too many attempts (`rate_limited`).")
 def create_token_view(data):
     """Exchange an email and password for an API token."""
     user = find_user_by_email(data["email"])
@@ -49,6 +49,7 @@ def create_token_view(data):
             _("This email and password do not match an account."), code="invalid_credentials"
         )
     _token, secret = create_api_token(user, data.get("name") or "API", now=utcnow())
+    forget_failures()
     return {"token": secret}
 
 

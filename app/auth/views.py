@@ -35,7 +35,7 @@ from .forms import (
     SignUpForm,
     TokenForm,
 )
-from .limits import signin_limits
+from .limits import forget_failures, signin_limits
 from .models import ApiToken, User
 from .services import (
     check_password,
@@ -86,7 +86,7 @@ def signup():
 @bp.route("/signin", methods=["GET", "POST"])
 @signin_limits
 def signin():
-    """Sign in with email and password; failures are limited with the API's (limits.py)."""
+    """Sign in with email and password; attempts are limited with the API's (limits.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = SignInForm()
@@ -94,6 +94,7 @@ def signin():
         user = find_user_by_email(form.email.data)
         if check_password(user, form.password.data):
             _sign_in(user, remember=form.remember.data)
+            forget_failures()
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
         form.password.errors = [_("This email and password do not match an account.")]
         return render_template("auth/signin.html", form=form), 401
