@@ -13,15 +13,13 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import after_this_request, current_app, has_request_context
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..api import hash_token
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import SignInSession, User
-
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: (pattern, name), the first that matches wins: Edge and Opera also say "Chrome",
 #: Chrome also says "Safari"
@@ -141,16 +139,22 @@ def load_user_from_session(session_id: str) -> User | None:
 
 
 def _touch(record: SignInSession, now: datetime) -> None:
-    """Note that the session was seen. A write request commits it with its own work;
-    a page view (which writes nothing and, on SQLite, holds no write lock) in a short
-    transaction of its own."""
-    if has_request_context() and request.method not in _READ_METHODS:
-        record.last_seen_at = now
-        return
-    with db.engine.begin() as conn:
-        conn.execute(
-            sa.update(SignInSession.__table__)
-            .where(SignInSession.__table__.c.id == record.id)
-            .values(last_seen_at=now)
-        )
+    """Note that the session was seen, in a short transaction of its own once the
+    response is made: the request's own unit of work is neither dirtied (a read path
+    may still need ``write_before_read``) nor waited for (SQLite's write lock)."""
+    session_id = record.id
     set_committed_value(record, "last_seen_at", now)
+
+    def write() -> None:
+        table = SignInSession.__table__
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(table).where(table.c.id == session_id).values(last_seen_at=now))
+
+    if not has_request_context():
+        write()
+        return
+
+    @after_this_request
+    def touch(response):
+        write()
+        return response

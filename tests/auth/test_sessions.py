@@ -173,6 +173,14 @@ def test_last_seen_is_written_every_few_minutes_not_on_every_request(app, signin
         db.session.commit()
     browser.get("/profile")  # a page view (GET) notes it too
     assert last_seen() > long_ago + timedelta(minutes=9)
+    with app.app_context():
+        db.session.execute(sa.update(SignInSession).values(last_seen_at=long_ago))
+        db.session.commit()
+    response = browser.post(
+        "/profile/quiet-hours", data={"quiet-quiet_from": "22:00", "quiet-quiet_until": "07:00"}
+    )
+    assert response.status_code == 302  # a write goes on as usual…
+    assert last_seen() > long_ago + timedelta(minutes=9)  # …and notes it
 
 
 def test_a_session_unseen_for_a_year_is_over(app, signin, user):
