@@ -52,8 +52,22 @@ def summarise_user_agent(user_agent: str) -> str:
     return browser or system
 
 
+#: how long an ended session is kept (the profile shows only active ones)
+ENDED_KEPT = timedelta(days=30)
+
+
 def start_session(user: User, *, user_agent: str, now: datetime) -> SignInSession:
-    """A new sign-in session for ``user``; ``user.get_id()`` now names it."""
+    """A new sign-in session for ``user``; ``user.get_id()`` now names it. The user's
+    sessions ended long ago or unseen for too long are deleted meanwhile."""
+    db.session.execute(
+        sa.delete(SignInSession).where(
+            SignInSession.user_id == user.id,
+            sa.or_(
+                SignInSession.ended_at < now - ENDED_KEPT,
+                SignInSession.last_seen_at < now - _idle_limit(),
+            ),
+        )
+    )
     token = secrets.token_urlsafe(32)
     record = SignInSession(
         user_id=user.id,

@@ -193,6 +193,27 @@ def test_a_session_unseen_for_a_year_is_over(app, signin, user):
     assert not _signed_in(browser)
 
 
+def test_sessions_long_over_are_deleted_at_the_next_sign_in(app, signin, user):
+    _browser(app, signin, user)
+    _browser(app, signin, user).post("/signout")
+    with app.app_context():
+        db.session.execute(
+            sa.update(SignInSession).values(
+                created_at=utcnow() - timedelta(days=400),
+                last_seen_at=utcnow() - timedelta(days=366),
+            )
+        )
+        db.session.execute(
+            sa.update(SignInSession)
+            .where(SignInSession.ended_at.is_not(None))
+            .values(ended_at=utcnow() - timedelta(days=31), last_seen_at=utcnow())
+        )
+        db.session.commit()
+    _browser(app, signin, user)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SignInSession)) == 1
+
+
 def test_an_old_style_cookie_signs_nobody_in(app, user):
     """Cookies from before server-side sessions said ``"<id>:<epoch>"``: they are refused."""
     browser = app.test_client()
