@@ -19,7 +19,7 @@ import random
 import time
 
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import has_app_context, has_request_context
 from limits.storage import MovingWindowSupport, Storage
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +44,21 @@ class RateLimitHit(db.Model):
     at: Mapped[float] = mapped_column(sa.Float)
     #: when the hit stops counting; rows past it are deleted
     expires_at: Mapped[float] = mapped_column(sa.Float, index=True)
+
+
+def release_write_lock() -> None:
+    """Before working on a connection of its own during a request, on SQLite: a write
+    request's transaction holds the write lock from its first read (``BEGIN IMMEDIATE``,
+    app/db.py), and the other connection would wait for it until the busy timeout. A
+    transaction that has changed nothing yet (a token or an account looked up) is ended
+    first; its objects reload on next access, as after ``write_before_read``."""
+    if not has_request_context():
+        return
+    session = db.session()  # the request's own Session (the scoped proxy has no in_transaction)
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
 
 
 def _short(key: str) -> str:
@@ -81,6 +96,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             return False
         key = _short(key)
         table = RateLimitHit.__table__
+        release_write_lock()
         with db.engine.connect() as conn:
             with conn.begin() as transaction:
                 if conn.dialect.name == "postgresql":
@@ -103,6 +119,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         """The oldest hit still in the window (or now), and how many there are."""
         table = RateLimitHit.__table__
+        release_write_lock()
         now = time.time()
         with db.engine.connect() as conn:
             oldest, count = conn.execute(
@@ -125,6 +142,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
         """Add ``amount`` to the current fixed window of ``key`` (a new one when none)."""
         key = _short(key)
         table = RateLimitHit.__table__
+        release_write_lock()
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(key))))
@@ -175,5 +193,6 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     def clear(self, key: str) -> None:
         table = RateLimitHit.__table__
+        release_write_lock()
         with db.engine.begin() as conn:
             conn.execute(table.delete().where(table.c.key == _short(key)))

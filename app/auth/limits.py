@@ -30,6 +30,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 from ..extensions import db, limiter
+from ..ratelimit import release_write_lock
 from .models import User
 from .services import normalise_email
 
@@ -51,8 +52,9 @@ def account_key() -> str:
     account's password generation (``-`` when no account has this address)."""
     if "signin_account_key" not in g:
         email = normalise_email(_submitted_email())
-        # Its own short read: the request's transaction (and SQLite's write lock) is
-        # not opened before the view, nor kept while the limit is counted after it.
+        # Its own short read, like the limits' storage: the request's transaction (and
+        # SQLite's write lock) is not kept open while the attempt is counted.
+        release_write_lock()
         with db.engine.connect() as conn:
             epoch = conn.scalar(sa.select(User.session_epoch).where(User.email == email))
         digest = hashlib.sha256(email.encode()).hexdigest()[:32]
