@@ -93,6 +93,8 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     mail.init_app(app)
+    from . import ratelimit  # noqa: F401 - registers the database:// storage of the limits
+
     limiter.init_app(app)
     login_manager.init_app(app)
     from .auth.services import load_user_from_session

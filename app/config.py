@@ -58,8 +58,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
         "MAIL_TIMEOUT": 10,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Cercle <cercle@localhost>"),
-        # Rate limits are shared between processes when this points at Redis.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate limits count across processes: in the database (app/ratelimit.py), or Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "database://",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": env.get("SERVER_NAME") or None,
@@ -88,8 +88,14 @@ class Defaults:
     LANGUAGES = ("fr", "en")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    #: failed sign-ins allowed per address and per account
+    #: sign-in attempts from one address to one account (a success or a reset lifts it)
     SIGNIN_RATE_LIMIT = "5 per minute; 20 per hour"
+    #: sign-in attempts from one address, whatever the accounts
+    SIGNIN_ADDRESS_LIMIT = "20 per minute; 100 per hour"
+    #: sign-in attempts to one account, whatever the addresses (many are needed)
+    SIGNIN_ACCOUNT_LIMIT = "100 per hour"
+    #: a sign-in session's "last seen" is written at most this often
+    SESSION_TOUCH_SECONDS = 300
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     INVITATION_DAYS = 14
     THREADS_PER_PAGE = 20

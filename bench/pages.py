@@ -91,7 +91,8 @@ class Dataset:
     thread_id: int
     poll_id: int
     user_id: int
-    session_epoch: int
+    #: what Flask-Login keeps in the cookie: the member and a server-side session
+    login_id: str
     token: str
     comments: int
     stances: int
@@ -126,6 +127,7 @@ def build(
     )
     # Imported once the app exists: the features import each other in that order.
     from app.auth.services import create_api_token, create_user
+    from app.auth.sessions import start_session
     from app.extensions import db
     from app.groups.services import accept_invitation, create_group, create_invitation
     from app.polls.services import cast_stance, close_poll, create_poll
@@ -244,12 +246,13 @@ def build(
                     }
                 )
         _token, secret = create_api_token(admin, "bench", now=utcnow())
+        start_session(people[1], user_agent="bench", now=utcnow())
         data = Dataset(
             handle=group.handle,
             thread_id=thread.id,
             poll_id=poll.id,
             user_id=people[1].id,
-            session_epoch=people[1].session_epoch,
+            login_id=people[1].get_id(),
             token=secret,
             comments=comments,
             stances=min(members, len(people)),
@@ -268,7 +271,7 @@ def session_cookie(secret_key: str, data: Dataset) -> str:
     signer = Flask("cookie")
     signer.secret_key = secret_key
     serializer = signer.session_interface.get_signing_serializer(signer)
-    value = serializer.dumps({"_user_id": f"{data.user_id}:{data.session_epoch}", "_fresh": True})
+    value = serializer.dumps({"_user_id": data.login_id, "_fresh": True})
     return f"session={value}"
 
 

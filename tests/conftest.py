@@ -280,8 +280,11 @@ class AuthActions:
 
     def login(self, user) -> None:
         """Sign in as ``user`` without the form (the form has its own tests)."""
+        from fixtures.accounts import session_user_id
+
+        user_id = session_user_id(self._client.application, user.id)
         with self._client.session_transaction() as session:
-            session["_user_id"] = f"{user.id}:0"
+            session["_user_id"] = user_id
             session["_fresh"] = True
 
     def logout(self) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import g
 from flask_babel import gettext as _
 
 from ..api import Blueprint, public
 from ..errors import NotAuthenticated
-from ..extensions import db, limiter
+from ..extensions import db
 from ..timeutil import utcnow
+from .limits import forget_failures, signin_limits
 from .models import ApiToken
 from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
 from .services import (
@@ -17,25 +18,9 @@ from .services import (
     create_api_token,
     create_user,
     find_user_by_email,
-    signin_limit_key,
 )
 
 blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
-
-
-def _too_many_signins() -> str:
-    return _("Too many failed sign-ins. Please wait a minute before trying again.")
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _token_email_key() -> str:
-    """Failures are also counted per account, whatever address they come from."""
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return signin_limit_key(email if isinstance(email, str) else "")
 
 
 @blp.route("/users", methods=["POST"])
@@ -51,21 +36,11 @@ def create_user_view(data):
 
 @blp.route("/tokens", methods=["POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    deduct_when=_failed,
-    error_message=_too_many_signins,
-)
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    key_func=_token_email_key,
-    deduct_when=_failed,
-    error_message=_too_many_signins,
-)
+@signin_limits
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, description="Wrong email or password (`invalid_credentials`).")
-@blp.alt_response(429, description="Too many failed attempts (`rate_limited`).")
+@blp.alt_response(429, description="Too many attempts (`rate_limited`).")
 def create_token_view(data):
     """Exchange an email and password for an API token."""
     user = find_user_by_email(data["email"])
@@ -74,6 +49,7 @@ def create_token_view(data):
             _("This email and password do not match an account."), code="invalid_credentials"
         )
     _token, secret = create_api_token(user, data.get("name") or "API", now=utcnow())
+    forget_failures()
     return {"token": secret}
 
 

@@ -48,8 +48,16 @@ class User(UserMixin, db.Model):
     #: no notification email at all (account emails still go: resets, invitations)
     email_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
+    #: the secret of the sign-in session this object was loaded or signed in with
+    #: (not a column): Flask-Login keeps ``get_id()`` in the session and remember cookies
+    session_token = None
+    #: that session's ``SignInSession.id`` (not a column either)
+    signin_session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
+        """``"<user id>:<session token>"``: a cookie names one server-side session, which
+        signing out ends (``SignInSession``)."""
+        return f"{self.id}:{self.session_token or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -67,5 +75,26 @@ class ApiToken(db.Model):
     #: the first characters, to tell tokens apart in the profile
     prefix: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = db.relationship()
+
+
+class SignInSession(db.Model):
+    """One signed-in browser. Its cookies carry the token; the server keeps its hash, so
+    signing out (or out everywhere, or a new password) ends it for every copy of them."""
+
+    __tablename__ = "signin_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the token in the cookies; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: refreshed at most every few minutes (``SESSION_TOUCH_SECONDS``), not on every request
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "Firefox · Linux": enough to recognise a device in the profile
+    user_agent: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    #: signed out, ended from the profile or by a new password; None while it is active
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = db.relationship()

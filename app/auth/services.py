@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
 import unicodedata
@@ -20,6 +19,8 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..timeutil import is_valid_timezone
 from .models import ApiToken, User
+from .sessions import end_sessions
+from .sessions import load_user_from_session as load_user_from_session  # Flask-Login's loader
 
 
 @functools.cache
@@ -49,12 +50,6 @@ class EmailTaken(Conflict):
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def signin_limit_key(email: str) -> str:
-    """The rate-limit key of failed sign-ins to one account (no address kept in clear)."""
-    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
-    return f"signin:{digest}"
 
 
 def hash_password(password: str) -> str:
@@ -136,24 +131,16 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password. Everything the old password let in stops working: other
-    sessions, pending reset links and API tokens (a stolen token dies with a reset)."""
+def set_password(user: User, password: str, *, now: datetime) -> None:
+    """Change the password. Everything the old password let in stops working: every
+    sign-in session (the caller signs this browser in again), pending reset links,
+    API tokens (a stolen token dies with a reset) and failed sign-ins counted against
+    the account (the limits' keys carry ``session_epoch``)."""
     validate_password(password)
     user.password_hash = hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-
-
-def load_user_from_session(session_id: str) -> User | None:
-    """Flask-Login's loader: ``"<id>:<epoch>"``, refused after a password change."""
-    user_id, _sep, epoch = (session_id or "").partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
-        return None
-    return user
+    end_sessions(user, now=now)
 
 
 def create_api_token(user: User, name: str = "", *, now: datetime) -> tuple[ApiToken, str]:

@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -34,6 +33,7 @@ from .forms import (
     SignUpForm,
     TokenForm,
 )
+from .limits import forget_failures, signin_limits
 from .models import ApiToken, User
 from .reset import ask_for_reset, user_from_reset_token
 from .services import (
@@ -42,24 +42,18 @@ from .services import (
     create_user,
     find_user_by_email,
     set_password,
-    signin_limit_key,
 )
+from .sessions import active_sessions, end_session, end_sessions, start_session
 
 login_manager.login_view = "auth.signin"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
 
 
-def _signin_failed(response) -> bool:
-    return bool(g.get("signin_failed"))
-
-
-def _signin_email_key() -> str:
-    return signin_limit_key(request.form.get("email", ""))
-
-
-def _too_many_signins() -> str:
-    return _("Too many failed sign-ins. Please wait a minute before trying again.")
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Start a server-side session for this browser and put it in its cookies."""
+    start_session(user, user_agent=request.headers.get("User-Agent", ""), now=utcnow())
+    login_user(user, remember=remember)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -80,37 +74,25 @@ def signup():
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render_template("auth/signup.html", form=form)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    methods=["POST"],
-    deduct_when=_signin_failed,
-    error_message=_too_many_signins,
-)
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    key_func=_signin_email_key,
-    methods=["POST"],
-    deduct_when=_signin_failed,
-    error_message=_too_many_signins,
-)
+@signin_limits
 def signin():
-    """Sign in with email and password; failures are rate limited."""
+    """Sign in with email and password; attempts are limited with the API's (limits.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = SignInForm()
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
         if check_password(user, form.password.data):
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
+            forget_failures()
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
-        g.signin_failed = True
         form.password.errors = [_("This email and password do not match an account.")]
         return render_template("auth/signin.html", form=form), 401
     return render_template("auth/signin.html", form=form)
@@ -118,7 +100,10 @@ def signin():
 
 @bp.post("/signout")
 def signout():
-    """Sign out (a POST, so that no link or image can sign you out)."""
+    """Sign out (a POST, so that no link or image can sign you out). The session ends on
+    the server too: a copy of its cookies no longer signs anyone in."""
+    if current_user.is_authenticated:
+        end_session(current_user, current_user.signin_session_id, now=utcnow())
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.signin"))
@@ -168,12 +153,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            set_password(user, form.password.data)
+            set_password(user, form.password.data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
-            login_user(user)
+            _sign_in(user)
             flash(_("Your password is changed. You are signed in."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/reset_password.html", form=form)
@@ -224,6 +209,8 @@ def _render_profile(
             quiet_form=quiet_form or QuietHoursForm(prefix="quiet", obj=user, formdata=None),
             tokens=tokens,
             new_token=new_token,
+            sessions=active_sessions(user),
+            this_session=user.signin_session_id,
         ),
         status,
     )
@@ -239,8 +226,11 @@ def change_password():
         if not check_password(user, form.current_password.data):
             form.current_password.errors = [_("This is not your current password.")]
         else:
-            set_password(user, form.password.data)
-            login_user(user)  # this session goes on; the others end
+            set_password(user, form.password.data, now=utcnow())
+            # This browser goes on in a new session (its remember cookie too); the others end.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            remember = cookie in request.cookies
+            _sign_in(user, remember=remember)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
     return _render_profile(password_form=form, status=400)
@@ -290,3 +280,28 @@ def revoke_token(token_id: int):
     db.session.delete(token)
     flash(_("The token is revoked: it no longer works."), "success")
     return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id: int):
+    """End one of my sign-in sessions (a device I no longer use, or do not recognise)."""
+    user = current_user._get_current_object()
+    if not end_session(user, session_id, now=utcnow()):
+        abort(404)
+    if session_id == user.signin_session_id:
+        logout_user()
+        flash(_("You are signed out."), "info")
+        return redirect(url_for("auth.signin"))
+    flash(_("The session is ended: that device is signed out."), "success")
+    return redirect(url_for("auth.profile", _anchor="sessions"))
+
+
+@bp.post("/profile/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every session of mine ends, this one too."""
+    end_sessions(current_user._get_current_object(), now=utcnow())
+    logout_user()
+    flash(_("You are signed out on all your devices."), "info")
+    return redirect(url_for("auth.signin"))

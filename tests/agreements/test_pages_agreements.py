@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 from fixtures.agreement_pages import EN, LISTENING, text_of
 
 from app.extensions import db
@@ -320,7 +321,7 @@ def test_review_date_form_needs_csrf(csrf_app, thread_circle, adopted):
     agreement_id, _ = adopted()
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{thread_circle.admin.id}:0"
+        session["_user_id"] = session_user_id(client.application, thread_circle.admin.id)
     response = client.post(
         _url(thread_circle, f"/{agreement_id}/review"),
         data={"review_on": (date.today() + timedelta(days=9)).isoformat()},

@@ -1,8 +1,11 @@
-"""Failed sign-ins are limited per address and per account (config SIGNIN_RATE_LIMIT)."""
+"""Failed sign-ins are limited per address and account, per address, and per account
+(SIGNIN_RATE_LIMIT, SIGNIN_ADDRESS_LIMIT, SIGNIN_ACCOUNT_LIMIT), the page and the API
+together, in storage every worker shares (the database by default)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,8 +19,14 @@ TOO_MANY = "Too many failed sign-ins. Please wait a minute before trying again."
 
 @pytest.fixture
 def app_config():
-    """Five failed sign-ins a minute."""
-    return {"SIGNIN_RATE_LIMIT": "5 per minute"}
+    """Five sign-in attempts a minute from one address to one account, ten from one
+    address, fifteen to one account; counted in the database, the default storage."""
+    return {
+        "SIGNIN_RATE_LIMIT": "5 per minute",
+        "SIGNIN_ADDRESS_LIMIT": "10 per minute",
+        "SIGNIN_ACCOUNT_LIMIT": "15 per minute",
+        "RATELIMIT_STORAGE_URI": "database://",
+    }
 
 
 def test_sixth_failure_from_one_address_is_429(signin, user):
@@ -48,22 +57,59 @@ def test_other_addresses_are_not_blocked(signin, user, make_user):
     assert signin(other.email, other.password, ip="10.0.0.2").status_code == 302
 
 
+def test_a_stranger_cannot_lock_the_owner_out(signin, user):
+    """A stranger's failures block the stranger, not the owner at another address."""
+    for _ in range(6):
+        signin(user.email, "wrong password", ip="10.6.6.6")
+    assert signin(user.email, user.password, ip="10.6.6.6").status_code == 429
+    assert signin(user.email, "a typo in it", ip="10.0.1.1").status_code == 401
+    assert signin(user.email, user.password, ip="10.0.1.1").status_code == 302
+
+
 def test_one_account_from_many_addresses_is_limited(signin, user):
-    for n in range(5):
-        response = signin(user.email, "wrong password", ip=f"10.0.1.{n}")
+    """Only many addresses together reach the account's own, much higher limit."""
+    for n in range(15):
+        response = signin(user.email, "wrong password", ip=f"10.0.1.{n // 4}")
         assert response.status_code == 401
     response = signin(user.email.upper(), "wrong password", ip="10.0.1.99")
     assert response.status_code == 429
     assert TOO_MANY in response.get_data(as_text=True)
 
 
-def test_successful_signins_are_not_counted(client, signin, user):
-    for _ in range(8):
+def test_one_address_trying_many_accounts_is_limited(signin, user):
+    for n in range(10):
+        assert signin(f"guess{n}@example.org", "wrong password", ip="10.0.5.1").status_code == 401
+    assert signin(user.email, user.password, ip="10.0.5.1").status_code == 429
+    assert signin(user.email, user.password, ip="10.0.5.2").status_code == 302
+
+
+def test_page_and_api_failures_count_together(client, signin, user):
+    for _ in range(3):
+        assert signin(user.email, "wrong password", ip="10.0.6.1").status_code == 401
+    for _ in range(2):
+        assert _token(client, user.email, "wrong password", "10.0.6.1").status_code == 401
+    assert signin(user.email, user.password, ip="10.0.6.1").status_code == 429
+    _assert_error_shape(_token(client, user.email, user.password, "10.0.6.1"), 429, "rate_limited")
+
+
+def test_the_owners_password_reset_lifts_the_lockout(client, outbox, signin, user):
+    for _ in range(5):
+        signin(user.email, "wrong password", ip="10.0.7.1")
+    assert signin(user.email, user.password, ip="10.0.7.1").status_code == 429
+    client.post("/password/reset", data={"email": user.email}, headers=EN)
+    path = re.search(r"(/password/reset/\S+)", outbox[0].body).group(1)
+    new = "a brand new sentence"
+    assert client.post(path, data={"password": new, "confirm": new}).status_code == 302
+    client.post("/signout")
+    assert signin(user.email, new, ip="10.0.7.1").status_code == 302
+
+
+def test_a_success_forgets_the_typos_before_it(client, signin, user):
+    for _ in range(2):
+        for _ in range(4):
+            assert signin(user.email, "wrong password", ip="10.0.0.3").status_code == 401
         assert signin(user.email, user.password, ip="10.0.0.3").status_code == 302
         client.post("/signout")
-    for _ in range(4):
-        assert signin(user.email, "wrong password", ip="10.0.0.3").status_code == 401
-    assert signin(user.email, user.password, ip="10.0.0.3").status_code == 302
 
 
 def test_page_views_are_not_counted(client, signin, user):
@@ -103,15 +149,17 @@ def test_api_tokens_are_limited_per_address(client, user):
 
 
 def test_api_tokens_are_limited_per_account(client, user):
-    for n in range(5):
-        assert _token(client, user.email, "wrong password", f"10.0.3.{n}").status_code == 401
+    for n in range(15):
+        assert _token(client, user.email, "wrong password", f"10.0.3.{n // 4}").status_code == 401
     _assert_error_shape(
         _token(client, "ANAIS@example.org", "wrong password", "10.0.3.99"), 429, "rate_limited"
     )
 
 
-def test_api_successful_tokens_are_not_counted(client, user):
-    for _ in range(7):
+def test_api_success_forgets_the_typos_before_it(client, user):
+    for _ in range(2):
+        for _ in range(4):
+            assert _token(client, user.email, "wrong password", "10.0.4.1").status_code == 401
         assert _token(client, user.email, user.password, "10.0.4.1").status_code == 201
 
 
@@ -142,12 +190,56 @@ _CHILD = textwrap.dedent(
     app = create_app(build_test_config(sys.argv[2], RATELIMIT_STORAGE_URI=sys.argv[3],
                                  SIGNIN_RATE_LIMIT="5 per minute"))
     client = app.test_client()
+    path = sys.argv[7] if len(sys.argv) > 7 else "/signin"
     for _ in range(int(sys.argv[6])):
-        r = client.post("/signin", data={"email": sys.argv[4], "password": "wrong password"},
+        r = client.post(path, data={"email": sys.argv[4], "password": "wrong password"},
                         environ_base={"REMOTE_ADDR": sys.argv[5]})
         print(r.status_code)
     """
 )
+
+
+def _child(database_url, storage, email, ip, count, path="/signin"):
+    """Another process, with its own application, posting ``count`` times to ``path``."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", _CHILD, root, database_url, storage, email, ip, str(count), path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    return child.stdout.split()
+
+
+def test_the_database_is_the_default_storage(monkeypatch, tmp_path):
+    from app.config import from_environment
+
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "database://"
+
+
+def test_database_storage_shares_limits_between_processes(database_url, signin, user):
+    """Another process's failures count here: the limit is in the database, not in memory."""
+    ip = "10.8.0.1"
+    assert _child(database_url, "database://", user.email, ip, 3) == ["401", "401", "401"]
+    assert signin(user.email, "wrong password", ip=ip).status_code == 401
+    assert signin(user.email, "wrong password", ip=ip).status_code == 401
+    assert signin(user.email, user.password, ip=ip).status_code == 429
+    assert _child(database_url, "database://", user.email, ip, 1) == ["429"]
+
+
+def test_reset_requests_are_limited_across_processes(database_url, client, outbox, user):
+    """Every limit uses the shared storage, not only the sign-in ones."""
+    ip = "10.8.0.2"
+    statuses = _child(database_url, "database://", user.email, ip, 5, "/password/reset")
+    assert statuses == ["302"] * 5
+    response = client.post(
+        "/password/reset", data={"email": user.email}, environ_base={"REMOTE_ADDR": ip}
+    )
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 
 from app.extensions import db
 
@@ -426,7 +427,7 @@ def test_answering_an_invitation_needs_the_csrf_token(
     make_invitation(group, people.admin, email="olga@example.org")
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{people.outsider.id}:0"
+        session["_user_id"] = session_user_id(client.application, people.outsider.id)
         session["_fresh"] = True
     dashboard = client.get("/", headers=EN).text
     assert f'action="/g/{group.handle}/invitation/accept"' in dashboard

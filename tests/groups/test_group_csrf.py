@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from fixtures.accounts import session_user_id
+
 from app.extensions import db
 
 EN = {"Accept-Language": "en"}
@@ -20,7 +22,7 @@ def test_group_forms_need_the_csrf_token(csrf_app):
         user_id = user.id
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:0"
+        session["_user_id"] = session_user_id(client.application, user_id)
         session["_fresh"] = True
 
     form = {"name": "Cercle", "handle": "cercle-csrf", "privacy": "secret"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from fixtures.accounts import session_user_id
+
 from app.timeutil import utcnow
 
 EN = {"Accept-Language": "en"}
@@ -169,7 +171,7 @@ def test_writes_need_the_csrf_token(csrf_app, circle_with_outsider, send):
     [nid] = send([bruno], "mention", actor=circle_with_outsider.admin)
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{bruno.id}:0"
+        session["_user_id"] = session_user_id(client.application, bruno.id)
     html = client.get("/notifications", headers=EN).get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
     assert client.post("/notifications/read").status_code == 400

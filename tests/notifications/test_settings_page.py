@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -251,7 +252,7 @@ def test_the_form_needs_its_csrf_token(csrf_app, circle_with_outsider):
     client = csrf_app.test_client()
     bruno, group = circle_with_outsider.members[0], circle_with_outsider.group
     with client.session_transaction() as session:
-        session["_user_id"] = f"{bruno.id}:0"
+        session["_user_id"] = session_user_id(client.application, bruno.id)
     response = client.post(URL, data=_form(group, email_off="y"))
     assert response.status_code == 400
     with csrf_app.app_context():

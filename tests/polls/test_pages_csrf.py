@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from fixtures.accounts import session_user_id
+
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -34,7 +36,7 @@ def test_poll_forms_need_the_csrf_token(csrf_app):
         user_id, poll_id, thread_id = user.id, poll.id, thread.id
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:0"
+        session["_user_id"] = session_user_id(client.application, user_id)
         session["_fresh"] = True
     refused = client.post(f"/p/{poll_id}/stance", data={"key": "agree"})
     assert refused.status_code == 400

@@ -149,7 +149,7 @@ def test_with_mail_server_emails_go_by_smtp(env):
 
 def test_rate_limit_storage_from_the_environment(env):
     env.setenv("SECRET_KEY", KEY)
-    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "database://"  # shared by every process
     env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from fixtures.accounts import session_user_id
 
 from app.auth.models import User
 from app.extensions import db
@@ -42,7 +43,7 @@ def _token(client, path) -> str:
 
 def _login(client, user_id):
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:0"
+        session["_user_id"] = session_user_id(client.application, user_id)
         session["_fresh"] = True
 
 

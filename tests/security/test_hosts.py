@@ -12,6 +12,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 
 from app.extensions import db
 
@@ -48,7 +49,7 @@ def _links(message) -> list[str]:
 def _login(client, user, base_url=SITE) -> None:
     """Sign ``client`` in as ``user`` (a session made on a trusted host)."""
     with client.session_transaction(base_url=base_url) as session:
-        session["_user_id"] = f"{user.id}:0"
+        session["_user_id"] = session_user_id(client.application, user.id)
         session["_fresh"] = True
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 from fixtures.agreement_pages import EN, FR, text_of
 
 from app.auth.models import User
@@ -437,7 +438,7 @@ def test_group_page_links_to_support(as_, circle):
 def test_writes_need_the_csrf_token(csrf_app, circle):
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{circle.malik.id}:0"
+        session["_user_id"] = session_user_id(client.application, circle.malik.id)
     assert client.post(SUPPORT, data=ASKING).status_code == 400
     assert client.get(SUPPORT).status_code == 200
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from fixtures.accounts import session_user_id
 
 from app.extensions import db
 from app.threads.models import Comment, CommentVersion, Reaction, Thread, ThreadVersion
@@ -319,7 +320,7 @@ def test_writes_need_the_csrf_token(csrf_app, secret_circle, make_thread, commen
     comment_id = comment_as(secret_circle.admin, thread, "Bonjour")
     client = csrf_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{secret_circle.member.id}:0"
+        session["_user_id"] = session_user_id(client.application, secret_circle.member.id)
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
