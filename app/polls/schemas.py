@@ -85,9 +85,13 @@ class PollAgreementChangeSchema(Schema):
         }
     )
     title = fields.String(
-        allow_none=True, metadata={"description": "adopt, amend: at most 200 characters"}
+        allow_none=True,
+        metadata={"description": f"adopt, amend: at most {limits.TITLE} characters"},
     )
-    body = fields.String(allow_none=True, metadata={"description": "adopt, amend: Markdown"})
+    body = fields.String(
+        allow_none=True,
+        metadata={"description": f"adopt, amend: Markdown, at most {limits.DOCUMENT:,} characters"},
+    )
     rules = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(allow_none=True),
@@ -100,7 +104,10 @@ class PollAgreementChangeSchema(Schema):
     )
     change_summary = fields.String(
         allow_none=True,
-        metadata={"description": "adopt, amend: what changes, in a few words (500 at most)"},
+        metadata={
+            "description": "adopt, amend: what changes, in a few words "
+            f"({limits.CHANGE_SUMMARY} at most)"
+        },
     )
 
     @validates_schema
