@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from markdown_it import MarkdownIt
 from markdown_it import helpers as md_helpers
+from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
@@ -34,6 +35,7 @@ MENTION_RE = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE
 MAX_NESTING = 20
 #: a URI scheme is looked for in this many characters before ``://``
 _SCHEME_WINDOW = 32
+_DESTINATION_STOP = re.compile(r"[\x00-\x20\x7f\\()]")
 _SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
 
 
@@ -108,6 +110,56 @@ def _parse_link_label(state: StateInline, start: int, disableNested: bool = Fals
     return found
 
 
+class _Destination:
+    """What markdown-it's link rules read of a parsed destination."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self, ok: bool = False, pos: int = 0, text: str = "") -> None:
+        self.ok, self.pos, self.str = ok, pos, text
+
+
+def _parse_link_destination(string: str, pos: int, maximum: int) -> _Destination:
+    """markdown-it's ``parseLinkDestination``, stepping from one backslash or
+    parenthesis to the next instead of character by character (the same result:
+    a bare destination ends at a space, a control character or an unbalanced
+    ``)``, and fails past 32 nested ``(``)."""
+    if pos < maximum and string[pos] == "<":  # ends at the first ``<``, ``>`` or line end
+        found = md_helpers.parseLinkDestination(string, pos, maximum)
+        return _Destination(found.ok, found.pos, found.str)
+    start = pos
+    level = 0
+    while pos < maximum:
+        stop = _DESTINATION_STOP.search(string, pos, maximum)
+        if stop is None:
+            pos = maximum
+            break
+        pos = stop.start()
+        char = string[pos]
+        if char == "\\":
+            if pos + 1 < maximum:
+                if string[pos + 1] == " ":
+                    break
+                pos += 2
+            else:
+                pos += 1
+        elif char == "(":
+            level += 1
+            if level > 32:
+                return _Destination()
+            pos += 1
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+            pos += 1
+        else:
+            break  # a space or a control character
+    if start == pos or level != 0:
+        return _Destination()
+    return _Destination(True, pos, unescapeAll(string[start:pos]))
+
+
 def _linkify(state: StateInline, silent: bool) -> bool:
     """markdown-it's inline ``linkify`` rule, looking for the scheme before ``://``
     in the last characters of the pending text instead of all of it (which made
@@ -152,7 +204,7 @@ def _make_parser() -> MarkdownIt:
     md.validateLink = _validate_link
     md.helpers = SimpleNamespace(
         parseLinkLabel=_parse_link_label,
-        parseLinkDestination=md_helpers.parseLinkDestination,
+        parseLinkDestination=_parse_link_destination,
         parseLinkTitle=md_helpers.parseLinkTitle,
     )
     md.inline.ruler.at("linkify", _linkify)
