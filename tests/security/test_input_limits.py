@@ -371,3 +371,25 @@ def test_a_body_without_a_length_is_cut_at_the_limit(app, circle, api_as):
     assert response.status_code in (400, 413)
     assert response.get_json()["error"]["code"] in ("invalid_json", "too_large")
     assert stream.read_bytes <= limits.REQUEST_BODY
+
+
+def test_a_comment_is_parsed_once_for_its_html_and_its_mentions(circle, api_as, monkeypatch):
+    """Rendering and notifying share one parse (it was three: a scan, the render, and the
+    notifications' scan)."""
+    from app import markdown
+
+    parsed: list[str] = []
+    real_parse = markdown._md.parse
+
+    def counting_parse(src, env=None):
+        parsed.append(src)
+        return real_parse(src, env)
+
+    monkeypatch.setattr(markdown._md, "parse", counting_parse)
+    body = f"Un mot pour @{circle.admin.handle}, une seule lecture."
+    response = api_as(circle.member).post(
+        f"/api/v1/threads/{circle.thread.id}/comments", json={"body": body}
+    )
+    assert response.status_code == 201
+    assert 'class="mention"' in response.get_json()["body_html"]
+    assert parsed.count(body) == 1
