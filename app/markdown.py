@@ -163,7 +163,7 @@ def _parse_link_destination(string: str, pos: int, maximum: int) -> _Destination
 def _linkify(state: StateInline, silent: bool) -> bool:
     """markdown-it's inline ``linkify`` rule, looking for the scheme before ``://``
     in the last characters of the pending text instead of all of it (which made
-    ``a://a://…`` quadratic)."""
+    ``a://a://…`` quadratic), and refusing a link no longer than its scheme."""
     if state.linkLevel > 0:
         return False
     pos, maximum, src = state.pos, state.posMax, state.src
@@ -178,7 +178,13 @@ def _linkify(state: StateInline, silent: bool) -> bool:
     link = state.md.linkify.match_at_start(src[pos - len(proto) :])
     if not link:
         return False
-    url = link.url.rstrip("*")  # a trailing ``*`` belongs to emphasis
+    url = link.url
+    if len(url) <= len(proto):
+        # markdown-it (JavaScript) has this guard, markdown-it-py not: inside a link
+        # label, ``pending`` is the text before the label, so ``www.a.fr[http://a://``
+        # found no link past the scheme and raised "inline rule didn't increment state.pos"
+        return False
+    url = url.rstrip("*")  # a trailing ``*`` belongs to emphasis
     full_url = state.md.normalizeLink(url)
     if not state.md.validateLink(full_url):
         return False

@@ -393,3 +393,12 @@ def test_a_comment_is_parsed_once_for_its_html_and_its_mentions(circle, api_as, 
     assert response.status_code == 201
     assert 'class="mention"' in response.get_json()["body_html"]
     assert parsed.count(body) == 1
+
+
+def test_a_scheme_inside_a_link_label_is_text_not_a_500(circle, api_as):
+    """markdown-it-py's linkify raised "inline rule didn't increment state.pos" on this."""
+    response = api_as(circle.member).post(
+        f"/api/v1/threads/{circle.thread.id}/comments", json={"body": "www.a.fr[http://a://"}
+    )
+    assert response.status_code == 201
+    assert response.get_json()["body_html"].startswith('<p><a href="http://www.a.fr"')
