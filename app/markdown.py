@@ -7,9 +7,11 @@ write time, and store the HTML.
 Rendering any accepted text costs time in proportion to its length (see
 ``bench/markdown.py``): markdown-it's nesting guard is lowered to CommonMark's
 20, a link label that another label's scan already measured is not scanned
-again, and a plain-text link's scheme is looked for in the last few characters
-only. A text is parsed once: the mentions found while rendering it are kept for
-the notifications that follow in the same request.
+again, a link destination is scanned from one parenthesis to the next, a
+plain-text link's scheme is looked for in the last few characters only, and the
+garbage collector waits while a text is parsed and rendered. A text is parsed
+once: the mentions found while rendering it are kept for the notifications that
+follow in the same request.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from markupsafe import Markup, escape
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MENTION_RE = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE)
 
-#: markdown-it's recursion guard (its ``default`` preset says 100): deeper
-#: brackets, quotes or lists than this are shown as text
+#: markdown-it's recursion guard (its ``default`` preset says 100, CommonMark's
+#: 20): brackets nested deeper are shown as text, and quotes or lists nested
+#: deeper lose what is inside (no circle writes 20 levels)
 MAX_NESTING = 20
 #: a URI scheme is looked for in this many characters before ``://``
 _SCHEME_WINDOW = 32
