@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from . import limits
+
 #: The key used when none is configured. It is refused outside debug and tests.
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
 #: the shortest SECRET_KEY accepted outside debug and tests (``token_hex(32)`` gives 64)
@@ -86,6 +88,12 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_USER_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
+    #: a larger request body is refused (413) before it is read
+    MAX_CONTENT_LENGTH = limits.REQUEST_BODY
+    #: no form field is larger than a document at its limit, URL-encoded (Werkzeug's default)
+    MAX_FORM_MEMORY_SIZE = 500_000
+    #: the longest form (a poll's options, a rule set) has a few dozen fields
+    MAX_FORM_PARTS = 1_000
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     #: sign-in attempts from one address to one account (a success or a reset lifts it)

@@ -3,18 +3,45 @@
 Raw HTML is off (``js-default``), links are limited to safe schemes, and
 ``@handle`` mentions of existing people become links. Callers render once, at
 write time, and store the HTML.
+
+Rendering any accepted text costs time in proportion to its length (see
+``bench/markdown.py``): markdown-it's nesting guard is lowered to CommonMark's
+20, a link label that another label's scan already measured is not scanned
+again, a link destination is scanned from one parenthesis to the next, a
+plain-text link's scheme is looked for in the last few characters only, and the
+garbage collector waits while a text is parsed and rendered. A text is parsed
+once: the mentions found while rendering it are kept for the notifications that
+follow in the same request.
 """
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from markdown_it import MarkdownIt
+from markdown_it import helpers as md_helpers
+from markdown_it.common.utils import unescapeAll
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 MENTION_RE = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE)
+
+#: markdown-it's recursion guard (its ``default`` preset says 100, CommonMark's
+#: 20): brackets nested deeper are shown as text, and quotes or lists nested
+#: deeper lose what is inside (no circle writes 20 levels)
+MAX_NESTING = 20
+#: a URI scheme is looked for in this many characters before ``://``
+_SCHEME_WINDOW = 32
+_DESTINATION_STOP = re.compile(r"[\x00-\x20\x7f\\()]")
+_SCHEME_RE = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)$", re.IGNORECASE)
 
 
 def _validate_link(url: str) -> bool:
@@ -24,10 +51,174 @@ def _validate_link(url: str) -> bool:
     return value.startswith(SAFE_SCHEMES)
 
 
+def _parse_link_label(state: StateInline, start: int, disableNested: bool = False) -> int:  # noqa: N803
+    """markdown-it's ``parseLinkLabel``, remembering what each scan measured.
+
+    The stock helper walks from ``[`` to the matching ``]``, and every ``[``
+    inside starts its own walk over the same characters: ``[[[[…`` costs the
+    length times the nesting guard. Here each walk is kept per state and start
+    (``end``, whether a whole link lies inside, whether the walk went to its
+    end), and a walk that meets a ``[`` already measured jumps over its label,
+    or stops at once when that one never closes or holds a link it may not.
+    """
+    memo = state.__dict__.setdefault("_cercle_labels", {})
+    maximum = state.posMax
+    known = memo.get((start, maximum))
+    if known is not None:
+        end, nested, complete = known
+        if nested and disableNested:
+            return -1
+        if complete:
+            return end
+
+    old_pos = state.pos
+    src = state.src
+    state.pos = start + 1
+    level = 1
+    nested = False
+    found = -1
+    while state.pos < maximum:
+        pos = state.pos
+        marker = src[pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                found = pos
+                break
+        state.md.inline.skipToken(state)
+        if marker != "[":
+            continue
+        if state.pos != pos + 1:  # a whole link: not a bracket of this label
+            nested = True
+            if disableNested:
+                memo[(start, maximum)] = (-1, True, False)
+                state.pos = old_pos
+                return -1
+            continue
+        inner = memo.get((pos, maximum))
+        if inner is None or not (inner[2] or (inner[1] and disableNested)):
+            level += 1  # not measured: walk through it
+            continue
+        inner_end, inner_nested, _complete = inner
+        if inner_nested:
+            nested = True
+            if disableNested:
+                memo[(start, maximum)] = (-1, True, False)
+                state.pos = old_pos
+                return -1
+        if inner_end < 0:
+            break  # the inner label never closes, so neither does this one
+        state.pos = inner_end  # its closing ``]`` comes next, at this level + 1
+        level += 1
+    memo[(start, maximum)] = (found, nested, True)
+    state.pos = old_pos
+    return found
+
+
+class _Destination:
+    """What markdown-it's link rules read of a parsed destination."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self, ok: bool = False, pos: int = 0, text: str = "") -> None:
+        self.ok, self.pos, self.str = ok, pos, text
+
+
+def _parse_link_destination(string: str, pos: int, maximum: int) -> _Destination:
+    """markdown-it's ``parseLinkDestination``, stepping from one backslash or
+    parenthesis to the next instead of character by character (the same result:
+    a bare destination ends at a space, a control character or an unbalanced
+    ``)``, and fails past 32 nested ``(``)."""
+    if pos < maximum and string[pos] == "<":  # ends at the first ``<``, ``>`` or line end
+        found = md_helpers.parseLinkDestination(string, pos, maximum)
+        return _Destination(found.ok, found.pos, found.str)
+    start = pos
+    level = 0
+    while pos < maximum:
+        stop = _DESTINATION_STOP.search(string, pos, maximum)
+        if stop is None:
+            pos = maximum
+            break
+        pos = stop.start()
+        char = string[pos]
+        if char == "\\":
+            if pos + 1 < maximum:
+                if string[pos + 1] == " ":
+                    break
+                pos += 2
+            else:
+                pos += 1
+        elif char == "(":
+            level += 1
+            if level > 32:
+                return _Destination()
+            pos += 1
+        elif char == ")":
+            if level == 0:
+                break
+            level -= 1
+            pos += 1
+        else:
+            break  # a space or a control character
+    if start == pos or level != 0:
+        return _Destination()
+    return _Destination(True, pos, unescapeAll(string[start:pos]))
+
+
+def _linkify(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline ``linkify`` rule, looking for the scheme before ``://``
+    in the last characters of the pending text instead of all of it (which made
+    ``a://a://…`` quadratic), and refusing a link no longer than its scheme."""
+    if state.linkLevel > 0:
+        return False
+    pos, maximum, src = state.pos, state.posMax, state.src
+    if pos + 3 > maximum or src[pos] != ":" or src[pos + 1] != "/" or src[pos + 2] != "/":
+        return False
+    pending = state.pending
+    tail = pending[-_SCHEME_WINDOW:]
+    match = _SCHEME_RE.search(tail)
+    if not match or (match.start(1) == 0 and len(tail) < len(pending)):
+        return False  # no scheme, or one longer than any scheme linkify knows
+    proto = match.group(1)
+    link = state.md.linkify.match_at_start(src[pos - len(proto) :])
+    if not link:
+        return False
+    url = link.url
+    if len(url) <= len(proto):
+        # markdown-it (JavaScript) has this guard, markdown-it-py not: inside a link
+        # label, ``pending`` is the text before the label, so ``www.a.fr[http://a://``
+        # found no link past the scheme and raised "inline rule didn't increment state.pos"
+        return False
+    url = url.rstrip("*")  # a trailing ``*`` belongs to emphasis
+    full_url = state.md.normalizeLink(url)
+    if not state.md.validateLink(full_url):
+        return False
+    if not silent:
+        state.pending = pending[: -len(proto)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": full_url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos += len(url) - len(proto)
+    return True
+
+
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("js-default", {"linkify": True, "typographer": False})
+    md.options["maxNesting"] = MAX_NESTING
     md.enable(["linkify", "strikethrough", "table"])
     md.validateLink = _validate_link
+    md.helpers = SimpleNamespace(
+        parseLinkLabel=_parse_link_label,
+        parseLinkDestination=_parse_link_destination,
+        parseLinkTitle=md_helpers.parseLinkTitle,
+    )
+    md.inline.ruler.at("linkify", _linkify)
 
     def link_open(self, tokens, idx, options, env):
         token = tokens[idx]
@@ -43,11 +234,25 @@ def _make_parser() -> MarkdownIt:
 _md = _make_parser()
 
 
-def mentioned_handles(text: str) -> set[str]:
-    """The lower-cased ``@handles`` that a text mentions (outside code and links),
-    as ``render_markdown`` would link them."""
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """The cyclic garbage collector paused while a text is parsed and rendered: the
+    tens of thousands of tokens of a long text would trigger collections that each
+    walk all of them, making a long text's cost grow faster than its length (tokens
+    hold no reference cycles; what is left is collected afterwards)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _handles_in(tokens: list[Token]) -> frozenset[str]:
+    """The lower-cased ``@handles`` in parsed text, outside code and links."""
     handles: set[str] = set()
-    for block in _md.parse(text or ""):
+    for block in tokens:
         in_link = 0
         for token in block.children or ():
             if token.type == "link_open":
@@ -56,6 +261,46 @@ def mentioned_handles(text: str) -> set[str]:
                 in_link -= 1
             elif token.type == "text" and not in_link:
                 handles.update(m.group(1).lower() for m in MENTION_RE.finditer(token.content))
+    return frozenset(handles)
+
+
+class _RecentMentions:
+    """The mentions of the last texts rendered or scanned in this process, so that
+    the notifications sent after a write do not parse the text a second time."""
+
+    size = 32
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> frozenset[str] | None:
+        with self._lock:
+            handles = self._items.get(text)
+            if handles is not None:
+                self._items.move_to_end(text)
+            return handles
+
+    def put(self, text: str, handles: frozenset[str]) -> None:
+        with self._lock:
+            self._items[text] = handles
+            self._items.move_to_end(text)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_recent = _RecentMentions()
+
+
+def mentioned_handles(text: str) -> frozenset[str]:
+    """The lower-cased ``@handles`` that a text mentions (outside code and links),
+    as ``render_markdown`` would link them."""
+    text = text or ""
+    handles = _recent.get(text)
+    if handles is None:
+        with _no_gc_pauses():
+            handles = _handles_in(_md.parse(text))
+        _recent.put(text, handles)
     return handles
 
 
@@ -93,9 +338,14 @@ def render_markdown(
     *,
     known_handles: Iterable[str] = (),
     url_for_handle: Callable[[str], str] | None = None,
+    tokens: list[Token] | None = None,
 ) -> Markup:
-    """Render user Markdown to safe HTML, linking mentions of ``known_handles``."""
-    html = _md.render(text or "")
+    """Render user Markdown to safe HTML, linking mentions of ``known_handles``
+    (``tokens``: the text already parsed, so as not to parse it twice)."""
+    with _no_gc_pauses():
+        if tokens is None:
+            tokens = _md.parse(text or "")
+        html = _md.renderer.render(tokens, _md.options, {})
     if url_for_handle is not None:
         html = _link_mentions(html, known_handles, url_for_handle)
     return Markup(html)  # noqa: S704 - markdown-it escapes raw HTML (js-default)
@@ -122,7 +372,15 @@ def register_people(
 
 
 def render_with_mentions(text: str) -> Markup:
-    """Markdown → HTML, with ``@handle`` of existing people linked to their page."""
-    handles = mentioned_handles(text)
-    known = people.known_handles(handles) if handles else ()
-    return render_markdown(text, known_handles=known, url_for_handle=people.url_for_handle)
+    """Markdown → HTML, with ``@handle`` of existing people linked to their page.
+
+    The text is parsed once; the mentions found are kept for ``mentioned_handles``."""
+    text = text or ""
+    with _no_gc_pauses():
+        tokens = _md.parse(text)
+        handles = _handles_in(tokens)
+    _recent.put(text, handles)
+    known = people.known_handles(set(handles)) if handles else ()
+    return render_markdown(
+        text, known_handles=known, url_for_handle=people.url_for_handle, tokens=tokens
+    )

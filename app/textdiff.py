@@ -67,9 +67,14 @@ class DiffRow:
 
 
 def side_by_side(old: Sequence[str], new: Sequence[str]) -> list[DiffRow]:
-    """Every line of both versions, aligned in rows."""
+    """Every line of both versions, aligned in rows.
+
+    The comparison is ``unified_diff``'s: with difflib's ``autojunk`` (from 200
+    lines on, a line found in more than 1 % of the new version, a blank line say,
+    is not used as an anchor), which keeps two versions of 10,000 short repeated
+    lines under half a second where an exact comparison took minutes."""
     rows: list[DiffRow] = []
-    matcher = difflib.SequenceMatcher(a=list(old), b=list(new), autojunk=False)
+    matcher = difflib.SequenceMatcher(a=list(old), b=list(new))
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             rows.extend(DiffRow("equal", line, line) for line in old[i1:i2])

@@ -62,3 +62,23 @@ def test_the_tiny_data_set_is_served_by_the_dispatcher(bench, tmp_path, monkeypa
         f"/api/v1/polls/{data.poll_id}", headers={"Authorization": f"Bearer {data.token}"}
     ).get_json()
     assert [r["count"] for r in poll["results"]] == [5, 8, 3, 2]
+
+
+def test_the_markdown_bench_prints_a_figure_per_shape(capsys):
+    """``bench/markdown.py`` runs (two quick shapes here) and its shapes fit the limits."""
+    from app import limits
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_markdown_smoke", os.path.join(ROOT, "bench", "markdown.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--repeat", "1", "--only", "prose", "*"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith(("prose", "stars"))]
+    assert len(rows) == 2 and all(len(row.split()) >= 3 for row in rows)
+    assert lines[-1].startswith("worst: comment ")
+    for size in (limits.COMMENT, limits.DOCUMENT):
+        shapes = module.shapes(size)
+        assert len(shapes) == len(module.UNITS) + 2
+        assert all(0 < len(text) <= size for _name, text in shapes)

@@ -47,3 +47,23 @@ def test_side_by_side_aligns_rows():
         DiffRow("replace", "b", "B"),
         DiffRow("insert", None, "c"),
     ]
+
+
+def test_side_by_side_and_the_unified_diff_agree_on_a_long_text_of_repeated_lines():
+    """Both views make one comparison (difflib's autojunk past 200 lines): an exact
+    one on 10,000 repeated short lines took minutes for one page."""
+    from app.textdiff import diff_lines, side_by_side
+
+    old, new = ["", "a"] * 150, ["a", ""] * 150
+    rows = side_by_side(old, new)
+    changed = (
+        sum(r.old is not None and r.tag != "equal" for r in rows),
+        sum(r.new is not None and r.tag != "equal" for r in rows),
+    )
+    lines = diff_lines(old, new, context=0)
+    assert changed == (
+        sum(kind == "del" for kind, _ in lines),
+        sum(kind == "ins" for kind, _ in lines),
+    )
+    assert [r.old for r in rows if r.old is not None] == old
+    assert [r.new for r in rows if r.new is not None] == new

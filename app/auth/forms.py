@@ -14,6 +14,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from .. import limits
 from ..i18n import LOCALE_NAMES
 from ..timeutil import timezone_choices
 from .services import MIN_PASSWORD_LENGTH
@@ -33,13 +34,16 @@ class SignUpForm(FlaskForm):
     name = StringField(
         _l("Your name, as others will see it"),
         filters=[_strip],
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), Length(max=limits.NAME)],
     )
     email = EmailField(
-        _l("Email address"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Email address"),
+        filters=[_strip],
+        validators=[DataRequired(), Email(), Length(max=limits.EMAIL)],
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
     )
     confirm = PasswordField(
         _l("Password again"),
@@ -59,7 +63,8 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
     )
     confirm = PasswordField(
         _l("New password again"),
@@ -68,7 +73,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limits.NAME)])
     handle = StringField(
         _l("Handle (for @mentions)"),
         filters=[_lower],
@@ -96,7 +101,8 @@ class ProfileForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
     )
     confirm = PasswordField(
         _l("New password again"),
@@ -106,7 +112,7 @@ class ChangePasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("Name of the token (where you will use it)"), validators=[Length(max=100)]
+        _l("Name of the token (where you will use it)"), validators=[Length(max=limits.NAME)]
     )
 
 

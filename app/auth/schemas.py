@@ -2,10 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
+
 
 class UserCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True, validate=validate.Length(max=limits.EMAIL))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=limits.NAME))
     password = fields.String(
         required=True, load_only=True, metadata={"description": "at least 10 characters"}
     )
@@ -27,7 +29,7 @@ class UserSchema(Schema):
 class TokenCreateSchema(Schema):
     email = fields.Email(required=True)
     password = fields.String(required=True, load_only=True)
-    name = fields.String(load_default="", validate=validate.Length(max=100))
+    name = fields.String(load_default="", validate=validate.Length(max=limits.NAME))
 
 
 class TokenSchema(Schema):

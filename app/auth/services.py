@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
+from .. import limits
 from ..api import hash_token
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -105,8 +106,8 @@ def create_user(
     errors = {}
     if not name:
         errors["name"] = _l("This field is required.")
-    elif len(name) > 100:
-        errors["name"] = _l("Must be at most %(max)s characters long.", max=100)
+    elif len(name) > limits.NAME:
+        errors["name"] = _l("Must be at most %(max)s characters long.", max=limits.NAME)
     if timezone is not None and not is_valid_timezone(timezone):
         errors["timezone"] = _l("Unknown time zone.")
     if errors:

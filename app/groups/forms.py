@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from .. import limits
 from .models import Privacy, Role
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
@@ -58,9 +59,11 @@ def _lower(value):
 class GroupSettingsForm(FlaskForm):
     """What an admin may change after creation (the handle stays)."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limits.NAME)])
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 6}
+        _l("Description"),
+        validators=[Optional(), Length(max=limits.DOCUMENT)],
+        render_kw={"rows": 6},
     )
     privacy = RadioField(_l("Who can see the group"), default=Privacy.secret.value)
     members_can_start_threads = BooleanField(_l("Members can start threads"), default=True)
@@ -94,14 +97,14 @@ class NewGroupForm(GroupSettingsForm):
 class JoinRequestForm(FlaskForm):
     message = TextAreaField(
         _l("Message to the admins (optional)"),
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=limits.MESSAGE)],
         render_kw={"rows": 3},
     )
 
 
 class InvitationForm(FlaskForm):
     email = EmailField(
-        _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=254)]
+        _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=limits.EMAIL)]
     )
     days = IntegerField(_l("Valid for (days)"), validators=[DataRequired(), NumberRange(1, 90)])
     role = RadioField(_l("Role"), default=Role.member.value)

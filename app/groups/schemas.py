@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .. import limits
 from ..api.schemas import UserRefSchema, UTCDateTime
 from .models import Availability, Privacy, Role, SupportVolume, Volume
 
@@ -28,7 +29,7 @@ SUPPORT_VOLUME_HELP = (
 
 
 class GroupCreateSchema(Schema):
-    name = fields.String(required=True, metadata={"description": "1 to 100 characters"})
+    name = fields.String(required=True, metadata={"description": f"1 to {limits.NAME} characters"})
     handle = fields.String(
         load_default=None,
         allow_none=True,
@@ -37,7 +38,10 @@ class GroupCreateSchema(Schema):
             "made from the name when left out"
         },
     )
-    description = fields.String(load_default="", metadata={"description": "Markdown"})
+    description = fields.String(
+        load_default="",
+        metadata={"description": f"Markdown, at most {limits.DOCUMENT:,} characters"},
+    )
     privacy = fields.String(
         load_default=Privacy.secret.value,
         validate=validate.OneOf([p.value for p in Privacy]),
@@ -49,7 +53,9 @@ class GroupCreateSchema(Schema):
 
 class GroupUpdateSchema(Schema):
     name = fields.String()
-    description = fields.String(metadata={"description": "Markdown"})
+    description = fields.String(
+        metadata={"description": f"Markdown, at most {limits.DOCUMENT:,} characters"}
+    )
     privacy = fields.String(
         validate=validate.OneOf([p.value for p in Privacy]),
         metadata={"description": PRIVACY_HELP},

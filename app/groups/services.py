@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import events, hooks
+from .. import events, hooks, limits
 from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -165,8 +165,10 @@ def create_group(
     now: datetime,
 ) -> Group:
     """A new group whose creator is its first admin."""
-    name = _check_text(name, "name", required=True, max_length=100)
-    description = _check_text(description, "description", required=False, max_length=20_000)
+    name = _check_text(name, "name", required=True, max_length=limits.NAME)
+    description = _check_text(
+        description, "description", required=False, max_length=limits.DOCUMENT
+    )
     handle = validate_handle(handle) if handle else suggest_handle(name)
     privacy = _check_privacy(privacy or Privacy.secret.value)
     if db.session.scalar(sa.select(Group.id).where(Group.handle == handle)) is not None:
@@ -198,10 +200,10 @@ def create_group(
 def update_group(group: Group, **changes) -> Group:
     """Change name, description, privacy or the members' permissions."""
     if "name" in changes:
-        group.name = _check_text(changes["name"], "name", required=True, max_length=100)
+        group.name = _check_text(changes["name"], "name", required=True, max_length=limits.NAME)
     if "description" in changes:
         group.description = _check_text(
-            changes["description"], "description", required=False, max_length=20_000
+            changes["description"], "description", required=False, max_length=limits.DOCUMENT
         )
         group.description_html = str(render_group_markdown(group.description))
     if "privacy" in changes:
@@ -816,7 +818,7 @@ def ask_to_join(group: Group, user: User, message: str = "", *, now: datetime) -
     join_request = JoinRequest(
         group=group,
         user_id=user.id,
-        message=_check_text(message, "message", required=False, max_length=1000),
+        message=_check_text(message, "message", required=False, max_length=limits.MESSAGE),
         created_at=now,
     )
     db.session.add(join_request)

@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import limits
 from ..threads.forms import MARKDOWN_HINT
 from ..timeutil import FAR_FUTURE, FAR_PAST, in_zone
 from . import tally
@@ -293,7 +294,9 @@ class RemindForm(FlaskForm):
     """A manual reminder to those who have not voted."""
 
     message = TextAreaField(
-        _l("Message (optional)"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 3}
+        _l("Message (optional)"),
+        validators=[Optional(), Length(max=limits.MESSAGE)],
+        render_kw={"rows": 3},
     )
 
 

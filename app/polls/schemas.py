@@ -17,6 +17,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .. import limits
 from ..api.schemas import UserRefSchema, UTCDateTime
 from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
 from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
@@ -51,7 +52,7 @@ RULES_HELP = (
     "`GET /groups/{handle}/rules` (values and defaults in DESIGN.md). An invalid value "
     "is a 400 naming `rules.<key>` (e.g. `rules.relance_after_days`); an unknown key too."
 )
-MAX_REMINDER = 1000
+MAX_REMINDER = limits.MESSAGE
 STANCE_FORMS = ("key", "keys", "scores", "ranking")
 
 
@@ -84,9 +85,13 @@ class PollAgreementChangeSchema(Schema):
         }
     )
     title = fields.String(
-        allow_none=True, metadata={"description": "adopt, amend: at most 200 characters"}
+        allow_none=True,
+        metadata={"description": f"adopt, amend: at most {limits.TITLE} characters"},
     )
-    body = fields.String(allow_none=True, metadata={"description": "adopt, amend: Markdown"})
+    body = fields.String(
+        allow_none=True,
+        metadata={"description": f"adopt, amend: Markdown, at most {limits.DOCUMENT:,} characters"},
+    )
     rules = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(allow_none=True),
@@ -99,7 +104,10 @@ class PollAgreementChangeSchema(Schema):
     )
     change_summary = fields.String(
         allow_none=True,
-        metadata={"description": "adopt, amend: what changes, in a few words (500 at most)"},
+        metadata={
+            "description": "adopt, amend: what changes, in a few words "
+            f"({limits.CHANGE_SUMMARY} at most)"
+        },
     )
 
     @validates_schema

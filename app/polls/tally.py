@@ -23,13 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from .. import limits
+
 KINDS = ("proposal", "choice", "score", "ranked", "dot", "meeting")
 PROPOSAL_KEYS = ("agree", "abstain", "disagree", "block")
 RESULTS_VISIBILITIES = ("always", "after_vote", "after_close")
 REASON_RULES = ("optional", "required", "required_for_block", "disabled")
 #: a meeting slot's answers: yes, if need be, no
 MEETING_YES, MEETING_IF_NEED_BE, MEETING_NO = 2, 1, 0
-MAX_REASON = 500
+MAX_REASON = limits.REASON
 #: a required reason has more than this many characters
 MIN_REQUIRED_REASON = 5
 

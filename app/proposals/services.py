@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from .. import events
+from .. import events, limits
 from ..agreements import rules as rule_specs
 from ..agreements.diff import rules_diff, text_diff
 from ..agreements.models import Agreement, AgreementVersion
@@ -52,9 +52,9 @@ from ..threads.models import Thread
 from . import consent
 from .models import ACTIONS, AgreementChange, ProposalOutcome
 
-MAX_TITLE = 200
-MAX_BODY = 50_000
-MAX_CHANGE_SUMMARY = 500
+MAX_TITLE = limits.TITLE
+MAX_BODY = limits.DOCUMENT
+MAX_CHANGE_SUMMARY = limits.CHANGE_SUMMARY
 PREFIX = "agreement_change"
 
 

@@ -19,10 +19,11 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from .. import limits
 from .display import AVAILABILITY_LABELS, KIND_LABELS
 from .models import KINDS, MAX_BODY, MAX_MESSAGE, MAX_NOTE, MAX_WHEN
 
-MAX_CHANNEL = 100
+MAX_CHANNEL = limits.SUPPORT_CHANNEL
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 

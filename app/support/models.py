@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import limits
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
@@ -47,10 +48,10 @@ STEP_KINDS = (
 )
 CHECK_IN_KINDS = ("check_in", "all_well")
 
-MAX_BODY = 2_000
-MAX_WHEN = 200
-MAX_MESSAGE = 500
-MAX_NOTE = 2_000
+MAX_BODY = limits.SUPPORT_BODY
+MAX_WHEN = limits.SUPPORT_WHEN
+MAX_MESSAGE = limits.SUPPORT_MESSAGE
+MAX_NOTE = limits.SUPPORT_NOTE
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import events
+from .. import events, limits
 from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.rules import derive_active_rules
 from ..agreements.services import active_rules, version_facts
@@ -51,7 +51,7 @@ from .models import (
     SupportTime,
 )
 
-MAX_CHANNEL = 100
+MAX_CHANNEL = limits.SUPPORT_CHANNEL
 MAX_NAMED = 50
 #: how far back a support time may be logged by hand
 LOG_WINDOW = timedelta(days=366)

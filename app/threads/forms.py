@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from .services import MAX_BODY, MAX_TITLE
+from .services import MAX_BODY, MAX_COMMENT, MAX_TITLE
 
 #: shown under every Markdown textarea
 MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, [link](https://…), @handle")
@@ -26,7 +26,9 @@ class CommentForm(FlaskForm):
     """A comment, or a reply when ``parent_id`` names the comment answered."""
 
     body = TextAreaField(
-        _l("Your comment"), validators=[DataRequired(), Length(max=MAX_BODY)], render_kw={"rows": 5}
+        _l("Your comment"),
+        validators=[DataRequired(), Length(max=MAX_COMMENT)],
+        render_kw={"rows": 5},
     )
     parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
 
@@ -39,5 +41,5 @@ class CommentEditForm(FlaskForm):
     """New text for one's own comment."""
 
     body = TextAreaField(
-        _l("Comment"), validators=[DataRequired(), Length(max=MAX_BODY)], render_kw={"rows": 8}
+        _l("Comment"), validators=[DataRequired(), Length(max=MAX_COMMENT)], render_kw={"rows": 8}
     )

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ..api.schemas import CursorQuerySchema, UserRefSchema, UTCDateTime
 from .models import REACTIONS
-from .services import MAX_BODY, MAX_TITLE
+from .services import MAX_BODY, MAX_COMMENT, MAX_TITLE
 
 
 class ThreadCreateSchema(Schema):
@@ -102,7 +102,7 @@ class ThreadDetailSchema(ThreadSchema):
 
 
 class CommentCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,
@@ -114,7 +114,7 @@ class CommentCreateSchema(Schema):
 
 
 class CommentPatchSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BODY))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
 
 
 class ReactionSchema(Schema):

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import events
+from .. import events, limits
 from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -17,8 +17,9 @@ from ..groups.models import Group
 from ..markdown import render_with_mentions
 from .models import REACTIONS, Comment, CommentVersion, Reaction, Thread, ThreadVersion, ThreadVisit
 
-MAX_TITLE = 200
-MAX_BODY = 50_000
+MAX_TITLE = limits.TITLE
+MAX_BODY = limits.DOCUMENT
+MAX_COMMENT = limits.COMMENT
 
 
 class ThreadClosed(Conflict):
@@ -42,13 +43,13 @@ def _clean_title(title: str | None) -> str:
     return title
 
 
-def _clean_body(body: str | None, *, required: bool) -> str:
+def _clean_body(body: str | None, *, required: bool, max_length: int = MAX_BODY) -> str:
     body = (body or "").strip()
     if required and not body:
         raise ValidationFailed(fields={"body": _l("This field is required.")})
-    if len(body) > MAX_BODY:
+    if len(body) > max_length:
         raise ValidationFailed(
-            fields={"body": _l("Must be at most %(max)s characters long.", max=MAX_BODY)}
+            fields={"body": _l("Must be at most %(max)s characters long.", max=max_length)}
         )
     return body
 
@@ -158,7 +159,7 @@ def add_comment(
     """A comment, or a reply. A reply to a reply attaches to the same top comment."""
     if thread.is_closed:
         raise ThreadClosed()
-    body = _clean_body(body, required=True)
+    body = _clean_body(body, required=True, max_length=MAX_COMMENT)
     top_id = None
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
@@ -189,7 +190,7 @@ def edit_comment(comment: Comment, *, body: str, now: datetime) -> Comment:
     """New text for a comment; the previous one stays in its history."""
     if comment.is_deleted:
         raise CommentDeleted()
-    body = _clean_body(body, required=True)
+    body = _clean_body(body, required=True, max_length=MAX_COMMENT)
     if body == comment.body:
         return comment
     previous_body = comment.body

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ... import events
+from ... import events, limits
 from ...auth.models import User
 from ...errors import ValidationFailed
 from ...extensions import db
@@ -20,11 +20,11 @@ from ...timeutil import isoformat_z
 from .. import tally
 from ..models import Poll, PollOption, PollVoter
 
-MAX_TITLE = 200
-MAX_DETAILS = 50_000
-MAX_STATEMENT = 20_000
+MAX_TITLE = limits.TITLE
+MAX_DETAILS = limits.DOCUMENT
+MAX_STATEMENT = limits.STATEMENT
 MAX_OPTIONS = 50
-MAX_OPTION_NAME = 200
+MAX_OPTION_NAME = limits.TITLE
 #: how far ahead the closing time is suggested, by kind (the forms' default)
 DEFAULT_DURATION = {"proposal": timedelta(days=7)}
 OTHER_DURATION = timedelta(days=3)
