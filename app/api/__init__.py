@@ -21,7 +21,7 @@ from apispec import BasePlugin
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
 from ..extensions import api
@@ -138,9 +138,26 @@ def token_loader(loader):
     return loader
 
 
+def _endpoint_for_405() -> str | None:
+    """The endpoint of an address that exists with other methods (a 405), if any."""
+    error = request.routing_exception
+    if not isinstance(error, MethodNotAllowed):
+        return None
+    methods = [m for m in error.valid_methods or () if m not in ("HEAD", "OPTIONS")]
+    if not methods:
+        return None
+    try:
+        endpoint, _args = current_app.create_url_adapter(request).match(method=methods[0])
+    except HTTPException:
+        return None
+    return endpoint
+
+
 def _is_public() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
+    # An unsupported method on a public address (``TRACE /users``) is its 405, not a 401.
+    endpoint = request.endpoint or _endpoint_for_405() or ""
+    view = current_app.view_functions.get(endpoint)
+    return endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
 
 
 def _authenticate():
