@@ -86,7 +86,7 @@ def _require_body(view):
     def checked(*args, **kwargs):
         if not request.get_data(cache=True).strip():
             raise ValidationFailed(
-                _("Send a JSON body (Content-Type: application/json)."),
+                _("Send the body as JSON (Content-Type: application/json)."),
                 code="invalid_json",
                 fields={"body": _("A JSON body is required.")},
             )
@@ -326,8 +326,14 @@ def init_api(app, blueprints):
             "info": {
                 "description": (
                     "Cercle's JSON API. Authenticate with `Authorization: Bearer <token>` "
-                    "(POST /api/v1/tokens). Errors are "
-                    '`{"error": {"code", "message", "fields"}}`; see each operation.'
+                    "(POST /api/v1/tokens): without a valid one, every operation but those "
+                    "two account ones is 401, before any 404. Errors are "
+                    '`{"error": {"code", "message", "fields"}}` (`fields` is `{}` when no '
+                    "field is at fault), and each operation lists every status it answers. "
+                    "A request body, where one is marked required, is a JSON object: an "
+                    "empty body, or one that is not JSON, is 400 `invalid_json` naming "
+                    "`body`. A method an address does not take is 405 with `Allow` (after "
+                    "the 401 on addresses that need a token)."
                 )
             },
             "servers": [{"url": "/"}],
