@@ -282,7 +282,9 @@ class ErrorResponses(BasePlugin):
         for method, operation in (operations or {}).items():
             if method not in _METHODS:
                 continue
-            responses = operation.setdefault("responses", {})
+            # flask-smorest keys responses by int, apispec by str: one key per status
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             responses.pop("default", None)
             statuses = set()
             if self._is_public(rule, method):
