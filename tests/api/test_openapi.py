@@ -153,7 +153,8 @@ def test_every_operation_with_a_token_documents_401(spec):
             assert "401" in operation["responses"], (path, method)
 
 
-def test_input_and_path_errors_are_documented_where_they_can_happen(spec):
+def test_input_and_path_errors_are_documented_where_they_can_happen(spec, app):
+    limited = bool(app.config.get("MAX_CONTENT_LENGTH"))
     for path, method, operation in operations(spec):
         responses = operation["responses"]
         params = operation.get("parameters", [])
@@ -161,7 +162,13 @@ def test_input_and_path_errors_are_documented_where_they_can_happen(spec):
             assert "400" in responses, (path, method)
         if "{" in path:
             assert "404" in responses, (path, method)
-        assert "413" not in responses, (path, method)  # no body limit configured here
+        has_413 = "413" in responses
+        assert has_413 == (limited and "requestBody" in operation), (path, method)
+
+
+def test_no_body_limit_no_413(make_app):
+    spec = make_app(MAX_CONTENT_LENGTH=None).test_client().get("/api/v1/openapi.json").get_json()
+    assert not any("413" in op["responses"] for _p, _m, op in operations(spec))
 
 
 def test_a_body_limit_is_documented_on_operations_with_a_body(make_app):
