@@ -6,17 +6,22 @@
   bad token is 401 before any 404.
 - One error shape for everything under ``/api/``:
   ``{"error": {"code", "message", "fields"}}``, messages in the caller's language.
+- ``ErrorResponses``: the OpenAPI document's security and error responses, derived
+  for every operation from what the code does (one place, not 112 decorators).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http
+from functools import wraps
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
 from ..extensions import api
@@ -73,10 +78,34 @@ class ApiParser(FlaskParser):
         return super().load_json(req, schema)
 
 
+def _require_body(view):
+    """A required JSON body that is empty is a 400 naming ``body``, as a bad one is
+    (webargs would read it as ``{}``)."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not request.get_data(cache=True).strip():
+            raise ValidationFailed(
+                _("Send the body as JSON (Content-Type: application/json)."),
+                code="invalid_json",
+                fields={"body": _("A JSON body is required.")},
+            )
+        return view(*args, **kwargs)
+
+    return checked
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """An API blueprint with our argument parser."""
+    """An API blueprint with our argument parser; a JSON body is required unless the
+    view says ``required=False`` (then an empty body reads as ``{}``)."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        decorator = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required:
+            return decorator
+        return lambda view: _require_body(decorator(view))
 
 
 def public(view):
@@ -109,9 +138,26 @@ def token_loader(loader):
     return loader
 
 
+def _endpoint_for_405() -> str | None:
+    """The endpoint of an address that exists with other methods (a 405), if any."""
+    error = request.routing_exception
+    if not isinstance(error, MethodNotAllowed):
+        return None
+    methods = [m for m in error.valid_methods or () if m not in ("HEAD", "OPTIONS")]
+    if not methods:
+        return None
+    try:
+        endpoint, _args = current_app.create_url_adapter(request).match(method=methods[0])
+    except HTTPException:
+        return None
+    return endpoint
+
+
 def _is_public() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
+    # An unsupported method on a public address (``TRACE /users``) is its 405, not a 401.
+    endpoint = request.endpoint or _endpoint_for_405() or ""
+    view = current_app.view_functions.get(endpoint)
+    return endpoint in PUBLIC_ENDPOINTS or getattr(view, "_api_public", False)
 
 
 def _authenticate():
@@ -191,6 +237,85 @@ def _handle_http_exception(error: HTTPException):
     return response
 
 
+BEARER = [{"bearerAuth": []}]
+ERROR_CONTENT = {"application/json": {"schema": "Error"}}
+#: what the server answers on every operation of a kind, whatever its view says
+COMMON_ERRORS = {
+    400: "Invalid input: each bad field is named in `fields` (`validation_error`), or the "
+    "body is missing or not JSON (`invalid_json`).",
+    401: "No token, or a token that is not valid (`unauthorized`, `invalid_token`).",
+    404: "Not found, or not visible to the caller (`not_found`).",
+    413: "The request body is larger than the server accepts (`too_large`).",
+}
+_METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+class ErrorResponses(BasePlugin):
+    """Documents, for every API operation, what the server does rather than what each
+    view remembered to say:
+
+    - ``security``: a token is required unless the view is ``@public`` (``_authenticate``);
+      then 401 is documented, checked before anything else;
+    - 400 when the operation reads a body or a query string (webargs, ``ApiParser``);
+    - 404 when its path names something (every view looks it up, 404 when not visible);
+    - 413 on operations with a body when ``MAX_CONTENT_LENGTH`` is set;
+    - every error response has the one ``Error`` schema (DESIGN.md's shape);
+    - no catch-all ``default`` response: a status not listed is a bug.
+    """
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    def _is_public(self, rule, method: str) -> bool:
+        if rule is None:
+            return False
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            return True
+        view = self.app.view_functions.get(rule.endpoint)
+        handler = getattr(getattr(view, "view_class", None), method, view)
+        return bool(getattr(view, "_api_public", False) or getattr(handler, "_api_public", False))
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        has_path_args = bool(rule.arguments) if rule is not None else "{" in (path or "")
+        for method, operation in (operations or {}).items():
+            if method not in _METHODS:
+                continue
+            # flask-smorest keys responses by int, apispec by str: one key per status
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
+            responses.pop("default", None)
+            statuses = set()
+            if self._is_public(rule, method):
+                operation.pop("security", None)
+            else:
+                operation["security"] = BEARER
+                statuses.add(401)
+            params = operation.get("parameters", [])
+            if "requestBody" in operation or any(p.get("in") == "query" for p in params):
+                statuses.add(400)
+            if has_path_args:
+                statuses.add(404)
+            if "requestBody" in operation and self.app.config.get("MAX_CONTENT_LENGTH"):
+                statuses.add(413)
+            for status in statuses:
+                if str(status) not in responses:
+                    responses[str(status)] = {"description": COMMON_ERRORS[status]}
+            for status, response in list(responses.items()):
+                if not str(status).startswith(("4", "5")):
+                    continue
+                if not isinstance(response, dict):  # a reference such as "BAD_REQUEST"
+                    response = {
+                        "description": COMMON_ERRORS.get(
+                            int(status), http.HTTPStatus(int(status)).phrase
+                        )
+                    }
+                    responses[status] = response
+                response["content"] = dict(ERROR_CONTENT)
+        return None
+
+
 def init_api(app, blueprints):
     """Initialise flask-smorest, register the API blueprints and the handlers."""
     from .schemas import ErrorSchema
@@ -199,16 +324,25 @@ def init_api(app, blueprints):
     api.init_app(
         app,
         spec_kwargs={
+            "extra_plugins": [ErrorResponses(app)],
             "info": {
                 "description": (
                     "Cercle's JSON API. Authenticate with `Authorization: Bearer <token>` "
-                    "(POST /api/v1/tokens). Errors are "
-                    '`{"error": {"code", "message", "fields"}}`; see each operation.'
+                    "(POST /api/v1/tokens): without a valid one, every operation but those "
+                    "two account ones is 401, before any 404. Errors are "
+                    '`{"error": {"code", "message", "fields"}}` (`fields` is `{}` when no '
+                    "field is at fault), and each operation lists every status it answers. "
+                    "A request body, where one is marked required, is a JSON object: an "
+                    "empty body, or one that is not JSON, is 400 `invalid_json` naming "
+                    "`body`. A method an address does not take is 405 with `Allow` (after "
+                    "the 401 on addresses that need a token)."
                 )
             },
             "servers": [{"url": "/"}],
         },
     )
+    if "Error" not in api.spec.components.schemas:
+        api.spec.components.schema("Error", schema=ErrorSchema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token"}
     )

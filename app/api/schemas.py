@@ -31,7 +31,8 @@ class ErrorDetailSchema(Schema):
     fields = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
-        metadata={"description": "each bad field, dotted for nested ones"},
+        required=True,
+        metadata={"description": "each bad field, dotted for nested ones (`{}` when none)"},
     )
 
 

@@ -463,7 +463,7 @@ def reopen_poll_view(data, poll_id):
 @blp.route("/polls/<int:poll_id>/remind", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.arguments(PollRemindSchema)
+@blp.arguments(PollRemindSchema, required=False)
 @blp.response(200, PollRemindedSchema)
 @blp.alt_response(403, description="Only the poll's author or a group admin sends a reminder.")
 @blp.alt_response(404, description=NOT_FOUND)

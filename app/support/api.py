@@ -594,7 +594,7 @@ def my_rhythm(handle):
 @blp.route("/groups/<handle>/support-times", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
-@blp.arguments(SupportTimeCreateSchema)
+@blp.arguments(SupportTimeCreateSchema, required=False)
 @blp.response(201, SupportTimeSchema)
 @blp.alt_response(
     400,
