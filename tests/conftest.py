@@ -8,7 +8,6 @@ records (``SimpleNamespace``) that tests can read without a session.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,6 +15,15 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from fixtures.database import (  # noqa: F401 - re-exported for test modules
+    IN_CI,
+    PASSWORD,
+    TEST_DATABASE_URL,
+    _empty_tables,
+    _postgres_reachable,
+    build_test_config,
+    require_postgres,
+)
 
 from app import create_app
 from app.config import normalise_database_url
@@ -39,28 +47,6 @@ pytest_plugins = [
     "fixtures.smtp",
 ]
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
-PASSWORD = "correct horse battery"
-
-
-def _postgres_reachable(url: str) -> str | None:
-    try:
-        engine = sa.create_engine(normalise_database_url(url))
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        return str(exc).splitlines()[0]
-    return None
-
-
-def require_postgres(database_url: str) -> None:
-    """Skip (outside CI) or fail (in CI) when the test run is not on PostgreSQL."""
-    if not database_url.startswith("postgresql"):
-        reason = "needs PostgreSQL: set TEST_DATABASE_URL (CI runs it in its PostgreSQL pass)"
-        pytest.skip(reason)
-
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
@@ -76,24 +62,6 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
-def build_test_config(database_url: str, **overrides) -> dict:
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "MAIL_BACKEND": "locmem",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": "localhost",
-        # Cheap password hashing: the cost is Argon2's, not ours, and tests hash a lot.
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 1024,
-        "ARGON2_PARALLELISM": 1,
-    }
-    config.update(overrides)
-    return config
-
-
 @pytest.fixture(scope="session")
 def _schema(database_url):
     """Create the schema once for the run (migrations are tested on their own)."""
@@ -103,20 +71,6 @@ def _schema(database_url):
         db.create_all()
         db.engine.dispose()
     yield
-
-
-def _empty_tables(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        tables = db.metadata.sorted_tables
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            else:
-                for table in reversed(tables):
-                    conn.execute(table.delete())
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import urllib.request
 
 import pytest
 import schemathesis
-from conftest import TEST_DATABASE_URL, _empty_tables, build_test_config, require_postgres
+from fixtures.database import TEST_DATABASE_URL, _empty_tables, build_test_config, require_postgres
 from hypothesis import HealthCheck, Phase, settings
 from werkzeug.serving import make_server
 

@@ -184,7 +184,8 @@ _CHILD = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from tests.conftest import build_test_config
+    sys.path.insert(0, sys.argv[1] + "/tests")
+    from fixtures.database import build_test_config
     from app import create_app
 
     app = create_app(build_test_config(sys.argv[2], RATELIMIT_STORAGE_URI=sys.argv[3],
