@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import DEV_SECRET_KEY, Defaults, from_environment
 from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .textcheck import JSONProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,6 +24,8 @@ class CercleFlask(Flask):
     fails becomes the app's own 500. Any exception rolls the session back
     first, so the error page or JSON error renders with a usable session.
     """
+
+    json_provider_class = JSONProvider
 
     def dispatch_request(self):
         response = self.make_response(super().dispatch_request())
@@ -52,9 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     configure(app, config)
-    from .converters import IdConverter
+    from .converters import IdConverter, TextConverter
 
-    app.url_map.converters["int"] = IdConverter  # before any route is registered
+    # before any route is registered
+    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     init_extensions(app)
     connect_subscribers(app)
     register_blueprints(app)
@@ -170,6 +175,9 @@ def register_blueprints(app: Flask) -> None:
     for blp in api_blueprints:
         csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
     init_api(app, api_blueprints)
+    from .textcheck import refuse_bad_request_text
+
+    app.before_request(refuse_bad_request_text)  # after the API's token check: 401 first
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -2,17 +2,17 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api.schemas import Email, Line, Text
+
 
 class UserCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(
+    email = Email(required=True, validate=validate.Length(max=254))
+    name = Line(required=True, validate=validate.Length(min=1, max=100))
+    password = Text(
         required=True, load_only=True, metadata={"description": "at least 10 characters"}
     )
     locale = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]))
-    timezone = fields.String(
-        load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"}
-    )
+    timezone = Line(load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"})
 
 
 class UserSchema(Schema):
@@ -25,9 +25,9 @@ class UserSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    email = fields.Email(required=True)
-    password = fields.String(required=True, load_only=True)
-    name = fields.String(load_default="", validate=validate.Length(max=100))
+    email = Email(required=True)
+    password = Text(required=True, load_only=True)
+    name = Line(load_default="", validate=validate.Length(max=100))
 
 
 class TokenSchema(Schema):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..forms import Form
 from .models import Privacy, Role
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
@@ -55,7 +55,7 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class GroupSettingsForm(FlaskForm):
+class GroupSettingsForm(Form):
     """What an admin may change after creation (the handle stays)."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
@@ -91,7 +91,7 @@ class NewGroupForm(GroupSettingsForm):
     )
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(Form):
     message = TextAreaField(
         _l("Message to the admins (optional)"),
         validators=[Optional(), Length(max=1000)],
@@ -99,7 +99,7 @@ class JoinRequestForm(FlaskForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(
         _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=254)]
     )
@@ -111,7 +111,7 @@ class InvitationForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = RadioField(
         _l("Role"),
         choices=role_choices(),
@@ -119,7 +119,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("decline", _l("Decline"))],

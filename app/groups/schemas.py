@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import UserRefSchema, UTCDateTime
+from ..api.schemas import Date, Email, Line, Text, UserRefSchema, UTCDateTime
 from .models import Availability, Privacy, Role, SupportVolume, Volume
 
 PRIVACY_HELP = (
@@ -28,8 +28,8 @@ SUPPORT_VOLUME_HELP = (
 
 
 class GroupCreateSchema(Schema):
-    name = fields.String(required=True, metadata={"description": "1 to 100 characters"})
-    handle = fields.String(
+    name = Line(required=True, metadata={"description": "1 to 100 characters"})
+    handle = Line(
         load_default=None,
         allow_none=True,
         metadata={
@@ -37,7 +37,7 @@ class GroupCreateSchema(Schema):
             "made from the name when left out"
         },
     )
-    description = fields.String(load_default="", metadata={"description": "Markdown"})
+    description = Text(load_default="", metadata={"description": "Markdown"})
     privacy = fields.String(
         load_default=Privacy.secret.value,
         validate=validate.OneOf([p.value for p in Privacy]),
@@ -48,8 +48,8 @@ class GroupCreateSchema(Schema):
 
 
 class GroupUpdateSchema(Schema):
-    name = fields.String()
-    description = fields.String(metadata={"description": "Markdown"})
+    name = Line()
+    description = Text(metadata={"description": "Markdown"})
     privacy = fields.String(
         validate=validate.OneOf([p.value for p in Privacy]),
         metadata={"description": PRIVACY_HELP},
@@ -101,9 +101,7 @@ class MembershipListSchema(Schema):
 
 
 class MembershipCreateSchema(Schema):
-    email = fields.Email(
-        required=True, metadata={"description": "the address of an existing account"}
-    )
+    email = Email(required=True, metadata={"description": "the address of an existing account"})
     role = fields.String(
         load_default=Role.member.value, validate=validate.OneOf([r.value for r in Role])
     )
@@ -124,7 +122,7 @@ class MyMembershipUpdateSchema(Schema):
             "clears `availability_until` unless given too"
         },
     )
-    availability_until = fields.Date(
+    availability_until = Date(
         allow_none=True,
         metadata={
             "description": "YYYY-MM-DD, with `away` only: the last day away, in the member's "

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import Form
 from ..threads.forms import MARKDOWN_HINT
 from . import tally
 from .services import MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
@@ -98,7 +98,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PollForm(FlaskForm):
+class PollForm(Form):
     """A new poll of one kind. ``kind``, ``members`` (``[(id, name)]``) and ``zone``
     (the reader's time zone) come through the constructor; fields that the kind
     does not use are removed."""
@@ -220,7 +220,7 @@ class PollForm(FlaskForm):
         return self[name] if name in self else None
 
 
-class StanceForm(FlaskForm):
+class StanceForm(Form):
     """A stance: the choice (read from the kind's inputs) and a reason.
 
     Inputs: ``key`` (proposal, single choice), ``keys`` (multiple choice),
@@ -263,7 +263,7 @@ class StanceForm(FlaskForm):
         return {"ranking": sorted(numbers, key=numbers.get)}, errors
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     """A new closing time, in the reader's zone."""
 
     closing_at = DateTimeLocalField(
@@ -271,7 +271,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     """The outcome statement, written after closing."""
 
     text = TextAreaField(
@@ -285,7 +285,7 @@ class StatementForm(FlaskForm):
         return self.review_on.data
 
 
-class RemindForm(FlaskForm):
+class RemindForm(Form):
     """A manual reminder to those who have not voted."""
 
     message = TextAreaField(

@@ -19,13 +19,13 @@ from typing import Any
 from flask import abort, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..agreements.display import unit_text
 from ..agreements.rules import RULE_KEYS, RULE_SPECS, validate_rules
 from ..agreements.services import agreements_as_of, rule_help, rule_label
+from ..forms import Form
 from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
@@ -87,7 +87,7 @@ def _widget(key: str, sets: bool, value: Any) -> RuleWidget:
     )
 
 
-class AgreementChangeForm(FlaskForm):
+class AgreementChangeForm(Form):
     """The agreement change of a new proposal: ``action`` (``adopt``, ``amend`` or
     ``repeal``), the ``agreement`` amended or repealed and its current ``base``
     version, and the ``active`` rule values (``{key: value}``) that prefill the
@@ -256,7 +256,7 @@ class AgreementChangeForm(FlaskForm):
         return placed
 
 
-class WhereForm(FlaskForm):
+class WhereForm(Form):
     """Where a proposal started from the agreements page is discussed: a new thread
     named after it (``new``), or one of the group's open threads (its id)."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..forms import Form
 from .services import MAX_BODY, MAX_TITLE
 
 #: shown under every Markdown textarea
 MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, [link](https://…), @handle")
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     """Start a thread, or edit its title and context."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
@@ -22,7 +22,7 @@ class ThreadForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A comment, or a reply when ``parent_id`` names the comment answered."""
 
     body = TextAreaField(
@@ -35,7 +35,7 @@ class CommentForm(FlaskForm):
         return int(self.parent_id.data) if self.parent_id.data else None
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(Form):
     """New text for one's own comment."""
 
     body = TextAreaField(
