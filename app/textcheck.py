@@ -119,3 +119,17 @@ def refuse_bad_request_text() -> None:
                     break
     if found:
         raise ValidationFailed(fields=found)
+
+
+#: a whole number a 32-bit INTEGER column holds (PostgreSQL's ``integer``)
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+_ASCII_WHOLE = re.compile(r"-?[0-9]{1,20}")
+
+
+def whole_number(text: str | None, *, min: int = INT_MIN, max: int = INT_MAX) -> int | None:  # noqa: A002
+    """``text`` as a whole number in ASCII digits between ``min`` and ``max``, else None
+    (``str.isdigit`` takes ``²``, which ``int`` refuses, and ``int`` takes ``١٢``)."""
+    if not isinstance(text, str) or not _ASCII_WHOLE.fullmatch(text.strip()):
+        return None
+    value = int(text.strip())
+    return value if min <= value <= max else None

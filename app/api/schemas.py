@@ -5,26 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..converters import MAX_ID
 from ..errors import ValidationFailed
-from ..textcheck import text_problem
-from ..timeutil import isoformat_z
-
-#: a whole number a 32-bit INTEGER column holds (PostgreSQL's ``integer``)
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-#: the days and instants the app accepts: any that a circle can mean, and far enough
-#: from the calendar's ends (years 1 and 9999) that adding a year or showing the time
-#: in any zone never overflows
-EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
-_ASCII_WHOLE = re.compile(r"-?[0-9]{1,20}")
+from ..textcheck import INT_MAX, INT_MIN, text_problem, whole_number
+from ..timeutil import bounds_problem, isoformat_z
 
 
 class Integer(fields.Integer):
@@ -43,9 +32,10 @@ class Integer(fields.Integer):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and self.parent is not None and _from_text(self):
-            if not _ASCII_WHOLE.fullmatch(value.strip()):
+            number = whole_number(value, min=-(10**20), max=10**20)
+            if number is None:
                 raise self.make_error("invalid", input=value)
-            value = int(value.strip())
+            value = number
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -91,25 +81,6 @@ class Email(fields.Email):
             if problem:
                 raise ValidationError(problem)
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-def bounds_problem(moment: datetime | date) -> str | None:
-    """Why a day or instant is out of the range the app accepts, or None."""
-    if isinstance(moment, datetime):
-        if moment < EARLIEST or moment >= LATEST:
-            return _(
-                "Must be between %(min)s and %(max)s.",
-                min=EARLIEST_DAY.isoformat(),
-                max=LATEST_DAY.isoformat(),
-            )
-        return None
-    if moment < EARLIEST_DAY or moment > LATEST_DAY:
-        return _(
-            "Must be between %(min)s and %(max)s.",
-            min=EARLIEST_DAY.isoformat(),
-            max=LATEST_DAY.isoformat(),
-        )
-    return None
 
 
 class UTCDateTime(fields.AwareDateTime):

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..api import hash_token
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..textcheck import whole_number
 from ..timeutil import is_valid_timezone
 from .models import ApiToken, User
 
@@ -148,10 +149,11 @@ def set_password(user: User, password: str) -> None:
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login's loader: ``"<id>:<epoch>"``, refused after a password change."""
     user_id, _sep, epoch = (session_id or "").partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
+    user_number, epoch_number = whole_number(user_id, min=1), whole_number(epoch, min=0)
+    if user_number is None or epoch_number is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
+    user = db.session.get(User, user_number)
+    if user is None or user.session_epoch != epoch_number:
         return None
     return user
 

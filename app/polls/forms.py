@@ -28,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
 from ..threads.forms import MARKDOWN_HINT
+from ..timeutil import in_bounds
 from . import tally
 from .services import MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
 
@@ -83,6 +84,8 @@ def parse_slot(text: str, zone: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
+        return None
+    if not in_bounds(moment.replace(tzinfo=None)):
         return None
     return to_utc(moment, zone)
 

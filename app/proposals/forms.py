@@ -26,6 +26,7 @@ from ..agreements.display import unit_text
 from ..agreements.rules import RULE_KEYS, RULE_SPECS, validate_rules
 from ..agreements.services import agreements_as_of, rule_help, rule_label
 from ..forms import Form
+from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
@@ -224,7 +225,8 @@ class AgreementChangeForm(Form):
 
     def _base_version(self):
         raw = (self.base_version.data or "").strip()
-        return int(raw) if raw.isdigit() else raw
+        number = whole_number(raw, min=1)
+        return raw if number is None else number
 
     def show_errors(self, error) -> bool:
         """Put a service's field errors on the widgets: ``rules.<key>`` on the rule,
@@ -306,7 +308,7 @@ def change_choice(group, now) -> ChangeChoice:
         return ChangeChoice(action="", agreements=state.active)
     chosen = None
     if action != "adopt":
-        wanted = request.args.get("agreement", type=int)
+        wanted = whole_number(request.args.get("agreement"), min=1)
         chosen = next((s for s in state.active if s.id == wanted), None)
         if chosen is None:
             abort(404)
