@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..converters import MAX_ID
+from ..errors import ValidationFailed
 from ..forms import Form
+from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_TITLE
 
 #: shown under every Markdown textarea
@@ -28,11 +32,16 @@ class CommentForm(Form):
     body = TextAreaField(
         _l("Your comment"), validators=[DataRequired(), Length(max=MAX_BODY)], render_kw={"rows": 5}
     )
-    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+    parent_id = HiddenField()
+
+    def validate_parent_id(self, field) -> None:
+        """The page sets it: anything but a comment id is a crafted request, a 400."""
+        if field.data and whole_number(field.data, min=1, max=MAX_ID) is None:
+            raise ValidationFailed(fields={"parent_id": _("Not a valid comment.")})
 
     @property
     def parent(self) -> int | None:
-        return int(self.parent_id.data) if self.parent_id.data else None
+        return whole_number(self.parent_id.data, min=1, max=MAX_ID)
 
 
 class CommentEditForm(Form):
