@@ -133,3 +133,12 @@ def whole_number(text: str | None, *, min: int = INT_MIN, max: int = INT_MAX) ->
         return None
     value = int(text.strip())
     return value if min <= value <= max else None
+
+
+def one_line(text: str) -> str:
+    """``text`` with each run of control characters (CR/LF among them) made one space: for
+    an email's subject and headers, built from names stored before they were checked."""
+    return _CONTROL_RUN.sub(" ", text)
+
+
+_CONTROL_RUN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

@@ -699,3 +699,27 @@ def test_ids_past_32_bits_are_404_on_every_route(app, client, auth, api_as, plac
             if response.status_code != 404:
                 wrong.append((method, path, response.status_code))
     assert wrong == []
+
+
+# -- CR/LF in names already stored: the invitation email still goes -------------------------
+
+
+def test_an_invitation_from_names_stored_with_line_breaks_is_sent_on_one_line(
+    app, client, auth, make_user, make_group, outbox
+):
+    """Names written before they were checked (services and older versions took them)
+    put no line break in an email's subject: the invitation is sent, not a 500."""
+    admin = make_user(name="Alice\r\nBcc: x@example.org")
+    group = make_group(admin, name="Cercle\r\nBcc: y@example.org")
+    auth.login(admin)
+    response = client.post(
+        f"/g/{group.handle}/invitations",
+        data={"email": "zoe@example.org", "days": "14", "role": "member"},
+        headers=EN,
+    )
+    assert response.status_code == 302
+    [message] = outbox
+    assert message.to == ["zoe@example.org"]
+    assert "\r" not in message.subject and "\n" not in message.subject
+    assert "Alice Bcc: x@example.org" in message.subject
+    assert message.bcc == []
