@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import Form
+from ..textcheck import whole_number
 from ..threads.forms import MARKDOWN_HINT
 from ..timeutil import in_bounds
 from . import tally
@@ -253,10 +254,11 @@ class StanceForm(Form):
             raw = (formdata.get(prefix + key) or "").strip()
             if raw == "" and poll.kind == "dot":
                 raw = "0"
-            try:
-                numbers[key] = int(raw)
-            except ValueError:
+            number = whole_number(raw)
+            if number is None:
                 errors[f"scores.{key}"] = str(_l("Must be a whole number."))
+            else:
+                numbers[key] = number
         if poll.kind != "ranked":
             return {"scores": numbers}, errors
         ranks = list(numbers.values())

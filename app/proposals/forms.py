@@ -174,10 +174,11 @@ class AgreementChangeForm(Form):
                     else:
                         widget.error = gettext("Give a number, or choose “does not set”.")
                     continue
-                try:
-                    rules[key] = int(text)
-                except ValueError:
+                number = whole_number(text)
+                if number is None:
                     widget.error = gettext("Must be a whole number.")
+                else:
+                    rules[key] = number
                 continue
             if spec.type == "list":
                 rules[key] = [line.strip() for line in (value or "").splitlines() if line.strip()]
