@@ -19,6 +19,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: what multi-line text refuses: NUL and the controls no one types (tab, LF and CR pass)
 _BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: anything ``text_problem`` refuses in multi-line text, in one search
+_BAD_ANYWHERE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: how deep a JSON body may nest (the deepest real one, a poll's agreement change
 #: with its rules, is 3)
 MAX_JSON_DEPTH = 32
@@ -41,25 +43,46 @@ def find_text_problems(value, prefix: str = "") -> dict[str, str]:
     """``{dotted.path: problem}`` for every string (and key) of a parsed JSON value that
     no field may hold (NUL, lone surrogates, controls other than tab and line breaks)."""
     found: dict[str, str] = {}
-    stack = [(prefix, value)]
+    # a path is a linked list (parent, key), made a dotted name only for a problem found;
+    # only containers are stacked, strings are looked at where they stand
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return {prefix or "body": problem} if problem else {}
+    stack: list = [(None, value)]
     while stack:
-        path, item = stack.pop()
-        if isinstance(item, str):
-            problem = text_problem(item)
-            if problem:
-                found[path or "body"] = problem
-        elif isinstance(item, dict):
-            for key, inner in item.items():
-                name = f"{path}.{key}" if path else str(key)
-                problem = text_problem(str(key))
-                if problem:
-                    # the key itself cannot be shown: name where it stands
-                    found[path or "body"] = problem
-                    continue
-                stack.append((name, inner))
-        elif isinstance(item, list):
-            stack.extend((f"{path}.{i}" if path else str(i), inner) for i, inner in enumerate(item))
+        node, item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, inner in pairs:
+            if isinstance(key, str) and _BAD_ANYWHERE.search(key):
+                # the key itself cannot be shown: name where it stands
+                found[_dotted(node, prefix)] = text_problem(key)
+            elif isinstance(inner, str):
+                if _BAD_ANYWHERE.search(inner):
+                    found[_dotted((node, key), prefix)] = text_problem(inner)
+            elif isinstance(inner, dict | list):
+                stack.append(((node, key), inner))
     return found
+
+
+def _dotted(node, prefix: str) -> str:
+    keys = []
+    while node is not None:
+        node, key = node
+        keys.append(str(key))
+    name = ".".join(reversed(keys))
+    return ".".join(part for part in (prefix, name) if part) or "body"
+
+
+#: what, in a JSON document's text, can become a string ``text_problem`` refuses: an
+#: escaped control or surrogate (JSON forbids raw controls in strings), or a raw DEL
+_SUSPECT_JSON = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F])|\x7f")
+
+
+def json_may_hold_bad_text(text: str | bytes) -> bool:
+    """A cheap look at a JSON document's text before walking what it parses to."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return _SUSPECT_JSON.search(text) is not None
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)

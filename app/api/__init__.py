@@ -21,7 +21,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
 from ..extensions import api
-from ..textcheck import MAX_JSON_DEPTH, find_text_problems, json_too_deep
+from ..textcheck import (
+    MAX_JSON_DEPTH,
+    find_text_problems,
+    json_may_hold_bad_text,
+    json_too_deep,
+)
 from .messages import localize_message
 
 API_PREFIX = "/api/v1"
@@ -79,7 +84,8 @@ class ApiParser(FlaskParser):
                 fields={"body": _("Nested more than %(n)s levels deep.", n=MAX_JSON_DEPTH)},
             )
         value = super()._raw_load_json(req)
-        problems = find_text_problems(value) if value is not missing else {}
+        suspect = value is not missing and json_may_hold_bad_text(data)
+        problems = find_text_problems(value) if suspect else {}
         if problems:
             raise ValidationFailed(fields=problems)
         return value
