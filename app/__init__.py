@@ -13,6 +13,7 @@ from .config import Defaults, check_secret_key, from_environment
 from .db import commit_unit_of_work, rollback_unit_of_work
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .hosts import refuse_unknown_hosts
+from .textcheck import JSONProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,6 +26,8 @@ class CercleFlask(Flask):
     fails becomes the app's own 500. Any exception rolls the session back
     first, so the error page or JSON error renders with a usable session.
     """
+
+    json_provider_class = JSONProvider
 
     def dispatch_request(self):
         response = self.make_response(super().dispatch_request())
@@ -55,9 +58,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     configure(app, config)
     refuse_unknown_hosts(app)
-    from .converters import IdConverter
+    from .converters import IdConverter, TextConverter
 
-    app.url_map.converters["int"] = IdConverter  # before any route is registered
+    # before any route is registered
+    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     init_extensions(app)
     connect_subscribers(app)
     register_blueprints(app)
@@ -173,6 +178,9 @@ def register_blueprints(app: Flask) -> None:
     for blp in api_blueprints:
         csrf.exempt(blp)  # the API authenticates with Bearer tokens, never cookies
     init_api(app, api_blueprints)
+    from .textcheck import refuse_bad_request_text
+
+    app.before_request(refuse_bad_request_text)  # after the API's token check: 401 first
 
 
 def register_template_helpers(app: Flask) -> None:

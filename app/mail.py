@@ -21,6 +21,7 @@ from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 
 from . import outbox
+from .textcheck import one_line
 from .timeutil import utcnow
 from .urls import public_host
 
@@ -60,13 +61,15 @@ def payload(
     *,
     headers: dict[str, str] | None = None,
 ) -> dict:
-    """An email as the outbox stores it (JSON)."""
+    """An email as the outbox stores it (JSON). The subject and headers are one line each
+    (a name with a CR/LF, stored before names were checked, would fail the send)."""
+    extra = {name: one_line(str(value)) for name, value in (headers or {}).items()}
     return {
         "to": to,
-        "subject": str(subject),
+        "subject": one_line(str(subject)),
         "text": text,
         "html": html,
-        "headers": {**AUTOMATIC, **(headers or {})},
+        "headers": {**AUTOMATIC, **extra},
     }
 
 

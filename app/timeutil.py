@@ -75,6 +75,44 @@ def timezone_choices() -> list[str]:
     return sorted(zones) + ["UTC"]
 
 
+#: the days and instants the app accepts: any that a circle can mean, and far enough
+#: from the calendar's ends (years 1 and 9999) that adding a year or showing the time
+#: in any zone never overflows
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def in_bounds(moment: datetime | date) -> bool:
+    """Whether a day, an aware instant or a naive local time is within the app's range."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            return EARLIEST_DAY <= moment.date() <= LATEST_DAY
+        return EARLIEST <= moment < LATEST
+    return EARLIEST_DAY <= moment <= LATEST_DAY
+
+
+def bounds_problem(moment: datetime | date) -> str | None:
+    """Why a day or instant is out of the app's range, in the reader's language, or None."""
+    if in_bounds(moment):
+        return None
+    from flask_babel import gettext as _
+
+    return _(
+        "Must be between %(min)s and %(max)s.",
+        min=EARLIEST_DAY.isoformat(),
+        max=LATEST_DAY.isoformat(),
+    )
+
+
+def to_utc_or_none(moment: datetime) -> datetime | None:
+    """An aware time in UTC, or None when it falls off the calendar (year 1 at +14:00)."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
 def end_of_day(day: date, zone: str = "UTC") -> datetime:
     """The last instant of ``day`` in ``zone``, as aware UTC (``FAR_FUTURE`` for the
     calendar's last days, whose end is past what a datetime holds)."""

@@ -20,8 +20,9 @@ def custom_rate_limit_message(error) -> str | None:
     return None
 
 
-def render_error_page(status: int, message=None, error=None):
-    """A page in the reader's language for ``status``."""
+def render_error_page(status: int, message=None, error=None, fields: dict | None = None):
+    """A page in the reader's language for ``status`` (with the bad ``fields`` named, each
+    with its problem, when input is at fault)."""
     titles = {
         400: _("The request is not valid"),
         403: _("You are not allowed to do this"),
@@ -51,6 +52,7 @@ def render_error_page(status: int, message=None, error=None):
             status=status,
             title=titles.get(status, _("Error")),
             message=body,
+            fields=fields or {},
         ),
         status,
     )

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from .errors import DomainError
+from .errors import DomainError, ValidationFailed
+from .textcheck import whole_number
 
 
 def me():
@@ -21,6 +23,23 @@ def require(allowed: bool) -> None:
     """403 unless ``allowed``: views call it with a named permission predicate."""
     if not allowed:
         abort(403)
+
+
+#: the last page number a list may be asked for (a circle's lists are far shorter)
+MAX_PAGE = 100_000
+
+
+def page_number(name: str = "page") -> int:
+    """``?page=`` (1 when absent): ASCII digits from 1 to ``MAX_PAGE``, else a 400 page
+    naming it (a page past 2^63 overflowed the database's OFFSET)."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return 1
+    number = whole_number(raw, min=1, max=MAX_PAGE)
+    if number is None:
+        problem = _("Must be a whole number between %(min)s and %(max)s.", min=1, max=MAX_PAGE)
+        raise ValidationFailed(fields={name: problem})
+    return number
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from ..forms import Form
 
-class ReviewDateForm(FlaskForm):
+
+class ReviewDateForm(Form):
     """An admin's review date for an agreement (empty: no review date of its own)."""
 
     review_on = DateField(_l("Review date"), validators=[Optional()])

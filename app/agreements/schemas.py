@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..api.schemas import UTCDateTime
+from ..api.schemas import Date, Integer, QuerySchema, UTCDateTime, bounds_problem
 from ..timeutil import end_of_day
 from .rules import RULE_KEYS
 
@@ -26,11 +26,16 @@ class AsOf(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         text = value.strip() if isinstance(value, str) else ""
-        if len(text) == 10:
+        if len(text) == 10 and text.isascii():
             try:
-                return end_of_day(date.fromisoformat(text), "UTC")
+                day = date.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                problem = bounds_problem(day)
+                if problem:
+                    raise ValidationError(problem)
+                return end_of_day(day, "UTC")
         try:
             moment = datetime.fromisoformat(text)
         except ValueError as exc:
@@ -39,13 +44,20 @@ class AsOf(fields.Field):
             ) from exc
         if moment.tzinfo is None:
             raise ValidationError(_("Give a time zone (for example 2026-05-12T09:30:00+02:00)."))
-        return moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            moment = datetime.min.replace(tzinfo=UTC)
+        problem = bounds_problem(moment)
+        if problem:
+            raise ValidationError(problem)
+        return moment
 
 
 # -- input ----------------------------------------------------------------------------
 
 
-class AgreementListQuerySchema(Schema):
+class AgreementListQuerySchema(QuerySchema):
     status = fields.String(
         load_default="active",
         validate=validate.OneOf(STATUS_FILTERS),
@@ -64,27 +76,27 @@ class AgreementListQuerySchema(Schema):
     )
 
 
-class RulesQuerySchema(Schema):
+class RulesQuerySchema(QuerySchema):
     as_of = AsOf(load_default=None, metadata={"description": AS_OF_HELP, "type": "string"})
 
 
-class AgreementDiffQuerySchema(Schema):
-    from_version = fields.Integer(
+class AgreementDiffQuerySchema(QuerySchema):
+    from_version = Integer(
         required=True,
         data_key="from",
-        validate=validate.Range(min=1),
+        min=1,
         metadata={"description": "a version number of this agreement (the old side)"},
     )
-    to_version = fields.Integer(
+    to_version = Integer(
         required=True,
         data_key="to",
-        validate=validate.Range(min=1),
+        min=1,
         metadata={"description": "a version number of this agreement (the new side)"},
     )
 
 
 class AgreementUpdateSchema(Schema):
-    review_on = fields.Date(
+    review_on = Date(
         required=True,
         allow_none=True,
         metadata={

@@ -27,7 +27,8 @@ from ..groups.permissions import visible_group
 from ..i18n import select_timezone
 from ..polls.models import Poll
 from ..polls.services import close_due_polls_before_read
-from ..timeutil import end_of_day, utcnow
+from ..textcheck import whole_number
+from ..timeutil import bounds_problem, end_of_day, utcnow
 from ..web import me, require
 from . import bp
 from .diff import text_diff_lines
@@ -91,7 +92,9 @@ def _as_of(zone: str, now: datetime) -> tuple[datetime, date | None]:
     if not raw:
         return now, None
     try:
-        day = date.fromisoformat(raw)
+        day = date.fromisoformat(raw) if raw.isascii() else None
+        if day is None or bounds_problem(day):
+            raise ValueError(raw)
     except ValueError:
         raise ValidationFailed(
             _(
@@ -180,11 +183,12 @@ def _version_number(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    number = whole_number(raw, min=1)
+    if number is None:
         raise ValidationFailed(
             _("Choose a version number."), fields={name: _("Choose a version number.")}
         )
-    return int(raw)
+    return number
 
 
 def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, status=200):

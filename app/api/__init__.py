@@ -20,11 +20,18 @@ import flask_smorest
 from apispec import BasePlugin
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
-from webargs.flaskparser import FlaskParser
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
 from ..extensions import api
+from ..textcheck import (
+    MAX_JSON_DEPTH,
+    find_text_problems,
+    json_may_hold_bad_text,
+    json_too_deep,
+)
 from .messages import localize_message
 
 API_PREFIX = "/api/v1"
@@ -69,6 +76,24 @@ class ApiParser(FlaskParser):
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise ValidationFailed(_("The body is not valid JSON."), code="invalid_json")
+
+    def _raw_load_json(self, req):
+        """The body parsed, once checked: not nested deeper than ``MAX_JSON_DEPTH`` (before
+        parsing, which would recurse until Python gives up), and no string or key holding
+        a NUL, a lone surrogate or a stray control (``app/textcheck.py``), named by path."""
+        data = req.get_data(cache=True) if is_json_request(req) else b""
+        if data and json_too_deep(data):
+            raise ValidationFailed(
+                _("The body is nested too deeply."),
+                code="invalid_json",
+                fields={"body": _("Nested more than %(n)s levels deep.", n=MAX_JSON_DEPTH)},
+            )
+        value = super()._raw_load_json(req)
+        suspect = value is not missing and json_may_hold_bad_text(data)
+        problems = find_text_problems(value) if suspect else {}
+        if problems:
+            raise ValidationFailed(fields=problems)
+        return value
 
     def load_json(self, req, schema):
         if req.mimetype != "application/json" and req.get_data(cache=True):
@@ -188,7 +213,7 @@ def _handle_domain_error(error: DomainError):
         return error_response(error.status, error.code, error.message, error.fields)
     from ..views_errors import render_error_page
 
-    return render_error_page(error.status, error.message)
+    return render_error_page(error.status, error.message, fields=error.fields)
 
 
 _HTTP_CODES = {

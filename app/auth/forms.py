@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TimeField
 from wtforms.validators import (
     DataRequired,
@@ -15,6 +14,7 @@ from wtforms.validators import (
 )
 
 from .. import limits
+from ..forms import Form
 from ..i18n import LOCALE_NAMES
 from ..timeutil import timezone_choices
 from .services import MIN_PASSWORD_LENGTH
@@ -30,7 +30,7 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     name = StringField(
         _l("Your name, as others will see it"),
         filters=[_strip],
@@ -51,17 +51,17 @@ class SignUpForm(FlaskForm):
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_l("Email address"), filters=[_strip], validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("Email address"), filters=[_strip], validators=[DataRequired(), Email()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
@@ -72,7 +72,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limits.NAME)])
     handle = StringField(
         _l("Handle (for @mentions)"),
@@ -98,7 +98,7 @@ class ProfileForm(FlaskForm):
         self.timezone.choices = [(z, z.replace("_", " ")) for z in zones]
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(
         _l("New password"),
@@ -110,13 +110,13 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name of the token (where you will use it)"), validators=[Length(max=limits.NAME)]
     )
 
 
-class QuietHoursForm(FlaskForm):
+class QuietHoursForm(Form):
     """Quiet hours, local times in the person's zone (``22:00``–``07:00`` crosses
     midnight): both times, or neither for none."""
 

@@ -3,18 +3,17 @@
 from marshmallow import Schema, fields, validate
 
 from .. import limits
+from ..api.schemas import Email, Line, Text
 
 
 class UserCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=limits.EMAIL))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=limits.NAME))
-    password = fields.String(
+    email = Email(required=True, validate=validate.Length(max=limits.EMAIL))
+    name = Line(required=True, validate=validate.Length(min=1, max=limits.NAME))
+    password = Text(
         required=True, load_only=True, metadata={"description": "at least 10 characters"}
     )
     locale = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]))
-    timezone = fields.String(
-        load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"}
-    )
+    timezone = Line(load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"})
 
 
 class UserSchema(Schema):
@@ -27,9 +26,9 @@ class UserSchema(Schema):
 
 
 class TokenCreateSchema(Schema):
-    email = fields.Email(required=True)
-    password = fields.String(required=True, load_only=True)
-    name = fields.String(load_default="", validate=validate.Length(max=limits.NAME))
+    email = Email(required=True)
+    password = Text(required=True, load_only=True)
+    name = Line(load_default="", validate=validate.Length(max=limits.NAME))
 
 
 class TokenSchema(Schema):

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..api import hash_token
 from ..extensions import db
+from ..textcheck import whole_number
 from ..timeutil import utcnow
 from .models import SignInSession, User
 
@@ -128,7 +129,8 @@ def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login's loader, for the session cookie and the remember cookie alike:
     ``"<user id>:<token>"`` loads the user while that session is active."""
     user_id, _sep, token = (session_id or "").partition(":")
-    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18 or not token:
+    user_number = whole_number(user_id, min=1)
+    if user_number is None or not token:
         return None
     now = utcnow()
     row = db.session.execute(
@@ -136,7 +138,7 @@ def load_user_from_session(session_id: str) -> User | None:
         .join(SignInSession, SignInSession.user_id == User.id)
         .where(
             SignInSession.token_hash == hash_token(token),
-            SignInSession.user_id == int(user_id),
+            SignInSession.user_id == user_number,
             SignInSession.ended_at.is_(None),
         )
     ).first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from .. import limits
+from ..forms import Form
 from .models import Privacy, Role
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$"
@@ -56,7 +56,7 @@ def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class GroupSettingsForm(FlaskForm):
+class GroupSettingsForm(Form):
     """What an admin may change after creation (the handle stays)."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limits.NAME)])
@@ -94,7 +94,7 @@ class NewGroupForm(GroupSettingsForm):
     )
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(Form):
     message = TextAreaField(
         _l("Message to the admins (optional)"),
         validators=[Optional(), Length(max=limits.MESSAGE)],
@@ -102,7 +102,7 @@ class JoinRequestForm(FlaskForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(
         _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=limits.EMAIL)]
     )
@@ -114,7 +114,7 @@ class InvitationForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = RadioField(
         _l("Role"),
         choices=role_choices(),
@@ -122,7 +122,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("decline", _l("Decline"))],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from .. import limits
-from ..api.schemas import UserRefSchema, UTCDateTime
+from ..api.schemas import Date, Email, Line, Text, UserRefSchema, UTCDateTime
 from .models import Availability, Privacy, Role, SupportVolume, Volume
 
 PRIVACY_HELP = (
@@ -29,8 +29,8 @@ SUPPORT_VOLUME_HELP = (
 
 
 class GroupCreateSchema(Schema):
-    name = fields.String(required=True, metadata={"description": f"1 to {limits.NAME} characters"})
-    handle = fields.String(
+    name = Line(required=True, metadata={"description": f"1 to {limits.NAME} characters"})
+    handle = Line(
         load_default=None,
         allow_none=True,
         metadata={
@@ -38,7 +38,7 @@ class GroupCreateSchema(Schema):
             "made from the name when left out"
         },
     )
-    description = fields.String(
+    description = Text(
         load_default="",
         metadata={"description": f"Markdown, at most {limits.DOCUMENT:,} characters"},
     )
@@ -52,8 +52,8 @@ class GroupCreateSchema(Schema):
 
 
 class GroupUpdateSchema(Schema):
-    name = fields.String()
-    description = fields.String(
+    name = Line()
+    description = Text(
         metadata={"description": f"Markdown, at most {limits.DOCUMENT:,} characters"}
     )
     privacy = fields.String(
@@ -107,7 +107,7 @@ class MembershipListSchema(Schema):
 
 
 class MembershipCreateSchema(Schema):
-    email = fields.Email(
+    email = Email(
         required=True,
         validate=validate.Length(max=254),
         metadata={
@@ -149,7 +149,7 @@ class MyMembershipUpdateSchema(Schema):
             "clears `availability_until` unless given too"
         },
     )
-    availability_until = fields.Date(
+    availability_until = Date(
         allow_none=True,
         metadata={
             "description": "YYYY-MM-DD, with `away` only: the last day away, in the member's "

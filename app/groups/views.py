@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import select_locale
 from ..timeutil import utcnow
 from ..urls import external_url
-from ..web import me, require, show_domain_error
+from ..web import me, page_number, require, show_domain_error
 from . import bp
 from .forms import (
     DecisionForm,
@@ -149,7 +149,7 @@ def show(handle: str):
             form=JoinRequestForm(formdata=None),
             pending=pending_join_request(group, me()),
         )
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     if page < 1:
         abort(404)
     sections = hooks.group_page_sections.answers(group, viewer=me(), page=page, now=utcnow())

@@ -11,11 +11,11 @@ from __future__ import annotations
 from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import Form
 from ..groups.models import Membership
 from . import preferences
 from .settings import HOURS, WEEKDAYS, digest_days
@@ -69,7 +69,7 @@ def _weekday_choices() -> list[tuple[int, str]]:
     return [(day, names[day - 1].capitalize()) for day in WEEKDAYS]
 
 
-class NotificationSettingsForm(FlaskForm):
+class NotificationSettingsForm(Form):
     """My email settings: per circle, the digest, discreet support emails, all email off."""
 
     digest_when = RadioField(
@@ -154,7 +154,7 @@ class NotificationSettingsForm(FlaskForm):
         return list(self.digest_days.data or []) if self.digest_when.data == ON_DAYS else []
 
 
-class ThreadEmailForm(FlaskForm):
+class ThreadEmailForm(Form):
     """My emails about one discussion: like my circle, or an override."""
 
     volume = SelectField(_l("Emails about this discussion"), choices=THREAD_CHOICES)

@@ -6,30 +6,21 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..api.schemas import UTCDateTime
-from ..converters import MAX_ID
+from ..api.schemas import CursorQuerySchema, Id, Integer, UTCDateTime
 
 #: ids marked read in one call
 MAX_IDS = 100
-MAX_CURSOR = 200
 
 
-class NotificationListQuerySchema(Schema):
-    cursor = fields.String(
-        load_default=None,
-        validate=validate.Length(max=MAX_CURSOR),
-        metadata={"description": "the previous page's `next`"},
-    )
-    limit = fields.Integer(
-        load_default=30,
-        validate=validate.Range(min=1, max=100),
-        metadata={"description": "1 to 100, default 30"},
+class NotificationListQuerySchema(CursorQuerySchema):
+    limit = Integer(
+        load_default=30, min=1, max=100, metadata={"description": "1 to 100, default 30"}
     )
 
 
 class NotificationReadSchema(Schema):
     ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
+        Id(),
         validate=validate.Length(min=1, max=MAX_IDS),
         metadata={
             "description": f"1 to {MAX_IDS} of the caller's notification ids (others' ids and "
@@ -134,13 +125,13 @@ class NotificationSettingsSchema(Schema):
 
 
 class NotificationSettingsUpdateSchema(Schema):
-    digest_hour = fields.Integer(
-        strict=True,
-        validate=validate.Range(min=0, max=23),
+    digest_hour = Integer(
+        min=0,
+        max=23,
         metadata={"description": "0 to 23: the daily digest's hour in the caller's zone"},
     )
     digest_days = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=7)),
+        Integer(min=1, max=7),
         validate=validate.Length(max=7),
         metadata={"description": SETTINGS_DAYS_HELP + " (at most 7)"},
     )

@@ -148,7 +148,7 @@ def days_text(days: Iterable[int]) -> str:
 
 def digest_days(user: User) -> list[int]:
     """The ISO weekdays of my digest (empty: never)."""
-    return [int(c) for c in user.digest_days or "" if c.isdigit() and int(c) in WEEKDAYS]
+    return [int(c) for c in user.digest_days or "" if c in "1234567" and int(c) in WEEKDAYS]
 
 
 def _is_int(value) -> bool:

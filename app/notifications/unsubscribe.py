@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import db
 from ..groups.models import Group, Membership
+from ..textcheck import whole_number
 from ..threads.models import Thread
 from . import preferences
 from .models import ThreadPreference
@@ -66,7 +67,7 @@ def read_token(token: str) -> tuple[int, str] | None:
 
 def _split(scope: str) -> tuple[str, int | None]:
     kind, _sep, ident = scope.partition(":")
-    return kind, int(ident) if ident.isdigit() else None
+    return kind, whole_number(ident, min=1)
 
 
 def describe_scope(scope: str) -> str:

@@ -20,7 +20,7 @@ from ..groups.permissions import membership_of
 from ..threads.permissions import can_read_thread
 from ..threads.services import load_thread
 from ..timeutil import utcnow
-from ..web import PageSection, me, require
+from ..web import PageSection, me, page_number, require
 from . import bp, services, settings, unsubscribe
 from .forms import THREAD_CHOICES, VOLUME_NAMES, NotificationSettingsForm, ThreadEmailForm
 
@@ -44,8 +44,8 @@ def unread_notifications():
 @login_required
 def index():
     """My notifications, newest first, unread ones marked."""
-    page = request.args.get("page", 1, type=int)
-    pagination = services.list_for(me(), page=max(page, 1))
+    page = page_number()
+    pagination = services.list_for(me(), page=page)
     return render_template(
         "notifications/index.html",
         pagination=pagination,

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import select_timezone
+from ..textcheck import whole_number
 from . import bp, tally
 from .forms import KIND_NAMES
 from .models import Poll
@@ -90,9 +91,9 @@ def prefill_from_form(poll: Poll, formdata) -> dict:
     )
     if prefix:
         for key in poll.option_keys:
-            raw = (formdata.get(prefix + key) or "").strip()
-            if raw.lstrip("-").isdigit():
-                values["numbers"][key] = int(raw)
+            number = whole_number(formdata.get(prefix + key))
+            if number is not None:
+                values["numbers"][key] = number
     return values
 
 

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,8 +27,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import limits
+from ..forms import Form
+from ..textcheck import whole_number
 from ..threads.forms import MARKDOWN_HINT
-from ..timeutil import FAR_FUTURE, FAR_PAST, in_zone
+from ..timeutil import FAR_FUTURE, FAR_PAST, in_bounds, in_zone
 from . import tally
 from .services import MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
 
@@ -89,6 +90,8 @@ def parse_slot(text: str, zone: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
+    if not in_bounds(moment.replace(tzinfo=None)):
+        return None
     return to_utc(moment, zone)
 
 
@@ -103,7 +106,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PollForm(FlaskForm):
+class PollForm(Form):
     """A new poll of one kind. ``kind``, ``members`` (``[(id, name)]``) and ``zone``
     (the reader's time zone) come through the constructor; fields that the kind
     does not use are removed."""
@@ -225,7 +228,7 @@ class PollForm(FlaskForm):
         return self[name] if name in self else None
 
 
-class StanceForm(FlaskForm):
+class StanceForm(Form):
     """A stance: the choice (read from the kind's inputs) and a reason.
 
     Inputs: ``key`` (proposal, single choice), ``keys`` (multiple choice),
@@ -255,10 +258,11 @@ class StanceForm(FlaskForm):
             raw = (formdata.get(prefix + key) or "").strip()
             if raw == "" and poll.kind == "dot":
                 raw = "0"
-            try:
-                numbers[key] = int(raw)
-            except ValueError:
+            number = whole_number(raw)
+            if number is None:
                 errors[f"scores.{key}"] = str(_l("Must be a whole number."))
+            else:
+                numbers[key] = number
         if poll.kind != "ranked":
             return {"scores": numbers}, errors
         ranks = list(numbers.values())
@@ -268,7 +272,7 @@ class StanceForm(FlaskForm):
         return {"ranking": sorted(numbers, key=numbers.get)}, errors
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     """A new closing time, in the reader's zone."""
 
     closing_at = DateTimeLocalField(
@@ -276,7 +280,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     """The outcome statement, written after closing."""
 
     text = TextAreaField(
@@ -290,7 +294,7 @@ class StatementForm(FlaskForm):
         return self.review_on.data
 
 
-class RemindForm(FlaskForm):
+class RemindForm(Form):
     """A manual reminder to those who have not voted."""
 
     message = TextAreaField(

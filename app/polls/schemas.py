@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import limits
-from ..api.schemas import UserRefSchema, UTCDateTime
+from ..api.schemas import Date, Id, Integer, Line, Text, UserRefSchema, UTCDateTime
 from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
 from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
 
@@ -72,23 +72,24 @@ class PollAgreementChangeSchema(Schema):
             "(`agreement_id`, `base_version` only)"
         },
     )
-    agreement_id = fields.Integer(
+    agreement_id = Id(
         metadata={
             "description": "amend, repeal: an agreement of this thread's group (another "
             "group's, or no such agreement: 400 naming `agreement_change.agreement_id`)"
         }
     )
-    base_version = fields.Integer(
+    base_version = Integer(
+        min=1,
         metadata={
             "description": "amend, repeal: the agreement's current version number (409 "
             "`stale_agreement_version` when it is not the current one any more)"
-        }
+        },
     )
-    title = fields.String(
+    title = Line(
         allow_none=True,
         metadata={"description": f"adopt, amend: at most {limits.TITLE} characters"},
     )
-    body = fields.String(
+    body = Text(
         allow_none=True,
         metadata={"description": f"adopt, amend: Markdown, at most {limits.DOCUMENT:,} characters"},
     )
@@ -98,11 +99,11 @@ class PollAgreementChangeSchema(Schema):
         allow_none=True,
         metadata={"description": RULES_HELP},
     )
-    review_on = fields.Date(
+    review_on = Date(
         allow_none=True,
         metadata={"description": "adopt, amend: a review date (YYYY-MM-DD) in the future"},
     )
-    change_summary = fields.String(
+    change_summary = Text(
         allow_none=True,
         metadata={
             "description": "adopt, amend: what changes, in a few words "
@@ -128,8 +129,8 @@ class PollCreateSchema(Schema):
         validate=validate.OneOf(KINDS),
         metadata={"description": "one of " + ", ".join(KINDS)},
     )
-    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
-    details = fields.String(
+    title = Line(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    details = Text(
         load_default="",
         validate=validate.Length(max=MAX_DETAILS),
         metadata={"description": "Markdown (`@handle` mentions are linked)"},
@@ -141,7 +142,7 @@ class PollCreateSchema(Schema):
         },
     )
     options = fields.List(
-        fields.String(validate=validate.Length(max=MAX_OPTION_NAME)),
+        Line(validate=validate.Length(max=MAX_OPTION_NAME)),
         allow_none=True,
         metadata={
             "description": f"2 to {MAX_OPTIONS} names; for `meeting`, ISO 8601 date-times "
@@ -171,7 +172,7 @@ class PollCreateSchema(Schema):
         },
     )
     voters = fields.List(
-        fields.Integer(),
+        Id(),
         allow_none=True,
         load_default=None,
         metadata={
@@ -179,13 +180,13 @@ class PollCreateSchema(Schema):
             "every member, including those who join while the poll is open"
         },
     )
-    min_choices = fields.Integer(metadata={"description": "choice: default 1"})
-    max_choices = fields.Integer(
+    min_choices = Integer(metadata={"description": "choice: default 1"})
+    max_choices = Integer(
         metadata={"description": "choice: default 1 (a single choice); more is a multiple choice"}
     )
-    min_score = fields.Integer(metadata={"description": "score: default 0"})
-    max_score = fields.Integer(metadata={"description": "score: default 5"})
-    dots = fields.Integer(metadata={"description": "dot: the budget of dots, default 8"})
+    min_score = Integer(metadata={"description": "score: default 0"})
+    max_score = Integer(metadata={"description": "score: default 5"})
+    dots = Integer(metadata={"description": "dot: the budget of dots, default 8"})
     shuffle_options = fields.Boolean(
         metadata={
             "description": "choice, score, ranked, dot: each voter sees the options in their "
@@ -224,10 +225,8 @@ class PollCreateSchema(Schema):
 
 
 class StanceInputSchema(Schema):
-    key = fields.String(metadata={"description": "proposal, single choice: one option key"})
-    keys = fields.List(
-        fields.String(), metadata={"description": "multiple choice: the chosen option keys"}
-    )
+    key = Line(metadata={"description": "proposal, single choice: one option key"})
+    keys = fields.List(Line(), metadata={"description": "multiple choice: the chosen option keys"})
     scores = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(),
@@ -237,10 +236,8 @@ class StanceInputSchema(Schema):
             "(a slot left out is no)"
         },
     )
-    ranking = fields.List(
-        fields.String(), metadata={"description": "ranked: every option key, best first"}
-    )
-    reason = fields.String(
+    ranking = fields.List(Line(), metadata={"description": "ranked: every option key, best first"})
+    reason = Text(
         load_default="",
         allow_none=True,
         metadata={
@@ -268,7 +265,7 @@ class PollReopenSchema(Schema):
 
 
 class PollRemindSchema(Schema):
-    message = fields.String(
+    message = Text(
         load_default="",
         validate=validate.Length(max=MAX_REMINDER),
         metadata={"description": "your own words, sent as written"},
@@ -276,12 +273,12 @@ class PollRemindSchema(Schema):
 
 
 class PollStatementInputSchema(Schema):
-    text = fields.String(
+    text = Text(
         required=True,
         validate=validate.Length(min=1, max=MAX_STATEMENT),
         metadata={"description": "Markdown"},
     )
-    review_on = fields.Date(
+    review_on = Date(
         load_default=None,
         allow_none=True,
         metadata={"description": "an optional review date (YYYY-MM-DD), in the future"},

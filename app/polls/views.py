@@ -104,7 +104,7 @@ def _back_url(poll: Poll) -> str:
 def _describe_option_error(name: str, text: str) -> str:
     """ "Option 2: ..." for an error about one line of the options."""
     index = name.split(".", 1)[1] if name.startswith("options.") else ""
-    if index.isdigit():
+    if index.isascii() and index.isdigit():
         return _("Option %(n)s: %(message)s", n=int(index) + 1, message=text)
     return text
 

@@ -19,13 +19,14 @@ from typing import Any
 from flask import abort, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..agreements.display import unit_text
 from ..agreements.rules import RULE_KEYS, RULE_SPECS, validate_rules
 from ..agreements.services import agreements_as_of, rule_help, rule_label
+from ..forms import Form
+from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
@@ -87,7 +88,7 @@ def _widget(key: str, sets: bool, value: Any) -> RuleWidget:
     )
 
 
-class AgreementChangeForm(FlaskForm):
+class AgreementChangeForm(Form):
     """The agreement change of a new proposal: ``action`` (``adopt``, ``amend`` or
     ``repeal``), the ``agreement`` amended or repealed and its current ``base``
     version, and the ``active`` rule values (``{key: value}``) that prefill the
@@ -173,10 +174,11 @@ class AgreementChangeForm(FlaskForm):
                     else:
                         widget.error = gettext("Give a number, or choose “does not set”.")
                     continue
-                try:
-                    rules[key] = int(text)
-                except ValueError:
+                number = whole_number(text)
+                if number is None:
                     widget.error = gettext("Must be a whole number.")
+                else:
+                    rules[key] = number
                 continue
             if spec.type == "list":
                 rules[key] = [line.strip() for line in (value or "").splitlines() if line.strip()]
@@ -224,7 +226,8 @@ class AgreementChangeForm(FlaskForm):
 
     def _base_version(self):
         raw = (self.base_version.data or "").strip()
-        return int(raw) if raw.isdigit() else raw
+        number = whole_number(raw, min=1)
+        return raw if number is None else number
 
     def show_errors(self, error) -> bool:
         """Put a service's field errors on the widgets: ``rules.<key>`` on the rule,
@@ -256,7 +259,7 @@ class AgreementChangeForm(FlaskForm):
         return placed
 
 
-class WhereForm(FlaskForm):
+class WhereForm(Form):
     """Where a proposal started from the agreements page is discussed: a new thread
     named after it (``new``), or one of the group's open threads (its id)."""
 
@@ -306,7 +309,7 @@ def change_choice(group, now) -> ChangeChoice:
         return ChangeChoice(action="", agreements=state.active)
     chosen = None
     if action != "adopt":
-        wanted = request.args.get("agreement", type=int)
+        wanted = whole_number(request.args.get("agreement"), min=1)
         chosen = next((s for s in state.active if s.id == wanted), None)
         if chosen is None:
             abort(404)

@@ -4,7 +4,6 @@ supporters) comes through the constructor. The rules themselves are the services
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .. import limits
+from ..forms import Form
 from .display import AVAILABILITY_LABELS, KIND_LABELS
 from .models import KINDS, MAX_BODY, MAX_MESSAGE, MAX_NOTE, MAX_WHEN
 
@@ -38,7 +38,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AskForm(FlaskForm):
+class AskForm(Form):
     """Asking for support. ``channels``: the agreed ways of meeting (a choice among them;
     a free field when the circle agreed none); ``supporters``: ``[(user_id, name)]`` of
     those one may name instead of the whole circle."""
@@ -130,7 +130,7 @@ class AskForm(FlaskForm):
         }
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """ "I am available" (with a message or a time) or "not now" (no reason needed):
     the button pressed says which."""
 
@@ -142,17 +142,17 @@ class AnswerForm(FlaskForm):
     )
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """Closing a request: the button pressed names the outcome."""
 
     outcome = HiddenField(validators=[AnyOf(["happened", "did_not_happen", "not_needed"])])
 
 
-class PlainForm(FlaskForm):
+class PlainForm(Form):
     """A button and its CSRF token (release)."""
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     """ "I'll do it" or "we talked" (with an optional private note) about one member."""
 
     member_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -163,7 +163,7 @@ class CheckInForm(FlaskForm):
     )
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(Form):
     """My availability in this circle and, when the agreements leave them free, my
     support switches."""
 
@@ -184,7 +184,7 @@ class AvailabilityForm(FlaskForm):
             del self.receives_support
 
 
-class SupportTimeForm(FlaskForm):
+class SupportTimeForm(Form):
     """A support time logged by hand ("we had a listening time")."""
 
     note = StringField(

@@ -7,19 +7,16 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..agreements.schemas import AS_OF_HELP, AsOf
-from ..api.schemas import CursorQuerySchema, UTCDateTime
-from ..converters import MAX_ID
+from ..api.schemas import CursorQuerySchema, Id, Line, QuerySchema, Text, UTCDateTime
 from .models import KINDS, MAX_BODY, MAX_MESSAGE, MAX_NOTE, MAX_WHEN, OUTCOMES, STATUSES
 from .services import LISTED, MAX_CHANNEL, MAX_NAMED
 
 STATUS_FILTERS = (*STATUSES, "all")
-#: an opaque cursor is short; anything longer is not one of ours
-MAX_CURSOR = 200
 
 
-def _id(**kwargs) -> fields.Integer:
+def _id(**kwargs) -> Id:
     """A row id: a whole number a database column holds (as the paths' ``IdConverter``)."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return Id(**kwargs)
 
 
 # -- input ------------------------------------------------------------------------------
@@ -37,19 +34,19 @@ class SupportRequestCreateSchema(Schema):
     important = fields.Boolean(
         required=True, metadata={"description": "does it matter a lot to you?"}
     )
-    body = fields.String(
+    body = Text(
         load_default="",
         allow_none=True,
         validate=validate.Length(max=MAX_BODY),
         metadata={"description": f"Markdown, at most {MAX_BODY} characters; may be empty"},
     )
-    when = fields.String(
+    when = Line(
         load_default="",
         allow_none=True,
         validate=validate.Length(max=MAX_WHEN),
         metadata={"description": "free text: “ce soir après 20 h”"},
     )
-    channel = fields.String(
+    channel = Line(
         load_default=None,
         allow_none=True,
         validate=validate.Length(max=MAX_CHANNEL),
@@ -79,16 +76,6 @@ class SupportListQuerySchema(CursorQuerySchema):
             f"matched ({', '.join(LISTED[None])})"
         },
     )
-    cursor = fields.String(
-        load_default=None,
-        validate=validate.Length(max=MAX_CURSOR),
-        metadata={"description": "the previous page's `next`"},
-    )
-    limit = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1, max=100),
-        metadata={"description": "1 to 100, default 20"},
-    )
 
 
 class SupportResponseCreateSchema(Schema):
@@ -96,7 +83,7 @@ class SupportResponseCreateSchema(Schema):
         required=True,
         metadata={"description": "true: “I am available”; false: “not now” (no reason needed)"},
     )
-    message = fields.String(
+    message = Text(
         load_default="",
         allow_none=True,
         validate=validate.Length(max=MAX_MESSAGE),
@@ -115,7 +102,7 @@ class SupportCloseSchema(Schema):
     )
 
 
-class CheckInQuerySchema(Schema):
+class CheckInQuerySchema(QuerySchema):
     as_of = AsOf(load_default=None, metadata={"description": AS_OF_HELP})
 
 
@@ -126,7 +113,7 @@ class CheckInCreateSchema(Schema):
             "description": "the member checked in with (oneself: “all is well, ask me again later”)"
         },
     )
-    note = fields.String(
+    note = Text(
         load_default="",
         allow_none=True,
         validate=validate.Length(max=MAX_NOTE),
@@ -147,7 +134,7 @@ class SupportTimeCreateSchema(Schema):
             "the future; default: now"
         },
     )
-    note = fields.String(
+    note = Text(
         load_default="",
         allow_none=True,
         validate=validate.Length(max=MAX_MESSAGE),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..converters import MAX_ID
+from ..errors import ValidationFailed
+from ..forms import Form
+from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_COMMENT, MAX_TITLE
 
 #: shown under every Markdown textarea
 MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, [link](https://…), @handle")
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     """Start a thread, or edit its title and context."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
@@ -22,7 +26,7 @@ class ThreadForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A comment, or a reply when ``parent_id`` names the comment answered."""
 
     body = TextAreaField(
@@ -30,14 +34,19 @@ class CommentForm(FlaskForm):
         validators=[DataRequired(), Length(max=MAX_COMMENT)],
         render_kw={"rows": 5},
     )
-    parent_id = HiddenField(validators=[Optional(), Regexp(r"^\d+$")])
+    parent_id = HiddenField()
+
+    def validate_parent_id(self, field) -> None:
+        """The page sets it: anything but a comment id is a crafted request, a 400."""
+        if field.data and whole_number(field.data, min=1, max=MAX_ID) is None:
+            raise ValidationFailed(fields={"parent_id": _("Not a valid comment.")})
 
     @property
     def parent(self) -> int | None:
-        return int(self.parent_id.data) if self.parent_id.data else None
+        return whole_number(self.parent_id.data, min=1, max=MAX_ID)
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(Form):
     """New text for one's own comment."""
 
     body = TextAreaField(

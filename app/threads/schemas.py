@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import CursorQuerySchema, UserRefSchema, UTCDateTime
+from ..api.schemas import CursorQuerySchema, Id, Line, Text, UserRefSchema, UTCDateTime
 from .models import REACTIONS
 from .services import MAX_BODY, MAX_COMMENT, MAX_TITLE
 
 
 class ThreadCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
-    body = fields.String(
+    title = Line(required=True, validate=validate.Length(min=1, max=MAX_TITLE))
+    body = Text(
         load_default="",
         validate=validate.Length(max=MAX_BODY),
         metadata={"description": "the context, in Markdown (`@handle` mentions are linked)"},
@@ -19,11 +19,11 @@ class ThreadCreateSchema(Schema):
 
 
 class ThreadPatchSchema(Schema):
-    title = fields.String(
+    title = Line(
         validate=validate.Length(min=1, max=MAX_TITLE),
         metadata={"description": "the author or an admin"},
     )
-    body = fields.String(
+    body = Text(
         validate=validate.Length(max=MAX_BODY), metadata={"description": "the author or an admin"}
     )
     closed = fields.Boolean(
@@ -102,8 +102,8 @@ class ThreadDetailSchema(ThreadSchema):
 
 
 class CommentCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
-    parent_id = fields.Integer(
+    body = Text(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
+    parent_id = Id(
         load_default=None,
         allow_none=True,
         metadata={
@@ -114,7 +114,7 @@ class CommentCreateSchema(Schema):
 
 
 class CommentPatchSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
+    body = Text(required=True, validate=validate.Length(min=1, max=MAX_COMMENT))
 
 
 class ReactionSchema(Schema):

@@ -17,6 +17,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, can_start_thread
+from ..textcheck import whole_number
 from ..textdiff import diff_lines
 from ..timeutil import utcnow
 from ..web import me, require, show_domain_error
@@ -198,7 +199,7 @@ def comment(thread_id: int):
         if form.parent_id.data:
             flash(_("Your reply is empty: write something before sending it."), "error")
             parent = form.parent_id.data
-            anchor = int(parent) if str(parent).isdigit() and len(str(parent)) < 10 else None
+            anchor = whole_number(str(parent), min=1)
             return redirect(_thread_url(thread, anchor))
         return _render_thread(thread, comment_form=form, status=400)
     try:

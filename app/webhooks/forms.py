@@ -4,10 +4,10 @@ address may be posted to is the service's question (it resolves the host)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
+from ..forms import Form
 from .models import EVENTS, KINDS
 from .services import EVENT_LABELS, KIND_LABELS
 from .ssrf import MAX_URL
@@ -20,7 +20,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     """Connect a chat room or a signed hook: its kind, its address, what it is told."""
 
     kind = RadioField(

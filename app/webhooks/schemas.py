@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import UTCDateTime
+from ..api.schemas import CursorQuerySchema, Line, UTCDateTime
 from .models import EVENTS, KINDS
 from .ssrf import MAX_URL
-
-MAX_CURSOR = 200
 
 
 class WebhookCreateSchema(Schema):
@@ -23,7 +21,7 @@ class WebhookCreateSchema(Schema):
             "Standard Webhooks)"
         },
     )
-    url = fields.String(
+    url = Line(
         required=True,
         validate=validate.Length(min=1, max=MAX_URL),
         metadata={
@@ -102,14 +100,5 @@ class WebhookDeliveryListSchema(Schema):
     )
 
 
-class WebhookDeliveryQuerySchema(Schema):
-    cursor = fields.String(
-        load_default=None,
-        validate=validate.Length(max=MAX_CURSOR),
-        metadata={"description": "the previous page's `next`"},
-    )
-    limit = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1, max=100),
-        metadata={"description": "1 to 100, default 20"},
-    )
+class WebhookDeliveryQuerySchema(CursorQuerySchema):
+    pass

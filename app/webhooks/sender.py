@@ -30,6 +30,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from .. import outbox
 from ..extensions import db
+from ..textcheck import whole_number
 from . import services, ssrf
 from .models import GENERIC, Webhook
 
@@ -42,8 +43,9 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    seconds = whole_number(value, min=0)
+    if seconds is not None:
+        return timedelta(seconds=seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

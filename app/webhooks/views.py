@@ -18,7 +18,7 @@ from ..groups.models import Group
 from ..groups.permissions import can_manage_group, is_member
 from ..groups.services import lookup_group
 from ..timeutil import utcnow
-from ..web import me, require, show_domain_error
+from ..web import me, page_number, require, show_domain_error
 from . import bp, services
 from .forms import WebhookForm
 from .models import Webhook
@@ -109,7 +109,7 @@ def show(handle: str, webhook_id: int):
     """One hook and its delivery log, newest first, a page at a time."""
     group = _load_group(handle)
     hook = _load_hook(group, webhook_id)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     if page < 1:
         abort(404)
     pagination = db.paginate(

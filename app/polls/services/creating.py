@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from ...groups.models import Membership
 from ...markdown import render_with_mentions
 from ...threads.models import Thread
 from ...threads.services import ThreadClosed
-from ...timeutil import isoformat_z
+from ...timeutil import in_bounds, isoformat_z, to_utc_or_none
 from .. import tally
 from ..models import Poll, PollOption, PollVoter
 
@@ -91,7 +91,8 @@ def _parse_slot(value) -> datetime | None:
             return None
     if moment.tzinfo is None:
         return None
-    return moment.astimezone(UTC)
+    moment = to_utc_or_none(moment)
+    return moment if moment is not None and in_bounds(moment) else None
 
 
 def _clean_options(kind: str, options, errors: dict) -> list[dict]:
