@@ -39,16 +39,6 @@ STEPS = 6
 #: against a server whose data has moved on (a failure still shows its curl command).
 PHASES = [Phase.explicit, Phase.generate]
 
-#: Bad input that other branches of issue 11 fix (``input``: ids past 64 bits, strict
-#: integers, out-of-range dates, ``²`` digits, deep JSON, lone surrogates and NUL bytes,
-#: CR/LF in names; ``markdown``: text length limits, MAX_CONTENT_LENGTH). While they are
-#: not merged, schemathesis finds them; each entry names the check it switches off and
-#: why. The lead empties this list once both branches are in main.
-EXCLUDED_UNTIL_MERGED: dict[str, str] = {
-    # generation: no NUL bytes in generated strings
-    "allow-x00": "input: a NUL byte in a text field is a 500 (HTML) on PostgreSQL",
-}
-
 #: Checks left out for good, with the reason: ``positive_data_acceptance`` expects every
 #: schema-valid request to succeed, but the document cannot say every rule the services
 #: apply (a time zone must be a known IANA name, ``closing_at`` in the future and at most
@@ -127,13 +117,9 @@ CONFIG = schemathesis.Config.from_dict(
         "generation": {
             "max-examples": MAX_EXAMPLES,
             "database": "none",
-            "allow-x00": "allow-x00" not in EXCLUDED_UNTIL_MERGED,
+            "allow-x00": True,  # NUL bytes included: a 400 naming the field
         },
-        "checks": {
-            name: {"enabled": False}
-            for name in {**EXCLUDED_UNTIL_MERGED, **NOT_CHECKED}
-            if name in CHECK_NAMES
-        },
+        "checks": {name: {"enabled": False} for name in NOT_CHECKED if name in CHECK_NAMES},
         "parameters": {"handle": "tilleuls"},
     }
 )
