@@ -32,8 +32,13 @@ class Form(FlaskForm):
     - days and times are between 1900 and 2999, so that converting or adding to them
       never overflows.
 
-    A number or a date out of range is an error next to its field, as a typo would be.
+    A number or a date out of range is an error next to its field, as a typo would be;
+    ``out_of_range`` gives a field's own (before, after) wording where it has a narrower
+    rule (a closing time).
     """
+
+    #: field name -> (message before the range, message after it)
+    out_of_range: dict[str, tuple] = {}
 
     def validate(self, extra_validators=None):
         crafted, out_of_range = {}, {}
@@ -60,7 +65,7 @@ class Form(FlaskForm):
             elif isinstance(field, DateField | DateTimeField) and isinstance(
                 field.data, date | datetime
             ):
-                problem = bounds_problem(field.data)
+                problem = bounds_problem(field.data, self.out_of_range.get(field.name))
                 if problem:
                     out_of_range[field] = problem
         if crafted:

@@ -92,10 +92,24 @@ def in_bounds(moment: datetime | date) -> bool:
     return EARLIEST_DAY <= moment <= LATEST_DAY
 
 
-def bounds_problem(moment: datetime | date) -> str | None:
-    """Why a day or instant is out of the app's range, in the reader's language, or None."""
+def is_too_early(moment: datetime | date) -> bool:
+    """Whether an out-of-range day or instant lies before the range (else after it)."""
+    if isinstance(moment, datetime):
+        return (moment.date() if moment.tzinfo is None else moment) < (
+            EARLIEST_DAY if moment.tzinfo is None else EARLIEST
+        )
+    return moment < EARLIEST_DAY
+
+
+def bounds_problem(moment: datetime | date, messages: tuple | None = None) -> str | None:
+    """Why a day or instant is out of the app's range, in the reader's language, or None.
+
+    ``messages`` (before, after) replaces the general wording where a field has a
+    narrower rule of its own (a closing time: "in the future", "at most a year ahead")."""
     if in_bounds(moment):
         return None
+    if messages:
+        return str(messages[0] if is_too_early(moment) else messages[1])
     from flask_babel import gettext as _
 
     return _(

@@ -86,7 +86,12 @@ class Email(fields.Email):
 class UTCDateTime(fields.AwareDateTime):
     """Input: ISO 8601 with a zone (a naive time is refused), between 1900 and 2999
     (``0001-01-01T00:00:00+14:00`` is a 400 naming the field, not an overflow).
-    Output: ``...Z`` in UTC."""
+    Output: ``...Z`` in UTC. ``out_of_range``: the (before, after) messages of a field
+    with a narrower rule of its own, said instead of the calendar's range."""
+
+    def __init__(self, *args, out_of_range: tuple | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.out_of_range = out_of_range
 
     def _serialize(self, value, attr, obj, **kwargs):
         return isoformat_z(value)
@@ -96,8 +101,10 @@ class UTCDateTime(fields.AwareDateTime):
         try:
             moment = result.astimezone(UTC)
         except (OverflowError, ValueError) as exc:
-            raise ValidationError(bounds_problem(datetime.min.replace(tzinfo=UTC))) from exc
-        problem = bounds_problem(moment)
+            edge = datetime.min if result.year < 2 else datetime.max
+            problem = bounds_problem(edge.replace(tzinfo=UTC), self.out_of_range)
+            raise ValidationError(problem) from exc
+        problem = bounds_problem(moment, self.out_of_range)
         if problem:
             raise ValidationError(problem)
         return moment

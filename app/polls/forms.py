@@ -32,7 +32,7 @@ from ..textcheck import whole_number
 from ..threads.forms import MARKDOWN_HINT
 from ..timeutil import FAR_FUTURE, FAR_PAST, in_bounds, in_zone
 from . import tally
-from .services import MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
+from .services import CLOSING_OUT_OF_RANGE, MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -110,6 +110,8 @@ class PollForm(Form):
     """A new poll of one kind. ``kind``, ``members`` (``[(id, name)]``) and ``zone``
     (the reader's time zone) come through the constructor; fields that the kind
     does not use are removed."""
+
+    out_of_range = {"closing_at": CLOSING_OUT_OF_RANGE}
 
     title = StringField(
         _l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=MAX_TITLE)]
@@ -274,6 +276,8 @@ class StanceForm(Form):
 
 class ReopenForm(Form):
     """A new closing time, in the reader's zone."""
+
+    out_of_range = {"closing_at": CLOSING_OUT_OF_RANGE}
 
     closing_at = DateTimeLocalField(
         _l("New closing time"), format=LOCAL_FORMAT, validators=[InputRequired()]

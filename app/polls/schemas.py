@@ -19,7 +19,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from .. import limits
 from ..api.schemas import Date, Id, Integer, Line, Text, UserRefSchema, UTCDateTime
-from .services import MAX_DETAILS, MAX_OPTION_NAME, MAX_OPTIONS, MAX_STATEMENT, MAX_TITLE
+from .services import (
+    CLOSING_OUT_OF_RANGE,
+    MAX_DETAILS,
+    MAX_OPTION_NAME,
+    MAX_OPTIONS,
+    MAX_STATEMENT,
+    MAX_TITLE,
+)
 from .tally import KINDS, MAX_REASON, REASON_RULES, RESULTS_VISIBILITIES
 
 #: the settings each kind takes (others are refused: a setting that would be ignored
@@ -137,6 +144,7 @@ class PollCreateSchema(Schema):
     )
     closing_at = UTCDateTime(
         required=True,
+        out_of_range=CLOSING_OUT_OF_RANGE,
         metadata={
             "description": "ISO 8601 with a time zone, in the future, at most 366 days ahead"
         },
@@ -257,6 +265,7 @@ class StanceInputSchema(Schema):
 class PollReopenSchema(Schema):
     closing_at = UTCDateTime(
         required=True,
+        out_of_range=CLOSING_OUT_OF_RANGE,
         metadata={
             "description": "the new closing time, with a zone, in the future, at most 366 "
             "days ahead"

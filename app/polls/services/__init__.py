@@ -38,6 +38,7 @@ from .closing import (
     set_statement,
 )
 from .creating import (
+    CLOSING_OUT_OF_RANGE,
     DEFAULT_DURATION,
     MAX_CLOSING_AHEAD,
     MAX_DETAILS,
@@ -115,6 +116,7 @@ __all__ = [
     "MEETING_ANSWERS",
     "MAX_OPTIONS",
     "MAX_OPTION_NAME",
+    "CLOSING_OUT_OF_RANGE",
     "MAX_CLOSING_AHEAD",
     "MAX_STATEMENT",
     "MAX_TITLE",

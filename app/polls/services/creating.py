@@ -31,6 +31,12 @@ OTHER_DURATION = timedelta(days=3)
 #: the latest closing time a poll may be given, from now (on creation and reopening):
 #: a year, leap day included
 MAX_CLOSING_AHEAD = timedelta(days=366)
+#: what a closing time off the calendar's range is told (before it, after it): the
+#: closing rule's own words, not the calendar's
+CLOSING_OUT_OF_RANGE = (
+    _l("Must be in the future."),
+    _l("Must be at most %(days)s days from now.", days=MAX_CLOSING_AHEAD.days),
+)
 
 #: option keys and the English names stored for a proposal (pages show ``option_label``)
 PROPOSAL_OPTIONS = (
@@ -75,9 +81,9 @@ def closing_at_error(closing_at: datetime | None, now: datetime):
     if closing_at.tzinfo is None:
         return _l("Give a time with its time zone.")
     if closing_at <= now:
-        return _l("Must be in the future.")
+        return CLOSING_OUT_OF_RANGE[0]
     if closing_at - now > MAX_CLOSING_AHEAD:
-        return _l("Must be at most %(days)s days from now.", days=MAX_CLOSING_AHEAD.days)
+        return CLOSING_OUT_OF_RANGE[1]
     return None
 
 
