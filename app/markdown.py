@@ -233,6 +233,49 @@ def _make_parser() -> MarkdownIt:
 
 _md = _make_parser()
 
+#: what costs markdown-it work in a text, and how much (a character that may start
+#: a link, an image, emphasis, code, an entity, an escape or a table cell: 1; a line:
+#: 4; a place where linkify looks for a web or email address: 6). A text weighing
+#: more than ``MAX_MARKUP_WEIGHT`` is no prose a circle writes (the two founding
+#: texts of the product weigh 155 and 340 for 3,600 and 7,300 characters) and is
+#: shown as plain text in paragraphs, so that no accepted text costs more than a few
+#: tens of milliseconds (markdown-it-py spends up to about 8 µs on each unit).
+MARKUP_CHARACTERS = "[]!*_~`<&\\|"
+LINKIFY_MARKS = ("://", "www.", "@")
+MAX_MARKUP_WEIGHT = 3_000
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+
+
+def markup_weight(text: str) -> int:
+    """How much markdown-it work a text asks for, counted in one pass per mark."""
+    weight = sum(text.count(character) for character in MARKUP_CHARACTERS)
+    weight += 4 * text.count("\n")
+    return weight + 6 * sum(text.count(mark) for mark in LINKIFY_MARKS)
+
+
+def _plain_tokens(text: str) -> list[Token]:
+    """Paragraphs of plain text (line breaks kept), as tokens the renderer escapes."""
+    tokens: list[Token] = []
+    for paragraph in _BLANK_LINES.split(text.strip()):
+        children: list[Token] = []
+        for number, line in enumerate(paragraph.split("\n")):
+            if number:
+                children.append(Token("hardbreak", "br", 0))
+            children.append(Token("text", "", 0, content=line))
+        tokens += [
+            Token("paragraph_open", "p", 1, block=True),
+            Token("inline", "", 0, content=paragraph, children=children, block=True),
+            Token("paragraph_close", "p", -1, block=True),
+        ]
+    return tokens
+
+
+def _parse(text: str) -> list[Token]:
+    """markdown-it's tokens for a text, or its plain paragraphs when it is mostly markup."""
+    if markup_weight(text) > MAX_MARKUP_WEIGHT:
+        return _plain_tokens(text)
+    return _md.parse(text)
+
 
 @contextmanager
 def _no_gc_pauses() -> Iterator[None]:
@@ -299,7 +342,7 @@ def mentioned_handles(text: str) -> frozenset[str]:
     handles = _recent.get(text)
     if handles is None:
         with _no_gc_pauses():
-            handles = _handles_in(_md.parse(text))
+            handles = _handles_in(_parse(text))
         _recent.put(text, handles)
     return handles
 
@@ -344,7 +387,7 @@ def render_markdown(
     (``tokens``: the text already parsed, so as not to parse it twice)."""
     with _no_gc_pauses():
         if tokens is None:
-            tokens = _md.parse(text or "")
+            tokens = _parse(text or "")
         html = _md.renderer.render(tokens, _md.options, {})
     if url_for_handle is not None:
         html = _link_mentions(html, known_handles, url_for_handle)
@@ -377,7 +420,7 @@ def render_with_mentions(text: str) -> Markup:
     The text is parsed once; the mentions found are kept for ``mentioned_handles``."""
     text = text or ""
     with _no_gc_pauses():
-        tokens = _md.parse(text)
+        tokens = _parse(text)
         handles = _handles_in(tokens)
     _recent.put(text, handles)
     known = people.known_handles(set(handles)) if handles else ()

@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import limits  # noqa: E402
 from app.markdown import (  # noqa: E402
+    MAX_MARKUP_WEIGHT,
+    markup_weight,
     mentioned_handles,
     people,
     register_people,
@@ -94,6 +96,26 @@ def shapes(length: int) -> list[tuple[str, str]]:
     return out
 
 
+def at_the_cap(text: str, length: int) -> str:
+    """The longest start of a shape that Markdown still parses (its weight at most
+    ``MAX_MARKUP_WEIGHT``; a heavier text is shown as plain text), padded with prose to
+    ``length``: the most work an accepted text can ask of the parser."""
+    room = MAX_MARKUP_WEIGHT - markup_weight("\n")  # the line before the padding
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if markup_weight(text[:middle]) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    prose = UNITS[0][1]
+    start = text[:low]
+    padding = (prose * (length // len(prose) + 1))[: max(0, length - len(start) - 1)]
+    capped = start + "\n" + padding if padding else start
+    assert markup_weight(capped) <= MAX_MARKUP_WEIGHT, "the text must stay under the cap"
+    return capped
+
+
 def render_once(text: str) -> str:
     """What writing a comment costs: ``render_with_mentions`` (one parse, the
     mentions looked up, the HTML), then the notifications' ``mentioned_handles``."""
@@ -128,12 +150,16 @@ def _run(argv: list[str] | None) -> int:
     parser.add_argument("--only", nargs="*", help="units or names to measure")
     args = parser.parse_args(argv)
     sizes = [("comment", limits.COMMENT), ("document", limits.DOCUMENT)]
+    capped = f"at the cap {limits.DOCUMENT:,}"
     print(
         f"goal: {GOAL_MS:.0f} ms; CPU time, best of {args.repeat}; Python {sys.version.split()[0]}"
     )
-    print(f"{'shape':32} " + " ".join(f"{f'{n} {s:,}':>18}" for n, s in sizes))
+    print(f"{'shape':32} " + " ".join(f"{f'{n} {s:,}':>18}" for n, s in sizes) + f" {capped:>18}")
     worst = {name: 0.0 for name, _ in sizes}
+    worst[capped] = 0.0
     texts = {name: shapes(size) for name, size in sizes}
+    texts[capped] = [(name, at_the_cap(text, limits.DOCUMENT)) for name, text in texts["document"]]
+    sizes.append((capped, limits.DOCUMENT))
     for index, (shape, unit) in enumerate(UNITS + [("table columns", ""), ("nested lists", "")]):
         if args.only and shape not in args.only and unit not in args.only:
             continue

@@ -360,7 +360,15 @@ def init_api(app, blueprints):
                     "A request body, where one is marked required, is a JSON object: an "
                     "empty body, or one that is not JSON, is 400 `invalid_json` naming "
                     "`body`. A method an address does not take is 405 with `Allow` (after "
-                    "the 401 on addresses that need a token)."
+                    "the 401 on addresses that need a token). Bounds the document's fields "
+                    "do not all repeat: a body is at most 1 MiB (413 `too_large`) and JSON "
+                    "at most 32 levels deep; ids are 1 to 2^31-1 (an id past that in a path "
+                    "is 404, in a body or query 400); days and times lie between 1900-01-01 "
+                    "and 2999-12-31 (a closing time: in the future, at most 366 days "
+                    "ahead); text holds no NUL byte nor lone surrogate, and one-line "
+                    "fields (names, titles, addresses) no control character; a Markdown "
+                    "text that is mostly markup (beyond any prose) is kept as written and "
+                    "shown as plain paragraphs."
                 )
             },
             "servers": [{"url": "/"}],

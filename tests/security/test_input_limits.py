@@ -129,6 +129,46 @@ def test_mentions_are_linked_once_and_notified(circle, api_as):
     assert [n["kind"] for n in notifications].count("mention") == 1
 
 
+def test_a_text_that_is_mostly_markup_is_shown_as_plain_text(circle, api_as):
+    """Past the markup weight no prose reaches, the text is kept whole and shown as
+    plain paragraphs: escaped, line breaks kept, mentions still linked and notified."""
+    from app.markdown import MAX_MARKUP_WEIGHT, markup_weight
+
+    bruno = api_as(circle.member)
+    handle = circle.admin.handle
+    dense = "![a](" * (MAX_MARKUP_WEIGHT // 2)
+    body = f"**Vu** <b>{dense}</b>\nligne deux\n\nMerci @{handle}"
+    assert markup_weight(body) > MAX_MARKUP_WEIGHT
+    response = bruno.post(f"/api/v1/threads/{circle.thread.id}/comments", json={"body": body})
+    assert response.status_code == 201
+    html = response.get_json()["body_html"]
+    assert html.startswith("<p>**Vu** &lt;b&gt;![a](")  # as typed, nothing interpreted
+    assert "&lt;/b&gt;<br>\nligne deux</p>\n<p>Merci " in html
+    assert html.count('class="mention"') == 1 and "<img" not in html
+    notifications = api_as(circle.admin).get("/api/v1/notifications").get_json()["items"]
+    assert [n["kind"] for n in notifications].count("mention") == 1
+
+
+def test_a_long_agreement_full_of_markup_still_renders_as_markdown():
+    """An agreement at the document limit, with headings, lists, emphasis, links and
+    mentions (twice as dense in markup as the founding texts, which weigh 155 and 340 for
+    3,600 and 7,300 characters) weighs under the cap and renders as Markdown: the
+    plain-text fallback is for texts no circle writes."""
+    from app.markdown import MAX_MARKUP_WEIGHT, markup_weight, render_markdown
+
+    items = "- *Écoute* : voir [la charte](https://example.org/charte), demander à @ana.\n"
+    items += "- Chacun·e peut **demander** de l'écoute, à tout moment, sans se justifier.\n" * 4
+    prose = "Un paragraphe de prose qui explique pourquoi nous avons choisi cela. " * 4
+    section = "## Nos accords d'écoute\n\n" + items + "\n" + prose + "\n\n"
+    text = (section * (limits.DOCUMENT // len(section)))[: limits.DOCUMENT]
+    assert len(text) > limits.DOCUMENT - len(section)
+    assert markup_weight(text) < MAX_MARKUP_WEIGHT
+    html = render_markdown(text)
+    assert (
+        "<h2>Nos accords d'écoute</h2>" in html and '<a href="https://example.org/charte"' in html
+    )
+
+
 def _too_long(limit: int) -> str:
     return "a" * (limit + 1)
 
