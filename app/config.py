@@ -106,6 +106,9 @@ class Defaults:
     SESSION_TOUCH_SECONDS = 300
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     INVITATION_DAYS = 14
+    #: invitations emailed by one person (pages and API together): each reaches a
+    #: stranger's mailbox, so a new account cannot turn the site into a spam relay
+    INVITATION_RATE_LIMIT = "30 per hour; 100 per day"
     THREADS_PER_PAGE = 20
     API_TITLE = "Cercle API"
     API_VERSION = "v1"

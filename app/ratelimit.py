@@ -61,6 +61,26 @@ def release_write_lock() -> None:
         session.rollback()
 
 
+def count_or_refuse(setting: str, scope: str, key: str, message: str) -> None:
+    """Count one act of ``key`` against the limits in the setting ``setting`` (e.g.
+    ``"20 per hour; 100 per day"``), shared by the pages and the API that do it; past one
+    of them, a 429 saying ``message`` with ``Retry-After``. For acts that cost someone
+    else (emails sent to addresses), counted where the view knows who acts."""
+    from flask import current_app
+    from limits import parse_many
+    from werkzeug.exceptions import TooManyRequests
+
+    from .extensions import limiter
+
+    release_write_lock()
+    strategy = limiter.limiter
+    for item in parse_many(current_app.config[setting]):
+        if not strategy.hit(item, scope, key):
+            reset_at = strategy.get_window_stats(item, scope, key).reset_time
+            wait = max(1, int(reset_at - time.time()) + 1)
+            raise TooManyRequests(description=message, retry_after=wait)
+
+
 def _short(key: str) -> str:
     """Keys fit the column: a long one keeps its start and a digest of the whole."""
     if len(key) <= 255:

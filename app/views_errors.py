@@ -15,8 +15,10 @@ def custom_rate_limit_message(error) -> str | None:
     which is no message for a person.
     """
     limit = getattr(error, "limit", None)
-    if limit is not None and getattr(limit, "error_message", None):
-        return error.description
+    if limit is not None:
+        return error.description if getattr(limit, "error_message", None) else None
+    if error is not None and error.description != type(error).description:
+        return error.description  # raised with its own message (``count_or_refuse``)
     return None
 
 

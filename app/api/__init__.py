@@ -257,6 +257,8 @@ def _handle_http_exception(error: HTTPException):
 
         message = custom_rate_limit_message(error) or messages[429]
     response = error_response(status, code, message)
+    if status == 429 and getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

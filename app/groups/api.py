@@ -37,6 +37,7 @@ from .schemas import (
 from .services import (
     accept_my_invitation,
     change_role,
+    count_invitation_email,
     create_group,
     current_members,
     current_membership,
@@ -193,6 +194,12 @@ def list_memberships_view(handle: str):
 )
 @blp.alt_response(403, schema=ErrorSchema, description=NOT_ADMIN)
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+@blp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="The caller has emailed many invitations lately (30 an hour, 100 a day, "
+    "pages and API together); `Retry-After` says when to try again.",
+)
 def add_membership_view(data, handle: str):
     """Invite an email address to the group (admins). Nobody becomes a member here.
 
@@ -210,6 +217,7 @@ def add_membership_view(data, handle: str):
     group = _visible_group(handle)
     actor = api_user()
     _require(can_manage_group(actor, group))
+    count_invitation_email(actor.id)
     invite_address(
         group,
         actor=actor,

@@ -19,6 +19,7 @@ from ..api import hash_token
 from ..auth.models import User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..ratelimit import count_or_refuse
 from .models import (
     Availability,
     Group,
@@ -545,6 +546,17 @@ def create_invitation(
     db.session.add(invitation)
     db.session.flush()
     return invitation, secret
+
+
+def count_invitation_email(actor_id: int) -> None:
+    """One more invitation emailed by this person, pages and API together: past
+    ``INVITATION_RATE_LIMIT``, a 429 (each email reaches someone who asked for nothing)."""
+    count_or_refuse(
+        "INVITATION_RATE_LIMIT",
+        "invitation-emails",
+        str(actor_id),
+        str(_l("You have sent many invitations lately: wait a while before sending more.")),
+    )
 
 
 def invite_address(

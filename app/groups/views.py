@@ -44,6 +44,7 @@ from .services import (
     ask_to_join,
     cancel_invitation,
     change_role,
+    count_invitation_email,
     create_group,
     create_invitation,
     current_members,
@@ -318,6 +319,7 @@ def invite(handle: str):
         return _render_members(group, invitation_form=form, status=400)
     try:
         if form.email.data:
+            count_invitation_email(current_user.id)
             invitation = invite_address(
                 group,
                 actor=me(),
