@@ -291,6 +291,23 @@ API_CASES = [
     ),
     ("deep JSON on tokens", "POST", "/api/v1/tokens", deep_json(), 400, "body"),
     ("deep JSON with a token", "POST", "/api/v1/groups", deep_json(), 400, "body"),
+    # a number longer than Python reads from a string (4,300 digits): a ValueError
+    (
+        "5,000-digit number, no token",
+        "POST",
+        "/api/v1/users",
+        '{"name": 1' + "0" * 5000 + "}",
+        400,
+        "body",
+    ),
+    (
+        "5,000-digit parent_id",
+        "POST",
+        "/api/v1/threads/{thread}/comments",
+        '{"body": "Oui", "parent_id": 1' + "0" * 5000 + "}",
+        400,
+        "body",
+    ),
     # lone surrogates, NUL and controls in text
     (
         "lone surrogate in a name, no token",
