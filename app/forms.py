@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeField,
     IntegerField,
     PasswordField,
+    SelectFieldBase,
     StringField,
     TextAreaField,
 )
@@ -28,7 +29,8 @@ class Form(FlaskForm):
       one-line input cannot hold a line break, so one is a crafted request: a 400
       naming the field (as in the API). NUL and the other controls in any field are
       refused earlier, for every request (``textcheck.refuse_bad_request_text``);
-    - whole numbers are ASCII digits a database column holds (``²`` is no number);
+    - whole numbers, typed or chosen by id (``coerce=int``), are ASCII digits a database
+      column holds (``²`` is no number);
     - days and times are between 1900 and 2999, so that converting or adding to them
       never overflows.
 
@@ -62,6 +64,21 @@ class Form(FlaskForm):
                         min=INT_MIN,
                         max=INT_MAX,
                     )
+            elif (
+                isinstance(field, SelectFieldBase)
+                and getattr(field, "coerce", None) is int
+                and any(
+                    whole_number(raw, min=INT_MIN, max=INT_MAX) is None
+                    for raw in field.raw_data or ()
+                )
+            ):
+                # checkboxes of ids (voters, supporters): ``int`` takes ``١٢`` and numbers
+                # past 64 bits, which the database cannot compare with an id
+                out_of_range[field] = _l(
+                    "Must be a whole number between %(min)s and %(max)s.",
+                    min=INT_MIN,
+                    max=INT_MAX,
+                )
             elif isinstance(field, DateField | DateTimeField) and isinstance(
                 field.data, date | datetime
             ):

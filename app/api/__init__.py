@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import http
+import json
 from functools import wraps
 
 import flask_smorest
@@ -88,7 +89,18 @@ class ApiParser(FlaskParser):
                 code="invalid_json",
                 fields={"body": _("Nested more than %(n)s levels deep.", n=MAX_JSON_DEPTH)},
             )
-        value = super()._raw_load_json(req)
+        try:
+            value = super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            # Valid JSON Python will not read: a number of more than 4,300 digits
+            # (``sys.get_int_max_str_digits``), which webargs does not catch.
+            raise ValidationFailed(
+                _("The body is not valid JSON."),
+                code="invalid_json",
+                fields={"body": _("The body is not valid JSON.")},
+            ) from None
         suspect = value is not missing and json_may_hold_bad_text(data)
         problems = find_text_problems(value) if suspect else {}
         if problems:

@@ -31,6 +31,7 @@ from limits import parse_many
 
 from ..extensions import db, limiter
 from ..ratelimit import release_write_lock
+from ..textcheck import text_problem
 from .models import User
 from .services import normalise_email
 
@@ -52,6 +53,10 @@ def account_key() -> str:
     account's password generation (``-`` when no account has this address)."""
     if "signin_account_key" not in g:
         email = normalise_email(_submitted_email())
+        if text_problem(email):
+            # No account has it, and neither PostgreSQL (a NUL) nor hashing (a lone
+            # surrogate) takes it: counted as an unknown address, then refused (400).
+            email = ""
         # Its own short read, like the limits' storage: the request's transaction (and
         # SQLite's write lock) is not kept open while the attempt is counted.
         release_write_lock()

@@ -10,7 +10,10 @@ class UserCreateSchema(Schema):
     email = Email(required=True, validate=validate.Length(max=limits.EMAIL))
     name = Line(required=True, validate=validate.Length(min=1, max=limits.NAME))
     password = Text(
-        required=True, load_only=True, metadata={"description": "at least 10 characters"}
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=limits.PASSWORD),
+        metadata={"description": f"10 to {limits.PASSWORD} characters"},
     )
     locale = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]))
     timezone = Line(load_default=None, metadata={"description": "IANA zone, e.g. Europe/Paris"})

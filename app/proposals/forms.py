@@ -25,6 +25,7 @@ from wtforms.validators import Length, Optional
 from ..agreements.display import unit_text
 from ..agreements.rules import RULE_KEYS, RULE_SPECS, validate_rules
 from ..agreements.services import agreements_as_of, rule_help, rule_label
+from ..bidi import bidi_text
 from ..forms import Form
 from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
@@ -273,7 +274,7 @@ class WhereForm(Form):
         choices = []
         if may_start_thread:
             choices.append(("new", _l("A new thread, named “Proposal: <the proposal's title>”")))
-        choices += [(str(t.id), t.title) for t in threads]
+        choices += [(str(t.id), bidi_text(t.title)) for t in threads]
         self.thread.choices = choices
         if not self.is_submitted() and choices:
             self.thread.data = choices[0][0]

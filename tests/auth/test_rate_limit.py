@@ -4,6 +4,7 @@ together, in storage every worker shares (the database by default)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -270,3 +271,27 @@ def test_redis_storage_shares_limits_between_processes(redis_config, database_ur
     assert signin(email, "wrong password", ip=ip).status_code == 401
     assert signin(email, "wrong password", ip=ip).status_code == 401
     assert signin(email, "wrong password", ip=ip).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "email", ["a\x00b@example.org", "a\ud800b@example.org"], ids=["NUL", "lone surrogate"]
+)
+def test_an_address_no_account_can_have_is_bad_input_not_a_server_error(client, signin, email):
+    """The limits' key looks the address up before any view: a NUL (which PostgreSQL
+    refuses in a query) or a lone surrogate (which cannot be hashed) is still the 400
+    naming the field, on the API and on the page."""
+    raw = json.dumps({"email": email, "password": "wrong password"})  # \u escapes
+    response = client.post(
+        "/api/v1/tokens",
+        data=raw,
+        content_type="application/json",
+        headers=EN,
+        environ_base={"REMOTE_ADDR": "10.0.7.1"},
+    )
+    error = _assert_error_shape(response, 400, "validation_error")
+    assert "email" in error["fields"]
+    if "\x00" in email:
+        # a browser's form can hold a NUL but no lone surrogate (it is sent as UTF-8)
+        response = signin(email, "wrong password", ip="10.0.7.2")
+        assert response.status_code == 400
+        assert "<code>email</code>" in response.get_data(as_text=True)

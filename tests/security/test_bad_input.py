@@ -40,6 +40,13 @@ def in_days(days: int) -> str:
     return (utcnow() + timedelta(days=days)).isoformat()
 
 
+def soon_local() -> str:
+    """A closing time two days ahead, as a page's date-and-time input sends it."""
+    from datetime import timedelta
+
+    return (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+
 def poll_body(**changes) -> dict:
     body = {"kind": "proposal", "title": "Une proposition", "closing_at": in_days(2)}
     body.update(changes)
@@ -291,6 +298,23 @@ API_CASES = [
     ),
     ("deep JSON on tokens", "POST", "/api/v1/tokens", deep_json(), 400, "body"),
     ("deep JSON with a token", "POST", "/api/v1/groups", deep_json(), 400, "body"),
+    # a number longer than Python reads from a string (4,300 digits): a ValueError
+    (
+        "5,000-digit number, no token",
+        "POST",
+        "/api/v1/users",
+        '{"name": 1' + "0" * 5000 + "}",
+        400,
+        "body",
+    ),
+    (
+        "5,000-digit parent_id",
+        "POST",
+        "/api/v1/threads/{thread}/comments",
+        '{"body": "Oui", "parent_id": 1' + "0" * 5000 + "}",
+        400,
+        "body",
+    ),
     # lone surrogates, NUL and controls in text
     (
         "lone surrogate in a name, no token",
@@ -490,6 +514,36 @@ PAGE_CASES = [
         },
         400,
         "dots",
+    ),
+    (
+        "voters past 64 bits",
+        "POST",
+        "/t/{thread}/polls/new?kind=proposal",
+        {
+            "title": "P",
+            "closing_at": soon_local(),
+            "reasons": "optional",
+            "results_visibility": "always",
+            "voters_mode": "named",
+            "voters": str(BIG64 * 10),
+        },
+        400,
+        "voters",
+    ),
+    (
+        "voters in Arabic-Indic digits",
+        "POST",
+        "/t/{thread}/polls/new?kind=proposal",
+        {
+            "title": "P",
+            "closing_at": soon_local(),
+            "reasons": "optional",
+            "results_visibility": "always",
+            "voters_mode": "named",
+            "voters": "\u0661",
+        },
+        400,
+        "voters",
     ),
     (
         "away until 9999-12-31",

@@ -185,3 +185,47 @@ def test_the_stylesheet_isolates_bdi_and_markdown(client):
     css = client.get("/static/app.css").get_data(as_text=True)
     rule = next(line for line in css.splitlines() if "unicode-bidi: isolate" in line)
     assert "bdi" in rule and ".markdown" in rule
+
+
+def _crawl(client, start, limit=200):
+    """Every page reachable from ``start`` by links (GET), the first ``limit``."""
+    import re
+
+    seen, queue, pages = set(), list(start), {}
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path, headers={"Accept-Language": "en"})
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        html = response.get_data(as_text=True)
+        pages[path] = html
+        for link in re.findall(r'href="(/[^"#]*)"', html):
+            link = link.replace("&amp;", "&")
+            if not link.startswith(("/static/", "/signout")) and "export" not in link:
+                queue.append(link)
+    return pages
+
+
+@pytest.mark.parametrize("who", ["admin", "member"])
+def test_every_linked_page_isolates_peoples_text(client, auth, spoofed, who):
+    """Not only the main pages: every page a member reaches by following links."""
+    auth.login(getattr(spoofed, who))
+    handle = spoofed.group.handle
+    pages = _crawl(
+        client,
+        [
+            "/",
+            f"/g/{handle}",
+            f"/t/{spoofed.thread.id}",
+            f"/p/{spoofed.poll_id}",
+            f"/p/{spoofed.poll_id}/remind",
+            f"/p/{spoofed.poll_id}/close",
+            f"/t/{spoofed.thread.id}/polls/new",
+        ],
+    )
+    problems = {path: unisolated(html) for path, html in pages.items() if unisolated(html)}
+    assert {"/", f"/g/{handle}/members", f"/t/{spoofed.thread.id}/polls/new"} <= set(pages)
+    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())

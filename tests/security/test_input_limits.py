@@ -260,6 +260,17 @@ API_CASES = [
         },
         "options",
     ),
+    (
+        "account password",
+        "post",
+        "/api/v1/users",
+        lambda c: {
+            "email": "long@example.org",
+            "name": "N",
+            "password": _too_long(limits.PASSWORD),
+        },
+        "password",
+    ),
 ]
 
 
