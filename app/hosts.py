@@ -30,7 +30,17 @@ def check_public_url(app: Flask) -> None:
     url = app.config.get("PUBLIC_URL")
     if url:
         parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query:
+        try:
+            parts.port  # noqa: B018 - raises on a port past 65535 or not a number
+        except ValueError:
+            parts = parts._replace(scheme="")
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
             raise RuntimeError(
                 f"PUBLIC_URL={url!r} is not a site address: give the scheme and host name "
                 "the site is reached at, e.g. PUBLIC_URL=https://cercle.example.org"
@@ -54,6 +64,7 @@ def trusted_hosts(config) -> list[str] | None:
             if host:
                 names.append(host)
     names.extend(config.get("TRUSTED_HOSTS") or ())
+    names = [name.lower() for name in names]
     if not names:
         return None
     if any(name in LOOPBACK for name in names):
@@ -74,7 +85,21 @@ def refuse_unknown_hosts(app: Flask) -> None:
             raise request.routing_exception
 
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_before_anything_else)
+    app.wsgi_app = _host_names_in_lower_case(app.wsgi_app)
     app.register_error_handler(SecurityError, unknown_host_response)
+
+
+def _host_names_in_lower_case(wsgi_app):
+    """Host names are not case-sensitive (RFC 3986): ``LOCALHOST`` is ``localhost``, for
+    the check and for the URLs built from it."""
+
+    def application(environ, start_response):
+        for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME"):
+            if key in environ and isinstance(environ[key], str):
+                environ[key] = environ[key].lower()
+        return wsgi_app(environ, start_response)
+
+    return application
 
 
 def unknown_host_response(error: SecurityError):

@@ -173,7 +173,17 @@ def test_server_name_alone_is_no_public_url(env):
         create_app()
 
 
-@pytest.mark.parametrize("url", ["cercle.example.org", "ftp://cercle.example.org", "https://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "cercle.example.org",
+        "ftp://cercle.example.org",
+        "https://",
+        "https://user:secret@cercle.example.org",
+        "https://cercle.example.org:99999",
+        "https://cercle.example.org/#top",
+    ],
+)
 def test_refuses_a_public_url_that_is_no_site_address(env, url):
     env.setenv("SECRET_KEY", KEY)
     env.setenv("PUBLIC_URL", url)
@@ -202,6 +212,8 @@ def test_trusted_hosts_from_the_environment(env):
     ]
     client = app.test_client()
     assert client.get("/signin", base_url="https://www.cercle.example.com").status_code == 200
+    # host names are not case-sensitive
+    assert client.get("/signin", base_url="https://CERCLE.Example.ORG").status_code == 200
     assert client.get("/signin", base_url="https://evil.example").status_code == 400
 
 
