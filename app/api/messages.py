@@ -33,6 +33,18 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
         lambda m: _("Must be %(min)s to %(max)s characters long.", min=m.group(1), max=m.group(2)),
     ),
     (
+        re.compile(r"^Give (\d+) to (\d+) items\.$"),
+        lambda m: _("Give %(min)s to %(max)s items.", min=m.group(1), max=m.group(2)),
+    ),
+    (
+        re.compile(r"^Give at least (\d+) items\.$"),
+        lambda m: _("Give at least %(min)s items.", min=m.group(1)),
+    ),
+    (
+        re.compile(r"^Give at most (\d+) items\.$"),
+        lambda m: _("Give at most %(max)s items.", max=m.group(1)),
+    ),
+    (
         re.compile(r"^Shorter than minimum length (\d+)\.$"),
         lambda m: _("Must be at least %(min)s characters long.", min=m.group(1)),
     ),

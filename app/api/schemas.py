@@ -121,6 +121,17 @@ class Date(fields.Date):
         return day
 
 
+def Items(min: int | None = None, max: int | None = None) -> validate.Length:  # noqa: A002, N802
+    """The length of a list, said in items (``validate.Length`` speaks of characters)."""
+    if min is not None and max is not None:
+        error = "Give {min} to {max} items."
+    elif min is not None:
+        error = "Give at least {min} items."
+    else:
+        error = "Give at most {max} items."
+    return validate.Length(min=min, max=max, error=error)
+
+
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"description": "stable snake_case word"})
     message = fields.String(required=True, metadata={"description": "in the caller's language"})

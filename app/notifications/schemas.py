@@ -4,9 +4,9 @@ with ``Notification``: one OpenAPI namespace for every feature."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from ..api.schemas import CursorQuerySchema, Id, Integer, UTCDateTime
+from ..api.schemas import CursorQuerySchema, Id, Integer, Items, UTCDateTime
 
 #: ids marked read in one call
 MAX_IDS = 100
@@ -21,7 +21,7 @@ class NotificationListQuerySchema(CursorQuerySchema):
 class NotificationReadSchema(Schema):
     ids = fields.List(
         Id(),
-        validate=validate.Length(min=1, max=MAX_IDS),
+        validate=Items(min=1, max=MAX_IDS),
         metadata={
             "description": f"1 to {MAX_IDS} of the caller's notification ids (others' ids and "
             "ones already read are ignored)"
@@ -132,7 +132,7 @@ class NotificationSettingsUpdateSchema(Schema):
     )
     digest_days = fields.List(
         Integer(min=1, max=7),
-        validate=validate.Length(max=7),
+        validate=Items(max=7),
         metadata={"description": SETTINGS_DAYS_HELP + " (at most 7)"},
     )
     email_discreet = fields.Boolean(

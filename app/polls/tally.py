@@ -39,6 +39,15 @@ ONE_DECIMAL = Decimal("0.1")
 ZERO = Decimal("0.0")
 
 
+
+#: how much of an unknown option's key an error repeats (a key is ``o1``…; a
+#: 200,000-character one is not echoed back whole)
+SHOWN_KEY = 40
+
+
+def _shown(key: str) -> str:
+    return key if len(key) <= SHOWN_KEY else key[:SHOWN_KEY] + "…"
+
 def N_(text: str) -> str:  # noqa: N802 - the usual name of the extraction marker
     """Mark a message for translation without translating it here."""
     return text
@@ -441,7 +450,7 @@ def _check_key(value, option_keys: Sequence[str], name: str, errors: dict) -> No
     if value is None or value == "":
         errors[name] = Message(N_("Choose an option."))
     elif not isinstance(value, str) or value not in option_keys:
-        errors[name] = Message(N_("Unknown option: %(key)s."), key=str(value))
+        errors[name] = Message(N_("Unknown option: %(key)s."), key=_shown(str(value)))
 
 
 def _check_keys(value, option_keys: Sequence[str], settings: ChoiceSettings, errors: dict) -> None:
@@ -450,7 +459,7 @@ def _check_keys(value, option_keys: Sequence[str], settings: ChoiceSettings, err
         return
     unknown = [k for k in value if k not in option_keys]
     if unknown:
-        errors["keys"] = Message(N_("Unknown option: %(key)s."), key=unknown[0])
+        errors["keys"] = Message(N_("Unknown option: %(key)s."), key=_shown(unknown[0]))
     elif len(set(value)) != len(value):
         errors["keys"] = Message(N_("Choose each option at most once."))
     elif len(value) < settings.min_choices:
@@ -465,7 +474,7 @@ def _check_scores(value, option_keys: Sequence[str], errors: dict) -> dict | Non
         return None
     for key, score in value.items():
         if key not in option_keys:
-            errors[f"scores.{key}"] = Message(N_("Unknown option: %(key)s."), key=key)
+            errors[f"scores.{key}"] = Message(N_("Unknown option: %(key)s."), key=_shown(key))
         elif not _is_int(score):
             errors[f"scores.{key}"] = Message(N_("Must be a whole number."))
     return dict(value)
@@ -551,7 +560,7 @@ def validate_choice(
         else:
             unknown = [k for k in ranking if k not in keys]
             if unknown:
-                errors["ranking"] = Message(N_("Unknown option: %(key)s."), key=unknown[0])
+                errors["ranking"] = Message(N_("Unknown option: %(key)s."), key=_shown(unknown[0]))
             elif len(set(ranking)) != len(ranking):
                 errors["ranking"] = Message(N_("Rank each option once."))
             elif len(ranking) != len(keys):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..agreements.schemas import AS_OF_HELP, AsOf
-from ..api.schemas import CursorQuerySchema, Id, Line, QuerySchema, Text, UTCDateTime
+from ..api.schemas import CursorQuerySchema, Id, Items, Line, QuerySchema, Text, UTCDateTime
 from .models import KINDS, MAX_BODY, MAX_MESSAGE, MAX_NOTE, MAX_WHEN, OUTCOMES, STATUSES
 from .services import LISTED, MAX_CHANNEL, MAX_NAMED
 
@@ -59,7 +59,7 @@ class SupportRequestCreateSchema(Schema):
         _id(),
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=1, max=MAX_NAMED),
+        validate=Items(min=1, max=MAX_NAMED),
         metadata={
             "description": "user ids of named supporters (giving members of the group, not "
             "oneself, each once); null or left out: the whole circle"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..api.schemas import CursorQuerySchema, Line, UTCDateTime
+from ..api.schemas import CursorQuerySchema, Items, Line, UTCDateTime
 from .models import EVENTS, KINDS
 from .ssrf import MAX_URL
 
@@ -32,7 +32,7 @@ class WebhookCreateSchema(Schema):
     )
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENTS)),
-        validate=validate.Length(min=1, max=len(EVENTS)),
+        validate=Items(min=1, max=len(EVENTS)),
         metadata={"description": f"among {', '.join(EVENTS)}; default: all"},
     )
 

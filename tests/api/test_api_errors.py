@@ -211,3 +211,17 @@ class TestServerError:
 def test_abort_messages_are_translated_not_werkzeug_prose(app, api_as, user, error_of):
     response = api_as(user).get("/api/v1/no/such/path", headers=EN)
     assert "requested URL was not found" not in error_of(response, 404)["message"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Give 1 to 100 items."), ("fr", "Donnez de 1 à 100 éléments.")],
+)
+def test_a_list_of_the_wrong_length_is_told_in_items_not_characters(
+    api_as, make_user, error_of, lang, said
+):
+    user = make_user(name="Lise Liste")
+    response = api_as(user).post(
+        "/api/v1/notifications/read", json={"ids": []}, headers={"Accept-Language": lang}
+    )
+    assert error_of(response, 400)["fields"] == {"ids": said}

@@ -224,6 +224,10 @@ def test_proposal_and_single_choice():
     assert validate_choice("proposal", s, PKEYS, {"key": "maybe"}) == {
         "key": "Unknown option: maybe."
     }
+    long_key = "x" * 200_000
+    assert validate_choice("proposal", s, PKEYS, {"key": long_key}) == {
+        "key": "Unknown option: " + "x" * 40 + "…."
+    }  # not 200,000 characters echoed back
     assert validate_choice("proposal", s, PKEYS, {}) == {"key": "Choose an option."}
     assert validate_choice("proposal", s, PKEYS, None) == {"key": "Choose an option."}
     assert validate_choice("choice", s, KEYS, {"keys": ["o2"]}) == {}
