@@ -26,10 +26,9 @@ import hashlib
 import sqlalchemy as sa
 from flask import after_this_request, current_app, g, request
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from ..extensions import db, limiter
+from ..extensions import client_network, db, limiter
 from ..ratelimit import release_write_lock
 from ..textcheck import text_problem
 from .models import User
@@ -68,7 +67,7 @@ def account_key() -> str:
 
 
 def _address_and_account() -> str:
-    return f"{get_remote_address()}/{account_key()}"
+    return f"{client_network()}/{account_key()}"
 
 
 def _too_many_signins() -> str:
@@ -79,7 +78,7 @@ def signin_limits(view):
     """Decorate a sign-in view (page or API) with the three shared limits."""
     limits = (
         ("SIGNIN_RATE_LIMIT", PAIR_SCOPE, _address_and_account),
-        ("SIGNIN_ADDRESS_LIMIT", "signin-address", get_remote_address),
+        ("SIGNIN_ADDRESS_LIMIT", "signin-address", client_network),
         ("SIGNIN_ACCOUNT_LIMIT", "signin-account", account_key),
     )
     for setting, scope, key_func in limits:

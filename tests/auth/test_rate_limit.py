@@ -295,3 +295,16 @@ def test_an_address_no_account_can_have_is_bad_input_not_a_server_error(client, 
         response = signin(email, "wrong password", ip="10.0.7.2")
         assert response.status_code == 400
         assert "<code>email</code>" in response.get_data(as_text=True)
+
+
+def test_addresses_of_one_ipv6_network_are_counted_together(client, user):
+    """One home or server has a whole /64: a new address in it for each try is still
+    the same client."""
+    for n in range(5):
+        response = _token(client, user.email, "wrong password", f"2001:db8:1:2::{n + 1:x}")
+        assert response.status_code == 401
+    blocked = _token(client, user.email, "wrong password", "2001:db8:1:2:ffff::1")
+    _assert_error_shape(blocked, 429, "rate_limited")
+    # another network is another client
+    other = _token(client, user.email, "wrong password", "2001:db8:1:3::1")
+    assert other.status_code == 401
