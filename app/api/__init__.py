@@ -23,7 +23,7 @@ from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import missing
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from ..errors import DomainError, NotAuthenticated, ValidationFailed
 from ..extensions import api
@@ -83,6 +83,11 @@ class ApiParser(FlaskParser):
         parsing, which would recurse until Python gives up), and no string or key holding
         a NUL, a lone surrogate or a stray control (``app/textcheck.py``), named by path."""
         data = req.get_data(cache=True) if is_json_request(req) else b""
+        limit = req.max_content_length
+        if req.content_length is None and limit is not None and len(data) >= limit:
+            # A body sent in chunks (no Content-Length) is cut at the limit, not refused:
+            # what was cut is a body too large, not bad JSON.
+            raise RequestEntityTooLarge()
         if data and json_too_deep(data):
             raise ValidationFailed(
                 _("The body is nested too deeply."),

@@ -39,7 +39,6 @@ ONE_DECIMAL = Decimal("0.1")
 ZERO = Decimal("0.0")
 
 
-
 #: how much of an unknown option's key an error repeats (a key is ``o1``…; a
 #: 200,000-character one is not echoed back whole)
 SHOWN_KEY = 40
@@ -47,6 +46,7 @@ SHOWN_KEY = 40
 
 def _shown(key: str) -> str:
     return key if len(key) <= SHOWN_KEY else key[:SHOWN_KEY] + "…"
+
 
 def N_(text: str) -> str:  # noqa: N802 - the usual name of the extraction marker
     """Mark a message for translation without translating it here."""
