@@ -105,6 +105,8 @@ class Defaults:
     #: a sign-in session's "last seen" is written at most this often
     SESSION_TOUCH_SECONDS = 300
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
+    #: how long an emailed address-confirmation link works
+    EMAIL_CONFIRM_MAX_AGE = 7 * 86400  # seconds
     INVITATION_DAYS = 14
     #: invitations emailed by one person (pages and API together): each reaches a
     #: stranger's mailbox, so a new account cannot turn the site into a spam relay

@@ -157,18 +157,25 @@ def _record(obj, *names) -> SimpleNamespace:
 
 @pytest.fixture
 def make_user(app):
-    """``make_user(name="Anaïs", email=..., locale=...)`` → record with ``password``."""
+    """``make_user(name="Anaïs", email=..., locale=...)`` → record with ``password``.
+    Its address is confirmed unless ``verified=False`` (an account that never opened a
+    link emailed to it)."""
     from app.auth.services import create_user
+    from app.timeutil import utcnow
 
     counter = {"n": 0}
 
-    def make(name: str | None = None, email: str | None = None, **kwargs) -> SimpleNamespace:
+    def make(
+        name: str | None = None, email: str | None = None, *, verified: bool = True, **kwargs
+    ) -> SimpleNamespace:
         counter["n"] += 1
         n = counter["n"]
         name = name or f"Person {n}"
         email = email or f"person{n}@example.org"
         with app.app_context():
             user = create_user(email=email, name=name, password=PASSWORD, **kwargs)
+            if verified:
+                user.email_verified_at = utcnow()
             db.session.commit()
             record = _record(user, "id", "email", "name", "handle", "locale", "timezone")
         record.password = PASSWORD

@@ -19,6 +19,7 @@ from .services import (
     create_user,
     find_user_by_email,
 )
+from .verify import ask_for_confirmation
 
 blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 
@@ -29,8 +30,10 @@ blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 @blp.response(201, UserSchema)
 @blp.alt_response(409, description="The email address is taken (`email_taken`).")
 def create_user_view(data):
-    """Create an account (no token needed)."""
+    """Create an account (no token needed). A link to confirm the address is emailed;
+    until it is opened, invitations to the address are not shown to the account."""
     user = create_user(**data)
+    ask_for_confirmation(user, now=utcnow())
     return user
 
 

@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the owner showed they read ``email`` (confirmation link, reset link, an
+    #: invitation's link); None: unconfirmed, invitations to it are not shown in the app
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: bumped when the password changes: ends other sessions and reset links
     session_epoch: Mapped[int] = mapped_column(default=0)
     #: quiet hours, local times in ``timezone`` (``22:00``–``07:00`` crosses midnight);

@@ -44,6 +44,7 @@ from .services import (
     set_password,
 )
 from .sessions import active_sessions, end_session, end_sessions, start_session
+from .verify import ask_for_confirmation, mark_verified, user_from_confirmation_token
 
 login_manager.login_view = "auth.signin"
 login_manager.login_message = _l("Please sign in to see this page.")
@@ -74,8 +75,16 @@ def signup():
             db.session.rollback()
             show_domain_error(form, error)
         else:
+            ask_for_confirmation(user, now=utcnow())
             _sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            flash(
+                _(
+                    "We have sent you an email with a link to confirm your address. "
+                    "Invitations sent to it appear here once it is confirmed."
+                ),
+                "info",
+            )
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
     return render_template("auth/signup.html", form=form)
 
@@ -152,16 +161,53 @@ def reset_password(token: str):
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        now = utcnow()
         try:
-            set_password(user, form.password.data, now=utcnow())
+            set_password(user, form.password.data, now=now)
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
         else:
+            mark_verified(user, now=now)  # the link reached this mailbox
             _sign_in(user)
             flash(_("Your password is changed. You are signed in."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/reset_password.html", form=form)
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email(token: str):
+    """Open the emailed confirmation link: the account's address is confirmed. Works
+    signed out too (the link alone proves the mailbox is read)."""
+    user = user_from_confirmation_token(token)
+    if user is None:
+        return render_template("auth/confirm_invalid.html"), 400
+    mark_verified(user, now=utcnow())
+    flash(_("Your email address is confirmed."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("auth.signin"))
+
+
+def _too_many_confirmation_requests() -> str:
+    return _("Too many requests for a confirmation link. Please try again in an hour.")
+
+
+@bp.post("/profile/email/confirm")
+@login_required
+@limiter.limit("3 per hour", error_message=_too_many_confirmation_requests)
+def resend_confirmation():
+    """Send the confirmation link again (from the profile)."""
+    user = current_user._get_current_object()
+    if user.email_verified_at is not None:
+        flash(_("Your email address is confirmed."), "info")
+    else:
+        ask_for_confirmation(user, now=utcnow())
+        flash(
+            _("We have sent a new confirmation link to %(email)s.", email=user.email),
+            "info",
+        )
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -204,8 +204,9 @@ def add_membership_view(data, handle: str):
     """Invite an email address to the group (admins). Nobody becomes a member here.
 
     The address gets an email with a link to accept (valid for the configured number of
-    days, `INVITATION_DAYS`); an account with that address also sees the invitation in the
-    app and may accept it with `POST /groups/{handle}/memberships/me`. `role` is the role
+    days, `INVITATION_DAYS`); an account with that address, once it has confirmed the
+    address, also sees the invitation in the app and may accept it with
+    `POST /groups/{handle}/memberships/me`. `role` is the role
     the person will have once they accept.
 
     The answer is always `201 {"status": "invited"}`, with the same body whatever the
@@ -238,7 +239,9 @@ def add_membership_view(data, handle: str):
     schema=ErrorSchema,
     description="No pending invitation to your account's address, and the group is not open "
     "(`no_invitation`). An invitation sent to another address does not count: it is "
-    "only for the account with that address.",
+    "only for the account with that address, and only once that account has confirmed "
+    "the address (the link emailed at sign-up, a password reset, or the invitation's own "
+    "link); until then the answer is the same as with no invitation.",
 )
 @blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND_INVITED)
 @blp.alt_response(

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from .. import events, hooks, limits
 from ..api import hash_token
 from ..auth.models import User
+from ..auth.verify import is_verified, mark_verified
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ratelimit import count_or_refuse
@@ -617,7 +618,8 @@ def invitations_to_announce(now: datetime) -> list[int]:
 
 def announce_invitation(invitation_id: int, *, now: datetime) -> bool:
     """Look the invited address up and send ``events.member_invited`` (the account with
-    that address, if any, is then told in the app), once: claimed by a conditional
+    that address, if any and if it has confirmed the address, is then told in the
+    app), once: claimed by a conditional
     update, so that several periodic commands announce it once. Whether it was this
     call that announced it."""
     from ..auth.services import find_user_by_email
@@ -634,10 +636,12 @@ def announce_invitation(invitation_id: int, *, now: datetime) -> bool:
     db.session.refresh(invitation)
     if invitation.email is None or not invitation.is_usable(now):
         return True
+    invitee = find_user_by_email(invitation.email)
     events.member_invited.send(
         invitation,
         actor=invitation.created_by,
-        invitee=find_user_by_email(invitation.email),
+        # an account that has not confirmed the address is not told: it may not be its owner's
+        invitee=invitee if is_verified(invitee) else None,
         now=now,
     )
     return True
@@ -734,10 +738,22 @@ def decline_invitation(invitation: Invitation, user: User, *, now: datetime) -> 
     return invitation
 
 
+def confirm_address_by_link(invitation: Invitation, user: User, *, now: datetime) -> None:
+    """Someone signed in with the invited address opened the invitation's emailed link
+    before it expired: the link proves they read that mailbox, so the address is
+    confirmed (``auth.verify``) and the app may show them what is sent to it."""
+    if invitation.email and not _for_someone_else(invitation, user) and now < invitation.expires_at:
+        mark_verified(user, now=now)
+
+
 def invitation_for(group: Group, user, *, now: datetime) -> Invitation | None:
     """The newest invitation to ``user``'s address that they can still accept in
-    ``group`` (None for anyone signed out)."""
+    ``group``, without its emailed link. None for anyone signed out, and for an account
+    whose address is not confirmed: whoever registered someone else's address first
+    must not see or accept what is sent to it (the emailed link still works)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.email:
+        return None
+    if not is_verified(user):
         return None
     return db.session.scalar(
         sa.select(Invitation)
@@ -754,7 +770,10 @@ def invitation_for(group: Group, user, *, now: datetime) -> Invitation | None:
 
 def my_invitations(user: User, *, now: datetime) -> list[Invitation]:
     """Invitations to ``user``'s address they can still accept, one per group (the
-    newest), with their groups and inviters, newest first (one query)."""
+    newest), with their groups and inviters, newest first (one query). None while the
+    address is not confirmed (see ``invitation_for``)."""
+    if not is_verified(user):
+        return []
     found = db.session.scalars(
         sa.select(Invitation)
         .where(Invitation.email == (user.email or "").lower(), *_pending(now))

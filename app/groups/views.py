@@ -44,6 +44,7 @@ from .services import (
     ask_to_join,
     cancel_invitation,
     change_role,
+    confirm_address_by_link,
     count_invitation_email,
     create_group,
     create_invitation,
@@ -383,6 +384,8 @@ def invitation(token: str):
     invitation = find_invitation(token)
     if invitation is None:
         abort(404)
+    if current_user.is_authenticated:
+        confirm_address_by_link(invitation, me(), now=utcnow())
     if current_user.is_authenticated and is_member(current_user, invitation.group):
         return _render_invitation(invitation)
     problem = invitation_problem(invitation, now=utcnow())
@@ -400,6 +403,7 @@ def accept(token: str):
     invitation = find_invitation(token)
     if invitation is None:
         abort(404)
+    confirm_address_by_link(invitation, me(), now=utcnow())
     group = invitation.group
     if is_member(current_user, group):
         flash(_("You are already a member of this group."), "info")
@@ -432,6 +436,7 @@ def decline_link(token: str):
     invitation = find_invitation(token)
     if invitation is None:
         abort(404)
+    confirm_address_by_link(invitation, me(), now=utcnow())
     return _decline(invitation)
 
 

@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import mail, outbox
-from ..auth import reset
+from ..auth import reset, verify
 from ..auth.models import User
 from ..extensions import db
 from ..polls.models import Stance
@@ -310,14 +310,19 @@ def why_sent(notification: Notification) -> str:
 
 def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
     """The ``email`` channel's sender: a reset request composed now (cancelled when no
-    account uses the address), a stored payload as it is (a digest cancelled if
-    its reader turned it or all email off meanwhile), else the notification's
-    email rendered now (cancelled if the notification is gone, or the reader left
-    the group or turned email off meanwhile)."""
+    account uses the address), an address confirmation composed now (cancelled when
+    the account is gone, changed address or is confirmed already), a stored payload
+    as it is (a digest cancelled if its reader turned it or all email off meanwhile),
+    else the notification's email rendered now (cancelled if the notification is gone,
+    or the reader left the group or turned email off meanwhile)."""
     if delivery.kind == reset.KIND:
         data = reset.compose_reset_email(delivery.payload or {})
         if data is None:
             return outbox.Result(ok=False, cancelled=True, error="no account uses this address")
+    elif delivery.kind == verify.KIND:
+        data = verify.compose_confirmation_email(delivery.payload or {})
+        if data is None:
+            return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
     elif delivery.payload is not None:
         if delivery.kind == "digest" and delivery.user_id is not None:
             reader = db.session.get(User, delivery.user_id)

@@ -21,6 +21,7 @@ from ..agreements import display as agreement_display
 from ..agreements.models import Agreement
 from ..agreements.rules import RuleSource
 from ..auth.models import User
+from ..auth.verify import is_verified
 from ..bidi import bidi_text
 from ..extensions import db
 from ..groups.models import Membership
@@ -224,18 +225,15 @@ def _plan_emails(created, kind, group_id, thread_id, channels, now) -> None:
 def _mine(user):
     """``user``'s notifications about groups they still belong to: someone who left
     or was removed no longer reads the group's titles through old notifications. An
-    invitation is the exception: it tells a group to someone who is not in it (yet)."""
+    invitation is the exception: it tells a group to someone who is not in it (yet),
+    once they have confirmed the invited address (``auth.verify``)."""
     current_groups = sa.select(Membership.group_id).where(
         Membership.user_id == _id(user), Membership.revoked_at.is_(None)
     )
-    return sa.and_(
-        Notification.user_id == _id(user),
-        sa.or_(
-            Notification.group_id.is_(None),
-            Notification.group_id.in_(current_groups),
-            Notification.kind == kinds.INVITATION,
-        ),
-    )
+    shown = [Notification.group_id.is_(None), Notification.group_id.in_(current_groups)]
+    if is_verified(user):
+        shown.append(Notification.kind == kinds.INVITATION)
+    return sa.and_(Notification.user_id == _id(user), sa.or_(*shown))
 
 
 def unread_count(user) -> int:
