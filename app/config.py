@@ -111,6 +111,10 @@ class Defaults:
     #: invitations emailed by one person (pages and API together): each reaches a
     #: stranger's mailbox, so a new account cannot turn the site into a spam relay
     INVITATION_RATE_LIMIT = "30 per hour; 100 per day"
+    #: accounts made from one network (an IPv4 address, an IPv6 /64), pages and API
+    SIGNUP_RATE_LIMIT = "10 per hour; 50 per day"
+    #: reset links asked for one address, from anywhere (besides 5 an hour per network)
+    RESET_ADDRESS_LIMIT = "3 per hour; 10 per day"
     THREADS_PER_PAGE = 20
     API_TITLE = "Cercle API"
     API_VERSION = "v1"

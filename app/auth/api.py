@@ -10,7 +10,7 @@ from ..api import Blueprint, public
 from ..errors import NotAuthenticated
 from ..extensions import db
 from ..timeutil import utcnow
-from .limits import forget_failures, signin_limits
+from .limits import count_signup, forget_failures, signin_limits
 from .models import ApiToken
 from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
 from .services import (
@@ -29,9 +29,16 @@ blp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 @blp.alt_response(409, description="The email address is taken (`email_taken`).")
+@blp.alt_response(
+    429,
+    description="Many accounts were made from the caller's network lately (10 an hour, "
+    "50 a day, pages and API together; an IPv6 client counts by its /64); `Retry-After` "
+    "says when to try again.",
+)
 def create_user_view(data):
     """Create an account (no token needed). A link to confirm the address is emailed;
     until it is opened, invitations to the address are not shown to the account."""
+    count_signup()
     user = create_user(**data)
     ask_for_confirmation(user, now=utcnow())
     return user

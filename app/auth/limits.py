@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from limits import parse_many
 
 from ..extensions import client_network, db, limiter
-from ..ratelimit import release_write_lock
+from ..ratelimit import count_or_refuse, release_write_lock
 from ..textcheck import text_problem
 from .models import User
 from .services import normalise_email
@@ -108,3 +108,27 @@ def forget_failures() -> None:
         for item in items:
             limiter.limiter.clear(item, *identifiers)
         return response
+
+
+def count_signup() -> None:
+    """One more account made from this client's network, pages and API together: past
+    ``SIGNUP_RATE_LIMIT``, a 429 (each account can send invitations and emails)."""
+    count_or_refuse(
+        "SIGNUP_RATE_LIMIT",
+        "signup",
+        client_network(),
+        _("Many accounts have been created from your network lately. Please try again later."),
+    )
+
+
+def count_reset_request(email: str) -> None:
+    """One more reset link asked for this address, from anywhere: past
+    ``RESET_ADDRESS_LIMIT``, a 429 (the same for every address, so it tells nothing),
+    so that many machines cannot flood one person's mailbox."""
+    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    count_or_refuse(
+        "RESET_ADDRESS_LIMIT",
+        "reset-address",
+        digest,
+        _("Too many requests for a reset link. Please try again in an hour."),
+    )

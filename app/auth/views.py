@@ -33,7 +33,7 @@ from .forms import (
     SignUpForm,
     TokenForm,
 )
-from .limits import forget_failures, signin_limits
+from .limits import count_reset_request, count_signup, forget_failures, signin_limits
 from .models import ApiToken, User
 from .reset import ask_for_reset, user_from_reset_token
 from .services import (
@@ -64,6 +64,7 @@ def signup():
         return redirect(url_for("dashboard.index"))
     form = SignUpForm()
     if form.validate_on_submit():
+        count_signup()
         try:
             user = create_user(
                 email=form.email.data,
@@ -141,6 +142,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         # No lookup here: the periodic command finds the account, if any (app/auth/reset.py).
+        count_reset_request(form.email.data)
         ask_for_reset(form.email.data, locale=select_locale(), now=utcnow())
         flash(
             _(

@@ -180,13 +180,33 @@ def test_without_mail_server_the_email_goes_to_the_log(make_app, caplog, user):
     assert "To: anais@example.org" in caplog.text
 
 
-def test_reset_requests_are_limited(client, outbox, user):
-    for _ in range(5):
-        client.post("/password/reset", data={"email": user.email})
+def test_reset_requests_are_limited_per_network(client, outbox, user, make_user):
+    others = [make_user(name=f"Autre {n}", email=f"autre{n}@example.org") for n in range(4)]
+    for person in [user, *others]:
+        client.post("/password/reset", data={"email": person.email})
     response = client.post("/password/reset", data={"email": user.email}, headers=EN)
     assert response.status_code == 429
     assert "Too many requests for a reset link" in response.get_data(as_text=True)
     assert len(outbox) == 5
+
+
+def test_reset_links_for_one_address_are_limited_from_anywhere(client, outbox, user):
+    """Many machines cannot flood one mailbox: three links an hour per address."""
+    for n in range(3):
+        sent = client.post(
+            "/password/reset",
+            data={"email": user.email},
+            environ_base={"REMOTE_ADDR": f"10.5.{n}.1"},
+        )
+        assert sent.status_code == 302
+    refused = client.post(
+        "/password/reset",
+        data={"email": user.email.upper()},
+        headers=EN,
+        environ_base={"REMOTE_ADDR": "10.5.9.1"},
+    )
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert len(outbox) == 3
 
 
 def test_the_link_is_built_from_the_public_url_never_from_the_request(make_app, user):

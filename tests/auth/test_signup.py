@@ -127,3 +127,49 @@ def test_french_page_structure(client):
     response = client.get("/signup", headers={"Accept-Language": "fr"})
     assert response.status_code == 200
     assert '<html lang="fr">' in response.get_data(as_text=True)
+
+
+def test_accounts_made_from_one_network_are_limited_pages_and_api_together(make_app):
+    application = make_app(SIGNUP_RATE_LIMIT="2 per hour")
+    client = application.test_client()
+    page = client.post(
+        "/signup",
+        data={
+            "name": "Un",
+            "email": "un@example.org",
+            "password": "long enough password",
+            "confirm": "long enough password",
+        },
+    )
+    assert page.status_code == 302
+    client.post("/signout")
+    api = client.post(
+        "/api/v1/users",
+        json={"name": "Deux", "email": "deux@example.org", "password": "long enough password"},
+    )
+    assert api.status_code == 201
+    refused = client.post(
+        "/api/v1/users",
+        json={"name": "Trois", "email": "trois@example.org", "password": "long enough password"},
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Many accounts" in refused.get_json()["error"]["message"]
+    refused_page = client.post(
+        "/signup",
+        data={
+            "name": "Quatre",
+            "email": "quatre@example.org",
+            "password": "long enough password",
+            "confirm": "long enough password",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert refused_page.status_code == 429
+    # another network is not held back
+    elsewhere = client.post(
+        "/api/v1/users",
+        json={"name": "Cinq", "email": "cinq@example.org", "password": "long enough password"},
+        environ_base={"REMOTE_ADDR": "10.6.0.1"},
+    )
+    assert elsewhere.status_code == 201
