@@ -46,7 +46,8 @@ def test_signing_up_sends_a_link_that_confirms_the_address(app, client, outbox):
     assert 'action="/profile/email/confirm"' in profile
     [message] = outbox
     assert message.to == ["bastien@example.org"]
-    assert message.subject == "Confirm your email address for Cercle"
+    # in the account's language: French unless the person chose another one
+    assert message.subject == "Confirmez votre adresse e-mail pour Cercle"
     assert "Bastien Roux" in message.body
     response = client.get(_confirm_path(message), headers=EN)
     assert response.status_code == 302
