@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 LOCALE_NAMES = {"fr": "Français", "en": "English"}
@@ -62,11 +62,18 @@ def format_moment(value: datetime, style: str = "medium") -> str:
 
 def format_day(value: date | datetime, style: str = "medium") -> str:
     """``value``'s date in the reader's language (and zone, for a time): as
-    ``format_moment``, the UTC date at the edge of the calendar."""
-    try:
-        return format_date(value, style)
-    except OverflowError:
-        return format_date(value, style, rebase=False)
+    ``format_moment``, the UTC date at the edge of the calendar.
+
+    A time is moved to the reader's zone here, not by Flask-Babel's ``format_date``,
+    whose ``to_user_timezone`` needs a pytz zone (the periodic command renders emails
+    with a ``zoneinfo`` one: ``app.notifications.emails.for_reader``)."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        try:
+            value = moment.astimezone(get_timezone()).date()
+        except (OverflowError, ValueError):
+            value = moment.astimezone(UTC).date()
+    return format_date(value, style)
 
 
 def datetime_filter(value: datetime | None, style: str = "medium") -> str:
