@@ -417,16 +417,22 @@ def accept(token: str):
         db.session.rollback()
         return _render_invitation(invitation, problem="someone_else", status=403)
     except (InvitationUnusable, AlreadyMember):
-        db.session.rollback()  # another tab or person used it in the meantime
-        db.session.refresh(invitation)
-        return _render_invitation(
-            invitation,
-            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
-            status=410,
-        )
+        return _invitation_gone(invitation)
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
     return redirect(url_for("groups.show", handle=group.handle))
+
+
+def _invitation_gone(invitation: Invitation):
+    """The invitation was used, declined, cancelled or expired meanwhile (another tab,
+    another person): a 410 page saying which, nothing written."""
+    db.session.rollback()
+    db.session.refresh(invitation)
+    return _render_invitation(
+        invitation,
+        problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
+        status=410,
+    )
 
 
 @bp.post("/invitations/<token>/decline")
@@ -448,13 +454,7 @@ def _decline(invitation: Invitation):
         db.session.rollback()
         return _render_invitation(invitation, problem="someone_else", status=403)
     except InvitationUnusable:
-        db.session.rollback()
-        db.session.refresh(invitation)
-        return _render_invitation(
-            invitation,
-            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
-            status=410,
-        )
+        return _invitation_gone(invitation)
     flash(_("You declined the invitation to “%(name)s”.", name=group.name), "info")
     return redirect(url_for("dashboard.index"))
 
@@ -474,13 +474,7 @@ def accept_mine(handle: str):
     try:
         accept_invitation(invitation, me(), now=utcnow())
     except (InvitationUnusable, AlreadyMember):
-        db.session.rollback()
-        db.session.refresh(invitation)
-        return _render_invitation(
-            invitation,
-            problem=invitation_problem(invitation, now=utcnow()) or "cancelled",
-            status=410,
-        )
+        return _invitation_gone(invitation)
     forget_membership(current_user, group)
     flash(_("Welcome to “%(name)s”!", name=group.name), "success")
     return redirect(url_for("groups.show", handle=group.handle))
