@@ -107,6 +107,11 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
     #: how long an emailed address-confirmation link works
     EMAIL_CONFIRM_MAX_AGE = 7 * 86400  # seconds
+    #: how long the link that confirms a new email address works
+    EMAIL_CHANGE_MAX_AGE = 2 * 86400  # seconds
+    #: address changes asked by one account, pages and API together: each one emails
+    #: an address the person typed, and the old one
+    EMAIL_CHANGE_RATE_LIMIT = "3 per hour; 10 per day"
     INVITATION_DAYS = 14
     #: invitations emailed by one person (pages and API together): each reaches a
     #: stranger's mailbox, so a new account cannot turn the site into a spam relay

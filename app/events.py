@@ -30,6 +30,31 @@ from blinker import Namespace
 
 _events = Namespace()
 
+# -- accounts --------------------------------------------------------------------
+
+email_changed = _events.signal(
+    "email-changed",
+    doc="""An account moved to a new email address (its owner opened the link sent
+    there). sender: the ``User``; ``old_email``; ``now``.""",
+)
+account_deactivated = _events.signal(
+    "account-deactivated",
+    doc="""A person left every circle and closed their account (signing in again
+    within the reactivation delay opens it again). Sessions and tokens are ended.
+    sender: the ``User``; ``now``.""",
+)
+account_reactivated = _events.signal(
+    "account-reactivated",
+    doc="""A deactivated account was opened again by signing in. sender: the ``User``;
+    ``now``.""",
+)
+account_deleted = _events.signal(
+    "account-deleted",
+    doc="""An account's personal data was wiped; its contributions stay, shown as
+    «Former member». Sent after the wipe, in its transaction.
+    sender: the ``User`` (its id still names the contributions); ``now``.""",
+)
+
 # -- groups ----------------------------------------------------------------------
 
 member_joined = _events.signal(

@@ -1,10 +1,10 @@
 """Extension points: where a feature asks the features built on top of it.
 
 Features are layered (``api`` < ``auth`` < ``groups`` < ``threads`` < ``polls`` <
-``agreements`` < ``proposals``, ``support`` < ``notifications`` < ``dashboard``,
-``jobs``, ``demo``) and a lower one never imports a higher one. When a lower feature
-needs an *answer* from above (may this poll be reopened? what is its
-outcome? what else belongs on this page?), it asks through one of the
+``agreements`` < ``proposals``, ``support`` < ``notifications`` < ``webhooks`` <
+``account`` < ``dashboard``, ``jobs``, ``demo``) and a lower one never imports a
+higher one. When a lower feature needs an *answer* from above (may this poll be
+reopened? what is its outcome? what else belongs on this page?), it asks through one of the
 extension points below; the features above answer by connecting a function
 in the factory's ``connect_subscribers`` step. Events (``app/events.py``) say
 what happened and expect nothing back; extension points expect an answer.

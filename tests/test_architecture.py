@@ -115,6 +115,7 @@ def test_the_layers_hold():
         ["proposals", "support"],
         ["notifications"],
         ["webhooks"],
+        ["account"],
         ["dashboard", "jobs", "demo"],
     ]
     rank = {feature: i for i, layer in enumerate(layers) for feature in layer}

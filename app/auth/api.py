@@ -6,18 +6,29 @@ import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
 
-from ..api import Blueprint, public
+from ..api import Blueprint, api_user, public
 from ..errors import NotAuthenticated
 from ..extensions import db
 from ..timeutil import utcnow
-from .limits import count_signup, forget_failures, signin_limits
+from .email_change import ask_for_email_change, check_new_email
+from .limits import count_email_change, count_signup, forget_failures, signin_limits
 from .models import ApiToken
-from .schemas import TokenCreateSchema, TokenSchema, UserCreateSchema, UserSchema
+from .schemas import (
+    EmailChangeSchema,
+    EmailChangeStartedSchema,
+    TokenCreateSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+)
 from .services import (
+    can_sign_in,
     check_password,
     create_api_token,
     create_user,
     find_user_by_email,
+    reactivate_if_deactivated,
+    require_password,
 )
 from .verify import ask_for_confirmation
 
@@ -52,13 +63,16 @@ def create_user_view(data):
 @blp.alt_response(401, description="Wrong email or password (`invalid_credentials`).")
 @blp.alt_response(429, description="Too many attempts (`rate_limited`).")
 def create_token_view(data):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password for an API token. A deactivated account opens
+    again (within 30 days of its closing; the circles it left are not joined again)."""
     user = find_user_by_email(data["email"])
-    if not check_password(user, data["password"]):
+    now = utcnow()
+    if not check_password(user, data["password"]) or not can_sign_in(user, now=now):
         raise NotAuthenticated(
             _("This email and password do not match an account."), code="invalid_credentials"
         )
-    _token, secret = create_api_token(user, data.get("name") or "API", now=utcnow())
+    reactivate_if_deactivated(user, now=now)
+    _token, secret = create_api_token(user, data.get("name") or "API", now=now)
     forget_failures()
     return {"token": secret}
 
@@ -71,3 +85,30 @@ def revoke_current_token():
     """Revoke the token used for this request."""
     db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == g.api_token_hash))
     return None
+
+
+@blp.route("/me/email", methods=["POST"])
+@blp.doc(security=[{"bearerAuth": []}])
+@blp.arguments(EmailChangeSchema)
+@blp.response(202, EmailChangeStartedSchema)
+@blp.alt_response(
+    400, description="Not an address, or the current one (`same_email`), naming `email`."
+)
+@blp.alt_response(403, description="Wrong password (`wrong_password`, naming `password`).")
+@blp.alt_response(409, description="Another account uses the address (`email_taken`).")
+@blp.alt_response(
+    429,
+    description="Three changes an hour, ten a day per account, pages and API together "
+    "(`rate_limited`); `Retry-After` says when to try again.",
+)
+def change_my_email(data):
+    """Ask to move my account to a new address (DESIGN.md is silent; chosen here): a link
+    is emailed to it, and a word to the current one. Nothing changes until the link is
+    opened (within two days, before any password change) and the address is still free
+    then; the new address then counts as confirmed."""
+    user = api_user()
+    require_password(user, data["password"])
+    check_new_email(user, data["email"])  # a refused address is not counted
+    count_email_change(user)
+    new_email = ask_for_email_change(user, data["email"], now=utcnow())
+    return {"email": new_email, "status": "confirmation_sent"}

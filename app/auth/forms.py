@@ -110,6 +110,23 @@ class ChangePasswordForm(Form):
     )
 
 
+class EmailChangeForm(Form):
+    email = EmailField(
+        _l("New email address"),
+        filters=[_strip],
+        validators=[DataRequired(), Email(), Length(max=limits.EMAIL)],
+    )
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class PasswordCheckForm(Form):
+    """The current password, asked again before an act that cannot be taken back lightly."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=limits.PASSWORD)]
+    )
+
+
 class TokenForm(Form):
     name = StringField(
         _l("Name of the token (where you will use it)"), validators=[Length(max=limits.NAME)]

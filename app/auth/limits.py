@@ -132,3 +132,14 @@ def count_reset_request(email: str) -> None:
         digest,
         _("Too many requests for a reset link. Please try again in an hour."),
     )
+
+
+def count_email_change(user: User) -> None:
+    """One more address change asked by this account, pages and API together: past
+    ``EMAIL_CHANGE_RATE_LIMIT``, a 429 (each one emails an address the person typed)."""
+    count_or_refuse(
+        "EMAIL_CHANGE_RATE_LIMIT",
+        "email-change",
+        str(user.id),
+        _("Too many requests to change your email address. Please try again later."),
+    )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from flask import has_app_context
+from flask_babel import gettext
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,7 +21,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stored lower-cased: addresses are unique whatever their case
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    #: the display name as typed; read ``name``, which says «Former member» once the
+    #: account is deleted
+    stored_name: Mapped[str] = mapped_column("name", sa.String(100))
     #: what ``@handle`` mentions point to; unique, lower-case
     handle: Mapped[str] = mapped_column(sa.String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -50,12 +55,43 @@ class User(UserMixin, db.Model):
     email_discreet: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: no notification email at all (account emails still go: resets, invitations)
     email_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: the person left every circle and closed the account: signing in within
+    #: ``account.services.REACTIVATION_DAYS`` opens it again, after that it is deleted
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: personal data wiped (name, email, handle, password, tokens, sessions); the row
+    #: stays so that contributions keep an author, shown as «Former member»
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: the secret of the sign-in session this object was loaded or signed in with
     #: (not a column): Flask-Login keeps ``get_id()`` in the session and remember cookies
     session_token = None
     #: that session's ``SignInSession.id`` (not a column either)
     signin_session_id = None
+
+    @hybrid_property
+    def name(self) -> str:
+        """The name others see: «Former member» (in the reader's language) once the
+        account is deleted, wherever contributions show their author."""
+        if self.deleted_at is not None:
+            return former_member_name()
+        return self.stored_name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls):
+        # Built when a query is, in the language of the moment (a page's, an email's).
+        return sa.case(
+            (cls.deleted_at.is_not(None), sa.literal(former_member_name())),
+            else_=cls.stored_name,
+        )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def get_id(self) -> str:
         """``"<user id>:<session token>"``: a cookie names one server-side session, which
@@ -64,6 +100,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+def former_member_name() -> str:
+    """What a deleted account is called, in the current language."""
+    return gettext("Former member") if has_app_context() else "Former member"
 
 
 class ApiToken(db.Model):

@@ -14,39 +14,28 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import mail, outbox
-from ..extensions import db
 from ..urls import external_url
+from .links import SignedLink
 from .models import User
 from .services import find_user_by_email, normalise_email
 
-RESET_SALT = "password-reset"
+RESET_LINK = SignedLink(salt="password-reset", max_age_setting="PASSWORD_RESET_MAX_AGE")
 #: the outbox kind of a reset request (an ``email`` delivery composed when sent)
 KIND = "password_reset"
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
-
-
 def make_reset_token(user: User) -> str:
     """A signed link token; it dies with the next password change (single use)."""
-    return _reset_serializer().dumps({"uid": user.id, "epoch": user.session_epoch})
+    return RESET_LINK.make(user, epoch=user.session_epoch)
 
 
 def user_from_reset_token(token: str) -> User | None:
-    try:
-        data = _reset_serializer().loads(
-            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-        )
-    except (SignatureExpired, BadSignature):
+    found = RESET_LINK.load(token)
+    if found is None or found[0].session_epoch != found[1].get("epoch"):
         return None
-    user = db.session.get(User, data.get("uid"))
-    if user is None or user.session_epoch != data.get("epoch"):
-        return None
-    return user
+    return found[0]
 
 
 def ask_for_reset(email: str, *, locale: str, now: datetime) -> None:

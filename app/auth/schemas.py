@@ -36,3 +36,22 @@ class TokenCreateSchema(Schema):
 
 class TokenSchema(Schema):
     token = fields.String(metadata={"description": "send as `Authorization: Bearer <token>`"})
+
+
+class EmailChangeSchema(Schema):
+    email = Email(
+        required=True,
+        validate=validate.Length(max=limits.EMAIL),
+        metadata={"description": "the new address"},
+    )
+    password = Text(
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=limits.PASSWORD),
+        metadata={"description": "the current password"},
+    )
+
+
+class EmailChangeStartedSchema(Schema):
+    email = fields.String(metadata={"description": "the address the link was sent to"})
+    status = fields.String(metadata={"description": "`confirmation_sent`"})

@@ -6,7 +6,7 @@ import functools
 import re
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -14,12 +14,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from .. import limits
+from .. import events, limits
 from ..api import hash_token
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
 from ..timeutil import is_valid_timezone
-from .models import ApiToken, User
+from .models import ApiToken, SignInSession, User
 from .sessions import end_sessions
 from .sessions import load_user_from_session as load_user_from_session  # Flask-Login's loader
 
@@ -40,6 +40,9 @@ def _hasher() -> PasswordHasher:
 
 
 MIN_PASSWORD_LENGTH = 10
+#: a deactivated account opens again when its owner signs in within this delay; after
+#: it, the periodic command deletes it
+REACTIVATION_DAYS = 30
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 TOKEN_PREFIX = "cercle_"  # noqa: S105 - a label, not a secret
 
@@ -47,6 +50,17 @@ TOKEN_PREFIX = "cercle_"  # noqa: S105 - a label, not a secret
 class EmailTaken(Conflict):
     code = "email_taken"
     default_message = _l("An account already uses this email address.")
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+    default_message = _l("This is not your current password.")
+
+
+def require_password(user: User, password: str) -> None:
+    """An act that needs the current password again (403 ``wrong_password``)."""
+    if not check_password(user, password):
+        raise WrongPassword(fields={"password": WrongPassword.default_message})
 
 
 def normalise_email(email: str) -> str:
@@ -157,3 +171,77 @@ def create_api_token(user: User, name: str = "", *, now: datetime) -> tuple[ApiT
     db.session.add(token)
     db.session.flush()
     return token, secret
+
+
+# -- closing an account ---------------------------------------------------------------
+
+
+def revoke_access(user: User, *, now: datetime) -> None:
+    """Nothing signs in as ``user`` any more: every session ends, every API token and
+    pending reset or address-change link dies (the password generation moves on)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    end_sessions(user, now=now)
+
+
+def deactivate_user(user: User, *, now: datetime) -> None:
+    """Close the account (flushed): signed out everywhere, tokens revoked. Leaving the
+    circles first is the caller's part (``app/account``)."""
+    if user.deactivated_at is None:
+        user.deactivated_at = now
+    revoke_access(user, now=now)
+    db.session.flush()
+    events.account_deactivated.send(user, now=now)
+
+
+def reactivation_deadline(user: User) -> datetime | None:
+    """Until when signing in opens a deactivated account again (None: not deactivated)."""
+    if user.deactivated_at is None:
+        return None
+    return user.deactivated_at + timedelta(days=REACTIVATION_DAYS)
+
+
+def can_sign_in(user: User | None, *, now: datetime) -> bool:
+    """A deleted account never signs in; a deactivated one only within the delay."""
+    if user is None or user.deleted_at is not None:
+        return False
+    deadline = reactivation_deadline(user)
+    return deadline is None or now < deadline
+
+
+def reactivate_if_deactivated(user: User, *, now: datetime) -> bool:
+    """On sign-in: a deactivated account opens again (flushed); True if it was closed.
+    The circles it left are not joined again (their admins invite anew)."""
+    if user.deactivated_at is None:
+        return False
+    user.deactivated_at = None
+    db.session.flush()
+    events.account_reactivated.send(user, now=now)
+    return True
+
+
+def wipe_user(user: User, *, now: datetime) -> None:
+    """Delete the person's personal data (flushed), keeping the row that their
+    contributions point to: name, email, handle, password, locale, zone, settings,
+    sessions and tokens go. The address becomes free for a new account. The caller
+    makes sure it happens once (``app/account``: a conditional claim)."""
+    revoke_access(user, now=now)
+    db.session.execute(sa.delete(SignInSession).where(SignInSession.user_id == user.id))
+    user.deleted_at = now
+    user.deactivated_at = None
+    user.stored_name = ""
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.handle = f"deleted-{user.id}"
+    user.password_hash = ""
+    user.email_verified_at = None
+    user.locale = None
+    user.timezone = "Europe/Paris"
+    user.quiet_from = user.quiet_until = None
+    user.quiet_wake = True
+    user.digest_hour = 7
+    user.digest_days = ""
+    user.digest_done_on = None
+    user.email_discreet = False
+    user.email_off = True
+    db.session.flush()
+    events.account_deleted.send(user, now=now)

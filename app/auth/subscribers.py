@@ -23,7 +23,11 @@ def user_for_token(token_hash: str) -> User | None:
 
 def known_handles(handles: set[str]) -> list[str]:
     """Which of these handles name people (one query)."""
-    return list(db.session.scalars(sa.select(User.handle).where(User.handle.in_(handles))))
+    return list(
+        db.session.scalars(
+            sa.select(User.handle).where(User.handle.in_(handles), User.deleted_at.is_(None))
+        )
+    )
 
 
 def person_url(handle: str) -> str:

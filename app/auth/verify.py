@@ -18,40 +18,30 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import mail, outbox
 from ..extensions import db
 from ..urls import external_url
+from .links import SignedLink
 from .models import User
 
-CONFIRM_SALT = "email-confirmation"
+CONFIRM_LINK = SignedLink(salt="email-confirmation", max_age_setting="EMAIL_CONFIRM_MAX_AGE")
 #: the outbox kind of a confirmation email (an ``email`` delivery composed when sent)
 KIND = "email_confirmation"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
-
-
 def make_confirmation_token(user: User) -> str:
     """A signed link token naming the account and the address it confirms."""
-    return _serializer().dumps({"uid": user.id, "email": user.email})
+    return CONFIRM_LINK.make(user, email=user.email)
 
 
 def user_from_confirmation_token(token: str) -> User | None:
     """The account the link confirms, or None if the link is forged, expired, or names
     an address the account no longer has."""
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
+    found = CONFIRM_LINK.load(token)
+    if found is None or found[0].email != found[1].get("email"):
         return None
-    if not isinstance(data, dict):
-        return None
-    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
-    if user is None or user.email != data.get("email"):
-        return None
-    return user
+    return found[0]
 
 
 def is_verified(user) -> bool:
@@ -81,7 +71,12 @@ def compose_confirmation_email(request: dict) -> dict | None:
     """The email of a confirmation request (``ask_for_confirmation``'s payload), in the
     account's language; None when it is no longer needed."""
     user = db.session.get(User, request.get("confirm_for"))
-    if user is None or user.email != request.get("email") or is_verified(user):
+    if (
+        user is None
+        or user.deleted_at is not None
+        or user.email != request.get("email")
+        or is_verified(user)
+    ):
         return None
     link = external_url("auth.confirm_email", token=make_confirmation_token(user))
     with force_locale(user.locale or "fr"):

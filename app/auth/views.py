@@ -23,8 +23,15 @@ from ..i18n import select_locale
 from ..timeutil import utcnow
 from ..web import safe_next, show_domain_error
 from . import bp
+from .email_change import (
+    apply_email_change,
+    ask_for_email_change,
+    change_from_token,
+    check_new_email,
+)
 from .forms import (
     ChangePasswordForm,
+    EmailChangeForm,
     ProfileForm,
     QuietHoursForm,
     ResetPasswordForm,
@@ -33,14 +40,23 @@ from .forms import (
     SignUpForm,
     TokenForm,
 )
-from .limits import count_reset_request, count_signup, forget_failures, signin_limits
+from .limits import (
+    count_email_change,
+    count_reset_request,
+    count_signup,
+    forget_failures,
+    signin_limits,
+)
 from .models import ApiToken, User
 from .reset import ask_for_reset, user_from_reset_token
 from .services import (
+    REACTIVATION_DAYS,
+    can_sign_in,
     check_password,
     create_api_token,
     create_user,
     find_user_by_email,
+    reactivate_if_deactivated,
     set_password,
 )
 from .sessions import active_sessions, end_session, end_sessions, start_session
@@ -99,7 +115,16 @@ def signin():
     form = SignInForm()
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
-        if check_password(user, form.password.data):
+        now = utcnow()
+        if check_password(user, form.password.data) and can_sign_in(user, now=now):
+            if reactivate_if_deactivated(user, now=now):
+                flash(
+                    _(
+                        "Welcome back: your account is open again. The circles you left "
+                        "are not joined again: ask their admins for a new invitation."
+                    ),
+                    "success",
+                )
             _sign_in(user, remember=form.remember.data)
             forget_failures()
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
@@ -159,7 +184,7 @@ def reset_request():
 def reset_password(token: str):
     """Choose a new password from an emailed link (single use, expires)."""
     user = user_from_reset_token(token)
-    if user is None:
+    if user is None or not can_sign_in(user, now=utcnow()):
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -171,6 +196,7 @@ def reset_password(token: str):
             show_domain_error(form, error)
         else:
             mark_verified(user, now=now)  # the link reached this mailbox
+            reactivate_if_deactivated(user, now=now)
             _sign_in(user)
             flash(_("Your password is changed. You are signed in."), "success")
             return redirect(url_for("dashboard.index"))
@@ -241,8 +267,68 @@ def profile():
     return _render_profile(form=form)
 
 
+@bp.post("/profile/email")
+@login_required
+def change_email():
+    """Ask to move the account to a new address: a link goes to it, a word to the
+    current one; nothing changes until the link is opened."""
+    user = current_user._get_current_object()
+    form = EmailChangeForm(prefix="email")
+    if not form.validate_on_submit():
+        return _render_profile(email_form=form, status=400)
+    if not check_password(user, form.current_password.data):
+        form.current_password.errors = [_("This is not your current password.")]
+        return _render_profile(email_form=form, status=400)
+    try:
+        check_new_email(user, form.email.data)  # a refused address is not counted
+        count_email_change(user)
+        new_email = ask_for_email_change(user, form.email.data, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return _render_profile(email_form=form, status=error.status)
+    flash(
+        _(
+            "We have sent a link to %(email)s: your address changes when you open it. "
+            "We have also told your current address.",
+            email=new_email,
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.profile", _anchor="email"))
+
+
+@bp.route("/email/change/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """Open the link emailed to the new address: a button makes the change (a GET
+    changes nothing: mail scanners open links). Works signed out too."""
+    found = change_from_token(token)
+    if found is None:
+        return render_template("auth/email_change_invalid.html"), 400
+    user, new_email = found
+    if request.method == "POST":
+        try:
+            apply_email_change(user, new_email, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            return render_template(
+                "auth/email_change.html", new_email=new_email, error=error.message
+            ), error.status
+        flash(_("Your email address is now %(email)s.", email=new_email), "success")
+        if current_user.is_authenticated:
+            return redirect(url_for("auth.profile"))
+        return redirect(url_for("auth.signin"))
+    return render_template("auth/email_change.html", new_email=new_email, error=None)
+
+
 def _render_profile(
-    form=None, password_form=None, token_form=None, quiet_form=None, new_token=None, status=200
+    form=None,
+    password_form=None,
+    token_form=None,
+    quiet_form=None,
+    new_token=None,
+    email_form=None,
+    status=200,
 ):
     user = current_user._get_current_object()
     tokens = db.session.scalars(
@@ -255,6 +341,8 @@ def _render_profile(
             password_form=password_form or ChangePasswordForm(prefix="password", formdata=None),
             token_form=token_form or TokenForm(prefix="token", formdata=None),
             quiet_form=quiet_form or QuietHoursForm(prefix="quiet", obj=user, formdata=None),
+            email_form=email_form or EmailChangeForm(prefix="email", formdata=None),
+            reactivation_days=REACTIVATION_DAYS,
             tokens=tokens,
             new_token=new_token,
             sessions=active_sessions(user),

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .. import events, outbox
+from ..account.services import delete_expired, expired_account_ids
 from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import claim_review_reminder, review_reminders_due
 from ..extensions import db
@@ -51,6 +52,7 @@ class RunFigures:
     check_in_reminders: int = 0
     digests: int = 0
     invitations_announced: int = 0
+    accounts_deleted: int = 0
     emails_and_posts: outbox.DeliveryFigures = field(default_factory=outbox.DeliveryFigures)
     failures: list[str] = field(default_factory=list)
 
@@ -67,6 +69,8 @@ class RunFigures:
             f"{self.invitations_announced} invitation"
             f"{'s' if self.invitations_announced != 1 else ''} announced"
         )
+        if self.accounts_deleted:
+            text += f", {self.accounts_deleted} closed account(s) deleted"
         sent = self.emails_and_posts
         text += f"; outbox: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed"
         if sent.cancelled:
@@ -268,6 +272,21 @@ def announce_invitations(now: datetime, figures: RunFigures) -> None:
             figures.invitations_announced += 1
 
 
+def delete_expired_accounts(now: datetime, figures: RunFigures) -> None:
+    """Delete the accounts closed more than 30 days ago, each in its own transaction,
+    claimed by a conditional UPDATE (``account.services.delete_expired``): two machines
+    never both do one."""
+    ids = expired_account_ids(now)
+    db.session.commit()
+    for user_id in ids:
+
+        def step(user_id=user_id) -> bool:
+            return delete_expired(user_id, now=now)
+
+        if _in_own_transaction(step, f"deleting closed account {user_id}", figures):
+            figures.accounts_deleted += 1
+
+
 def deliver(now: datetime, figures: RunFigures) -> None:
     """Send the outbox's due emails and webhook posts (``app/outbox.py``): each claimed
     by one run only, sent outside any transaction, its result recorded."""
@@ -293,6 +312,7 @@ def run_once(now: datetime) -> RunFigures:
     check_in_reminders(now, figures)
     daily_digests(now, figures)
     announce_invitations(now, figures)
+    delete_expired_accounts(now, figures)
     deliver(now, figures)
     try:
         outbox.beat("jobs", now, socket.gethostname(), figures.summary())

@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import mail, outbox
-from ..auth import reset, verify
+from ..auth import email_change, reset, verify
 from ..auth.models import User
 from ..extensions import db
 from ..polls.models import Stance
@@ -311,7 +311,8 @@ def why_sent(notification: Notification) -> str:
 def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
     """The ``email`` channel's sender: a reset request composed now (cancelled when no
     account uses the address), an address confirmation composed now (cancelled when
-    the account is gone, changed address or is confirmed already), a stored payload
+    the account is gone, changed address or is confirmed already), an address change's
+    link and notice composed now (cancelled when the account moved meanwhile), a stored payload
     as it is (a digest cancelled if its reader turned it or all email off meanwhile),
     else the notification's email rendered now (cancelled if the notification is gone,
     or the reader left the group or turned email off meanwhile)."""
@@ -321,6 +322,15 @@ def send(delivery: outbox.Delivery, now: datetime) -> outbox.Result:
             return outbox.Result(ok=False, cancelled=True, error="no account uses this address")
     elif delivery.kind == verify.KIND:
         data = verify.compose_confirmation_email(delivery.payload or {})
+        if data is None:
+            return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
+    elif delivery.kind in (email_change.KIND, email_change.NOTICE_KIND):
+        compose = (
+            email_change.compose_change_email
+            if delivery.kind == email_change.KIND
+            else email_change.compose_notice_email
+        )
+        data = compose(delivery.payload or {})
         if data is None:
             return outbox.Result(ok=False, cancelled=True, error="no longer to be sent")
     elif delivery.payload is not None:

@@ -1014,3 +1014,54 @@ def log_support_time(
     db.session.add(time)
     db.session.flush()
     return time
+
+
+# -- a member leaving ---------------------------------------------------------------------
+
+
+def settle_for_departing_member(group_id: int, user: User, *, now: datetime) -> int:
+    """Before ``user`` stops being a member of the group (their account closing): their
+    own open requests are withdrawn and their matched ones closed as no longer needed,
+    and the requests matched with them as supporter open again so that others may
+    answer. Each step goes through the usual transitions, with its event and timeline
+    entry. How many requests changed."""
+    changed = 0
+    mine = db.session.scalars(
+        sa.select(SupportRequest)
+        .where(
+            SupportRequest.group_id == group_id,
+            sa.or_(
+                sa.and_(
+                    SupportRequest.requester_id == user.id,
+                    SupportRequest.status.in_(("open", "matched")),
+                ),
+                sa.and_(
+                    SupportRequest.matched_with_id == user.id,
+                    SupportRequest.status == "matched",
+                ),
+            ),
+        )
+        .order_by(SupportRequest.id)
+    ).all()
+    for request in mine:
+        apply_due_steps(request, now)
+        if request.requester_id == user.id and request.status == "open":
+            close_request(request, user, outcome="not_needed", now=now)
+        elif request.requester_id == user.id and request.status == "matched":
+            if _claim(
+                request,
+                [SupportRequest.status == "matched"],
+                status="closed",
+                outcome="not_needed",
+                closed_at=now,
+                closed_by_id=user.id,
+            ):
+                _step(request, "closed", now, user.id, {"code": "not_needed"})
+                db.session.flush()
+                events.support_closed.send(request, actor=user, outcome="not_needed", now=now)
+        elif request.matched_with_id == user.id and request.status == "matched":
+            release(request, user, now=now)
+        else:
+            continue
+        changed += 1
+    return changed

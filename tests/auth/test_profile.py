@@ -114,8 +114,9 @@ def _token_created_at(app, user, when):
 
 
 def _shown_time(html: str) -> str:
-    match = re.search(r"<time datetime=\"[^\"]+\">([^<]+)</time>", html)
-    assert match, "no <time> in the page"
+    """How the token's creation (2026-01-15, in the «Advanced» section) is shown."""
+    match = re.search(r"<time datetime=\"2026-01-15T[^\"]+\">([^<]+)</time>", html)
+    assert match, "no <time> of the token in the page"
     return match.group(1)
 
 
