@@ -149,6 +149,7 @@ PAGE_FEATURES = (
     "support",
     "notifications",
     "webhooks",
+    "search",
     "account",
 )
 #: features with a JSON API: ``<feature>.api.blp``
@@ -161,6 +162,7 @@ API_FEATURES = (
     "support",
     "notifications",
     "webhooks",
+    "search",
     "account",
 )
 

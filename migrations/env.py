@@ -38,6 +38,14 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+def include_name(name, type_, parent_names):
+    """Leave out what is not a model: the search index (app/search/schema.py), which
+    its migration creates with the engine's own DDL."""
+    from app.search.schema import include_name as search_include_name
+
+    return search_include_name(name, type_, parent_names)
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -57,7 +65,9 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_name=include_name
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -88,7 +98,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            include_name=include_name,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()

@@ -113,7 +113,7 @@ def test_the_layers_hold():
         ["polls"],
         ["agreements"],
         ["proposals", "support"],
-        ["notifications"],
+        ["notifications", "search"],
         ["webhooks"],
         ["account"],
         ["dashboard", "jobs", "demo"],

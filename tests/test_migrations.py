@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
+from app.search.schema import include_name
 
 
 def _fresh_database(database_url: str, tmp_path):
@@ -39,7 +40,10 @@ def test_upgrade_from_empty_matches_models_and_downgrades(database_url, make_app
             upgrade()
             with db.engine.connect() as conn:
                 diff = compare_metadata(
-                    MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+                    MigrationContext.configure(
+                        conn, opts={"compare_type": True, "include_name": include_name}
+                    ),
+                    db.metadata,
                 )
             assert diff == [], f"models and migrations differ: {diff}"
             downgrade(revision="base")
