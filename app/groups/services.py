@@ -18,6 +18,7 @@ from .. import events, hooks, limits
 from ..api import hash_token
 from ..auth.models import User
 from ..auth.verify import is_verified, mark_verified
+from ..collation import sort_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ratelimit import count_or_refuse
@@ -228,16 +229,16 @@ def current_membership(group: Group, user_id: int) -> Membership | None:
 
 
 def current_members(group: Group) -> list[Membership]:
-    """Current memberships with their people, admins first, then by name."""
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.group_id == group.id, Membership.revoked_at.is_(None))
-            .options(sa.orm.contains_eager(Membership.user))
-            .order_by(Membership.role, sa.func.lower(User.name))
-        )
+    """Current memberships with their people, admins first, then in alphabetical order
+    of names (``app/collation.py``: «Élise» before «Sophie»)."""
+    found = db.session.scalars(
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id == group.id, Membership.revoked_at.is_(None))
+        .options(sa.orm.contains_eager(Membership.user))
+        .order_by(Membership.id)
     )
+    return sorted(found, key=lambda m: (not m.is_admin, sort_key(m.user.name), m.user_id))
 
 
 def members_at(group: Group, moment: datetime) -> list[int]:
