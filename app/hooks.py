@@ -66,6 +66,27 @@ class ExtensionPoint:
         return f"<ExtensionPoint {self.name}>"
 
 
+# -- accounts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a new account goes instead of ``next``, and what it is told there."""
+
+    url: str
+    message: str
+
+
+after_signup = ExtensionPoint(
+    "after-signup",
+    doc="""What follows the sign-up of a person who came for a page of the features above.
+    sender: the new ``User`` (flushed, signed in); ``next`` (the path they came for,
+    already checked to stay on this site); ``now``.
+    answer: a ``Landing``, or None (the groups feature: ``next`` is an invitation's link
+    that this account may use: the invitation is accepted, as the link's button would
+    have, and the person lands in the group).""",
+)
+
 # -- groups ----------------------------------------------------------------------
 
 
@@ -112,6 +133,14 @@ thread_json = ExtensionPoint(
     doc="""Keys that other features add to a thread's API JSON.
     sender: the ``Thread``; ``viewer`` (``User``); ``now``.
     answer: a dict merged into the JSON (the polls feature: ``polls``).""",
+)
+thread_list_marks = ExtensionPoint(
+    "thread-list-marks",
+    doc="""Short marks that other features put on threads in a group's thread list, for a
+    page of threads at once, in a fixed number of queries.
+    sender: the list of thread ids; ``now``.
+    answer: ``{thread_id: text}`` (the polls feature: a vote is open in the thread); a
+    thread shows each answer's text as a badge.""",
 )
 thread_page_sections = ExtensionPoint(
     "thread-page-sections",

@@ -48,6 +48,12 @@ class LogEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+def mail_server_configured() -> bool:
+    """Whether emails can leave this site: a mail server (``MAIL_SERVER``) or another
+    real backend is configured, not the log that stands in for one."""
+    return current_app.config.get("MAIL_BACKEND") != "app.mail.LogEmailBackend"
+
+
 def message_id(local: str) -> str:
     """A ``Message-ID`` on the site's own domain: ``<local@host>``."""
     return f"<{local}@{public_host()}>"

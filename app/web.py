@@ -84,3 +84,5 @@ class PageSection:
 
     template: str
     context: dict = field(default_factory=dict)
+    #: where it goes among the others (smaller first; equal ones in connection order)
+    order: int = 0

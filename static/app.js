@@ -6,6 +6,17 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // Copy buttons (hidden without JavaScript, where the field can be selected by hand).
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        button.textContent = button.dataset.copied;
+      }, function () { field.select(); });
+    });
+  });
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import hooks
+from ..confirm import back_to, confirmation_page
 from ..errors import DomainError
 from ..extensions import db, limiter, login_manager
 from ..i18n import select_locale
@@ -95,6 +97,12 @@ def signup():
             ask_for_confirmation(user, now=utcnow())
             _sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            target = safe_next(request.args.get("next"), url_for("dashboard.index"))
+            # Came from an invitation's link: straight into the group (app/hooks.py).
+            landing = hooks.after_signup.first(user, next=target, now=utcnow())
+            if landing is not None:
+                flash(landing.message, "success")
+                return redirect(landing.url)
             flash(
                 _(
                     "We have sent you an email with a link to confirm your address. "
@@ -102,7 +110,7 @@ def signup():
                 ),
                 "info",
             )
-            return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
+            return redirect(target)
     return render_template("auth/signup.html", form=form)
 
 
@@ -406,16 +414,25 @@ def create_token():
     return _render_profile(token_form=form, status=400)
 
 
-@bp.post("/profile/tokens/<int:token_id>/revoke")
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int):
-    """Revoke one of my API tokens."""
+    """Revoke one of my API tokens, after a confirmation step (GET)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
+    back = back_to(url_for("auth.profile", _anchor="tokens-heading"))
+    if request.method == "GET":
+        return confirmation_page(
+            title=_("Revoke an API token"),
+            question=_("Revoke the token “%(name)s”?", name=token.name or _("(no name)")),
+            details=[_("Programs using it will stop working at once.")],
+            confirm_label=_("Yes, revoke the token"),
+            back=back,
+        )
     db.session.delete(token)
     flash(_("The token is revoked: it no longer works."), "success")
-    return redirect(url_for("auth.profile"))
+    return redirect(back)
 
 
 @bp.post("/profile/sessions/<int:session_id>/end")

@@ -106,6 +106,9 @@ class InvitationForm(Form):
     email = EmailField(
         _l("Email address (optional)"), validators=[Optional(), Email(), Length(max=limits.EMAIL)]
     )
+    note = StringField(
+        _l("Who is it for? (optional)"), validators=[Optional(), Length(max=limits.NAME)]
+    )
     days = IntegerField(_l("Valid for (days)"), validators=[DataRequired(), NumberRange(1, 90)])
     role = RadioField(_l("Role"), default=Role.member.value)
 

@@ -133,6 +133,9 @@ class Invitation(db.Model):
     #: None for a shareable link; else only that address may accept
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[str] = mapped_column(sa.String(10), default=Role.member.value)
+    #: whom it is for, in the admins' words ("Bernard, from the Tuesday walk"): their
+    #: list of pending invitations tells links apart by it
+    note: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     #: SHA-256 of the token in the link
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -64,6 +64,52 @@ def can_manage_group(user, group: Group) -> bool:
     return is_admin(user, group)
 
 
+def admin_count(group: Group) -> int:
+    """How many admins the group has now (cached for the request: the members page asks
+    for each admin on it)."""
+    cache = g.setdefault("_admin_counts", {}) if has_request_context() else {}
+    if group.id not in cache:
+        cache[group.id] = db.session.scalar(
+            sa.select(sa.func.count(Membership.id)).where(
+                Membership.group_id == group.id,
+                Membership.role == Role.admin.value,
+                Membership.revoked_at.is_(None),
+            )
+        )
+    return cache[group.id]
+
+
+def forget_admin_count(group: Group) -> None:
+    """Drop the cached count after roles changed within the request."""
+    if has_request_context():
+        g.setdefault("_admin_counts", {}).pop(group.id, None)
+
+
+def is_sole_admin(user, group: Group) -> bool:
+    """The person is the group's only admin: a group keeps one, so they may neither
+    leave nor become a plain member until they name another admin."""
+    return is_admin(user, group) and admin_count(group) <= 1
+
+
+def can_leave(user, group: Group) -> bool:
+    """Members may leave, except the only admin."""
+    return is_member(user, group) and not is_sole_admin(user, group)
+
+
+def can_change_role(user, group: Group, membership: Membership) -> bool:
+    """Admins promote anyone, and make an admin a plain member while another admin stays."""
+    if not can_manage_group(user, group):
+        return False
+    return not membership.is_admin or admin_count(group) > 1
+
+
+def can_remove_member(user, group: Group, membership: Membership) -> bool:
+    """Admins remove others (one leaves oneself), never the group's only admin."""
+    if not can_manage_group(user, group) or membership.user_id == user.id:
+        return False
+    return not membership.is_admin or admin_count(group) > 1
+
+
 def can_start_thread(user, group: Group) -> bool:
     membership = membership_of(user, group)
     if membership is None:

@@ -18,6 +18,7 @@ from .. import events, hooks, limits
 from ..api import hash_token
 from ..auth.models import User
 from ..auth.verify import is_verified, mark_verified
+from ..collation import sort_key
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ratelimit import count_or_refuse
@@ -228,16 +229,16 @@ def current_membership(group: Group, user_id: int) -> Membership | None:
 
 
 def current_members(group: Group) -> list[Membership]:
-    """Current memberships with their people, admins first, then by name."""
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.group_id == group.id, Membership.revoked_at.is_(None))
-            .options(sa.orm.contains_eager(Membership.user))
-            .order_by(Membership.role, sa.func.lower(User.name))
-        )
+    """Current memberships with their people, admins first, then in alphabetical order
+    of names (``app/collation.py``: «Élise» before «Sophie»)."""
+    found = db.session.scalars(
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id == group.id, Membership.revoked_at.is_(None))
+        .options(sa.orm.contains_eager(Membership.user))
+        .order_by(Membership.id)
     )
+    return sorted(found, key=lambda m: (not m.is_admin, sort_key(m.user.name), m.user_id))
 
 
 def members_at(group: Group, moment: datetime) -> list[int]:
@@ -507,9 +508,11 @@ def create_invitation(
     email: str | None = None,
     role: str = Role.member.value,
     days: int = 14,
+    note: str = "",
     now: datetime,
 ) -> tuple[Invitation, str]:
-    """An invitation and the secret token of its link (shown or sent once).
+    """An invitation and the secret token of its link (shown or sent once). ``note``:
+    whom it is for, in the admins' words, so that their list tells links apart.
 
     A new invitation to an address replaces the group's pending ones to that address
     (the latest role and expiry count). Nothing here depends on whether an account
@@ -522,6 +525,7 @@ def create_invitation(
         raise ValidationFailed(
             fields={"days": _l("Must be between %(min)s and %(max)s.", min=1, max=90)}
         )
+    note = _check_text(note, "note", required=False, max_length=limits.NAME)
     email = normalise_email(email) if email else None
     if email:
         db.session.execute(
@@ -539,6 +543,7 @@ def create_invitation(
         group=group,
         email=email,
         role=role,
+        note=note,
         token_hash=hash_token(secret),
         created_by_id=actor.id,
         created_at=now,
@@ -567,11 +572,14 @@ def invite_address(
     email: str,
     role: str = Role.member.value,
     days: int = 14,
+    note: str = "",
     locale: str | None = None,
     now: datetime,
-) -> Invitation:
-    """Invite an email address: the invitation, and its email (in ``locale``, the
-    inviter's) in the outbox with the link to accept it. Nobody becomes a member here.
+) -> tuple[Invitation, str]:
+    """Invite an email address: the invitation and the token of its link, and its email
+    (in ``locale``, the inviter's) in the outbox with that link. Nobody becomes a member
+    here. (The token goes back to the page only when no mail server is configured: the
+    admin then shares the link by hand.)
 
     The same work whatever the address is (no account, an account, a current member),
     so neither the answer nor its timing tells the inviter which: the address is not
@@ -581,7 +589,7 @@ def invite_address(
     from ..urls import external_url
 
     invitation, secret = create_invitation(
-        group, actor=actor, email=email, role=role, days=days, now=now
+        group, actor=actor, email=email, role=role, days=days, note=note, now=now
     )
     # A header is one line: a name with a line break would make the email unsendable.
     send_email(
@@ -598,7 +606,7 @@ def invite_address(
         link=external_url("groups.invitation", token=secret),
         expires_at=invitation.expires_at,
     )
-    return invitation
+    return invitation, secret
 
 
 def invitations_to_announce(now: datetime) -> list[int]:

@@ -4,16 +4,28 @@ person's page (the groups we share)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import hooks
 from ..auth.models import User
+from ..bidi import bidi_text
+from ..confirm import back_to, confirmation_page
 from ..errors import DomainError
 from ..extensions import db
-from ..i18n import select_locale
+from ..i18n import format_moment, select_locale
+from ..mail import mail_server_configured
 from ..timeutil import utcnow
 from ..urls import external_url
 from ..web import me, page_number, require, show_domain_error
@@ -28,9 +40,12 @@ from .forms import (
 )
 from .models import Group, Invitation, JoinRequest, Membership
 from .permissions import (
+    can_leave,
     can_manage_group,
     can_read_content,
+    can_remove_member,
     can_see_group,
+    forget_admin_count,
     forget_membership,
     is_member,
     membership_of,
@@ -154,7 +169,10 @@ def show(handle: str):
     page = page_number()
     if page < 1:
         abort(404)
-    sections = hooks.group_page_sections.answers(group, viewer=me(), page=page, now=utcnow())
+    sections = sorted(
+        hooks.group_page_sections.answers(group, viewer=me(), page=page, now=utcnow()),
+        key=lambda section: section.order,
+    )
     return render_template(
         "groups/show.html",
         group=group,
@@ -197,10 +215,19 @@ def settings(handle: str):
 
 # -- members -------------------------------------------------------------------
 
+#: the session key holding a link just made, shown once on the next members page
+NEW_LINK_KEY = "groups.new_invitation_link"
 
-def _render_members(group: Group, *, invitation_form=None, new_link=None, status: int = 200):
+
+def _render_members(group: Group, *, invitation_form=None, status: int = 200):
     """The members page; admins also see invitations, requests and history."""
     manage = can_manage_group(current_user, group)
+    new_link = None
+    if manage and request.method == "GET":
+        # A link made by the POST just before (post-redirect-get): shown once.
+        shown = session.get(NEW_LINK_KEY)
+        if shown and shown.get("group") == group.handle:
+            new_link = session.pop(NEW_LINK_KEY)
     context = {
         "group": group,
         "members": current_members(group),
@@ -231,11 +258,35 @@ def members(handle: str):
     return _render_members(group)
 
 
+def _members_url(group: Group) -> str:
+    return url_for("groups.members", handle=group.handle)
+
+
 def _load_membership(group: Group, membership_id: int) -> Membership:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.group_id != group.id or membership.revoked_at:
         abort(404)
     return membership
+
+
+def _refused(message: str, back: str):
+    """A refused act: why, in plain words, and back where the person was."""
+    db.session.rollback()
+    flash(message, "error")
+    return redirect(back)
+
+
+#: why the only admin may not do something (a group keeps one admin)
+SOLE_ADMIN_DEMOTE = _l(
+    "You are the group's only admin: make another member an admin first, then you can "
+    "become a plain member."
+)
+SOLE_ADMIN_LEAVE = _l(
+    "You are the group's only admin: make another member an admin first, then you can leave."
+)
+LAST_ADMIN_REMOVE = _l(
+    "This person is the group's only admin: a group keeps one. Make another member an admin first."
+)
 
 
 @bp.post("/g/<handle>/members/<int:membership_id>/role")
@@ -248,57 +299,89 @@ def set_role(handle: str, membership_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
+    back = back_to(_members_url(group))
     try:
         change_role(group, membership, form.role.data, now=utcnow())
-    except LastAdmin as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("groups.members", handle=group.handle))
+    except LastAdmin:
+        mine = membership.user_id == current_user.id
+        return _refused(str(SOLE_ADMIN_DEMOTE if mine else LAST_ADMIN_REMOVE), back)
     forget_membership(membership.user, group)
+    forget_admin_count(group)
     flash(
         _("%(name)s is now an admin.", name=membership.user.name)
         if membership.is_admin
         else _("%(name)s is now a member.", name=membership.user.name),
         "success",
     )
-    return redirect(url_for("groups.members", handle=group.handle))
+    return redirect(back)
 
 
-@bp.post("/g/<handle>/members/<int:membership_id>/remove")
+@bp.route("/g/<handle>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(handle: str, membership_id: int):
-    """End someone's membership (admins). What they wrote stays."""
+    """End someone's membership (admins), after a confirmation step (GET). What they
+    wrote stays."""
     group = _load_group(handle)
     require(can_manage_group(current_user, group))
     membership = _load_membership(group, membership_id)
-    try:
-        revoke_membership(group, membership, actor=me(), now=utcnow())
-    except LastAdmin as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("groups.members", handle=group.handle))
-    flash(_("%(name)s is no longer a member.", name=membership.user.name), "success")
+    back = back_to(_members_url(group))
+    name = membership.user.name
+    if request.method == "GET":
+        allowed = can_remove_member(current_user, group, membership)
+        return confirmation_page(
+            title=_("Remove %(name)s from the group", name=bidi_text(name)),
+            question=_(
+                "Remove %(name)s from “%(group)s”?",
+                name=bidi_text(name),
+                group=bidi_text(group.name),
+            ),
+            details=[
+                _("What they wrote stays in the group, under their name."),
+                _("They will need a new invitation to come back."),
+            ],
+            confirm_label=_("Yes, remove %(name)s", name=bidi_text(name)),
+            back=back,
+            refusal=None
+            if allowed
+            else str(
+                SOLE_ADMIN_LEAVE if membership.user_id == current_user.id else LAST_ADMIN_REMOVE
+            ),
+        )
     if membership.user_id == current_user.id:
-        return redirect(url_for("dashboard.index"))
-    return redirect(url_for("groups.members", handle=group.handle))
-
-
-@bp.post("/g/<handle>/leave")
-@login_required
-def leave(handle: str):
-    """Leave the group. What I wrote stays; the last admin cannot leave."""
-    group = _load_group(handle)
-    membership = membership_of(current_user, group)
-    require(membership is not None)
+        return redirect(url_for("groups.leave", handle=group.handle, next=back))
     try:
         revoke_membership(group, membership, actor=me(), now=utcnow())
     except LastAdmin:
-        db.session.rollback()
-        flash(
-            _("You are the group's only admin: make someone else an admin before leaving."),
-            "error",
+        return _refused(str(LAST_ADMIN_REMOVE), back)
+    flash(_("%(name)s is no longer a member.", name=name), "success")
+    return redirect(back)
+
+
+@bp.route("/g/<handle>/leave", methods=["GET", "POST"])
+@login_required
+def leave(handle: str):
+    """Leave the group, after a confirmation step (GET). What I wrote stays; the only
+    admin cannot leave (the page says why)."""
+    group = _load_group(handle)
+    membership = membership_of(current_user, group)
+    require(membership is not None)
+    back = back_to(url_for("groups.show", handle=group.handle))
+    if request.method == "GET":
+        return confirmation_page(
+            title=_("Leave “%(group)s”", group=bidi_text(group.name)),
+            question=_("Leave “%(group)s”?", group=bidi_text(group.name)),
+            details=[
+                _("What you wrote stays in the group, under your name."),
+                _("You will need a new invitation to come back."),
+            ],
+            confirm_label=_("Yes, leave the group"),
+            back=back,
+            refusal=None if can_leave(current_user, group) else str(SOLE_ADMIN_LEAVE),
         )
-        return redirect(url_for("groups.members", handle=group.handle))
+    try:
+        revoke_membership(group, membership, actor=me(), now=utcnow())
+    except LastAdmin:
+        return _refused(str(SOLE_ADMIN_LEAVE), back)
     flash(_("You have left “%(name)s”.", name=group.name), "success")
     return redirect(url_for("dashboard.index"))
 
@@ -312,7 +395,8 @@ def invite(handle: str):
     """Invite by email (an invitation is sent) or make a single-use link to share (admins).
 
     Inviting an address says the same whatever it is (no account, an account, a member):
-    the admin never learns whether someone uses it."""
+    the admin never learns whether someone uses it. Then back to the members page (a
+    reload there repeats nothing); a new link is shown there once."""
     group = _load_group(handle)
     require(can_manage_group(current_user, group))
     form = InvitationForm()
@@ -321,43 +405,78 @@ def invite(handle: str):
     try:
         if form.email.data:
             count_invitation_email(current_user.id)
-            invitation = invite_address(
+            invitation, secret = invite_address(
                 group,
                 actor=me(),
                 email=form.email.data,
                 role=form.role.data,
                 days=form.days.data,
+                note=form.note.data or "",
                 locale=current_user.locale or select_locale(),
                 now=utcnow(),
             )
         else:
             invitation, secret = create_invitation(
-                group, actor=me(), role=form.role.data, days=form.days.data, now=utcnow()
+                group,
+                actor=me(),
+                role=form.role.data,
+                days=form.days.data,
+                note=form.note.data or "",
+                now=utcnow(),
             )
     except DomainError as error:
         db.session.rollback()
         show_domain_error(form, error)
         return _render_members(group, invitation_form=form, status=error.status)
-    if invitation.email is None:
-        # Shown once: only the token's hash is kept.
-        link = external_url("groups.invitation", token=secret)
-        return _render_members(group, new_link={"url": link, "expires_at": invitation.expires_at})
+    if invitation.email is None or not mail_server_configured():
+        # Shown once, on the page the redirect leads to: only the token's hash is kept.
+        # Without a mail server no email leaves: the admin shares the link themself.
+        session[NEW_LINK_KEY] = {
+            "group": group.handle,
+            "id": invitation.id,
+            "url": external_url("groups.invitation", token=secret),
+            "email": invitation.email,
+            "note": invitation.note,
+            "expires_at": invitation.expires_at.isoformat(),
+        }
+        return redirect(url_for("groups.members", handle=group.handle, _anchor="new-link"))
     flash(_("An invitation is sent to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("groups.members", handle=group.handle))
 
 
-@bp.post("/g/<handle>/invitations/<int:invitation_id>/cancel")
+@bp.route("/g/<handle>/invitations/<int:invitation_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(handle: str, invitation_id: int):
-    """Cancel a pending invitation: its link stops working (admins)."""
+    """Cancel a pending invitation, after a confirmation step (GET): its link stops
+    working (admins)."""
     group = _load_group(handle)
     require(can_manage_group(current_user, group))
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.group_id != group.id:
         abort(404)
+    back = back_to(_members_url(group))
+    if request.method == "GET":
+        return confirmation_page(
+            title=_("Cancel an invitation"),
+            question=_("Cancel the invitation %(which)s?", which=invitation_label(invitation)),
+            details=[_("Its link will stop working; you can make a new one at any time.")],
+            confirm_label=_("Yes, cancel the invitation"),
+            back=back,
+            refusal=None
+            if invitation_problem(invitation, now=utcnow()) is None
+            else _("This invitation can no longer be used: there is nothing to cancel."),
+        )
     cancel_invitation(invitation, now=utcnow())
     flash(_("The invitation is cancelled: its link no longer works."), "success")
-    return redirect(url_for("groups.members", handle=group.handle))
+    return redirect(back)
+
+
+def invitation_label(invitation: Invitation) -> str:
+    """How the admins tell an invitation apart: its address or its note, else its date."""
+    who = invitation.email or invitation.note
+    if who:
+        return _("for %(who)s", who=bidi_text(who))
+    return _("made on %(date)s", date=format_moment(invitation.created_at, "short"))
 
 
 def _render_invitation(invitation: Invitation, *, problem: str | None = None, status: int = 200):

@@ -116,3 +116,62 @@ def panels_for(polls, now) -> dict:
     for answer in hooks.poll_panels.answers(list(polls), now=now):
         panels.update(answer)
     return panels
+
+
+@dataclass(frozen=True)
+class OpenPoll:
+    """An open poll on its group's page: whether ``viewer`` may vote in it and has."""
+
+    poll: Poll
+    can_vote: bool
+    voted: bool
+
+    @property
+    def awaits_vote(self) -> bool:
+        return self.can_vote and not self.voted
+
+
+def open_polls_in_group(group_id: int, viewer: User | None, now: datetime, limit: int = 20):
+    """The group's open polls and proposals, soonest closing first, threads loaded, each
+    with whether ``viewer`` may vote and has voted (one query). Polls whose closing time
+    has passed are left out (reading only: they are closed by the thread's page or the
+    periodic command)."""
+    viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    member = sa.select(Membership.id).where(
+        Membership.group_id == Poll.group_id,
+        Membership.user_id == viewer_id,
+        Membership.revoked_at.is_(None),
+    )
+    named = sa.select(PollVoter.id).where(
+        PollVoter.poll_id == Poll.id, PollVoter.user_id == viewer_id
+    )
+    voted = sa.select(Stance.id).where(
+        Stance.poll_id == Poll.id, Stance.voter_id == viewer_id, Stance.is_current.is_(True)
+    )
+    can_vote = sa.and_(member.exists(), sa.or_(Poll.voters_limited.is_(False), named.exists()))
+    rows = db.session.execute(
+        sa.select(Poll, can_vote.label("can_vote"), voted.exists().label("voted"))
+        .where(Poll.group_id == group_id, Poll.closed_at.is_(None), Poll.closing_at > now)
+        .options(sa.orm.joinedload(Poll.thread))
+        .order_by(Poll.closing_at, Poll.id)
+        .limit(limit)
+    ).all()
+    return [OpenPoll(poll, bool(can), bool(done)) for poll, can, done in rows]
+
+
+def threads_with_open_polls(thread_ids: Sequence[int], now: datetime) -> dict[int, set[str]]:
+    """For each of these threads with an open poll, the kinds of its open polls (one
+    query)."""
+    rows = db.session.execute(
+        sa.select(Poll.thread_id, Poll.kind)
+        .where(
+            Poll.thread_id.in_(list(thread_ids)),
+            Poll.closed_at.is_(None),
+            Poll.closing_at > now,
+        )
+        .distinct()
+    ).all()
+    found: dict[int, set[str]] = {}
+    for thread_id, kind in rows:
+        found.setdefault(thread_id, set()).add(kind)
+    return found

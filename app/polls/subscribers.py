@@ -4,8 +4,11 @@ application factory."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from .. import hooks
-from .cards import panels_for, thread_poll_cards
+from ..web import PageSection
+from .cards import open_polls_in_group, panels_for, thread_poll_cards, threads_with_open_polls
 from .display import card_view
 from .services import thread_poll_list
 
@@ -38,6 +41,28 @@ def thread_json(thread, *, now, **_) -> dict:
     }
 
 
+def open_polls_section(group, *, viewer, page, now, **_kw) -> PageSection | None:
+    """The group page's open proposals and polls, with their closing times and whether
+    they await the reader's vote, above the threads (on the first page only)."""
+    if page != 1:
+        return None
+    return PageSection(
+        "polls/_group_open.html",
+        {"polls": open_polls_in_group(group.id, viewer, now)},
+        order=-10,
+    )
+
+
+def thread_marks(thread_ids, *, now, **_kw) -> dict[int, str]:
+    """A badge on threads of the list where a vote is open."""
+    return {
+        thread_id: _("proposal open") if "proposal" in kinds else _("poll open")
+        for thread_id, kinds in threads_with_open_polls(thread_ids, now).items()
+    }
+
+
 def connect() -> None:
     hooks.thread_timeline.connect(timeline_entries)
     hooks.thread_json.connect(thread_json)
+    hooks.group_page_sections.connect(open_polls_section)
+    hooks.thread_list_marks.connect(thread_marks)

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from .. import limits
+from ..collation import sort_key
 
 KINDS = ("proposal", "choice", "score", "ranked", "dot", "meeting")
 PROPOSAL_KEYS = ("agree", "abstain", "disagree", "block")
@@ -195,7 +196,7 @@ class PollResults:
 def _names(votes: Iterable[Vote], anonymous: bool) -> tuple[str, ...]:
     if anonymous:
         return ()
-    return tuple(sorted((v.voter_name or "" for v in votes), key=str.casefold))
+    return tuple(sorted((v.voter_name or "" for v in votes), key=sort_key))
 
 
 def _chosen_keys(choice: Mapping) -> list[str]:

@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from flask_login import login_required
 
 from .. import hooks
+from ..collation import sorted_by_name
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..groups.services import current_members
@@ -139,7 +140,10 @@ def new(thread_id: int):
     require(can_start_poll(reader, thread, kind))
     zone = _zone()
     now = utcnow()
-    members = [(m.user_id, m.user.name) for m in current_members(thread.group)]
+    members = [
+        (m.user_id, m.user.name)
+        for m in sorted_by_name(current_members(thread.group), lambda m: m.user.name)
+    ]
     form = PollForm(kind=kind, members=members, zone=zone)
     if not form.is_submitted():
         form.closing_at.data = to_local(default_closing_at(kind, now), zone)

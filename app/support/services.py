@@ -29,6 +29,7 @@ from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.rules import derive_active_rules
 from ..agreements.services import active_rules, version_facts
 from ..auth.models import User
+from ..collation import sort_key
 from ..db import write_before_read
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..extensions import db
@@ -116,14 +117,13 @@ def rules_snapshots(
 
 def current_members(group_id: int) -> list[tuple[Membership, User]]:
     """The group's current memberships with their people (one query)."""
-    return list(
-        db.session.execute(
-            sa.select(Membership, User)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.group_id == group_id, Membership.revoked_at.is_(None))
-            .order_by(User.name, User.id)
-        ).tuples()
-    )
+    rows = db.session.execute(
+        sa.select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id == group_id, Membership.revoked_at.is_(None))
+        .order_by(User.id)
+    ).tuples()
+    return sorted(rows, key=lambda row: (sort_key(row[1].name), row[1].id))
 
 
 def switches(membership: Membership, reciprocity: str) -> routing.Switches:
@@ -800,12 +800,14 @@ def check_ins_of_groups(
     found = {g: CheckIns(relance[g], [], {}) for g in group_ids if g not in with_rule}
     if not with_rule:
         return found
-    rows = db.session.execute(
-        sa.select(Membership, User)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.group_id.in_(with_rule), Membership.revoked_at.is_(None))
-        .order_by(User.name, User.id)
-    ).tuples()
+    rows = sorted(
+        db.session.execute(
+            sa.select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.group_id.in_(with_rule), Membership.revoked_at.is_(None))
+        ).tuples(),
+        key=lambda row: (sort_key(row[1].name), row[1].id),
+    )
     members: dict[int, list[tuple[Membership, User]]] = {g: [] for g in with_rule}
     for membership, user in rows:
         members[membership.group_id].append((membership, user))

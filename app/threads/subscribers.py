@@ -52,14 +52,30 @@ def group_threads(group, user, *, page: int, per_page: int) -> tuple[list, int]:
     return rows, total
 
 
-def thread_list_section(group, *, viewer, page, **_) -> PageSection:
-    """The group page's thread list, a page at a time (404 past the last page)."""
+def thread_marks(thread_ids: list[int], now) -> dict[int, list[str]]:
+    """What the features above mark on these threads (``hooks.thread_list_marks``)."""
+    marks: dict[int, list[str]] = {}
+    if not thread_ids:
+        return marks
+    for answer in hooks.thread_list_marks.answers(list(thread_ids), now=now):
+        for thread_id, text in answer.items():
+            marks.setdefault(thread_id, []).append(text)
+    return marks
+
+
+def thread_list_section(group, *, viewer, page, now, **_) -> PageSection:
+    """The group page's thread list, a page at a time (404 past the last page), with the
+    marks of the features above (a vote open in a thread)."""
     per_page = current_app.config["THREADS_PER_PAGE"]
     rows, total = group_threads(group, viewer, page=page, per_page=per_page)
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         abort(404)
-    return PageSection("threads/_group_threads.html", {"rows": rows, "page": page, "pages": pages})
+    marks = thread_marks([row.thread.id for row in rows], now)
+    return PageSection(
+        "threads/_group_threads.html",
+        {"rows": rows, "page": page, "pages": pages, "marks": marks},
+    )
 
 
 def connect() -> None:

@@ -150,10 +150,11 @@ def test_invitation_links_are_on_the_public_address(app, client, make_user, make
     [message] = outbox
     assert f"{SITE}/invitations/" in message.body
     assert "alias" not in message.body
-    # a link to share, shown once on the page
-    page = client.post(
+    # a link to share, shown once on the page the creation leads to
+    made = client.post(
         f"/g/{group.handle}/invitations", data={"days": "3", "role": "member"}, base_url=ALIAS
-    ).text
+    )
+    page = client.get(made.location, base_url=ALIAS).text
     assert f"{SITE}/invitations/" in page
     assert "cercle-alias.example.net/invitations/" not in page
 

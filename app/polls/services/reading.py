@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ... import hooks
 from ...auth.models import User
+from ...collation import sort_key
 from ...extensions import db
 from ...threads.models import Thread
 from .. import tally
@@ -121,7 +122,7 @@ def read_poll(poll: Poll, facts: PollFacts, viewer_id: int | None, now: datetime
             ]
             names = {r.user_id: r.name for r in facts.memberships}
             waiting = counting.eligible - {s.voter_id for s in counting.counted}
-            undecided = tuple(sorted((names[i] for i in waiting if i in names), key=str.casefold))
+            undecided = tuple(sorted((names[i] for i in waiting if i in names), key=sort_key))
     eligible_now = eligible_among(poll, facts.memberships, facts.named)
     return PollReading(
         poll=poll,

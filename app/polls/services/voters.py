@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ... import events
 from ...auth.models import User
+from ...collation import sort_key
 from ...extensions import db
 from ...groups.models import Membership
 from ..models import Poll, PollVoter, Stance
@@ -97,13 +98,12 @@ def undecided_voters(poll: Poll) -> list[User]:
     voted = sa.select(Stance.voter_id).where(
         Stance.poll_id == poll.id, Stance.is_current.is_(True), Stance.voter_id.is_not(None)
     )
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.id.in_(sorted(eligible)), User.id.not_in(voted))
-            .order_by(User.name, User.id)
-        )
+    found = db.session.scalars(
+        sa.select(User)
+        .where(User.id.in_(sorted(eligible)), User.id.not_in(voted))
+        .order_by(User.id)
     )
+    return sorted(found, key=lambda user: (sort_key(user.name), user.id))
 
 
 def remind_undecided_voters(poll: Poll, *, actor: User, message: str | None, now: datetime) -> int:
