@@ -1,7 +1,7 @@
 """Invitations carry a note of whom they are for (the admins tell links apart)
 
 Revision ID: 69571d666509
-Revises: 5cb5a9767aaf
+Revises: 7d3e1a2b9c40
 Create Date: 2026-12-01 07:34:33.616654
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '69571d666509'
-down_revision = '5cb5a9767aaf'
+down_revision = '7d3e1a2b9c40'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ migration does not follow later changes of the code). On PostgreSQL, ``CREATE EX
 unaccent`` needs a superuser once per database (see the README).
 
 Revision ID: 7d3e1a2b9c40
-Revises: 5cb5a9767aaf
+Revises: 79e70891a84a
 Create Date: 2026-01-01 00:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7d3e1a2b9c40"
-down_revision = "5cb5a9767aaf"
+down_revision = '79e70891a84a'
 branch_labels = None
 depends_on = None
 
