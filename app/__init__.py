@@ -239,6 +239,8 @@ def register_cli(app: Flask) -> None:
     """``flask demo`` and the other commands."""
     from .demo.cli import demo_command
     from .jobs.cli import jobs_command
+    from .transfer.cli import groups_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_command)
+    app.cli.add_command(groups_command)
