@@ -149,6 +149,7 @@ PAGE_FEATURES = (
     "support",
     "notifications",
     "webhooks",
+    "transfer",
 )
 #: features with a JSON API: ``<feature>.api.blp``
 API_FEATURES = (
@@ -160,6 +161,7 @@ API_FEATURES = (
     "support",
     "notifications",
     "webhooks",
+    "transfer",
 )
 
 

@@ -42,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app import create_app  # noqa: E402
 from app.agreements.models import Agreement, AgreementVersion  # noqa: E402
 from app.auth.models import User  # noqa: E402
+from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.groups.models import Group, JoinRequest, Membership  # noqa: E402
 from app.notifications.models import ThreadPreference  # noqa: E402
@@ -632,6 +633,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=1000, help="threads of the large circle")
     args = parser.parse_args()
     postgres = os.environ.get("BENCH_DATABASE_URL")
+    postgres = normalise_database_url(postgres) if postgres else None
     ok = True
     with tempfile.TemporaryDirectory() as folder:
         sqlite_a = "sqlite:///" + os.path.join(folder, "a.sqlite3")
