@@ -74,8 +74,8 @@ def import_command(file, new_handle: str | None):
             raise
     rows = sum(n for name, n in imported.rows.items() if name != "users")
     click.echo(
-        f"Circle imported as {imported.handle!r}: {rows} rows; "
-        f"{len(imported.people_matched)} people matched by email, "
-        f"{len(imported.people_created)} accounts created without a password "
-        "(they set one with “Forgot your password?”)."
+        f"Circle imported as {imported.handle!r}: {rows} rows. "
+        f"Accounts matched by email: {len(imported.people_matched)}; "
+        f"created without a password: {len(imported.people_created)} "
+        "(they choose one with “Forgot your password?”)."
     )

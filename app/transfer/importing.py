@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from .. import limits
 from ..auth.models import User
@@ -117,9 +118,10 @@ def _check_value(column: sa.Column, value: Any, where: str) -> Any:
         longest = kind.length or MAX_TEXT
         if len(value) > longest:
             raise ImportRefused(f"{where}: longer than {longest} characters.")
-        problem = text_problem(value, single_line=kind.length is not None and kind.length <= 254)
-        if problem:
-            raise ImportRefused(f"{where}: {problem}")
+        single_line = kind.length is not None and kind.length <= 254
+        if text_problem(value, single_line=single_line):
+            with force_locale("en"):  # the command's messages are in English
+                raise ImportRefused(f"{where}: {text_problem(value, single_line=single_line)}")
         return value
     raise AssertionError(f"no check for {column}")  # pragma: no cover - a new column type
 

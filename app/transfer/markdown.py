@@ -59,7 +59,7 @@ def agreements_markdown(group: Group, *, now: datetime) -> str:
     lines = [
         f"# {_('Our agreements')} · {_one_line(group.name)}",
         "",
-        _("As they stand on %(date)s.", date=format_moment(now, "long")),
+        _("As they stand on %(date)s.", date=format_day(now, "long")),
         "",
         f"<{external_url('agreements.index', handle=group.handle)}>",
         "",
@@ -126,7 +126,7 @@ def _name(user: User | None) -> str:
 
 
 def _comment(comment: Comment) -> str:
-    when = format_moment(comment.created_at, "long")
+    when = format_moment(comment.created_at)
     if comment.is_deleted:
         return f"**{_name(comment.author)}**, {when}\n\n_{_('Comment deleted')}_"
     edited = f" ({_('edited')})" if comment.edited_at else ""
@@ -138,9 +138,9 @@ def _poll(reading, viewer: User) -> list[str]:
     visible = reading.visible
     names = option_names(poll)
     status = (
-        _("closed on %(date)s", date=format_moment(reading.closed_at, "long"))
+        _("closed on %(date)s", date=format_moment(reading.closed_at))
         if reading.closed_at
-        else _("open until %(date)s", date=format_moment(poll.closing_at, "long"))
+        else _("open until %(date)s", date=format_moment(poll.closing_at))
     )
     lines = [
         f"### {_('Poll')}: {_one_line(poll.title)}",
@@ -148,7 +148,7 @@ def _poll(reading, viewer: User) -> list[str]:
         _(
             "By %(name)s, %(date)s · %(status)s",
             name=_name(poll.author),
-            date=format_moment(poll.created_at, "long"),
+            date=format_moment(poll.created_at),
             status=status,
         )
         + (f" · {_('anonymous')}" if poll.anonymous else ""),
@@ -214,7 +214,7 @@ def thread_markdown(thread: Thread, *, viewer: User, now: datetime) -> str:
             "%(group)s · started by %(name)s, %(date)s",
             group=_one_line(group.name),
             name=_name(thread.author),
-            date=format_moment(thread.created_at, "long"),
+            date=format_moment(thread.created_at),
         )
         + (f" · {_('closed')}" if thread.is_closed else ""),
         "",
