@@ -57,13 +57,13 @@ def agreements_markdown(group: Group, *, now: datetime) -> str:
     comes from, and the repealed agreements: the agreements page, for a shared folder."""
     state = agreements_as_of(group.id, now)
     lines = [
-        f"# {_('Our agreements')} · {_one_line(group.name)}",
+        "# " + _("Our agreements") + " · " + _one_line(group.name),
         "",
         _("As they stand on %(date)s.", date=format_day(now, "long")),
         "",
         f"<{external_url('agreements.index', handle=group.handle)}>",
         "",
-        f"## {_('Current agreements')}",
+        "## " + _("Current agreements"),
         "",
     ]
     if not state.active:
@@ -80,18 +80,18 @@ def agreements_markdown(group: Group, *, now: datetime) -> str:
         lines += ["", _text(version.body), ""]
         rules = rule_lines(version.rules)
         if rules:
-            lines += [f"{_('The rules this version sets:')}", ""]
+            lines += [_("The rules this version sets:"), ""]
             lines += [f"- {line.label}: {line.value}" for line in rules]
             lines.append("")
     lines += [
-        f"## {_('Active rules')}",
+        "## " + _("Active rules"),
         "",
         _(
             "Each rule comes from the agreement adopted most recently that sets it; a "
             "rule no agreement sets keeps its default."
         ),
         "",
-        f"| {_('Rule')} | {_('Value')} | {_('Where it comes from')} |",
+        "| " + " | ".join((_("Rule"), _("Value"), _("Where it comes from"))) + " |",
         "| --- | --- | --- |",
     ]
     for rule in state.rules.values():
@@ -107,7 +107,7 @@ def agreements_markdown(group: Group, *, now: datetime) -> str:
             f"| {_one_line(_(rule.spec.label))} | {_one_line(value_text(rule.key, rule.value))} "
             f"| {where} |"
         )
-    lines += ["", f"## {_('Repealed agreements')}", ""]
+    lines += ["", "## " + _("Repealed agreements"), ""]
     if not state.repealed:
         lines += [_("No repealed agreement."), ""]
     for s in state.repealed:
@@ -128,8 +128,9 @@ def _name(user: User | None) -> str:
 def _comment(comment: Comment) -> str:
     when = format_moment(comment.created_at)
     if comment.is_deleted:
-        return f"**{_name(comment.author)}**, {when}\n\n_{_('Comment deleted')}_"
-    edited = f" ({_('edited')})" if comment.edited_at else ""
+        deleted = _("Comment deleted")
+        return f"**{_name(comment.author)}**, {when}\n\n_{deleted}_"
+    edited = " (" + _("edited") + ")" if comment.edited_at else ""
     return f"**{_name(comment.author)}**, {when}{edited}\n\n{_text(comment.body)}"
 
 
@@ -143,7 +144,7 @@ def _poll(reading, viewer: User) -> list[str]:
         else _("open until %(date)s", date=format_moment(poll.closing_at))
     )
     lines = [
-        f"### {_('Poll')}: {_one_line(poll.title)}",
+        "### " + _("Poll: %(title)s", title=_one_line(poll.title)),
         "",
         _(
             "By %(name)s, %(date)s · %(status)s",
@@ -151,7 +152,7 @@ def _poll(reading, viewer: User) -> list[str]:
             date=format_moment(poll.created_at),
             status=status,
         )
-        + (f" · {_('anonymous')}" if poll.anonymous else ""),
+        + (" · " + _("anonymous poll") if poll.anonymous else ""),
         "",
     ]
     if poll.details:
@@ -174,7 +175,7 @@ def _poll(reading, viewer: User) -> list[str]:
             lines[-2] = "_" + _("The results are shown once you have voted.") + "_"
     else:
         lines += [
-            f"| {_('Option')} | {_('Count')} | {_('% of points')} |",
+            "| " + " | ".join((_("Option"), _("Count"), _("%% of points"))) + " |",
             "| --- | --- | --- |",
         ]
         for row in visible.results.rows:
@@ -192,9 +193,9 @@ def _poll(reading, viewer: User) -> list[str]:
             lines.append("")
     outcome = poll_outcome(poll)
     if outcome is not None:
-        lines += [f"**{_('Outcome')}**: {outcome['explanation']}", ""]
+        lines += ["**" + _("Outcome") + "** · " + outcome["explanation"], ""]
     if poll.statement:
-        lines += [f"**{_('Statement')}**", "", _text(poll.statement), ""]
+        lines += ["**" + _("Outcome statement") + "**", "", _text(poll.statement), ""]
         if poll.statement_review_on:
             lines += [
                 _("To review on %(date)s.", date=format_day(poll.statement_review_on, "long")),
@@ -216,7 +217,7 @@ def thread_markdown(thread: Thread, *, viewer: User, now: datetime) -> str:
             name=_name(thread.author),
             date=format_moment(thread.created_at),
         )
-        + (f" · {_('closed')}" if thread.is_closed else ""),
+        + (" · " + _("closed") if thread.is_closed else ""),
         "",
         f"<{external_url('threads.show', thread_id=thread.id)}>",
         "",
@@ -235,7 +236,7 @@ def thread_markdown(thread: Thread, *, viewer: User, now: datetime) -> str:
     entries += [(r.poll.created_at, 0, r) for r in read_polls(polls, viewer, now)]
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     if entries:
-        lines += [f"## {_('Timeline')}", ""]
+        lines += ["## " + _("Comments and polls"), ""]
     for _at, kind, item in entries:
         if kind == 0:
             lines += _poll(item, viewer)
