@@ -175,7 +175,7 @@ def _poll(reading, viewer: User) -> list[str]:
             lines[-2] = "_" + _("The results are shown once you have voted.") + "_"
     else:
         lines += [
-            "| " + " | ".join((_("Option"), _("Count"), _("%% of points"))) + " |",
+            "| " + " | ".join((_("Option"), _("Count"), _("Percent of points"))) + " |",
             "| --- | --- | --- |",
         ]
         for row in visible.results.rows:

@@ -114,7 +114,7 @@ def test_a_thread_as_markdown_names_no_anonymous_voter_and_hides_hidden_results(
 
     assert api(alice).post(f"/api/v1/polls/{poll['id']}/close").status_code == 200
     text = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "| Option | Count | % of points |" in text
+    assert "| Option | Count | Percent of points |" in text
     assert REASON in text  # the reason shows, by nobody
     assert "Bruno" not in text
     assert "Anonymous" in text
