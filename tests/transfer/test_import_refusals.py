@@ -131,6 +131,8 @@ def test_people_are_matched_by_email_or_created_without_a_password(
     """Into an instance where only Claire has an account (her address in another case in
     the file): she keeps hers; the others get one that no password opens."""
     claire = make_user(name="Claire V.", email="claire@exemple.org")
+    namesake = make_user(name="Malik Benali", email="un-autre-malik@example.org")
+    assert namesake.handle == "malik-benali"  # the demo's Malik's handle, taken here
     for person in document["users"]:
         if person["email"] == "claire@exemple.org":
             person["email"] = "Claire@Exemple.ORG"
@@ -139,12 +141,14 @@ def test_people_are_matched_by_email_or_created_without_a_password(
     assert "Accounts matched by email: 1; created without a password: 5" in result.output
     with app.app_context():
         people = {u.email: u for u in db.session.scalars(sa.select(User))}
-        assert len(people) == 6
+        assert len(people) == 7
         assert people["claire@exemple.org"].id == claire.id
         assert people["claire@exemple.org"].name == "Claire V."  # her account, unchanged
         assert check_password(people["claire@exemple.org"], claire.password)
         malik = people["malik@exemple.org"]
         assert malik.name == "Malik Benali" and malik.locale == "fr"
+        assert malik.handle == "malik-benali-2"  # a free one
+        assert people["helene@exemple.org"].handle == "helene-roux"  # theirs when free
         assert malik.password_hash == ""
         assert not check_password(malik, "") and not check_password(malik, "cercle-demo")
         admins = db.session.scalars(
