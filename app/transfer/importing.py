@@ -261,11 +261,13 @@ def import_group(document: dict, *, handle: str | None = None) -> Imported:
         lambda text: str(render_with_mentions(text)) if text else ""
     )
     maps: dict[str, dict[int, int]] = {name: {} for name in REFERENCED}
-    created, matched = _import_users(checked["users"], maps["users"])
     try:
+        created, matched = _import_users(checked["users"], maps["users"])
         with _remembered_handles():
             group_id, counts = _import_rows(checked, handle, maps, render)
     except sa.exc.IntegrityError as error:
+        # a row the file gets wrong, or the same handle or person written meanwhile by
+        # another import or a sign-up (then importing again finds them)
         raise ImportRefused(f"The file breaks a rule of the database: {error.orig}") from error
     return Imported(group_id, handle, counts, created, matched)
 
