@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from urllib.parse import urlsplit
 
@@ -42,13 +43,20 @@ def export_command(handle: str, path: str):
             raise click.ClickException(f"There is no circle with the handle {handle!r}.")
         group_id = group.id
         db.session.rollback()  # the export reads from its own snapshot
-        out = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")  # noqa: SIM115
-        try:
+        if path == "-":
             for chunk in stream_group(group_id, now=utcnow()):
-                out.write(chunk)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+                sys.stdout.write(chunk)
+        else:
+            # written beside, then renamed: PATH is never a half-written file
+            partial = f"{path}.part"
+            try:
+                with open(partial, "w", encoding="utf-8") as out:
+                    for chunk in stream_group(group_id, now=utcnow()):
+                        out.write(chunk)
+                os.replace(partial, path)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
     if path != "-":
         click.echo(f"Circle {handle!r} exported to {path}.", err=True)
 
