@@ -152,6 +152,7 @@ PAGE_FEATURES = (
     "webhooks",
     "search",
     "account",
+    "transfer",
 )
 #: features with a JSON API: ``<feature>.api.blp``
 API_FEATURES = (
@@ -165,6 +166,7 @@ API_FEATURES = (
     "webhooks",
     "search",
     "account",
+    "transfer",
 )
 
 
@@ -244,6 +246,8 @@ def register_cli(app: Flask) -> None:
     """``flask demo`` and the other commands."""
     from .demo.cli import demo_command
     from .jobs.cli import jobs_command
+    from .transfer.cli import groups_command
 
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_command)
+    app.cli.add_command(groups_command)

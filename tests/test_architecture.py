@@ -117,6 +117,7 @@ def test_the_layers_hold():
         ["webhooks"],
         ["account"],
         ["dashboard", "jobs", "demo"],
+        ["transfer"],
     ]
     rank = {feature: i for i, layer in enumerate(layers) for feature in layer}
     assert set(rank) == features(), "every feature has its place in the layers"
