@@ -117,9 +117,11 @@ USERS = Section(
         "digest_days",
         "email_discreet",
         "email_off",
+        "deleted_at",
     ),
-    # secrets and this instance's bookkeeping stay on the instance
-    omitted=("password_hash", "session_epoch", "digest_done_on"),
+    # secrets and this instance's bookkeeping stay on the instance (a closed account
+    # is a state of this instance's sign-in: the import makes a passwordless account)
+    omitted=("password_hash", "session_epoch", "digest_done_on", "deactivated_at"),
 )
 
 #: every other section, in an order where a row's references come before it
