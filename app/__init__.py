@@ -237,8 +237,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """``flask demo`` and the other commands."""
+    from .backup import backup_command
     from .demo.cli import demo_command
     from .jobs.cli import jobs_command
 
+    app.cli.add_command(backup_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_command)
