@@ -199,6 +199,15 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
     app.jinja_env.filters["iso"] = i18n.iso_filter
+    app.jinja_env.filters["moment"] = i18n.moment_filter
+    app.jinja_env.filters["ago"] = i18n.ago_filter
+
+    @app.context_processor
+    def render_clock() -> dict:
+        """``now`` for relative times (``|moment(now)``): read once per request, so
+        that every phrase of a page is measured from the same instant."""
+        return {"now": i18n.render_now()}
+
     # HTML that app/markdown.py produced at write time (never raw user text).
     app.jinja_env.filters["markdown_html"] = lambda value: Markup(value or "")  # noqa: S704
     app.jinja_env.globals["html_lang"] = i18n.html_lang
@@ -244,10 +253,12 @@ def register_security_headers(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """``flask demo`` and the other commands."""
+    from .backup import backup_command
     from .demo.cli import demo_command
     from .jobs.cli import jobs_command
     from .transfer.cli import groups_command
 
+    app.cli.add_command(backup_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_command)
     app.cli.add_command(groups_command)

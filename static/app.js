@@ -17,6 +17,17 @@ document.addEventListener("DOMContentLoaded", function () {
       }, function () { field.select(); });
     });
   });
+  // Offer this device's time zone first in a zone select (the choice stays the person's).
+  var zones = document.querySelector("select[data-zone-suggest]");
+  var here = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zones && here) {
+    var known = Array.prototype.find.call(zones.options, function (o) { return o.value === here; });
+    var first = zones.querySelector("optgroup");
+    if (known && first && known.parentNode !== first) {
+      var copy = new Option(known.text + " · " + zones.dataset.zoneSuggest, here);
+      first.insertBefore(copy, first.firstChild);
+    }
+  }
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

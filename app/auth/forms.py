@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TimeField
 from wtforms.validators import (
@@ -15,7 +17,7 @@ from wtforms.validators import (
 
 from .. import limits
 from ..forms import Form
-from ..i18n import LOCALE_NAMES
+from ..i18n import LIKELY_ZONES, LOCALE_NAMES, grouped_zone_choices
 from ..timeutil import timezone_choices
 from .services import MIN_PASSWORD_LENGTH
 
@@ -95,7 +97,12 @@ class ProfileForm(Form):
         current = getattr(kwargs.get("obj"), "timezone", None)
         if current and current not in zones:  # the profile's older zone name stays selectable
             zones = [current, *zones]
-        self.timezone.choices = [(z, z.replace("_", " ")) for z in zones]
+        # French (or English) city and country names, grouped by region, the
+        # account's zone and the language's likely one first; values stay IANA names
+        locale = str(get_locale() or "fr")
+        likely = LIKELY_ZONES.get(locale, current_app.config["DEFAULT_USER_TIMEZONE"])
+        first = [z for z in (current, likely) if z]
+        self.timezone.choices = grouped_zone_choices(zones, locale, first)
 
 
 class ChangePasswordForm(Form):

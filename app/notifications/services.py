@@ -25,7 +25,7 @@ from ..auth.verify import is_verified
 from ..bidi import bidi_text
 from ..extensions import db
 from ..groups.models import Membership
-from ..i18n import format_moment
+from ..i18n import LONG, format_moment
 from ..proposals import consent
 from ..support import display as support_display
 from ..support import routing
@@ -317,7 +317,7 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         return _(
             "The poll “%(title)s” closes on %(time)s and you have not voted yet.",
             title=title,
-            time=format_moment(n.poll.closing_at, "medium"),
+            time=format_moment(n.poll.closing_at, LONG),
         )
     if n.kind == POLL_REMIND:
         return _("%(name)s reminds you to vote on “%(title)s”.", name=actor, title=title)

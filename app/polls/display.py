@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
-from flask_babel import format_timedelta, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import select_timezone
+from ..i18n import format_relative, select_timezone
 from ..textcheck import whole_number
 from . import bp, tally
 from .forms import KIND_NAMES
@@ -60,9 +60,7 @@ def number_text(value: Decimal | int | None) -> str:
 
 def relative_time(moment: datetime, now: datetime) -> str:
     """ "in 3 days" / "2 hours ago" / "just now", in the reader's language."""
-    if abs((moment - now).total_seconds()) < 60:
-        return _("just now")
-    return format_timedelta(moment - now, add_direction=True, threshold=1.1)
+    return format_relative(moment, now)
 
 
 def prefill(choice: dict | None) -> dict:

@@ -290,9 +290,11 @@ def mark_seen(thread: Thread, user: User, *, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not updated:
-        db.session.add(ThreadVisit(thread_id=thread.id, user_id=user.id, seen_at=now))
+        # added inside the savepoint: when it rolls back, the row leaves the session too
+        # (added before it, the row stayed pending and failed the request's commit)
         try:
             with db.session.begin_nested():
+                db.session.add(ThreadVisit(thread_id=thread.id, user_id=user.id, seen_at=now))
                 db.session.flush()
         except sa.exc.IntegrityError:
             pass  # another tab recorded the visit at the same moment

@@ -27,10 +27,9 @@ Posts are written in the app's default language (French): a chat room is shared.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -39,6 +38,7 @@ from .. import events, hooks, outbox
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_manage_group
+from ..i18n import LONG, moment_text
 from ..proposals.services import explain
 from ..support import display as support_display
 from ..timeutil import isoformat_z
@@ -56,10 +56,9 @@ def _locale() -> str:
 def _when(moment: datetime) -> str:
     """A time in the circle's default zone and language, with the zone named."""
     zone = current_app.config.get("DEFAULT_USER_TIMEZONE", "Europe/Paris")
-    try:
-        text = format_datetime(moment, "medium", tzinfo=ZoneInfo(zone), locale=_locale())
-    except OverflowError:  # the calendar's edge has no local time there: say it in UTC
-        return f"{format_datetime(moment, 'medium', tzinfo=UTC, locale=_locale())} (UTC)"
+    text = moment_text(moment, LONG, locale=_locale(), zone=ZoneInfo(zone))
+    if text.endswith(" UTC"):  # the calendar's edge has no local time there: said in UTC
+        return f"{text[:-4]} (UTC)"
     return f"{text} ({zone})"
 
 

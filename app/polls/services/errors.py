@@ -8,13 +8,13 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ...errors import Conflict, Forbidden
-from ...i18n import format_moment
+from ...i18n import LONG, format_moment
 from .. import tally
 
 
 def _when(moment: datetime) -> LazyString:
     """A time in the reader's zone and language, formatted when the message is shown."""
-    return LazyString(format_moment, moment, "medium")
+    return LazyString(format_moment, moment, LONG)
 
 
 class PollClosed(Conflict):
