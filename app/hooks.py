@@ -165,8 +165,9 @@ poll_form_addition = ExtensionPoint(
     doc="""What the new-poll page adds to its form for a kind of poll.
     sender: the ``Group``; ``kind``; ``now``.
     answer: an object with ``form`` (a sub-form or None), ``make(thread, *, author,
-    now, **poll_fields) -> Poll`` and ``form.show_errors(error) -> bool`` (the
-    proposals feature: the agreement change, ``ChangeChoice``).""",
+    now, **poll_fields) -> Poll``, ``form.show_errors(error) -> bool`` and
+    ``rechoosing`` (True: the form only asks to be drawn again, with what was typed;
+    nothing is made) (the proposals feature: the agreement change, ``ChangeChoice``).""",
 )
 agreement_open_proposals = ExtensionPoint(
     "agreement-open-proposals",

@@ -6,6 +6,17 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // A rule of a proposal: typing a value unticks "Leave unset"; ticking it clears the
+  // value (without JavaScript, both at once is refused with an error on the rule).
+  document.querySelectorAll(".rule-widget").forEach(function (widget) {
+    var value = widget.querySelector("[data-rule-value]");
+    var unset = widget.querySelector("[data-rule-unset]");
+    if (!value || !unset) { return; }
+    var entered = function () { if (value.value.trim() !== "") { unset.checked = false; } };
+    value.addEventListener("input", entered);
+    value.addEventListener("change", entered);
+    unset.addEventListener("change", function () { if (unset.checked) { value.value = ""; } });
+  });
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

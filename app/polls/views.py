@@ -146,7 +146,9 @@ def new(thread_id: int):
     # What the features above add for this kind (a proposal's agreement change).
     change = hooks.poll_form_addition.first(thread.group, kind=kind, now=now)
     status = 200
-    if form.is_submitted():
+    # A feature's form may only ask to be drawn again (a proposal's change of choice).
+    redraw = change is not None and getattr(change, "rechoosing", False)
+    if form.is_submitted() and not redraw:
         valid = form.validate_on_submit()
         if change is not None and change.form is not None:
             valid = change.form.validate() and valid
@@ -175,7 +177,6 @@ def new(thread_id: int):
         hint=MARKDOWN_HINT,
         change=change,
         action_url=url_for("polls.new", thread_id=thread.id, **request.args),
-        choice_url=lambda **args: url_for("polls.new", thread_id=thread.id, kind=kind, **args),
     ), status
 
 
