@@ -169,6 +169,29 @@ poll_form_addition = ExtensionPoint(
     ``rechoosing`` (True: the form only asks to be drawn again, with what was typed;
     nothing is made) (the proposals feature: the agreement change, ``ChangeChoice``).""",
 )
+poll_state_extra = ExtensionPoint(
+    "poll-state-extra",
+    doc="""What the features above keep of an open poll's state in each of its versions.
+    sender: the ``Poll``.
+    answer: a JSON-ready dict (the proposals feature: ``{"agreement_change": {...}}``),
+    or None.""",
+)
+poll_edit_extra = ExtensionPoint(
+    "poll-edit-extra",
+    doc="""An open poll is being edited (its row locked): the features above apply the
+    edit of their own part, or refuse it by raising a ``DomainError``.
+    sender: the ``Poll``; ``extras`` (the edit's keys among ``POLL_EXTRAS``, maybe
+    empty); ``voted`` (whether anyone ever took a stance on it); ``now``.
+    answer: the list of what changed (``["agreement_change"]``), or None.""",
+)
+poll_edit_form_addition = ExtensionPoint(
+    "poll-edit-form-addition",
+    doc="""What the poll's edit page adds to its form (a proposal's agreement change).
+    sender: the ``Poll``; ``voted``; ``now``.
+    answer: an object with ``form`` (a sub-form, or None when it cannot be edited),
+    ``note`` (why, or None), ``extras()`` (the ``extras`` of ``edit_poll``) and
+    ``form.show_errors(error) -> bool``, or None.""",
+)
 agreement_open_proposals = ExtensionPoint(
     "agreement-open-proposals",
     doc="""Open proposals that would amend or repeal an agreement (the agreement's page
@@ -196,6 +219,9 @@ ALL = {
         poll_json_extras,
         poll_maker,
         poll_form_addition,
+        poll_state_extra,
+        poll_edit_extra,
+        poll_edit_form_addition,
         agreement_open_proposals,
     )
 }

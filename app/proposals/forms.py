@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import abort, request
@@ -29,7 +30,14 @@ from ..agreements.services import agreements_as_of, rule_help, rule_label, rule_
 from ..bidi import bidi_text
 from ..forms import Form
 from ..textcheck import whole_number
-from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
+from .services import (
+    MAX_BODY,
+    MAX_CHANGE_SUMMARY,
+    MAX_TITLE,
+    change_for,
+    change_state,
+    make_proposal,
+)
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
 CHANGE_ACTIONS = ("adopt", "amend", "repeal")
@@ -206,8 +214,11 @@ class AgreementChangeForm(Form):
         agreement=None,
         base=None,
         active: Mapping[str, Any] | None = None,
+        current: Mapping[str, Any] | None = None,
         **kwargs,
     ):
+        """``current``: the change as proposed (``services.change_state``), which the
+        edit page starts from instead of the base version."""
         super().__init__(formdata, prefix="change", **kwargs)
         self.action = action
         self.agreement = agreement
@@ -219,6 +230,14 @@ class AgreementChangeForm(Form):
             self.body.data = base.body
             self.base_version.data = str(base.version)
         initial = dict(base.rules or {}) if (base is not None and action == "amend") else {}
+        if current is not None:
+            if formdata is None or not self.is_submitted():
+                self.title.data = current["title"]
+                self.body.data = current["body"]
+                self.change_summary.data = current["change_summary"]
+                review_on = current["review_on"]
+                self.review_on.data = date.fromisoformat(review_on) if review_on else None
+            initial = dict(current["rules"] or {})
         self.widgets: dict[str, RuleWidget] = {}
         for key in RULE_KEYS:
             in_force = active.get(key, RULE_SPECS[key].default)
@@ -426,3 +445,59 @@ def change_choice(group, now) -> ChangeChoice:
         form=form,
         rechoosing=rechoosing,
     )
+
+
+# -- correcting an open proposal --------------------------------------------------------
+
+
+@dataclass
+class ChangeEdit:
+    """The agreement change on a proposal's edit page: its form (None when it cannot be
+    edited: somebody voted, or a repeal has nothing to edit) and why not (``note``)."""
+
+    action: str
+    form: AgreementChangeForm | None
+    note: str | None = None
+    base: Any = None
+
+    def extras(self) -> dict:
+        """``edit_poll``'s ``extras``: the change as edited, without what cannot change."""
+        if self.form is None:
+            return {}
+        payload = self.form.payload()
+        for name in ("action", "agreement_id", "base_version"):
+            payload.pop(name, None)
+        return {"agreement_change": payload}
+
+
+def change_edit(poll, *, voted: bool, now) -> ChangeEdit | None:
+    """The agreement change part of a proposal's edit page (None without a change)."""
+    change = change_for(poll)
+    if change is None:
+        return None
+    if voted:
+        note = gettext(
+            "Someone has already voted: the agreement change stays as it was, so that every "
+            "stance is about the same text and rules. To change it, close this proposal and "
+            "make a new one."
+        )
+        return ChangeEdit(action=change.action, form=None, note=note)
+    if change.action == "repeal":
+        return ChangeEdit(action=change.action, form=None)
+    state = agreements_as_of(poll.group, now)
+    base = None
+    agreement = None
+    if change.action == "amend":
+        chosen = next((s for s in state.active if s.id == change.agreement_id), None)
+        if chosen is not None:
+            agreement, base = chosen.agreement, chosen.version
+    formdata = request.form if request.method == "POST" else None
+    form = AgreementChangeForm(
+        formdata,
+        action=change.action,
+        agreement=agreement,
+        base=base,
+        active={key: rule.value for key, rule in state.rules.items()},
+        current=change_state(change),
+    )
+    return ChangeEdit(action=change.action, form=form, base=base)
