@@ -274,6 +274,23 @@ class StanceForm(Form):
         return {"ranking": sorted(numbers, key=numbers.get)}, errors
 
 
+class PollEditForm(Form):
+    """A correction of an open poll: its title, details and closing time (in the
+    reader's zone)."""
+
+    out_of_range = {"closing_at": CLOSING_OUT_OF_RANGE}
+
+    title = StringField(
+        _l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=MAX_TITLE)]
+    )
+    details = TextAreaField(
+        _l("Details"), validators=[Optional(), Length(max=MAX_DETAILS)], render_kw={"rows": 6}
+    )
+    closing_at = DateTimeLocalField(
+        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired()]
+    )
+
+
 class ReopenForm(Form):
     """A new closing time, in the reader's zone."""
 
@@ -312,6 +329,7 @@ __all__ = [
     "KIND_CHOICES",
     "KIND_NAMES",
     "MARKDOWN_HINT",
+    "PollEditForm",
     "PollForm",
     "ReopenForm",
     "RemindForm",
