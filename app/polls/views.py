@@ -155,6 +155,8 @@ def new(thread_id: int):
     status = 200
     # A feature's form may only ask to be drawn again (a proposal's change of choice).
     redraw = change is not None and getattr(change, "rechoosing", False)
+    # "More time slots" (a meeting, without JavaScript): drawn again with more inputs.
+    redraw = redraw or (form.is_submitted() and "more_slots" in request.form)
     if form.is_submitted() and not redraw:
         valid = form.validate_on_submit()
         if change is not None and change.form is not None:
