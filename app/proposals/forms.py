@@ -489,8 +489,13 @@ def change_edit(poll, *, voted: bool, now) -> ChangeEdit | None:
     agreement = None
     if change.action == "amend":
         chosen = next((s for s in state.active if s.id == change.agreement_id), None)
-        if chosen is not None:
-            agreement, base = chosen.agreement, chosen.version
+        if chosen is None or chosen.version.version != change.base_version:
+            note = gettext(
+                "The agreement has changed since this proposal was made: its amendment "
+                "can no longer be edited. Close this proposal and make a new one."
+            )
+            return ChangeEdit(action=change.action, form=None, note=note)
+        agreement, base = chosen.agreement, chosen.version
     formdata = request.form if request.method == "POST" else None
     form = AgreementChangeForm(
         formdata,

@@ -186,3 +186,26 @@ def test_the_new_thread_choice_reads_whole(page, thread_circle):
     )
     assert status == 200
     assert ">A new thread, with the proposal&#39;s title</option>" in html
+
+
+def test_read_rule_decides_from_what_was_entered(app):
+    """A value entered sets the rule, "Leave unset" alone leaves it unset, both is an
+    error; empty without "Leave unset" is "none" where none means something."""
+    from app.proposals.forms import ERROR, SET, UNSET, read_rule
+
+    with app.test_request_context():
+        assert read_rule("rhythm_per_week", "21", False) == (SET, 21, None)
+        assert read_rule("rhythm_per_week", "", True) == (UNSET, None, None)
+        assert read_rule("rhythm_per_week", "21", True)[0] == ERROR
+        assert read_rule("rhythm_per_week", "", False) == (SET, None, None)
+        assert read_rule("channels", "", False) == (SET, [], None)
+        assert read_rule("channels", "Jitsi\n\n téléphone ", False) == (
+            SET,
+            ["Jitsi", "téléphone"],
+            None,
+        )
+        assert read_rule("urgent_response_minutes", "", False)[0] == ERROR
+        assert read_rule("urgent_response_minutes", "vite", False)[0] == ERROR
+        assert read_rule("availability_check", "no", False) == (SET, False, None)
+        assert read_rule("reciprocity", "not_required", False) == (SET, "not_required", None)
+        assert read_rule("reciprocity", "bof", False)[0] == ERROR
