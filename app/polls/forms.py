@@ -224,9 +224,7 @@ class PollForm(Form):
         empty ones (at least ``SLOT_INPUTS``; as many more on "More time slots")."""
         sent = self.submitted_slots()
         shown = [
-            (slot_input_value(v, self.zone), parse_slot(v, self.zone) is None)
-            for v in sent
-            if v
+            (slot_input_value(v, self.zone), parse_slot(v, self.zone) is None) for v in sent if v
         ]
         wanted = max(SLOT_INPUTS, len(shown) + (1 if shown else 0))
         if self.is_submitted() and "more_slots" in request.form:
