@@ -130,6 +130,20 @@ poll_reopened = _events.signal(
     doc="""A closed poll was opened again until a new closing time.
     sender: the ``Poll``; ``actor`` (``User``); ``now``.""",
 )
+poll_edited = _events.signal(
+    "poll-edited",
+    doc="""An open poll was corrected (its title, details, closing time, or a proposal's
+    agreement change); the edit is kept as a version.
+    sender: the ``Poll``; ``actor`` (``User``); ``changed`` (what changed: among
+    ``title``, ``details``, ``closing_at``, ``agreement_change``); ``version`` (the
+    ``PollVersion``); ``now``.""",
+)
+poll_deleted = _events.signal(
+    "poll-deleted",
+    doc="""An open poll nobody had voted on was deleted; sent before its row goes (the
+    database then removes what hangs on it).
+    sender: the ``Poll``; ``actor`` (``User``); ``now``.""",
+)
 voters_reminded = _events.signal(
     "voters-reminded",
     doc="""Someone reminded the undecided voters of a poll, with a message.

@@ -194,8 +194,32 @@ poll_form_addition = ExtensionPoint(
     doc="""What the new-poll page adds to its form for a kind of poll.
     sender: the ``Group``; ``kind``; ``now``.
     answer: an object with ``form`` (a sub-form or None), ``make(thread, *, author,
-    now, **poll_fields) -> Poll`` and ``form.show_errors(error) -> bool`` (the
-    proposals feature: the agreement change, ``ChangeChoice``).""",
+    now, **poll_fields) -> Poll``, ``form.show_errors(error) -> bool`` and
+    ``rechoosing`` (True: the form only asks to be drawn again, with what was typed;
+    nothing is made) (the proposals feature: the agreement change, ``ChangeChoice``).""",
+)
+poll_state_extra = ExtensionPoint(
+    "poll-state-extra",
+    doc="""What the features above keep of an open poll's state in each of its versions.
+    sender: the ``Poll``.
+    answer: a JSON-ready dict (the proposals feature: ``{"agreement_change": {...}}``),
+    or None.""",
+)
+poll_edit_extra = ExtensionPoint(
+    "poll-edit-extra",
+    doc="""An open poll is being edited (its row locked): the features above apply the
+    edit of their own part, or refuse it by raising a ``DomainError``.
+    sender: the ``Poll``; ``extras`` (the edit's keys among ``POLL_EXTRAS``, maybe
+    empty); ``voted`` (whether anyone ever took a stance on it); ``now``.
+    answer: the list of what changed (``["agreement_change"]``), or None.""",
+)
+poll_edit_form_addition = ExtensionPoint(
+    "poll-edit-form-addition",
+    doc="""What the poll's edit page adds to its form (a proposal's agreement change).
+    sender: the ``Poll``; ``voted``; ``now``.
+    answer: an object with ``form`` (a sub-form, or None when it cannot be edited),
+    ``note`` (why, or None), ``extras()`` (the ``extras`` of ``edit_poll``) and
+    ``form.show_errors(error) -> bool``, or None.""",
 )
 agreement_open_proposals = ExtensionPoint(
     "agreement-open-proposals",
@@ -224,6 +248,9 @@ ALL = {
         poll_json_extras,
         poll_maker,
         poll_form_addition,
+        poll_state_extra,
+        poll_edit_extra,
+        poll_edit_form_addition,
         agreement_open_proposals,
     )
 }

@@ -28,6 +28,40 @@ document.addEventListener("DOMContentLoaded", function () {
       first.insertBefore(copy, first.firstChild);
     }
   }
+  // A rule of a proposal: typing a value unticks "Leave unset"; ticking it clears the
+  // value (without JavaScript, both at once is refused with an error on the rule).
+  document.querySelectorAll(".rule-widget").forEach(function (widget) {
+    var value = widget.querySelector("[data-rule-value]");
+    var unset = widget.querySelector("[data-rule-unset]");
+    if (!value || !unset) { return; }
+    var entered = function () { if (value.value.trim() !== "") { unset.checked = false; } };
+    value.addEventListener("input", entered);
+    value.addEventListener("change", entered);
+    unset.addEventListener("change", function () { if (unset.checked) { value.value = ""; } });
+  });
+  // A meeting's time slots: "More time slots" adds an empty picker here instead of
+  // sending the form back (without JavaScript it does, keeping what was typed).
+  document.querySelectorAll("[data-more-slots]").forEach(function (button) {
+    var list = button.parentNode.querySelector(".slot-list");
+    if (!list) { return; }
+    button.addEventListener("click", function (event) {
+      var items = list.querySelectorAll("li");
+      var last = items[items.length - 1];
+      if (!last) { return; }
+      event.preventDefault();
+      var item = last.cloneNode(true);
+      var n = items.length + 1;
+      var input = item.querySelector("input");
+      var label = item.querySelector("label");
+      input.id = "slot-" + n;
+      input.value = "";
+      input.removeAttribute("aria-invalid");
+      label.htmlFor = input.id;
+      label.textContent = label.textContent.replace(/\d+\s*$/, String(n));
+      list.appendChild(item);
+      input.focus();
+    });
+  });
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

@@ -29,6 +29,9 @@ POLL_REMINDER = "poll_reminder"
 POLL_REMIND = "poll_remind"
 POLL_OPENED = "poll_opened"
 POLL_CLOSED = "poll_closed"
+#: an open poll the reader voted on was corrected (what changed is told, from the
+#: poll's version written with it)
+POLL_EDITED = "poll_edited"
 #: someone wrote ``@handle`` of the reader in a thread's context or a comment
 MENTION = "mention"
 #: an agreement's review date has come (to the group's admins and its proposer, once)
@@ -99,6 +102,7 @@ KINDS = (
     POLL_REMIND,
     POLL_OPENED,
     POLL_CLOSED,
+    POLL_EDITED,
     MENTION,
     AGREEMENT_REVIEW,
     REPLY,

@@ -325,6 +325,8 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
         if _is_proposal(n):
             return _("%(name)s made a proposal: “%(title)s”.", name=actor, title=title)
         return _("%(name)s started a poll: “%(title)s”.", name=actor, title=title)
+    if n.kind == kinds.POLL_EDITED:
+        return _edited_text(n, actor, title)
     if n.kind == POLL_CLOSED:
         if _is_proposal(n):
             return _("The proposal “%(title)s” has closed.", title=title)
@@ -351,6 +353,41 @@ def describe(notification: Notification, *, provenance: bool = True) -> str:
             group=bidi_text(n.group.name) if n.group is not None else "",
         )
     return _("Something happened in “%(thread)s”.", thread=thread)
+
+
+def _edited_text(n: Notification, actor: str, title: str) -> str:
+    """ "Alice corrected “…”, which you voted on: the title, the closing time (now …)."
+    What changed comes from the poll's version written with the notification."""
+    from ..polls.models import PollVersion
+
+    # The edit's version was written with the notification: the latest one by then.
+    version = db.session.scalar(
+        sa.select(PollVersion)
+        .where(
+            PollVersion.poll_id == n.poll_id,
+            PollVersion.number > 1,
+            PollVersion.created_at <= n.created_at,
+        )
+        .order_by(PollVersion.number.desc())
+        .limit(1)
+    )
+    words = {
+        "title": lambda: _("the title"),
+        "details": lambda: _("the details"),
+        "closing_at": lambda: _(
+            "the closing time (now %(time)s)", time=format_moment(n.poll.closing_at, "medium")
+        ),
+        "agreement_change": lambda: _("the agreement change"),
+    }
+    changed = [words[c]() for c in (version.changed if version else []) if c in words]
+    if _is_proposal(n):
+        text = _("%(name)s corrected the proposal “%(title)s”, which you voted on.")
+    else:
+        text = _("%(name)s corrected the poll “%(title)s”, which you voted on.")
+    text = text % {"name": actor, "title": title}
+    if changed:
+        text += " " + _("Changed: %(what)s.", what=", ".join(changed))
+    return text
 
 
 def _is_proposal(n: Notification) -> bool:
@@ -528,6 +565,8 @@ def reason(notification: Notification) -> str:
         return _("You can vote on it and have not voted yet.")
     if kind == POLL_CLOSED:
         return _("You could vote on it.")
+    if kind == kinds.POLL_EDITED:
+        return _("You voted on it.")
     if kind == PROPOSAL_OUTCOME:
         return _("You proposed it.") if _is_author(n) else _("You could vote on it.")
     if kind == STANCE_BLOCK:

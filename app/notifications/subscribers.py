@@ -6,6 +6,8 @@
   wrote it or the reply mentions them (``reply``: one notification, the mention wins);
 - ``poll_opened``: the eligible voters, not the author (``poll_opened``, a poll or a
   proposal);
+- ``poll_edited``: the voters with a current stance, not the editor (``poll_edited``:
+  what changed is told when read);
 - ``poll_closed``: the members who were eligible when it closed, not the person
   who closed it (``poll_closed``), for polls that are not proposals; an anonymous
   proposal's blocks forget who blocked;
@@ -54,6 +56,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Membership, Role
 from ..markdown import mentioned_handles
+from ..polls.models import Stance
 from ..polls.services import eligible_voter_ids
 from ..threads.models import Comment
 from . import models as kinds
@@ -98,6 +101,19 @@ def mentions_in_comment(comment, *, thread, actor, previous_body, now, **_):
 
 def poll_opened(poll, *, actor, now, **_):
     notify(eligible_voter_ids(poll), POLL_OPENED, poll=poll, actor=actor, now=now)
+
+
+def poll_edited(poll, *, actor, now, **_):
+    """The voters who already took a stance learn what changed in what they voted on."""
+    voters = db.session.scalars(
+        sa.select(Stance.voter_id).where(
+            Stance.poll_id == poll.id,
+            Stance.is_current.is_(True),
+            Stance.withdrawn_at.is_(None),
+            Stance.voter_id.is_not(None),
+        )
+    )
+    notify(set(voters), kinds.POLL_EDITED, poll=poll, actor=actor, now=now)
 
 
 def poll_closed(poll, *, closed_by, now, **_):
@@ -378,6 +394,7 @@ def connect() -> None:
     events.comment_written.connect(mentions_in_comment)
     events.poll_opened.connect(poll_opened)
     events.poll_closed.connect(poll_closed)
+    events.poll_edited.connect(poll_edited)
     events.proposal_decided.connect(proposal_decided)
     events.stance_cast.connect(stance_block)
     events.agreement_adopted.connect(agreement_adopted)

@@ -36,6 +36,7 @@ from .export import content_disposition, export_csv
 from .models import Poll
 from .permissions import (
     can_close_poll,
+    can_manage_poll,
     can_read_poll,
     can_remind_poll,
     can_reopen_poll,
@@ -47,26 +48,32 @@ from .schemas import (
     STANCE_FORMS,
     PollCloseResultSchema,
     PollCreateSchema,
+    PollEditSchema,
     PollRemindedSchema,
     PollRemindSchema,
     PollReopenSchema,
     PollSchema,
     PollStatementInputSchema,
     PollStatementSchema,
+    PollVersionListSchema,
     StanceInputSchema,
     StanceSchema,
 )
 from .services import (
+    EDITABLE,
     PollClosed,
     cast_stance,
     close_due_polls_before_read,
     close_poll,
     create_poll,
+    delete_poll,
+    edit_poll,
     load_poll,
     named_voter_ids,
     option_names,
     options_for,
     poll_outcome,
+    poll_versions,
     remind_undecided_voters,
     reopen_poll,
     results_for,
@@ -346,6 +353,116 @@ def get_poll(poll_id):
     now = utcnow()
     poll = _poll(poll_id, now=now)
     return poll_json(poll, api_user(), now=now)
+
+
+# -- correcting, deleting ------------------------------------------------------------
+
+EDIT_RULES = (
+    "An open poll can be corrected by its author (still a member) or a group admin: its "
+    "`title`, `details` and `closing_at` at any time before it closes (the closing time "
+    "bounded as at creation), a proposal's `agreement_change` only before the first stance, "
+    "so that every stance is about the same text and rules (Cercle's choice: DESIGN.md is "
+    "silent on corrections; stances are never reset). Every edit is kept as a version "
+    "(`GET /polls/{id}/versions`), and the voters who already took a stance are notified "
+    "of what changed (`poll_edited`). An edit and a first stance are serialised on the "
+    "poll: whichever comes second sees the other."
+)
+
+
+@blp.route("/polls/<int:poll_id>", methods=["PATCH"])
+@blp.doc(
+    security=SECURITY,
+    summary="Correct an open poll (an addition to DESIGN.md)",
+    description=EDIT_RULES + " An edit that changes nothing writes nothing.",
+)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.arguments(PollEditSchema)
+@blp.response(200, PollSchema)
+@blp.alt_response(
+    400,
+    description="A bad field, named in `fields`: an empty or long `title`, a `closing_at` "
+    "without a zone, past, or more than 366 days ahead; `agreement_change.<field>` or "
+    "`rules.<key>` as at creation; `agreement_change` on a poll that is not a proposal; "
+    "`agreement_change.action`, `.agreement_id` or `.base_version` changed.",
+)
+@blp.alt_response(403, description="Only the poll's author or a group admin corrects it.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(
+    409,
+    description="Closed (`poll_closed`); someone has voted and the edit would change the "
+    "agreement change (`agreement_change_frozen`); the amended agreement changed or was "
+    "repealed since (`stale_agreement_version`, `agreement_repealed`).",
+)
+def edit_poll_view(data, poll_id):
+    """Correct an open poll: ``EDIT_RULES``."""
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_manage_poll(user, poll))
+    now = utcnow()
+    fields = {name: data[name] for name in EDITABLE if name in data}
+    extras = {key: data[key] for key in hooks.POLL_EXTRAS if key in data}
+    try:
+        edit_poll(poll, actor=user, now=now, extras=extras, **fields)
+    except PollClosed:
+        _close_due_after_refusal(poll_id, now)
+        raise
+    return poll_json(load_poll(poll_id), user, now=now)
+
+
+@blp.route("/polls/<int:poll_id>", methods=["DELETE"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.response(204)
+@blp.alt_response(403, description="Only the poll's author or a group admin deletes it.")
+@blp.alt_response(404, description=NOT_FOUND)
+@blp.alt_response(
+    409,
+    description="Someone has taken a stance, even one withdrawn since (`poll_has_stances`: "
+    "the poll is part of the record; correct or close it instead), or it is closed "
+    "(`poll_closed`).",
+)
+def delete_poll_view(poll_id):
+    """Delete a mistaken poll before anyone voted (an addition to DESIGN.md): only while
+    open and before the first stance, with what hangs on it (options, versions, a
+    proposal's agreement change, notifications). A first stance and a deletion are
+    serialised on the poll."""
+    poll = _poll(poll_id)
+    user = api_user()
+    _require(can_manage_poll(user, poll))
+    now = utcnow()
+    try:
+        delete_poll(poll, actor=user, now=now)
+    except PollClosed:
+        _close_due_after_refusal(poll_id, now)
+        raise
+    return None
+
+
+@blp.route("/polls/<int:poll_id>/versions", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.alt_response(401, description=UNAUTHORIZED)
+@blp.response(200, PollVersionListSchema)
+@blp.alt_response(404, description=NOT_FOUND)
+def poll_versions_view(poll_id):
+    """Every version of a poll's wording, oldest first (an addition to DESIGN.md): empty
+    until its first correction, then version 1 (as it was made) and one per edit."""
+    poll = _poll(poll_id)
+    return {
+        "items": [
+            {
+                "number": v.number,
+                "title": v.title,
+                "details": v.details,
+                "details_html": v.details_html,
+                "closing_at": v.closing_at,
+                "agreement_change": (v.extra or {}).get("agreement_change"),
+                "changed": list(v.changed or []),
+                "editor": _user_ref(v.editor),
+                "created_at": v.created_at,
+            }
+            for v in poll_versions(poll)
+        ]
+    }
 
 
 # -- stances ---------------------------------------------------------------------------

@@ -7,10 +7,12 @@ here, before any service sees it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -35,6 +37,11 @@ from . import tally
 from .services import CLOSING_OUT_OF_RANGE, MAX_DETAILS, MAX_STATEMENT, MAX_TITLE
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+#: what a closing time may be typed as where the browser has no picker (the first is
+#: the picker's own)
+LOCAL_FORMATS = [LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y %Hh%M"]
+#: the empty time slot inputs a meeting form starts with, and adds on "More time slots"
+SLOT_INPUTS = 3
 
 #: each kind with its one-line explanation, in the order of the chooser
 KIND_CHOICES = (
@@ -82,17 +89,49 @@ def to_local(moment: datetime | None, zone: str) -> datetime | None:
     return in_zone(moment, ZoneInfo(zone)).replace(tzinfo=None, second=0, microsecond=0)
 
 
+#: a date and time typed the French way: "12/12/2026 18:30", "12/12/2026 à 18h30",
+#: "12/12/2026 18h" (day first)
+_FRENCH_SLOT = re.compile(
+    r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})[\s,]*(?:à\s*)?"
+    r"(?P<H>\d{1,2})\s*[:hH]\s*(?P<M>\d{2})?$"
+)
+
+
 def parse_slot(text: str, zone: str) -> datetime | None:
-    """A meeting slot typed on one line: "2026-05-12 18:30" (the reader's zone),
-    or an ISO 8601 time with its own zone. None when it is not a time."""
-    value = text.strip().replace(" ", "T", 1)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    """A meeting slot as typed: what a date and time picker sends ("2026-05-12T18:30"),
+    ISO 8601 typed by hand ("2026-05-12 18:30", or with its own zone), or the French
+    way ("12/05/2026 18:30", "12/05/2026 à 18h30"); naive times are in the reader's
+    zone. None when it is not a time."""
+    value = " ".join((text or "").split())
+    french = _FRENCH_SLOT.match(value)
+    if french:
+        try:
+            moment = datetime(
+                int(french["y"]),
+                int(french["m"]),
+                int(french["d"]),
+                int(french["H"]),
+                int(french["M"] or 0),
+            )
+        except ValueError:
+            return None
+    else:
+        try:
+            moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+        except ValueError:
+            return None
     if not in_bounds(moment.replace(tzinfo=None)):
         return None
     return to_utc(moment, zone)
+
+
+def slot_input_value(text: str, zone: str) -> str:
+    """A typed slot as its ``datetime-local`` input shows it again: the local time in
+    the input's own format when it reads as a time, else as typed."""
+    moment = parse_slot(text, zone)
+    if moment is None:
+        return text
+    return to_local(moment, zone).strftime(LOCAL_FORMAT)
 
 
 def _strip(value):
@@ -120,7 +159,7 @@ class PollForm(Form):
         _l("Details"), validators=[Optional(), Length(max=MAX_DETAILS)], render_kw={"rows": 6}
     )
     closing_at = DateTimeLocalField(
-        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired()]
+        _l("Closes at"), format=LOCAL_FORMATS, validators=[InputRequired()]
     )
     options = TextAreaField(_l("Options"), render_kw={"rows": 5})
     min_choices = IntegerField(_l("At least this many choices"), default=1)
@@ -174,19 +213,48 @@ class PollForm(Form):
             else:
                 self.options.label.text = _l("Options, one a line")
 
+    def submitted_slots(self) -> list[str]:
+        """A meeting's ``slot`` inputs as sent (one date and time picker each)."""
+        if not self.is_submitted():
+            return []
+        return [value.strip() for value in request.form.getlist("slot")]
+
+    def slot_inputs(self) -> list[tuple[str, bool]]:
+        """The meeting's slot inputs to draw: ``(value, bad)``, those sent first, then
+        empty ones (at least ``SLOT_INPUTS``; as many more on "More time slots")."""
+        sent = self.submitted_slots()
+        shown = [
+            (slot_input_value(v, self.zone), parse_slot(v, self.zone) is None) for v in sent if v
+        ]
+        wanted = max(SLOT_INPUTS, len(shown) + (1 if shown else 0))
+        if self.is_submitted() and "more_slots" in request.form:
+            wanted = len(shown) + SLOT_INPUTS
+        return shown + [("", False)] * (wanted - len(shown))
+
     def option_lines(self) -> list[str]:
-        return [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
+        lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
+        if self.kind == "meeting":
+            lines = [v for v in self.submitted_slots() if v] + lines
+        return lines
 
     def validate_options(self, field) -> None:
         """Meeting slots must read as times; the services check the rest."""
         if self.kind != "meeting":
             return
+        from_inputs = len([v for v in self.submitted_slots() if v])
         for number, line in enumerate(self.option_lines(), start=1):
             if parse_slot(line, self.zone) is None:
+                if number <= from_inputs:
+                    raise ValidationError(
+                        _l(
+                            "Time slot %(n)s: give a date and time, like 12/05/2026 18:30.",
+                            n=number,
+                        )
+                    )
                 raise ValidationError(
                     _l(
                         "Line %(n)s: write a date and time like 2026-05-12 18:30.",
-                        n=number,
+                        n=number - from_inputs,
                     )
                 )
 
@@ -274,6 +342,23 @@ class StanceForm(Form):
         return {"ranking": sorted(numbers, key=numbers.get)}, errors
 
 
+class PollEditForm(Form):
+    """A correction of an open poll: its title, details and closing time (in the
+    reader's zone)."""
+
+    out_of_range = {"closing_at": CLOSING_OUT_OF_RANGE}
+
+    title = StringField(
+        _l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=MAX_TITLE)]
+    )
+    details = TextAreaField(
+        _l("Details"), validators=[Optional(), Length(max=MAX_DETAILS)], render_kw={"rows": 6}
+    )
+    closing_at = DateTimeLocalField(
+        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired()]
+    )
+
+
 class ReopenForm(Form):
     """A new closing time, in the reader's zone."""
 
@@ -312,6 +397,7 @@ __all__ = [
     "KIND_CHOICES",
     "KIND_NAMES",
     "MARKDOWN_HINT",
+    "PollEditForm",
     "PollForm",
     "ReopenForm",
     "RemindForm",

@@ -188,3 +188,30 @@ class Stance(db.Model):
         ),
         sa.Index("ix_stances_poll_voter", "poll_id", "voter_id", "created_at"),
     )
+
+
+class PollVersion(db.Model):
+    """Every state of an open poll's wording: number 1 is the poll as it was made
+    (written at the first edit), each edit adds the next. ``extra`` is what the features
+    above keep of that state (a proposal's agreement change), ``changed`` what this
+    edit changed (``title``, ``details``, ``closing_at``, ``agreement_change``)."""
+
+    __tablename__ = "poll_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(sa.ForeignKey("polls.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    details: Mapped[str] = mapped_column(sa.Text, default="")
+    details_html: Mapped[str] = mapped_column(sa.Text, default="")
+    closing_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the features' part of this state (``hooks.poll_state_extra``), or None
+    extra: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: the fields this edit changed (empty for number 1)
+    changed: Mapped[list] = mapped_column(sa.JSON, default=list)
+    editor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("poll_id", "number"),)

@@ -57,6 +57,12 @@ def can_manage_poll(user, poll: Poll) -> bool:
     return poll.author_id == user.id or is_admin(user, group)
 
 
+def can_edit_poll(user, poll: Poll) -> bool:
+    """Correct an open poll, or delete it before anyone voted: the author or an admin
+    (the poll's state is checked by the services, under its lock)."""
+    return can_manage_poll(user, poll)
+
+
 def can_close_poll(user, poll: Poll) -> bool:
     """Close early: the author or an admin (closing a closed poll is a 409, not a 403)."""
     return can_manage_poll(user, poll)

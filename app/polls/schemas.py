@@ -262,6 +262,61 @@ class StanceInputSchema(Schema):
             raise ValidationError({name: [message] for name in given[1:]})
 
 
+class PollEditSchema(Schema):
+    """A correction of an open poll (an addition to DESIGN.md): each field given
+    replaces the poll's; a field left out stays."""
+
+    title = Line(validate=validate.Length(min=1, max=MAX_TITLE))
+    details = Text(
+        validate=validate.Length(max=MAX_DETAILS),
+        metadata={"description": "Markdown (`@handle` mentions are linked)"},
+    )
+    closing_at = UTCDateTime(
+        out_of_range=CLOSING_OUT_OF_RANGE,
+        metadata={
+            "description": "a new closing time, ISO 8601 with a time zone, in the future, at "
+            "most 366 days ahead (as at creation)"
+        },
+    )
+    agreement_change = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True),
+        metadata={
+            "description": "proposals only: the agreement change's `title`, `body`, `rules` "
+            "(replacing the whole set), `review_on` and `change_summary`, each given one "
+            "replacing the proposed one; `action`, `agreement_id` and `base_version` cannot "
+            "change. Only before the first stance: afterwards any change to it is 409 "
+            "`agreement_change_frozen`. A proposal made without one may gain one (with its "
+            "`action`), before the first stance too."
+        },
+    )
+
+
+class PollVersionSchema(Schema):
+    number = fields.Integer(metadata={"description": "1: the poll as it was made"})
+    title = fields.String()
+    details = fields.String()
+    details_html = fields.String()
+    closing_at = UTCDateTime()
+    agreement_change = fields.Dict(
+        allow_none=True,
+        metadata={"description": "a proposal's agreement change in this version, or null"},
+    )
+    changed = fields.List(
+        fields.String(),
+        metadata={
+            "description": "what this edit changed: among title, details, closing_at, "
+            "agreement_change (empty for version 1)"
+        },
+    )
+    editor = fields.Nested(UserRefSchema, metadata={"description": "who wrote this version"})
+    created_at = UTCDateTime()
+
+
+class PollVersionListSchema(Schema):
+    items = fields.List(fields.Nested(PollVersionSchema))
+
+
 class PollReopenSchema(Schema):
     closing_at = UTCDateTime(
         required=True,

@@ -1,5 +1,6 @@
 """Poll pages: start a poll in a thread, the poll's own page, vote, change, withdraw,
-close, reopen, the outcome statement, reminders and the CSV export.
+correct it (and see its versions), delete it before anyone voted, close, reopen, the
+outcome statement, reminders and the CSV export.
 
 Each view: load (404) → authorize (403) → validate → service → commit → flash → redirect.
 A poll whose thread the reader may not read is 404. GET pages first close the
@@ -32,6 +33,7 @@ from .forms import (
     KIND_CHOICES,
     KIND_NAMES,
     MARKDOWN_HINT,
+    PollEditForm,
     PollForm,
     RemindForm,
     ReopenForm,
@@ -43,6 +45,7 @@ from .forms import (
 from .models import Poll
 from .permissions import (
     can_close_poll,
+    can_edit_poll,
     can_raise_proposal_in,
     can_read_poll,
     can_remind_poll,
@@ -57,11 +60,15 @@ from .services import (
     close_poll,
     create_poll,
     default_closing_at,
+    delete_poll,
     describe_choice,
+    edit_poll,
+    has_stances,
     is_eligible,
     load_poll,
     option_names,
     poll_outcome,
+    poll_versions,
     remind_undecided_voters,
     reopen_poll,
     set_statement,
@@ -150,7 +157,11 @@ def new(thread_id: int):
     # What the features above add for this kind (a proposal's agreement change).
     change = hooks.poll_form_addition.first(thread.group, kind=kind, now=now)
     status = 200
-    if form.is_submitted():
+    # A feature's form may only ask to be drawn again (a proposal's change of choice).
+    redraw = change is not None and getattr(change, "rechoosing", False)
+    # "More time slots" (a meeting, without JavaScript): drawn again with more inputs.
+    redraw = redraw or (form.is_submitted() and "more_slots" in request.form)
+    if form.is_submitted() and not redraw:
         valid = form.validate_on_submit()
         if change is not None and change.form is not None:
             valid = change.form.validate() and valid
@@ -179,7 +190,6 @@ def new(thread_id: int):
         hint=MARKDOWN_HINT,
         change=change,
         action_url=url_for("polls.new", thread_id=thread.id, **request.args),
-        choice_url=lambda **args: url_for("polls.new", thread_id=thread.id, kind=kind, **args),
     ), status
 
 
@@ -205,6 +215,7 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
         view=view,
         zone=_zone(),
         now=now,
+        versions_count=len(poll_versions(poll)),
     ), status
 
 
@@ -286,6 +297,112 @@ def history(poll_id: int):
     ]
     return render_template(
         "polls/history.html", poll=poll, thread=poll.thread, group=poll.group, stances=stances
+    )
+
+
+# -- correcting, deleting -------------------------------------------------------------
+
+
+def _open_poll_for_change(poll_id: int, now) -> Poll:
+    """The poll its reader may correct: 404, 403, and 409 once closed."""
+    poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
+    require(can_edit_poll(me(), poll))
+    if poll.is_closed(now):
+        raise PollClosed(poll.closed_as_of(now))
+    return poll
+
+
+@bp.route("/p/<int:poll_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(poll_id: int):
+    """Correct an open poll: title, details, closing time; a proposal's agreement change
+    only while nobody has voted. Every edit is kept; voters are told what changed."""
+    now = utcnow()
+    poll = _open_poll_for_change(poll_id, now)
+    zone = _zone()
+    voted = has_stances(poll)
+    form = PollEditForm(
+        data={
+            "title": poll.title,
+            "details": poll.details,
+            "closing_at": to_local(poll.closing_at, zone),
+        }
+    )
+    change = hooks.poll_edit_form_addition.first(poll, voted=voted, now=now)
+    status = 200
+    if form.is_submitted():
+        valid = form.validate_on_submit()
+        if change is not None and change.form is not None:
+            valid = change.form.validate() and valid
+        if valid:
+            try:
+                version = edit_poll(
+                    poll,
+                    actor=me(),
+                    now=now,
+                    extras=change.extras() if change is not None else {},
+                    title=form.title.data,
+                    details=form.details.data or "",
+                    closing_at=to_utc(form.closing_at.data, zone),
+                )
+            except DomainError as error:
+                db.session.rollback()
+                if change is None or change.form is None or not change.form.show_errors(error):
+                    _form_errors(form, error)
+                status = error.status
+            else:
+                if version is None:
+                    flash(_("Nothing changed."), "info")
+                else:
+                    flash(_("The correction is saved."), "success")
+                return redirect(_poll_url(poll))
+        else:
+            status = 400
+    return render_template(
+        "polls/edit.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        form=form,
+        change=change,
+        voted=voted,
+        zone=zone,
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+@bp.route("/p/<int:poll_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(poll_id: int):
+    """Ask, then delete an open poll nobody has voted on."""
+    now = utcnow()
+    poll = _open_poll_for_change(poll_id, now)
+    if request.method == "POST":
+        thread_id = poll.thread_id
+        delete_poll(poll, actor=me(), now=now)
+        flash(_("The poll is deleted."), "success")
+        return redirect(url_for("threads.show", thread_id=thread_id))
+    return render_template(
+        "polls/delete.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        voted=has_stances(poll),
+    )
+
+
+@bp.get("/p/<int:poll_id>/versions")
+@login_required
+def versions(poll_id: int):
+    """Every version of the poll's wording, newest first."""
+    now = utcnow()
+    poll = _poll_closed_if_due(poll_id, now)
+    return render_template(
+        "polls/versions.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        versions=list(reversed(poll_versions(poll))),
     )
 
 

@@ -5,15 +5,17 @@ rules (ranges, stale versions) and names the bad fields, which are mapped back
 to the widgets here.
 
 The rule widgets are plain inputs read from the submitted form, one fieldset per
-key of ``RULE_SPECS``: ``rule-<key>-mode`` (``set`` or ``unset``: "this agreement
-does not set this rule") and ``rule-<key>`` (a select for a choice, a checkbox for
-a yes/no, a number input, or a textarea with one name a line).
+key of ``RULE_SPECS``: ``rule-<key>`` (a select for a choice or a yes/no, a number
+input, or a textarea with one name a line) and ``rule-<key>-unset`` ("Leave unset").
+A value entered sets the rule; only "Leave unset" leaves it unset; both at once is
+an error on the rule (``read_rule``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import abort, request
@@ -24,11 +26,18 @@ from wtforms.validators import Length, Optional
 
 from ..agreements.display import unit_text
 from ..agreements.rules import RULE_KEYS, RULE_SPECS, validate_rules
-from ..agreements.services import agreements_as_of, rule_help, rule_label
+from ..agreements.services import agreements_as_of, rule_help, rule_label, rule_value_text
 from ..bidi import bidi_text
 from ..forms import Form
 from ..textcheck import whole_number
-from .services import MAX_BODY, MAX_CHANGE_SUMMARY, MAX_TITLE, make_proposal
+from .services import (
+    MAX_BODY,
+    MAX_CHANGE_SUMMARY,
+    MAX_TITLE,
+    change_for,
+    change_state,
+    make_proposal,
+)
 
 #: what a proposal may change, as the ``change`` argument of the new-proposal pages
 CHANGE_ACTIONS = ("adopt", "amend", "repeal")
@@ -40,7 +49,8 @@ def _strip(value):
 
 @dataclass
 class RuleWidget:
-    """One rule's inputs as the template draws them."""
+    """One rule's inputs as the template draws them: the value (``rule-<key>``) and the
+    "Leave unset" checkbox (``rule-<key>-unset``)."""
 
     key: str
     type: str
@@ -52,14 +62,40 @@ class RuleWidget:
     nullable: bool
     #: whether this agreement sets the rule
     sets: bool
-    #: the value shown: a choice key, a bool, a number as text, or lines of text
+    #: the value shown: a choice key, ``yes``/``no``, a number as text, or lines of
+    #: text; empty when nothing is entered
     value: Any
+    #: the value in force today, in words (what leaving the rule unset keeps)
+    in_force: str = ""
     choices: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
+    #: the "Leave unset" checkbox is ticked
+    unset: bool = False
 
     @property
     def input_id(self) -> str:
         return f"rule-{self.key}"
+
+    @property
+    def state_text(self) -> str:
+        """The rule's state for the folded summary: "set: 21 days" or "not set"."""
+        if self.error:
+            return gettext("to correct")
+        if not self.sets:
+            return gettext("not set (in force: %(value)s)", value=self.in_force)
+        return gettext("set: %(value)s", value=self.shown_text)
+
+    @property
+    def shown_text(self) -> str:
+        value = self.value
+        if self.type == "choice":
+            return dict(self.choices).get(value, value)
+        if self.type == "bool":
+            return gettext("Yes") if value == "yes" else gettext("No")
+        if self.type == "int":
+            return (value or "").strip() or gettext("None")
+        lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        return ", ".join(lines) or gettext("None")
 
 
 def _shown(key: str, value: Any) -> Any:
@@ -69,10 +105,12 @@ def _shown(key: str, value: Any) -> Any:
         return "" if value is None else str(value)
     if spec.type == "list":
         return "\n".join(value or [])
+    if spec.type == "bool":
+        return "yes" if value else "no"
     return value
 
 
-def _widget(key: str, sets: bool, value: Any) -> RuleWidget:
+def _widget(key: str, sets: bool, value: Any, in_force: Any, *, unset: bool) -> RuleWidget:
     spec = RULE_SPECS[key]
     return RuleWidget(
         key=key,
@@ -85,8 +123,61 @@ def _widget(key: str, sets: bool, value: Any) -> RuleWidget:
         nullable=spec.nullable,
         sets=sets,
         value=value,
+        in_force=rule_value_text(key, in_force),
         choices=[(c, gettext(spec.choice_labels.get(c, c))) for c in spec.choices],
+        unset=unset,
     )
+
+
+#: what ``read_rule`` found: the rule is set to ``value``, left unset, or in error
+SET, UNSET, ERROR = "set", "unset", "error"
+
+
+def read_rule(key: str, raw: str, unset: bool) -> tuple[str, Any, str | None]:
+    """One rule's inputs read (pure): ``(SET, value, None)``, ``(UNSET, None, None)`` or
+    ``(ERROR, None, message)``.
+
+    A value entered sets the rule; the rule is left unset only by ticking "Leave
+    unset"; both at once is an error, never a silent choice. With neither, a rule
+    whose empty value means something (no check-ins, no channels) is set to it, and
+    any other rule asks for a value. Ranges are checked later (``validate_rules``).
+    """
+    spec = RULE_SPECS[key]
+    text = (raw or "").strip()
+    if spec.type == "list":
+        lines = [line.strip() for line in (raw or "").splitlines() if line.strip()]
+        entered = bool(lines)
+    else:
+        entered = text != ""
+    if entered and unset:
+        return (
+            ERROR,
+            None,
+            gettext(
+                "You gave a value and ticked “Leave unset”: clear the value, "
+                "or untick “Leave unset” to set the rule."
+            ),
+        )
+    if unset:
+        return UNSET, None, None
+    if spec.type == "list":
+        return SET, lines, None
+    if not entered:
+        if spec.type == "int" and spec.nullable:
+            return SET, None, None
+        return ERROR, None, gettext("Give a value, or tick “Leave unset”.")
+    if spec.type == "int":
+        number = whole_number(text)
+        if number is None:
+            return ERROR, None, gettext("Must be a whole number.")
+        return SET, number, None
+    if spec.type == "bool":
+        if text not in ("yes", "no"):
+            return ERROR, None, gettext("Choose yes or no.")
+        return SET, text == "yes", None
+    if text not in spec.choices:
+        return ERROR, None, gettext("Choose one of the values offered.")
+    return SET, text, None
 
 
 class AgreementChangeForm(Form):
@@ -123,68 +214,63 @@ class AgreementChangeForm(Form):
         agreement=None,
         base=None,
         active: Mapping[str, Any] | None = None,
+        current: Mapping[str, Any] | None = None,
         **kwargs,
     ):
+        """``current``: the change as proposed (``services.change_state``), which the
+        edit page starts from instead of the base version."""
         super().__init__(formdata, prefix="change", **kwargs)
         self.action = action
         self.agreement = agreement
         self.base = base
         self.general_errors: list[str] = []
         active = active or {}
-        if not self.is_submitted() and base is not None:
+        if (formdata is None or not self.is_submitted()) and base is not None:
             self.title.data = base.title
             self.body.data = base.body
             self.base_version.data = str(base.version)
         initial = dict(base.rules or {}) if (base is not None and action == "amend") else {}
+        if current is not None:
+            if formdata is None or not self.is_submitted():
+                self.title.data = current["title"]
+                self.body.data = current["body"]
+                self.change_summary.data = current["change_summary"]
+                review_on = current["review_on"]
+                self.review_on.data = date.fromisoformat(review_on) if review_on else None
+            initial = dict(current["rules"] or {})
         self.widgets: dict[str, RuleWidget] = {}
         for key in RULE_KEYS:
+            in_force = active.get(key, RULE_SPECS[key].default)
             if formdata is not None and self.is_submitted():
-                self.widgets[key] = self._submitted_widget(key, formdata)
+                self.widgets[key] = self._submitted_widget(key, formdata, in_force)
+            elif key in initial:
+                self.widgets[key] = _widget(
+                    key, True, _shown(key, initial[key]), in_force, unset=False
+                )
             else:
-                sets = key in initial
-                value = initial[key] if sets else active.get(key, RULE_SPECS[key].default)
-                self.widgets[key] = _widget(key, sets, _shown(key, value))
+                self.widgets[key] = _widget(key, False, "", in_force, unset=True)
         self.parsed_rules: dict[str, Any] = {}
 
     # -- reading the rule inputs ---------------------------------------------------
 
     @staticmethod
-    def _submitted_widget(key: str, formdata) -> RuleWidget:
-        spec = RULE_SPECS[key]
-        sets = formdata.get(f"rule-{key}-mode") == "set"
-        if spec.type == "bool":
-            value = f"rule-{key}" in formdata
-        else:
-            value = formdata.get(f"rule-{key}", "")
-        return _widget(key, sets, value)
+    def _submitted_widget(key: str, formdata, in_force) -> RuleWidget:
+        # A post without the rule's inputs at all (not a browser's) leaves it unset.
+        unset = f"rule-{key}-unset" in formdata or f"rule-{key}" not in formdata
+        value = formdata.get(f"rule-{key}", "")
+        state, _value, _error = read_rule(key, value, unset)
+        return _widget(key, state != UNSET, value, in_force, unset=unset)
 
     def _parse_rules(self) -> dict[str, Any]:
-        """The rules the inputs set (``{key: value}``); type errors go on the widgets.
+        """The rules the inputs set (``{key: value}``); errors go on the widgets.
         Ranges are checked by ``validate_rules`` (the service's own check)."""
         rules: dict[str, Any] = {}
         for key, widget in self.widgets.items():
-            if not widget.sets:
-                continue
-            spec = RULE_SPECS[key]
-            value = widget.value
-            if spec.type == "int":
-                text = (value or "").strip()
-                if text == "":
-                    if spec.nullable:
-                        rules[key] = None
-                    else:
-                        widget.error = gettext("Give a number, or choose “does not set”.")
-                    continue
-                number = whole_number(text)
-                if number is None:
-                    widget.error = gettext("Must be a whole number.")
-                else:
-                    rules[key] = number
-                continue
-            if spec.type == "list":
-                rules[key] = [line.strip() for line in (value or "").splitlines() if line.strip()]
-                continue
-            rules[key] = value
+            state, value, error = read_rule(key, widget.value, widget.unset)
+            if state == ERROR:
+                widget.error = error
+            elif state == SET:
+                rules[key] = value
         for name, message in validate_rules(rules).items():
             key = name.split(".", 1)[1] if "." in name else None
             if key in self.widgets and self.widgets[key].error is None:
@@ -273,7 +359,9 @@ class WhereForm(Form):
         super().__init__(*args, **kwargs)
         choices = []
         if may_start_thread:
-            choices.append(("new", _l("A new thread, named “Proposal: <the proposal's title>”")))
+            # A plain str, not a lazy string: WTForms would take a lazy one's
+            # ``__html__`` for trusted HTML (and a placeholder in it for a tag).
+            choices.append(("new", gettext("A new thread, with the proposal's title")))
         choices += [(str(t.id), bidi_text(t.title)) for t in threads]
         self.thread.choices = choices
         if not self.is_submitted() and choices:
@@ -285,16 +373,31 @@ class WhereForm(Form):
 
 @dataclass
 class ChangeChoice:
-    """What the proposal being written changes, from the page's address
-    (``?change=adopt|amend|repeal&agreement=<id>``): the action, the agreement and its
-    current version, the form (None for no change), and the group's active
-    agreements to choose from."""
+    """What the proposal being written changes: the action, the agreement and its
+    current version, the form (None for no change), and the group's active agreements
+    to choose from.
+
+    The choice is a radio group of the proposal's own form (``change_choice``:
+    ``""``, ``adopt``, ``amend:<id>`` or ``repeal:<id>``); its "Show the fields for
+    this choice" button (``choose_change``) sends the whole form back to be drawn
+    again with the new choice's fields, so nothing typed is lost (``rechoosing``: the
+    page is only drawn again, nothing is made). A first visit may preselect it from
+    the address (``?change=adopt|amend|repeal&agreement=<id>``)."""
 
     action: str
     agreements: list
     agreement: Any = None
     base: Any = None
     form: AgreementChangeForm | None = None
+    #: the form asked only to show another choice's fields
+    rechoosing: bool = False
+
+    @property
+    def token(self) -> str:
+        """The choice as its radio's value."""
+        if self.action in ("amend", "repeal") and self.agreement is not None:
+            return f"{self.action}:{self.agreement.id}"
+        return self.action
 
     def make(self, thread, *, author, now, **poll_fields):
         """The proposal, with the chosen change attached (``make_proposal``)."""
@@ -302,19 +405,31 @@ class ChangeChoice:
         return make_proposal(thread, author=author, now=now, agreement_change=change, **poll_fields)
 
 
+def _requested_choice() -> tuple[str, str | None, bool]:
+    """``(action, agreement id as text, whether the change fields sent are this
+    choice's)``: from the form's radio group when it has one, else the address."""
+    if request.method == "POST" and "change_choice" in request.form:
+        action, _sep, ident = request.form.get("change_choice", "").partition(":")
+        token = request.form.get("change_choice", "")
+        return action, ident or None, request.form.get("change_shown") == token
+    return request.args.get("change", ""), request.args.get("agreement"), True
+
+
 def change_choice(group, now) -> ChangeChoice:
-    """The change chosen in the address; 404 for an agreement not active in the group."""
+    """The change chosen; 404 for an agreement not active in the group."""
     state = agreements_as_of(group, now)
-    action = request.args.get("change", "")
+    action, ident, same = _requested_choice()
+    # Another choice than the fields sent: only draw the page again with its fields.
+    rechoosing = request.method == "POST" and ("choose_change" in request.form or not same)
     if action not in CHANGE_ACTIONS:
-        return ChangeChoice(action="", agreements=state.active)
+        return ChangeChoice(action="", agreements=state.active, rechoosing=rechoosing)
     chosen = None
     if action != "adopt":
-        wanted = whole_number(request.args.get("agreement"), min=1)
+        wanted = whole_number(ident, min=1)
         chosen = next((s for s in state.active if s.id == wanted), None)
         if chosen is None:
             abort(404)
-    formdata = request.form if request.method == "POST" else None
+    formdata = request.form if request.method == "POST" and same else None
     form = AgreementChangeForm(
         formdata,
         action=action,
@@ -328,4 +443,66 @@ def change_choice(group, now) -> ChangeChoice:
         agreement=chosen.agreement if chosen else None,
         base=chosen.version if chosen else None,
         form=form,
+        rechoosing=rechoosing,
     )
+
+
+# -- correcting an open proposal --------------------------------------------------------
+
+
+@dataclass
+class ChangeEdit:
+    """The agreement change on a proposal's edit page: its form (None when it cannot be
+    edited: somebody voted, or a repeal has nothing to edit) and why not (``note``)."""
+
+    action: str
+    form: AgreementChangeForm | None
+    note: str | None = None
+    base: Any = None
+
+    def extras(self) -> dict:
+        """``edit_poll``'s ``extras``: the change as edited, without what cannot change."""
+        if self.form is None:
+            return {}
+        payload = self.form.payload()
+        for name in ("action", "agreement_id", "base_version"):
+            payload.pop(name, None)
+        return {"agreement_change": payload}
+
+
+def change_edit(poll, *, voted: bool, now) -> ChangeEdit | None:
+    """The agreement change part of a proposal's edit page (None without a change)."""
+    change = change_for(poll)
+    if change is None:
+        return None
+    if voted:
+        note = gettext(
+            "Someone has already voted: the agreement change stays as it was, so that every "
+            "stance is about the same text and rules. To change it, close this proposal and "
+            "make a new one."
+        )
+        return ChangeEdit(action=change.action, form=None, note=note)
+    if change.action == "repeal":
+        return ChangeEdit(action=change.action, form=None)
+    state = agreements_as_of(poll.group, now)
+    base = None
+    agreement = None
+    if change.action == "amend":
+        chosen = next((s for s in state.active if s.id == change.agreement_id), None)
+        if chosen is None or chosen.version.version != change.base_version:
+            note = gettext(
+                "The agreement has changed since this proposal was made: its amendment "
+                "can no longer be edited. Close this proposal and make a new one."
+            )
+            return ChangeEdit(action=change.action, form=None, note=note)
+        agreement, base = chosen.agreement, chosen.version
+    formdata = request.form if request.method == "POST" else None
+    form = AgreementChangeForm(
+        formdata,
+        action=change.action,
+        agreement=agreement,
+        base=base,
+        active={key: rule.value for key, rule in state.rules.items()},
+        current=change_state(change),
+    )
+    return ChangeEdit(action=change.action, form=form, base=base)

@@ -265,6 +265,84 @@ def make_proposal(
     return poll
 
 
+# -- correcting an open proposal ------------------------------------------------------
+
+
+class AgreementChangeFrozen(Conflict):
+    """Someone has voted: the agreement change they consented to stays as it was."""
+
+    code = "agreement_change_frozen"
+    default_message = _l(
+        "Someone has already voted on this proposal: the agreement change it carries can "
+        "no longer be edited, so that every stance is about the same text and rules. You "
+        "can still correct its title, details and closing time; to change the agreement "
+        "change, close this proposal and make a new one."
+    )
+
+
+def change_state(change: AgreementChange | None) -> dict | None:
+    """The agreement change as a version of the proposal keeps it (JSON-ready)."""
+    if change is None:
+        return None
+    return {
+        "action": change.action,
+        "agreement_id": change.agreement_id,
+        "base_version": change.base_version,
+        "title": change.title,
+        "body": change.body,
+        "rules": dict(change.rules or {}),
+        "review_on": change.review_on.isoformat() if change.review_on else None,
+        "change_summary": change.change_summary,
+    }
+
+
+def edit_agreement_change(poll: Poll, edit, *, voted: bool, now: datetime) -> list[str]:
+    """Apply ``edit`` (the API's ``agreement_change``, partial: a key left out keeps its
+    value; ``action``, ``agreement_id`` and ``base_version`` cannot change) to an open
+    proposal's change, checked as when it was made. Returns ``["agreement_change"]``
+    when it changed, else ``[]``.
+
+    Only before the first stance (``voted`` False): afterwards an edit that would change
+    anything is ``AgreementChangeFrozen`` (409). A proposal made without a change may
+    gain one (``action`` required then), under the same condition.
+    """
+    if not isinstance(edit, Mapping):
+        raise ValidationFailed(fields={PREFIX: _l("Give the change as an object.")})
+    current = change_for(poll)
+    if current is None:
+        merged = dict(edit)
+    else:
+        for name in ("action", "agreement_id", "base_version"):
+            if name in edit and edit[name] != getattr(current, name):
+                raise ValidationFailed(
+                    fields={_field(name): _l("Cannot change: make a new proposal instead.")}
+                )
+        merged = {"action": current.action}
+        if current.action != "adopt":
+            merged["agreement_id"] = current.agreement_id
+            merged["base_version"] = current.base_version
+        if current.action != "repeal":
+            state = change_state(current)
+            for name in ("title", "body", "rules", "review_on", "change_summary"):
+                merged[name] = edit[name] if name in edit else state[name]
+        before = change_state(current)
+    # Check and build the edited change in place of the current one (rolled back with
+    # the request when refused).
+    created_at = current.created_at if current is not None else now
+    if current is not None:
+        db.session.delete(current)
+        db.session.flush()
+    record = attach_agreement_change(poll, merged, now=now)
+    record.created_at = created_at
+    if current is not None:
+        after = change_state(record)
+        if after == before:
+            return []
+    if voted:
+        raise AgreementChangeFrozen()
+    return ["agreement_change"]
+
+
 # -- closing: the outcome, and applying the change -----------------------------------
 
 

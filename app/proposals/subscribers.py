@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from .. import events, hooks
 from . import services
 from .display import proposal_panels
-from .forms import change_choice
+from .forms import change_choice, change_edit
 
 
 def decide_on_close(poll, *, now, **_):
@@ -49,6 +51,32 @@ def form_addition(group, *, kind, now, **_):
     return change_choice(group, now) if kind == "proposal" else None
 
 
+def state_extra(poll, **_):
+    """A proposal's agreement change, kept in each version of the proposal."""
+    if poll.kind != "proposal":
+        return None
+    state = services.change_state(services.change_for(poll))
+    return {"agreement_change": state} if state is not None else None
+
+
+def edit_extra(poll, *, extras, voted, now, **_):
+    """Edit a proposal's agreement change (``edit_agreement_change``)."""
+    if "agreement_change" not in extras or extras["agreement_change"] is None:
+        return None
+    if poll.kind != "proposal":
+        from ..errors import ValidationFailed
+
+        raise ValidationFailed(
+            fields={"agreement_change": gettext("Only a proposal can carry an agreement change.")}
+        )
+    return services.edit_agreement_change(poll, extras["agreement_change"], voted=voted, now=now)
+
+
+def edit_form_addition(poll, *, voted, now, **_):
+    """The edit page's agreement change (``ChangeEdit``)."""
+    return change_edit(poll, voted=voted, now=now) if poll.kind == "proposal" else None
+
+
 def open_proposals(agreement, *, now, **_):
     return services.open_proposals_touching(agreement, now=now)
 
@@ -62,4 +90,7 @@ def connect() -> None:
     hooks.poll_json_extras.connect(json_extras)
     hooks.poll_maker.connect(maker)
     hooks.poll_form_addition.connect(form_addition)
+    hooks.poll_state_extra.connect(state_extra)
+    hooks.poll_edit_extra.connect(edit_extra)
+    hooks.poll_edit_form_addition.connect(edit_form_addition)
     hooks.agreement_open_proposals.connect(open_proposals)

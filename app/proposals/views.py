@@ -84,7 +84,7 @@ def propose(handle: str):
         form.closing_at.data = to_local(default_closing_at("proposal", now), zone)
     change = change_choice(group, now)
     status = 200
-    if form.is_submitted():
+    if form.is_submitted() and not change.rechoosing:
         valid = form.validate_on_submit()
         valid = where.validate() and valid
         if change.form is not None:
@@ -119,7 +119,6 @@ def propose(handle: str):
         change=change,
         page_title=_("New proposal"),
         action_url=url_for("proposals.propose", handle=group.handle, **request.args),
-        choice_url=lambda **args: url_for("proposals.propose", handle=group.handle, **args),
     ), status
 
 

@@ -43,14 +43,12 @@ def _closing() -> str:
 
 
 def _rules(**values) -> dict:
-    """Rule inputs: each given key set to its value (a bool as the checkbox)."""
+    """Rule inputs: each given key set to its value (a bool as yes or no)."""
     data = {}
     for key, value in values.items():
-        data[f"rule-{key}-mode"] = "set"
-        if value is True:
-            data[f"rule-{key}"] = "y"
-        elif value is not False:
-            data[f"rule-{key}"] = value
+        if value is True or value is False:
+            value = "yes" if value else "no"
+        data[f"rule-{key}"] = value
     return data
 
 
@@ -87,12 +85,11 @@ def test_the_choice_of_change_and_one_widget_per_rule(page, thread_circle, adopt
     status, html = page(_new_url(thread_circle, change="adopt"))
     assert status == 200
     assert '<select id="rule-reciprocity" name="rule-reciprocity"' in html
-    assert (
-        '<input type="checkbox" id="rule-availability_check" name="rule-availability_check"' in html
-    )
-    assert 'name="rule-relance_after_days" value="21" min="1" max="365"' in html
-    assert 'name="rule-urgent_response_minutes" value="60" min="5" max="1440"' in html
-    assert 'name="rule-decision_quorum_percent" value="50" min="0" max="100"' in html
+    assert '<select id="rule-availability_check" name="rule-availability_check"' in html
+    # a new agreement's rules start empty and unset; the value in force is said
+    assert 'name="rule-relance_after_days" value="" min="1" max="365"' in html
+    assert 'name="rule-urgent_response_minutes" value="" min="5" max="1440"' in html
+    assert 'name="rule-decision_quorum_percent" value="" min="0" max="100"' in html
     assert '<textarea id="rule-channels" name="rule-channels"' in html
     text = text_of(html)
     assert "Number (1 to 365 days) — leave empty for none" in text
@@ -100,10 +97,14 @@ def test_the_choice_of_change_and_one_widget_per_rule(page, thread_circle, adopt
         "Number (5 to 1440 minutes)" in text
         and "leave empty for none" not in text.split("Number (5 to 1440 minutes)")[1][:30]
     )
-    assert "This agreement does not set this rule" in text
+    assert "Leave unset: this agreement does not set this rule" in text
     assert "Required: every member both gives and receives support" in text  # the help
-    # a new agreement sets no rule until one is chosen
-    assert html.count('value="unset" checked') == 9
+    assert "Check-in after — not set (in force: 21 days)" in text  # folded, with its state
+    assert "In force today: 21 days." in text
+    # a new agreement sets no rule until a value is given: each folded, "Leave unset" ticked
+    assert html.count('value="y" data-rule-unset checked') == 9
+    assert html.count('<details class="rule-widget"') == 9
+    assert '<details class="rule-widget" id="rule-reciprocity-fieldset" open' not in html
 
 
 def test_adopt_from_the_thread_page(client, auth, thread_circle, run):
@@ -123,8 +124,8 @@ def test_adopt_from_the_thread_page(client, auth, thread_circle, run):
             rhythm_per_week="",
         ),
     )
-    data["rule-urgent_response_minutes-mode"] = "unset"
-    data["rule-urgent_response_minutes"] = "60"
+    data["rule-urgent_response_minutes-unset"] = "y"
+    data["rule-urgent_response_minutes"] = ""
     response = client.post(_new_url(thread_circle, change="adopt"), data=data, headers=EN)
     assert response.status_code == 302, text_of(response.get_data(as_text=True))
     poll_id = int(response.headers["Location"].rsplit("/", 1)[1])
@@ -168,7 +169,7 @@ def test_invalid_rule_values_are_refused_naming_the_key(client, auth, thread_cir
         in text
     )
     assert "Urgent response time (urgent_response_minutes): Must be a whole number." in text
-    assert "(urgent_minor_lapse_hours): Give a number" in text
+    assert "(urgent_minor_lapse_hours): Give a value, or tick “Leave unset”." in text
     assert 'id="rule-relance_after_days-error"' in html
     assert 'name="rule-relance_after_days" value="400"' in html  # kept as typed
     assert run(lambda: db.session.scalar(sa.select(sa.func.count(Poll.id)))) == 0
@@ -192,8 +193,9 @@ def test_amend_starts_from_the_current_version(client, auth, page, thread_circle
         in html
     )
     assert "The rules below replace the whole set of this agreement" in text_of(html)
-    assert 'id="rule-reciprocity-set" name="rule-reciprocity-mode" value="set" checked' in html
-    assert 'id="rule-channels-unset" name="rule-channels-mode" value="unset" checked' in html
+    assert '<option value="not_required" selected>' in html  # the rule it sets, shown
+    assert 'name="rule-reciprocity-unset" value="y" data-rule-unset>' in html
+    assert 'name="rule-channels-unset" value="y" data-rule-unset checked>' in html
     data = _form(
         _closing(),
         **{

@@ -3,6 +3,7 @@
 One module per concern: ``creating``, ``naming`` (an option's name, a
 stance in words), ``voters``, ``stances``, ``results``
 (counting: the one rule in ``count``), ``closing`` (and reopening, the statement),
+``editing`` (correcting an open poll, deleting one nobody voted on),
 ``reading`` (what a viewer sees: one path, ``read_polls``, for one poll or many),
 ``errors``. Everything public is importable from here.
 
@@ -53,6 +54,14 @@ from .creating import (
     PROPOSAL_PROMPTS,
     create_poll,
     default_closing_at,
+)
+from .editing import (
+    EDITABLE,
+    PollHasStances,
+    delete_poll,
+    edit_poll,
+    has_stances,
+    poll_versions,
 )
 from .errors import (
     NotEligible,
@@ -111,6 +120,12 @@ from .voters import (
 )
 
 __all__ = [
+    "EDITABLE",
+    "PollHasStances",
+    "delete_poll",
+    "edit_poll",
+    "has_stances",
+    "poll_versions",
     "DEFAULT_DURATION",
     "MAX_DETAILS",
     "MEETING_ANSWERS",
