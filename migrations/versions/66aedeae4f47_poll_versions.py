@@ -1,7 +1,7 @@
 """poll versions
 
 Revision ID: 66aedeae4f47
-Revises: 5cb5a9767aaf
+Revises: 69571d666509
 Create Date: 2026-12-01 08:04:07.351605
 
 """
@@ -14,7 +14,7 @@ import app.timeutil
 
 # revision identifiers, used by Alembic.
 revision = "66aedeae4f47"
-down_revision = "5cb5a9767aaf"
+down_revision = '69571d666509'
 branch_labels = None
 depends_on = None
 
