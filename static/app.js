@@ -6,6 +6,10 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
     });
   });
+  // The error summary of a form, or a confirmation where the person lands, takes the
+  // focus (autofocus does it without JavaScript; some browsers skip it after a redirect).
+  var landing = document.querySelector("[data-error-summary], [data-landing]");
+  if (landing && document.activeElement !== landing) { landing.focus(); }
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');
