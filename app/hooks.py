@@ -126,7 +126,8 @@ thread_timeline = ExtensionPoint(
     sender: the ``Thread``; ``viewer`` (``User``); ``now``; ``close_due`` (True on a
     GET, when closing due polls first is allowed).
     answer: a list of ``(at, kind, item)``; the thread page renders ``item`` with the
-    macro for ``kind`` (the polls feature: ``poll`` and ``poll_closed``).""",
+    macro for ``kind`` (the polls feature: ``poll``, ``poll_closed`` and
+    ``block_lifted``).""",
 )
 thread_json = ExtensionPoint(
     "thread-json",

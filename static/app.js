@@ -62,6 +62,10 @@ document.addEventListener("DOMContentLoaded", function () {
       input.focus();
     });
   });
+  // The error summary of a form, or a confirmation where the person lands, takes the
+  // focus (autofocus does it without JavaScript; some browsers skip it after a redirect).
+  var landing = document.querySelector("[data-error-summary], [data-landing]");
+  if (landing && document.activeElement !== landing) { landing.focus(); }
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

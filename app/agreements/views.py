@@ -26,7 +26,7 @@ from ..groups.models import Group
 from ..groups.permissions import visible_group
 from ..i18n import select_timezone
 from ..polls.models import Poll
-from ..polls.services import close_due_polls_before_read
+from ..polls.services import close_due_polls_before_read, option_names, read_polls
 from ..textcheck import whole_number
 from ..timeutil import bounds_problem, end_of_day, utcnow
 from ..web import me, require
@@ -83,6 +83,59 @@ def _polls_by_id(ids) -> dict[int, Poll]:
             sa.select(Poll.id, Poll.title, Poll.thread_id).where(Poll.id.in_(wanted))
         )
     }
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One option of a deciding poll: its name, how many chose it and who (nobody named
+    in an anonymous poll)."""
+
+    name: str
+    count: int
+    voters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who decided a version, and how: the facilitator's conclusion (the poll's outcome
+    statement) and the stances by option, names included unless the poll is anonymous."""
+
+    poll_id: int
+    anonymous: bool
+    statement_html: str | None
+    rows: list[DecisionRow]
+
+
+def _decisions(poll_ids, now: datetime) -> dict[int, Decision]:
+    """The deciding polls' conclusions and stances, by poll id, through the polls' one
+    read path (``read_polls``: what the reader may see, in a fixed number of queries)."""
+    wanted = sorted({i for i in poll_ids if i is not None})
+    if not wanted:
+        return {}
+    polls = list(
+        db.session.scalars(
+            sa.select(Poll).where(Poll.id.in_(wanted)).options(sa.orm.selectinload(Poll.options))
+        )
+    )
+    decisions = {}
+    for reading in read_polls(polls, me(), now):
+        poll = reading.poll
+        results = reading.visible.results
+        if results is None:  # a poll still open (never a version's): nothing to show
+            continue
+        names = option_names(poll)
+        decisions[poll.id] = Decision(
+            poll_id=poll.id,
+            anonymous=poll.anonymous,
+            statement_html=poll.statement_html,
+            rows=[
+                DecisionRow(
+                    names.get(row.key, row.name), row.count, () if poll.anonymous else row.voters
+                )
+                for row in results.rows
+            ],
+        )
+    return decisions
 
 
 def _as_of(zone: str, now: datetime) -> tuple[datetime, date | None]:
@@ -226,6 +279,7 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
         versions=list(reversed(versions)),
         polls=polls,
         result_text=result_text,
+        decisions=_decisions([v.poll_id for v in versions], now),
         rule_lines=rule_lines,
         diff=diff,
         numbers=numbers,

@@ -32,10 +32,11 @@ from ..threads.permissions import can_read_thread
 from ..threads.services import ThreadClosed, load_thread
 from ..timeutil import utcnow
 from . import tally
-from .export import content_disposition, export_csv
+from .export import content_disposition, export_csv, style_for
 from .models import Poll
 from .permissions import (
     can_close_poll,
+    can_export_poll,
     can_manage_poll,
     can_read_poll,
     can_remind_poll,
@@ -49,6 +50,7 @@ from .schemas import (
     PollCloseResultSchema,
     PollCreateSchema,
     PollEditSchema,
+    PollExportQuerySchema,
     PollRemindedSchema,
     PollRemindSchema,
     PollReopenSchema,
@@ -630,11 +632,14 @@ def put_statement(data, poll_id):
 @blp.route("/polls/<int:poll_id>/export.csv", methods=["GET"])
 @blp.doc(security=SECURITY)
 @blp.alt_response(401, description=UNAUTHORIZED)
+@blp.arguments(PollExportQuerySchema, location="query")
 @blp.response(
     200,
     {"type": "string"},
     content_type="text/csv",
-    description="UTF-8 CSV (RFC 4180), the same file as the poll page's export, headers in "
+    description="CSV, the same file as the poll page's export in the same `format` (the "
+    "page's default is `spreadsheet`, the API's `data`), named after the poll's title "
+    "(`filename*`, with an ASCII `filename`), headers in "
     "the caller's language, four sections separated by a blank line: the poll (title, kind, "
     "status `open` or `closed`, closing time, closed at); the results (one row per option: "
     "key, name, count, % of points, the kind's extras - total and rank for score, ranked, "
@@ -642,10 +647,16 @@ def put_statement(data, poll_id):
     "voters' names; then a row for the undecided); the participation (participants, "
     "eligible, participation %); the stances (voter id and name, choice in words, reason, "
     "time). Options are named as the pages name them: a proposal's in the caller's "
-    "language, a meeting slot in the caller's language and time zone. Numbers are written "
-    "with a decimal point and times in ISO 8601 UTC. An anonymous poll has no voters' "
+    "language, a meeting slot in the caller's language and time zone. Numbers and times "
+    "as `format` says. An anonymous poll has no voters' "
     "names, ids nor times. A cell starting with = + - @, a tab or a carriage return is "
     "prefixed with ' so that spreadsheets do not run it.",
+)
+@blp.alt_response(400, description="`format` is not `data` or `spreadsheet`.")
+@blp.alt_response(
+    403,
+    description="Only the poll's author and the group's admins export it (members read "
+    "the results with `GET /polls/{id}`); the poll page refuses others the same way.",
 )
 @blp.alt_response(404, description=NOT_FOUND)
 @blp.alt_response(
@@ -655,16 +666,18 @@ def put_statement(data, poll_id):
     "open. Nothing is "
     "exported then, rather than a file with empty sections.",
 )
-def export_poll_csv(poll_id):
+def export_poll_csv(args, poll_id):
     """Export a poll's results and stances as CSV (an addition to DESIGN.md's API).
 
-    The file the poll page exports too (`app/polls/export.py`), as the caller may see
-    it: refused (409 `results_hidden`) while the results are hidden (`results_visibility`,
-    or an anonymous poll still open).
+    The file the poll page exports too (`app/polls/export.py`), for the poll's author
+    and the admins (403 for others), as the caller may see it: refused (409
+    `results_hidden`) while the results are hidden (`results_visibility`, or an
+    anonymous poll still open).
     """
     now = utcnow()
     poll = _poll(poll_id, now=now)
-    body = export_csv(poll, api_user(), now)
+    _require(can_export_poll(api_user(), poll))
+    body = export_csv(poll, api_user(), now, style_for(args["format"]))
     return Response(
         body,
         mimetype="text/csv",

@@ -31,6 +31,15 @@ from .services import (
 )
 
 STATUS_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
+#: the results table's caption: what its rows count (the section's heading is «Results»)
+RESULTS_CAPTIONS = {
+    "proposal": _l("Stances by option"),
+    "choice": _l("Choices by option"),
+    "score": _l("Scores by option"),
+    "ranked": _l("Points by option"),
+    "dot": _l("Dots by option"),
+    "meeting": _l("Answers by time slot"),
+}
 REASON_RULE_HELP = {
     "optional": _l("A reason is welcome."),
     "required": _l("A reason of more than 5 characters is required."),
@@ -166,11 +175,12 @@ def chart(poll: Poll, results: tally.PollResults, names: dict[str, str]) -> Char
                 css_class=css,
             )
         )
-        summary.append(f"{name}: {text}")
+        # "D'accord : 83,3 %": the colon and its space are the language's
+        summary.append(_("%(option)s: %(value)s", option=name, value=text))
     return Chart(
         bars=bars,
         height=max(len(bars), 1) * ROW_HEIGHT,
-        summary=_("Results") + " — " + "; ".join(summary),
+        summary=_("Chart of the results: %(values)s", values="; ".join(summary)),
     )
 
 
@@ -185,6 +195,7 @@ def poll_display_helpers() -> dict:
         "poll_reason_help": REASON_RULE_HELP,
         "poll_max_reason": tally.MAX_REASON,
         "poll_kind_names": KIND_NAMES,
+        "poll_results_captions": RESULTS_CAPTIONS,
         "poll_reader_zone": select_timezone,
     }
 
@@ -212,6 +223,55 @@ class CardView:
     @property
     def poll(self) -> Poll:
         return self.card.poll
+
+    @property
+    def error_items(self) -> list[tuple[str, str | None]]:
+        """The vote form's errors for its summary (``_form_errors.html``): each as
+        "what: problem" with the id of the control to go to (the ids of ``vote_form``)."""
+        return vote_error_items(
+            self.poll, self.errors, self.names, [o.key for o in self.card.options]
+        )
+
+
+#: the choice's error keys, reported on the first control of the choice
+CHOICE_ERRORS = ("key", "keys", "scores", "ranking")
+#: the id of a kind's control for one option (``vote_form`` in ``polls/_card.html``)
+CONTROL_IDS = {
+    "proposal": "key-{key}",
+    "choice": "key-{key}",
+    "score": "score-{key}",
+    "dot": "dots-{key}",
+    "ranked": "rank-{key}",
+    "meeting": "slot-{key}-2",
+}
+
+
+def vote_error_items(
+    poll: Poll, errors: dict, names: dict[str, str], keys: list[str]
+) -> list[tuple[str, str | None]]:
+    """The vote form's ``errors`` (as the view collects them: ``key``, ``scores.o2``,
+    ``reason``, ``form``…) as ``(text, control id or None)``, in the form's order."""
+    prefix = f"p{poll.id}-"
+    control = CONTROL_IDS[poll.kind]
+    first = prefix + control.format(key=keys[0]) if keys else None
+    items: list[tuple[str, str | None]] = []
+    for name in CHOICE_ERRORS:
+        if errors.get(name):
+            items.append((_("Your stance: %(problem)s", problem=errors[name]), first))
+    for key in keys:
+        problem = errors.get(f"scores.{key}")
+        if problem:
+            target = prefix + control.format(key=key)
+            items.append(
+                (_("%(option)s: %(problem)s", option=names.get(key, key), problem=problem), target)
+            )
+    if errors.get("reason"):
+        items.append((_("Your reason: %(problem)s", problem=errors["reason"]), prefix + "reason"))
+    known = {*CHOICE_ERRORS, "reason", *(f"scores.{key}" for key in keys)}
+    for name, problem in errors.items():
+        if name not in known and problem:
+            items.append((str(problem), None))
+    return items
 
 
 def card_view(

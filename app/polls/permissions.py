@@ -9,7 +9,7 @@ from ..groups.permissions import can_raise_proposal, can_read_content, is_admin,
 from ..threads.models import Thread
 from ..timeutil import utcnow
 from .models import Poll
-from .services import current_stance, is_eligible, results_hidden
+from .services import current_stance, is_eligible, reopen_refusal, results_hidden
 
 
 def _group(poll: Poll) -> Group:
@@ -69,7 +69,15 @@ def can_close_poll(user, poll: Poll) -> bool:
 
 
 def can_reopen_poll(user, poll: Poll) -> bool:
+    """Who reopens: the author or an admin (whether the poll may be reopened at all is
+    ``reopen_refusal``: 409 with its reason)."""
     return can_manage_poll(user, poll)
+
+
+def can_reopen_poll_now(user, poll: Poll, now: datetime | None = None) -> bool:
+    """Whether «Reopen» is offered: who may (``can_reopen_poll``) and a closed poll
+    that may be reopened (not anonymous, its closing changed no agreement)."""
+    return can_reopen_poll(user, poll) and reopen_refusal(poll, now or utcnow()) is None
 
 
 def can_remind_poll(user, poll: Poll) -> bool:
@@ -78,6 +86,13 @@ def can_remind_poll(user, poll: Poll) -> bool:
 
 def can_write_statement(user, poll: Poll) -> bool:
     """The outcome statement: the author or an admin."""
+    return can_manage_poll(user, poll)
+
+
+def can_export_poll(user, poll: Poll) -> bool:
+    """The CSV export (page and API): the poll's author or an admin, the people who
+    report on a decision; members read the results on the page. What the file holds
+    is still what the reader may see (hidden results: 409, anonymous: no names)."""
     return can_manage_poll(user, poll)
 
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import limits
-from ..api.schemas import Date, Id, Integer, Line, Text, UserRefSchema, UTCDateTime
+from ..api.schemas import Date, Id, Integer, Line, QuerySchema, Text, UserRefSchema, UTCDateTime
 from .services import (
     CLOSING_OUT_OF_RANGE,
     MAX_DETAILS,
@@ -623,3 +623,17 @@ class PollCloseResultSchema(Schema):
 
 class PollRemindedSchema(Schema):
     reminded = fields.Integer(metadata={"description": "how many people were notified"})
+
+
+class PollExportQuerySchema(QuerySchema):
+    format = fields.String(
+        load_default="data",
+        validate=validate.OneOf(("spreadsheet", "data")),
+        metadata={
+            "description": "`data` (default): for programs (RFC 4180, `,`, a decimal point, "
+            "times in ISO 8601 UTC, no byte-order mark); `spreadsheet`: for a person's "
+            "Excel or LibreOffice (UTF-8 with a byte-order mark; in French `;` and a "
+            "decimal comma, else `,` and a point; times as `2026-05-12 11:32` in the "
+            "caller's time zone). The poll page exports `spreadsheet` by default."
+        },
+    )

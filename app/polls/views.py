@@ -12,23 +12,25 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
 
 from .. import hooks
 from ..collation import sorted_by_name
-from ..errors import DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
 from ..groups.services import current_members
 from ..i18n import select_timezone
 from ..threads.permissions import can_read_thread
 from ..threads.services import load_thread
 from ..timeutil import utcnow
+from ..views_errors import render_error_page
 from ..web import me, require, show_domain_error
 from . import bp, tally
 from .cards import panels_for, poll_cards
 from .display import card_view, prefill_from_form
-from .export import content_disposition, export_csv
+from .export import FORMATS, content_disposition, export_csv, style_for
 from .forms import (
     KIND_CHOICES,
     KIND_NAMES,
@@ -46,6 +48,7 @@ from .models import Poll
 from .permissions import (
     can_close_poll,
     can_edit_poll,
+    can_export_poll,
     can_raise_proposal_in,
     can_read_poll,
     can_remind_poll,
@@ -55,6 +58,8 @@ from .permissions import (
 )
 from .services import (
     PollClosed,
+    PollNotReopenable,
+    PollOpen,
     cast_stance,
     close_due_polls_before_read,
     close_poll,
@@ -71,6 +76,7 @@ from .services import (
     poll_versions,
     remind_undecided_voters,
     reopen_poll,
+    reopen_refusal,
     set_statement,
     stance_history,
     undecided_voters,
@@ -102,11 +108,22 @@ def _poll_url(poll: Poll) -> str:
     return url_for("polls.show", poll_id=poll.id)
 
 
-def _back_url(poll: Poll) -> str:
-    """Where a vote returns: the card in the thread, or the poll's page."""
-    if request.form.get("from") == "thread":
-        return url_for("threads.show", thread_id=poll.thread_id, _anchor=f"poll-{poll.id}")
-    return _poll_url(poll)
+def _back_url(poll: Poll, anchor: str | None = None) -> str:
+    """Where a vote returns: the card in the thread, or the poll's page (at ``anchor``,
+    else the card)."""
+    if request.values.get("from") == "thread":
+        return url_for(
+            "threads.show", thread_id=poll.thread_id, _anchor=anchor or f"poll-{poll.id}"
+        )
+    return url_for("polls.show", poll_id=poll.id, _anchor=anchor)
+
+
+def _confirm_in_place(poll: Poll, message: str) -> Response:
+    """Say it where the person lands: in the poll's card (``polls/_card.html`` shows the
+    message flashed for it, focused), the page scrolled to it, on the poll's page or in
+    the thread. A flash at the top of a long thread would be out of sight."""
+    flash(message, f"in-place-poll-{poll.id}")
+    return redirect(_back_url(poll, anchor=f"p{poll.id}-confirmation"))
 
 
 def _describe_option_error(name: str, text: str) -> str:
@@ -119,6 +136,48 @@ def _describe_option_error(name: str, text: str) -> str:
 
 def _form_errors(form, error: DomainError) -> None:
     show_domain_error(form, error, describe=_describe_option_error)
+
+
+# -- a refused action -------------------------------------------------------------------
+
+#: the title of the page that says why an action on a poll was refused (409), by code
+REFUSAL_TITLES = {
+    "poll_closed": _l("This poll is closed"),
+    "poll_open": _l("This poll is still open"),
+    "poll_not_reopenable": _l("This poll cannot be reopened"),
+    "results_hidden": _l("The results are not visible to you yet"),
+}
+#: what the person can still do, by code
+REFUSAL_HINTS = {
+    "poll_closed": _l(
+        "It takes no more stances and cannot be closed again. Its results and "
+        "its outcome are on its page."
+    ),
+    "poll_open": _l("This can be done once it has closed."),
+    "results_hidden": _l("They can be exported once you may see them: the poll's page says when."),
+}
+
+
+@bp.errorhandler(Conflict)
+def refused(error: Conflict):
+    """An action on a poll that its state refuses (409: closed, still open, not
+    reopenable, results hidden): what happened in plain words, what remains possible,
+    and the way back to where the person was, instead of the generic conflict page."""
+    poll_id = (request.view_args or {}).get("poll_id")
+    poll = load_poll(poll_id) if poll_id is not None else None
+    if poll is None or not can_read_poll(me(), poll):
+        return render_error_page(error.status, error.message, fields=error.fields)
+    return render_template(
+        "polls/refused.html",
+        poll=poll,
+        thread=poll.thread,
+        group=poll.group,
+        title=REFUSAL_TITLES.get(error.code, _("This cannot be done now")),
+        message=error.message,
+        hint=REFUSAL_HINTS.get(error.code),
+        back_url=_back_url(poll),
+        from_thread=request.values.get("from") == "thread",
+    ), error.status
 
 
 # -- starting a poll ------------------------------------------------------------------
@@ -260,8 +319,7 @@ def vote(poll_id: int):
             reason=form.reason.data or "",
             status=400,
         )
-    flash(_("Your stance is recorded."), "success")
-    return redirect(_back_url(poll))
+    return _confirm_in_place(poll, _("Your stance is recorded."))
 
 
 @bp.post("/p/<int:poll_id>/stance/withdraw")
@@ -274,7 +332,7 @@ def withdraw(poll_id: int):
     require(is_eligible(poll, reader.id))
     withdrawn = withdraw_stance(poll, reader, now=now)
     if withdrawn is not None:
-        flash(_("Your stance is withdrawn: you are undecided again."), "success")
+        return _confirm_in_place(poll, _("Your stance is withdrawn: you are undecided again."))
     return redirect(_back_url(poll))
 
 
@@ -432,6 +490,9 @@ def reopen(poll_id: int):
     now = utcnow()
     poll = _poll_closed_if_due(poll_id, now) if request.method == "GET" else _readable_poll(poll_id)
     require(can_reopen_poll(me(), poll))
+    refusal = reopen_refusal(poll, now)
+    if refusal is not None:  # said before the form is filled in, not after
+        raise (PollOpen if poll.is_open(now) else PollNotReopenable)(refusal)
     zone = _zone()
     form = ReopenForm()
     if not form.is_submitted():
@@ -502,7 +563,8 @@ def remind(poll_id: int):
             "success",
         )
         return redirect(_poll_url(poll))
-    waiting = undecided_voters(poll)
+    # Whom the reminder reaches: not the sender, even when they have not voted.
+    waiting = [person for person in undecided_voters(poll) if person.id != me().id]
     status = 400 if form.errors else 200
     return render_template(
         "polls/remind.html",
@@ -520,11 +582,19 @@ def remind(poll_id: int):
 @bp.get("/p/<int:poll_id>/export.csv")
 @login_required
 def export(poll_id: int):
-    """Results and stances as CSV (``export.py``: the API's file too), as the reader may
-    see them: 409 while the results are hidden, no voter in an anonymous poll."""
+    """Results and stances as CSV (``export.py``: the API's file too), for the poll's
+    author and the admins (403 for others), as they may see them: 409 while the results
+    are hidden, no voter in an anonymous poll. ``?format=spreadsheet`` (the default: for
+    Excel or LibreOffice in the reader's language and zone) or ``data``."""
     now = utcnow()
     poll = _poll_closed_if_due(poll_id, now)
-    body = export_csv(poll, me(), now)
+    require(can_export_poll(me(), poll))
+    format_name = request.args.get("format", "spreadsheet")
+    if format_name not in FORMATS:
+        raise ValidationFailed(
+            fields={"format": _("Choose one of: %(choices)s.", choices=", ".join(FORMATS))}
+        )
+    body = export_csv(poll, me(), now, style_for(format_name))
     return Response(
         body,
         mimetype="text/csv",

@@ -485,7 +485,10 @@ def reopen_veto(poll: Poll):
     )
     if changed is None:
         return None
-    return _l("Closing this poll changed an agreement: it cannot be reopened.")
+    return _l(
+        "This proposal was adopted and its change was applied to the agreement: it cannot "
+        "be reopened. To change the agreement again, make a new proposal."
+    )
 
 
 # -- reading ------------------------------------------------------------------------------

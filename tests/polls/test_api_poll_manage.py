@@ -252,7 +252,8 @@ def test_export_results_and_stances_as_csv(api, thread_circle, start_poll):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     disposition = response.headers["Content-Disposition"]
-    assert disposition == f'attachment; filename="poll-{poll["id"]}.csv"'
+    # named after the title (what would be a formula or a path in it is left out)
+    assert disposition == "attachment; filename=\"Zoom.csv\"; filename*=UTF-8''%3DZoom.csv"
     about, results, participation, stances = sections(response)
     assert about[1][:3] == ["'=Zoom ?", "proposal", "open"]  # no formula in a spreadsheet
     assert results[0][:4] == ["Key", "Option", "Count", "Percent of points"]
@@ -300,11 +301,18 @@ def test_export_of_an_anonymous_poll_names_nobody(api, thread_circle, start_poll
 
 
 def test_export_of_hidden_results_is_refused(api, thread_circle, make_user, start_poll, error_of):
-    poll = start_poll(results_visibility="after_vote")
+    poll = start_poll(results_visibility="after_vote", by=thread_circle.members[0])
     response = api(thread_circle.members[0]).get(path(poll, "export.csv"), headers=EN)
     assert error_of(response, 409, "results_hidden")["message"]
     api(thread_circle.members[0]).put(path(poll, "stance"), json={"key": "agree"})
     assert api(thread_circle.members[0]).get(path(poll, "export.csv")).status_code == 200
+    # Another member, who may see the results too, reads them with GET /polls/{id}.
+    api(thread_circle.members[1]).put(path(poll, "stance"), json={"key": "agree"})
+    error_of(api(thread_circle.members[1]).get(path(poll, "export.csv")), 403)
+    error_of(
+        api(thread_circle.members[0]).get(path(poll, "export.csv"), query_string={"format": "x"}),
+        400,
+    )
     error_of(api(make_user()).get(path(poll, "export.csv")), 404, "not_found")
     error_of(api(None).get(path(poll, "export.csv")), 401)
 
@@ -323,7 +331,7 @@ def test_every_poll_operation_is_documented(client):
         ("/api/v1/polls/{poll_id}/reopen", "post"): {"200", "400", "403", "404", "409"},
         ("/api/v1/polls/{poll_id}/remind", "post"): {"200", "403", "404", "409"},
         ("/api/v1/polls/{poll_id}/statement", "put"): {"200", "400", "403", "404", "409"},
-        ("/api/v1/polls/{poll_id}/export.csv", "get"): {"200", "404", "409"},
+        ("/api/v1/polls/{poll_id}/export.csv", "get"): {"200", "400", "403", "404", "409"},
     }
     for (route, method), statuses in operations.items():
         operation = spec["paths"][route][method]

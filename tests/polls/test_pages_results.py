@@ -66,21 +66,23 @@ def test_the_seeds_table_in_english(run, seed_circle, auth, page):
     status, html = page(f"/p/{poll.id}")
     assert status == 200
     rows = _rows(html)
-    assert [r[:2] for r in rows] == [
+    assert [r[:2] for r in rows[:4]] == [
         ["Agree", "27.8%"],
         ["Abstain", "44.4%"],
         ["Disagree", "16.7%"],
         ["Block", "11.1%"],
-        ["Undecided", "0%"],
     ]
+    # The undecided have no share of the voters: one base per column.
+    assert rows[4][0] == "Undecided" and "%" not in rows[4][1]
     assert [r[2].split(" ")[0] for r in rows] == ["5", "8", "3", "2", "0"]
     assert "Membre 01" in rows[0][2]  # voters' names: the poll is not anonymous
     header = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert [text_of(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", header)] == [
         "Option",
-        "% of points",
+        "% of voters",
         "Voters",
     ]
+    assert "Stances by option" in html  # the table's caption is not a second «Results»
     assert "18 of 18 people have participated (100%)" in text_of(html)
 
 
@@ -104,7 +106,7 @@ def test_undecided_members_are_named(run, thread_circle, new_poll, cast_choice, 
     auth.login(thread_circle.admin)
     html = page(f"/p/{poll.id}")[1]
     rows = _rows(html)
-    assert rows[-1][0] == "Undecided" and rows[-1][1] == "50%"
+    assert rows[-1][0] == "Undecided" and "%" not in rows[-1][1]
     assert rows[-1][2].startswith("2") and "Alice" in rows[-1][2] and "David" in rows[-1][2]
     assert "2 of 4 people have participated (50%)" in text_of(html)
 
@@ -149,6 +151,8 @@ def test_results_after_close_leak_nowhere(
     main = main_of(page(f"/p/{poll.id}")[1])
     assert "Your stance:" in text_of(main) and "Une objection de fond." in main
     assert "Très bien pour moi." not in main and "<svg" not in main
+    assert client.get(f"/p/{poll.id}/export.csv").status_code == 403  # admins and author only
+    auth.login(thread_circle.admin)
     response = client.get(f"/p/{poll.id}/export.csv")
     assert response.status_code == 409  # nothing is exported while the results are hidden
     csv_text = response.get_data(as_text=True)
@@ -231,15 +235,22 @@ def test_other_kinds_show_their_results(run, thread_circle, new_poll, cast_choic
     assert _rows(page(f"/p/{dot.id}")[1])[0] == ["Zoom", "6", "75%"]
     html = page(f"/p/{meeting.id}")[1]
     assert "Best time slot: Monday 13 May 2030, 20:30" in text_of(html)
-    assert _rows(html)[1][1:] == ["2 · Bruno, Chloé", "0", "0", "4"]
+    assert _rows(html)[1][1:] == ["2 Bruno, Chloé", "0", "0", "4"]
 
 
 def test_csv_export(run, thread_circle, new_poll, cast_choice, auth, client):
     poll = new_poll(title="=Danger")
     cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Parce que")
     cast_choice(poll, thread_circle.members[1], {"key": "block"}, "Objection ferme")
-    auth.login(thread_circle.members[2])
-    response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": "en"})
+    auth.login(thread_circle.members[2])  # a member reads the results on the page
+    assert client.get(f"/p/{poll.id}/export.csv").status_code == 403
+    assert "Export as CSV" not in client.get(f"/p/{poll.id}").get_data(as_text=True)
+    auth.login(thread_circle.admin)
+    response = client.get(
+        f"/p/{poll.id}/export.csv",
+        headers={"Accept-Language": "en"},
+        query_string={"format": "data"},
+    )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -250,3 +261,32 @@ def test_csv_export(run, thread_circle, new_poll, cast_choice, auth, client):
     assert any(r[1:4] == ["Chloé", "Block", "Objection ferme"] for r in rows)
     auth.logout()
     assert client.get(f"/p/{poll.id}/export.csv").status_code == 302
+
+
+def test_the_csv_opens_in_a_french_spreadsheet(
+    run, thread_circle, new_poll, cast_choice, auth, client
+):
+    """French Excel: UTF-8 with a byte-order mark, «;» between cells, a decimal comma,
+    times in the reader's zone, a file named after the poll."""
+    poll = new_poll(title="Nos accords d'écoute : v2")
+    cast_choice(poll, thread_circle.members[0], {"key": "agree"}, "Parce que")
+    cast_choice(poll, thread_circle.members[1], {"key": "block"}, "Objection ferme")
+    cast_choice(poll, thread_circle.members[2], {"key": "agree"})
+    auth.login(thread_circle.admin)  # Europe/Paris
+    response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": "fr"})
+    assert response.status_code == 200
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())  # without it Excel reads «Chloé» as «ChloÃ©»
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows[0]) == 5 and rows[4][0] == "agree" and rows[4][2] == "2"
+    assert rows[4][3] == "66,7" and rows[7][3] == "33,3"  # a decimal comma, not 66.7
+    closing = rows[1][3]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", closing)  # no "T", no "Z"
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''Nos%20accords%20d%27%C3%A9coute%20v2.csv" in disposition
+    assert 'filename="Nos accords d ecoute v2.csv"' in disposition
+    english = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": "en"})
+    rows = list(csv.reader(io.StringIO(english.get_data().decode("utf-8-sig"))))
+    assert rows[4][3] == "66.7"  # a comma-separated file for English readers
+    refused = client.get(f"/p/{poll.id}/export.csv", query_string={"format": "xls"})
+    assert refused.status_code == 400

@@ -65,7 +65,9 @@ def test_a_thread_card_votes_back_into_the_thread(client, auth, thread_circle, n
     assert f'action="/p/{poll.id}/stance"' in card and 'name="from" value="thread"' in card
     assert "polls.css" in html
     response = client.post(f"/p/{poll.id}/stance", data={"key": "agree", "from": "thread"})
-    assert response.headers["Location"].endswith(f"#poll-{poll.id}")
+    assert response.headers["Location"].endswith(
+        f"/t/{thread_circle.thread.id}#p{poll.id}-confirmation"
+    )
     card = page(f"/t/{thread_circle.thread.id}")[1].split(f'id="poll-{poll.id}"', 1)[1]
     assert "Withdraw my stance" in card and "Change my stance" in card
 

@@ -39,9 +39,14 @@ def test_vote_change_and_withdraw_a_proposal(app, client, auth, thread_circle, n
     assert 'maxlength="500"' in html and "At most 500 characters." in text
 
     response = client.post(f"/p/{poll.id}/stance", data={"key": "agree", "reason": "Ça me va."})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/p/{poll.id}")
+    assert response.status_code == 302
+    # Back on the card, at the confirmation: not at the top of the page, out of sight.
+    assert response.headers["Location"].endswith(f"/p/{poll.id}#p{poll.id}-confirmation")
     assert _current(app, poll.id, bruno) == [(bruno.id, {"key": "agree"}, "Ça me va.", True)]
     _status, html = page(f"/p/{poll.id}")
+    confirmation = html.split(f'id="p{poll.id}-confirmation"', 1)[1].split("</p>", 1)[0]
+    assert "Votre position est enregistrée." in confirmation and "autofocus" in confirmation
+    assert 'class="flashes"' not in html  # said once, where the person lands
     assert "Your stance:" in text_of(html) and "Withdraw my stance" in html
     assert "Change your stance" in html
 
@@ -67,7 +72,13 @@ def test_a_vote_from_the_thread_returns_to_the_card(client, auth, thread_circle,
         f"/p/{poll.id}/stance", data={"key": "abstain", "reason": "", "from": "thread"}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/t/{thread_circle.thread.id}#poll-{poll.id}")
+    assert response.headers["Location"].endswith(
+        f"/t/{thread_circle.thread.id}#p{poll.id}-confirmation"
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Votre position est enregistrée." in html.split(f'id="p{poll.id}-confirmation"', 1)[1][:200]
+    )
 
 
 def test_a_block_needs_a_reason_and_errors_show_in_place(
@@ -80,6 +91,13 @@ def test_a_block_needs_a_reason_and_errors_show_in_place(
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
+    # A summary at the top of the form, focused, each problem a link to its field, and
+    # the page's title says there is an error (without JavaScript).
+    assert "<title>Error: " in html
+    summary = html.split(f'id="p{poll.id}-errors"', 1)[1].split("</div>", 1)[0]
+    assert "autofocus" in summary and 'tabindex="-1"' in summary
+    assert f'href="#p{poll.id}-reason"' in summary and "Your reason: A block needs" in summary
+    assert html.index(f'id="p{poll.id}-errors"') < html.index(f'id="p{poll.id}-key-agree"')
     assert f'id="p{poll.id}-reason-error"' in html
     assert "A block needs a reason of more than 5 characters." in html
     assert (
@@ -164,9 +182,13 @@ def test_a_closed_poll_refuses_a_vote_saying_when_it_closed(
     auth.login(thread_circle.members[0])
     response = client.post(f"/p/{poll.id}/stance", data={"key": "agree"}, headers=EN)
     assert response.status_code == 409
-    text = text_of(response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    text = text_of(html)
     closing = poll.closing_at.astimezone(UTC)
     assert "This poll closed on" in text
+    # Said in plain words, with the way back to the poll; not the generic conflict page.
+    assert "This conflicts with the current state" not in text
+    assert "<h1>This poll is closed</h1>" in html and f'href="/p/{poll.id}"' in html
     assert closing.strftime("%b %-d, %Y") in text and closing.strftime("%-I:%M") in text
     assert _stances(app, poll.id) == []
     assert client.post(f"/p/{poll.id}/stance/withdraw", headers=EN).status_code == 409

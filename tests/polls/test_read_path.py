@@ -49,9 +49,12 @@ def test_the_page_and_the_api_export_the_same_file(
     reader = api(thread_circle.admin)
     for lang in ("en", "fr"):
         headers = {"Accept-Language": lang}
-        for poll in (meeting, proposal):
-            page = client.get(f"/p/{poll.id}/export.csv", headers=headers)
-            by_api = reader.get(f"/api/v1/polls/{poll.id}/export.csv", headers=headers)
+        for poll, fmt in ((meeting, "data"), (proposal, "data"), (proposal, "spreadsheet")):
+            asked = {"format": fmt}
+            page = client.get(f"/p/{poll.id}/export.csv", headers=headers, query_string=asked)
+            by_api = reader.get(
+                f"/api/v1/polls/{poll.id}/export.csv", headers=headers, query_string=asked
+            )
             assert page.status_code == by_api.status_code == 200
             assert page.mimetype == by_api.mimetype == "text/csv"
             assert page.headers["Content-Disposition"] == by_api.headers["Content-Disposition"]
@@ -72,7 +75,11 @@ def test_the_export_names_options_and_headers_in_the_readers_language(
     auth.login(thread_circle.admin)  # the reader's time zone: Europe/Paris
 
     def rows(poll, lang):
-        response = client.get(f"/p/{poll.id}/export.csv", headers={"Accept-Language": lang})
+        response = client.get(
+            f"/p/{poll.id}/export.csv",
+            headers={"Accept-Language": lang},
+            query_string={"format": "data"},
+        )
         return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
     french = rows(proposal, "fr")

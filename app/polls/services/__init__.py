@@ -36,6 +36,7 @@ from .closing import (
     close_poll,
     due_poll_ids,
     reopen_poll,
+    reopen_refusal,
     set_statement,
 )
 from .creating import (
@@ -180,6 +181,7 @@ __all__ = [
     "read_polls",
     "remind_undecided_voters",
     "reopen_poll",
+    "reopen_refusal",
     "results_for",
     "results_hidden",
     "set_statement",

@@ -168,6 +168,17 @@ def close_due_polls_before_read(
     return write_before_read(close_in_order)
 
 
+def reopen_refusal(poll: Poll, now: datetime):
+    """Why this poll may not be reopened now, in words (None when it may): still open,
+    anonymous, or its closing changed an agreement (``hooks.poll_reopen_veto``). Pages
+    offer «Reopen» only when this is None; ``reopen_poll`` raises it."""
+    if not poll.is_closed(now):
+        return PollOpen.default_message
+    if poll.anonymous:
+        return _l("An anonymous poll cannot be reopened.")
+    return hooks.poll_reopen_veto.first(poll)
+
+
 def reopen_poll(
     poll: Poll, *, closing_at: datetime | None, now: datetime, actor: User | None = None
 ) -> Poll:
@@ -177,11 +188,9 @@ def reopen_poll(
     close_if_due(poll, now)
     if poll.closed_at is None:
         raise PollOpen()
-    if poll.anonymous:
-        raise PollNotReopenable(_l("An anonymous poll cannot be reopened."))
-    veto = hooks.poll_reopen_veto.first(poll)
-    if veto is not None:
-        raise PollNotReopenable(veto)
+    refusal = reopen_refusal(poll, now)
+    if refusal is not None:
+        raise PollNotReopenable(refusal)
     closing_error = closing_at_error(closing_at, now)
     if closing_error is not None:
         raise ValidationFailed(fields={"closing_at": closing_error})
