@@ -112,6 +112,7 @@ def init_extensions(app: Flask) -> None:
 #: ``subscribers.connect()``
 SUBSCRIBING_FEATURES = (
     "auth",
+    "groups",
     "threads",
     "polls",
     "agreements",

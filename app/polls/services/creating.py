@@ -277,7 +277,7 @@ def create_poll(
         kind=kind,
         title=title,
         details=details,
-        details_html=str(render_with_mentions(details)),
+        details_html=str(render_with_mentions(details, thread.group_id)),
         created_at=now,
         closing_at=closing_at,
         anonymous=bool(anonymous),
