@@ -84,6 +84,9 @@ def start_thread(
         )
     )
     db.session.flush()
+    # one's own new thread is no news to oneself, however it was started (page, API, a
+    # proposal's new thread)
+    mark_seen(thread, author, now=now)
     events.thread_written.send(thread, actor=author, previous_body=None, now=now)
     return thread
 
