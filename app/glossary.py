@@ -8,7 +8,9 @@ for the same ideas: ours does not.
 GLOSSARY: dict[str, str] = {
     "support system": "système de soutien",
     "circle": "cercle",
-    "group": "groupe",
+    #: the group a person belongs to is called a circle in French, on buttons as in
+    #: texts: one word for one thing («Quitter ce cercle», not «Quitter ce groupe»)
+    "group": "cercle",
     "thread": "discussion",
     "comment": "commentaire",
     "reply": "réponse",
@@ -42,6 +44,8 @@ GLOSSARY: dict[str, str] = {
 CHECKED_TERMS: dict[str, str] = {
     "thread": "discussion",
     "comment": "commentaire",
+    "group": "cercle",
+    "circle": "cercle",
     "proposal": "proposition",
     "agreement": "accord",
     "reciprocity": "réciprocité",

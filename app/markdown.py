@@ -1,8 +1,10 @@
 """The one place Markdown becomes HTML.
 
 Raw HTML is off (``js-default``), links are limited to safe schemes, and
-``@handle`` mentions of existing people become links. Callers render once, at
-write time, and store the HTML.
+mentions become links: ``@handle`` of existing people, and, within a group
+(``scope``), its members by display name as people type it (``@Bernard``,
+``@hélène roux``: ``app/mentions.py``). Callers render once, at write time, and
+store the HTML.
 
 Rendering any accepted text costs time in proportion to its length (see
 ``bench/markdown.py``): markdown-it's nesting guard is lowered to CommonMark's
@@ -22,6 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from html import unescape as html_unescape
 from types import SimpleNamespace
 
 from markdown_it import MarkdownIt
@@ -31,8 +34,9 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from .mentions import Directory, Person, sites, typed_handle
+
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
-MENTION_RE = re.compile(r"(?<![\w@/])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE)
 
 #: markdown-it's recursion guard (its ``default`` preset says 100, CommonMark's
 #: 20): brackets nested deeper are shown as text, and quotes or lists nested
@@ -292,9 +296,9 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _handles_in(tokens: list[Token]) -> frozenset[str]:
-    """The lower-cased ``@handles`` in parsed text, outside code and links."""
-    handles: set[str] = set()
+def _sites_in(tokens: list[Token]) -> tuple[str, ...]:
+    """The text after each ``@`` that may start a mention, outside code and links."""
+    found: list[str] = []
     for block in tokens:
         in_link = 0
         for token in block.children or ():
@@ -302,31 +306,32 @@ def _handles_in(tokens: list[Token]) -> frozenset[str]:
                 in_link += 1
             elif token.type == "link_close":
                 in_link -= 1
-            elif token.type == "text" and not in_link:
-                handles.update(m.group(1).lower() for m in MENTION_RE.finditer(token.content))
-    return frozenset(handles)
+            elif token.type == "text" and not in_link and "@" in token.content:
+                found += sites(token.content)
+    return tuple(found)
 
 
 class _RecentMentions:
-    """The mentions of the last texts rendered or scanned in this process, so that
-    the notifications sent after a write do not parse the text a second time."""
+    """The places that may be mentions in the last texts rendered or scanned in this
+    process, so that the notifications sent after a write do not parse the text a
+    second time."""
 
     size = 32
 
     def __init__(self) -> None:
-        self._items: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> frozenset[str] | None:
+    def get(self, text: str) -> tuple[str, ...] | None:
         with self._lock:
-            handles = self._items.get(text)
-            if handles is not None:
+            found = self._items.get(text)
+            if found is not None:
                 self._items.move_to_end(text)
-            return handles
+            return found
 
-    def put(self, text: str, handles: frozenset[str]) -> None:
+    def put(self, text: str, found: tuple[str, ...]) -> None:
         with self._lock:
-            self._items[text] = handles
+            self._items[text] = found
             self._items.move_to_end(text)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -335,21 +340,34 @@ class _RecentMentions:
 _recent = _RecentMentions()
 
 
-def mentioned_handles(text: str) -> frozenset[str]:
-    """The lower-cased ``@handles`` that a text mentions (outside code and links),
-    as ``render_markdown`` would link them."""
-    text = text or ""
-    handles = _recent.get(text)
-    if handles is None:
+def _sites(text: str) -> tuple[str, ...]:
+    found = _recent.get(text)
+    if found is None:
         with _no_gc_pauses():
-            handles = _handles_in(_parse(text))
-        _recent.put(text, handles)
-    return handles
+            found = _sites_in(_parse(text))
+        _recent.put(text, found)
+    return found
 
 
-def _link_mentions(html: str, known: Iterable[str], url_for_handle: Callable[[str], str]) -> str:
-    known = {h.lower() for h in known}
-    if not known:
+def mentioned_handles(text: str, scope: int | None = None) -> frozenset[str]:
+    """The lower-cased handles of the people a text mentions (outside code and
+    links), as ``render_with_mentions`` links them: without ``scope``, every handle
+    typed; with a group's ``scope``, its members named by handle or display name,
+    and other people by handle."""
+    found = _sites(text or "")
+    if scope is None:
+        return frozenset(h for h in map(typed_handle, found) if h is not None)
+    directory = _directory(found, scope)
+    handles: set[str] = set()
+    for after in found:
+        match = directory.match(after)
+        if match is not None:
+            handles.add(match[1].handle.lower())
+    return frozenset(handles)
+
+
+def _link_mentions(html: str, directory: Directory, url_for_handle: Callable[[str], str]) -> str:
+    if not directory.people:
         return html
     # Only touch text outside tags and outside <code>/<pre>/<a> elements.
     out: list[str] = []
@@ -361,18 +379,22 @@ def _link_mentions(html: str, known: Iterable[str], url_for_handle: Callable[[st
                 depth_skip += -1 if part.startswith("</") else 1
             out.append(part)
             continue
-        if depth_skip > 0:
+        if depth_skip > 0 or "@" not in part:
             out.append(part)
             continue
-
-        def repl(m: re.Match) -> str:
-            handle = m.group(1).lower()
-            if handle not in known:
-                return m.group(0)
-            href = escape(url_for_handle(handle))
-            return f'<a class="mention" href="{href}">@{escape(m.group(1))}</a>'
-
-        out.append(MENTION_RE.sub(repl, part))
+        text = html_unescape(part)
+        found = list(directory.mentions(text))
+        if not found:
+            out.append(part)
+            continue
+        pos = 0
+        for mention in found:
+            href = escape(url_for_handle(mention.person.handle))
+            words = escape(text[mention.start : mention.end])
+            out.append(f'{escape(text[pos : mention.start])}<a class="mention" href="{href}">')
+            out.append(f"{words}</a>")
+            pos = mention.end
+        out.append(str(escape(text[pos:])))
     return "".join(out)
 
 
@@ -382,24 +404,32 @@ def render_markdown(
     known_handles: Iterable[str] = (),
     url_for_handle: Callable[[str], str] | None = None,
     tokens: list[Token] | None = None,
+    people: Iterable[Person] = (),
 ) -> Markup:
-    """Render user Markdown to safe HTML, linking mentions of ``known_handles``
-    (``tokens``: the text already parsed, so as not to parse it twice)."""
+    """Render user Markdown to safe HTML, linking mentions of ``known_handles`` and of
+    ``people`` by handle or display name (``tokens``: the text already parsed, so as
+    not to parse it twice)."""
     with _no_gc_pauses():
         if tokens is None:
             tokens = _parse(text or "")
         html = _md.renderer.render(tokens, _md.options, {})
     if url_for_handle is not None:
-        html = _link_mentions(html, known_handles, url_for_handle)
+        named = {p.handle.lower(): p for p in people}
+        for handle in known_handles:
+            named.setdefault(handle.lower(), Person(handle.lower(), ""))
+        html = _link_mentions(html, Directory(named.values()), url_for_handle)
     return Markup(html)  # noqa: S704 - markdown-it escapes raw HTML (js-default)
 
 
 class PeopleDirectory:
-    """Who ``@handle`` may name: set once by the accounts feature (``auth``), which
-    owns people and their pages; Markdown itself knows nothing of accounts."""
+    """Who a mention may name: set once by the accounts feature (``auth``), which
+    owns people and their pages (``known_handles``, ``url_for_handle``), and by the
+    groups feature, which knows a group's members (``members_of``); Markdown itself
+    knows nothing of accounts."""
 
     known_handles: Callable[[set[str]], Iterable[str]] = staticmethod(lambda handles: ())
     url_for_handle: Callable[[str], str] | None = None
+    members_of: Callable[[int], Iterable[Person]] = staticmethod(lambda scope: ())
 
 
 people = PeopleDirectory()
@@ -414,16 +444,106 @@ def register_people(
     people.url_for_handle = url_for_handle
 
 
-def render_with_mentions(text: str) -> Markup:
-    """Markdown → HTML, with ``@handle`` of existing people linked to their page.
+def register_members(members_of: Callable[[int], Iterable[Person]]) -> None:
+    """Tell Markdown who may be named by display name in a group's texts
+    (``members_of(group_id)``: its current members)."""
+    people.members_of = members_of
 
-    The text is parsed once; the mentions found are kept for ``mentioned_handles``."""
+
+def _directory(found: tuple[str, ...], scope: int | None) -> Directory:
+    """The people the mention sites ``found`` may name: the group's members (when
+    there is a ``scope`` and an ``@`` at all), and the people whose handles are typed."""
+    if not found:
+        return Directory(())
+    named = {p.handle.lower(): p for p in (people.members_of(scope) if scope else ())}
+    typed = {h for h in map(typed_handle, found) if h is not None} - set(named)
+    for handle in people.known_handles(typed) if typed else ():
+        named.setdefault(handle.lower(), Person(handle.lower(), ""))
+    return Directory(named.values())
+
+
+def render_with_mentions(text: str, scope: int | None = None) -> Markup:
+    """Markdown → HTML, with mentions of existing people linked to their page: by
+    ``@handle``, and, within a group (``scope``: its id), its members by display name.
+
+    The text is parsed once; what may be mentions is kept for ``mentioned_handles``."""
     text = text or ""
     with _no_gc_pauses():
         tokens = _parse(text)
-        handles = _handles_in(tokens)
-    _recent.put(text, handles)
-    known = people.known_handles(set(handles)) if handles else ()
+        found = _sites_in(tokens)
+    _recent.put(text, found)
+    directory = _directory(found, scope)
     return render_markdown(
-        text, known_handles=known, url_for_handle=people.url_for_handle, tokens=tokens
+        text, url_for_handle=people.url_for_handle, tokens=tokens, people=directory.people
     )
+
+
+#: the kinds of block ``text_blocks`` tells apart
+BLOCK_KINDS = ("heading", "paragraph", "item", "quote", "code", "row", "rule")
+
+
+def _inline_text(token: Token) -> str:
+    """What a reader sees of an inline token: its text, code and image descriptions,
+    line breaks as spaces, without the Markdown marks."""
+    out: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline", "text_special"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def text_blocks(text: str) -> list[tuple[str, str, str]]:
+    """A Markdown text as a reader sees it, block by block: ``(kind, marker, text)``
+    with ``kind`` among ``BLOCK_KINDS``, ``marker`` a list item's (``1.`` or ``•``),
+    and the plain text without the Markdown marks (a table row: its cells joined by
+    `` · ``). For comparing what people read (the word diff of two versions)."""
+    blocks: list[tuple[str, str, str]] = []
+    with _no_gc_pauses():
+        tokens = _parse(text or "")
+    markers: list[str] = []  # the list items open, innermost last
+    kinds: list[str] = []  # the containers open: item, quote
+    heading = False
+    row: list[str] | None = None
+    for token in tokens:
+        kind = token.type
+        if kind == "list_item_open":
+            markers.append(f"{token.info}." if token.info else "•")
+            kinds.append("item")
+        elif kind == "list_item_close":
+            markers.pop()
+            kinds.pop()
+        elif kind == "blockquote_open":
+            kinds.append("quote")
+        elif kind == "blockquote_close":
+            kinds.pop()
+        elif kind == "heading_open":
+            heading = True
+        elif kind == "heading_close":
+            heading = False
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            blocks.append(("row", "", " · ".join(row)))
+            row = None
+        elif kind in ("fence", "code_block"):
+            blocks.append(("code", "", token.content.rstrip("\n")))
+        elif kind == "hr":
+            blocks.append(("rule", "", "—"))
+        elif kind == "inline":
+            content = _inline_text(token)
+            if row is not None:
+                row.append(content)
+            elif heading:
+                blocks.append(("heading", "", content))
+            elif kinds:
+                marker = markers[-1] if kinds[-1] == "item" else ""
+                blocks.append((kinds[-1], marker, content))
+                if kinds[-1] == "item":
+                    markers[-1] = ""  # a second paragraph of the same item: no marker
+            else:
+                blocks.append(("paragraph", "", content))
+    return blocks

@@ -153,3 +153,23 @@ def test_demo_lives_a_week_of_support(app, runner):
         rhythm = support.my_rhythm(group, people["malik"], now)
         assert rhythm.target == 2
         assert sum(w.count for w in rhythm.weeks) == 2
+
+
+def test_demo_mentions_name_people_and_tell_them(app, runner):
+    """Odile's «@claire» names Claire Vasseur (by her first name): a link to her page
+    and a notification."""
+    from app.notifications.models import MENTION, Notification
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        claire = db.session.scalar(sa.select(User).where(User.email == "claire@exemple.org"))
+        comment = db.session.scalar(sa.select(Comment).where(Comment.body.contains("@claire")))
+        assert f'/u/{claire.handle}">@claire</a>' in comment.body_html
+        told = db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == claire.id,
+                Notification.kind == MENTION,
+                Notification.comment_id == comment.id,
+            )
+        )
+        assert told == 1

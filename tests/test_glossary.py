@@ -18,6 +18,7 @@ def test_french_messages_use_the_glossary_words():
         if not message.id or not message.string:
             continue
         source = message.id if isinstance(message.id, str) else " ".join(message.id)
+        source = re.sub(r"%\(\w+\)s", "", source)  # a placeholder's name is no word
         target = message.string if isinstance(message.string, str) else " ".join(message.string)
         for english, french in CHECKED_TERMS.items():
             if (

@@ -6,6 +6,8 @@ line, the body) by the shared line-diff helper, ``app/textdiff.py``:
 - ``text_diff``: a unified diff, as ``GET /agreements/{id}/diff`` returns it;
 - ``text_diff_lines``: the same as ``(kind, line)`` pairs for the pages;
 - ``side_by_side``: the same comparison as rows for a two-column page;
+- ``reading_diff``: the same two versions as people read them (rendered Markdown,
+  as plain text), compared block by block and word by word, for the pages;
 - ``rules_diff``: ``{key: {"from": old, "to": new}}`` for every key whose value
   changed, where a side that does not set the key is left out (DESIGN.md).
 """
@@ -16,10 +18,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import textdiff
-from ..textdiff import DiffRow
+from ..markdown import text_blocks
+from ..textdiff import DiffRow, WordBlock
 from .rules import RULE_KEYS
 
-__all__ = ["DiffRow", "rules_diff", "side_by_side", "text_diff", "text_diff_lines", "version_text"]
+__all__ = [
+    "DiffRow",
+    "WordBlock",
+    "reading_diff",
+    "rules_diff",
+    "side_by_side",
+    "text_diff",
+    "text_diff_lines",
+    "version_text",
+]
 
 
 def version_text(title: str, body: str) -> list[str]:
@@ -53,6 +65,18 @@ def text_diff_lines(
 ) -> list[tuple[str, str]]:
     """The same diff as ``(kind, line)`` pairs for the page (``textdiff.diff_lines``)."""
     return textdiff.diff_lines(version_text(old_title, old_body), version_text(new_title, new_body))
+
+
+def reading_diff(
+    old_title: str, old_body: str, new_title: str, new_body: str
+) -> list[WordBlock] | None:
+    """What changed as people read it: the title, then the body's blocks (rendered
+    Markdown as plain text), word by word (``textdiff.word_diff``); None when a version
+    is too long to compare so (the page then shows the line diff)."""
+    return textdiff.word_diff(
+        [("title", "", old_title or ""), *text_blocks(old_body)],
+        [("title", "", new_title or ""), *text_blocks(new_body)],
+    )
 
 
 def side_by_side(old_title: str, old_body: str, new_title: str, new_body: str) -> list[DiffRow]:

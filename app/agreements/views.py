@@ -31,7 +31,7 @@ from ..textcheck import whole_number
 from ..timeutil import bounds_problem, end_of_day, utcnow
 from ..web import me, require
 from . import bp
-from .diff import text_diff_lines
+from .diff import reading_diff, text_diff_lines
 from .display import (
     local_today,
     result_text,
@@ -266,6 +266,7 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
             "from": old,
             "to": new,
             "text": text_diff_lines(old.title, old.body, new.title, new.body),
+            "words": reading_diff(old.title, old.body, new.title, new.body),
             "rules": rules_diff_rows(old.rules, new.rules),
         }
     review_on = effective_review_on(agreement, current) if agreement.is_active else None

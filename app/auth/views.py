@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.widgets import PasswordInput
 
 from .. import hooks
 from ..confirm import back_to, confirmation_page
@@ -111,7 +113,16 @@ def signup():
                 "info",
             )
             return redirect(target)
-    return render_template("auth/signup.html", form=form)
+    if form.errors and not (form.password.errors or form.confirm.errors):
+        # The password is kept when the error is elsewhere (a taken address, a name too
+        # long): retyping two long passwords on a phone for someone else's mistake is
+        # what people complained of. It goes back only to the browser that sent it, over
+        # the same connection, in a response never stored (no-store); a password in
+        # error is cleared, as GOV.UK does, since it must be typed again anyway.
+        form.password.widget = form.confirm.widget = PasswordInput(hide_value=False)
+    response = make_response(render_template("auth/signup.html", form=form))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/signin", methods=["GET", "POST"])

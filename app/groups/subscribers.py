@@ -1,17 +1,22 @@
 """What the groups feature answers to the features below it: a new account that came
-from an invitation's link lands in the group. Connected once by the application factory."""
+from an invitation's link lands in the group; who may be named by display name in a
+group's texts (Markdown's mentions). Connected once by the application factory."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from .. import hooks
+from .. import hooks, markdown
+from ..auth.models import User
 from ..errors import DomainError
 from ..extensions import db
+from ..mentions import Person
+from .models import Membership
 from .permissions import forget_membership
 from .services import (
     accept_invitation,
@@ -51,5 +56,17 @@ def accept_after_signup(user, *, next: str, now, **_kw) -> hooks.Landing | None:
     )
 
 
+def members_of(group_id: int) -> list[Person]:
+    """The current members of a group, as people a mention may name (one query)."""
+    rows = db.session.execute(
+        sa.select(User.handle, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group_id, Membership.revoked_at.is_(None))
+    )
+    return [Person(handle, name) for handle, name in rows]
+
+
+
 def connect() -> None:
     hooks.after_signup.connect(accept_after_signup)
+    markdown.register_members(members_of)

@@ -710,3 +710,29 @@ def person(handle: str):
     if user.id != current_user.id and not shared:
         abort(404)  # people are only visible to those who share a group with them
     return render_template("groups/person.html", person=user, shared_groups=shared)
+
+
+#: how many people the mention suggestions list at most
+MENTION_SUGGESTIONS = 8
+
+
+@bp.get("/g/<handle>/mention-suggestions")
+@login_required
+def mention_suggestions(handle: str):
+    """The members a text may mention, for the ``@`` autocomplete of the writing
+    fields (``?q=``: what was typed after ``@``): at most eight, as JSON
+    ``{"items": [{"name", "handle", "mention"}]}``, ``mention`` being what to type
+    after ``@``. Members only (404 for others)."""
+    from ..mentions import mention_text, suggest
+    from .subscribers import members_of
+
+    group = _load_group(handle)
+    if not is_member(current_user, group):
+        abort(404)
+    query = (request.args.get("q") or "")[:100]
+    people = members_of(group.id)
+    items = [
+        {"name": p.name, "handle": p.handle, "mention": mention_text(p, people)}
+        for p in suggest(people, query, limit=MENTION_SUGGESTIONS)
+    ]
+    return {"items": items}

@@ -72,22 +72,29 @@ from .models import (
 from .services import notify
 
 
-def _mentioned(text: str, previous: str | None) -> list[int]:
-    """Ids of the people newly named in ``text`` (not already in ``previous``)."""
-    handles = mentioned_handles(text)
+def _mentioned(text: str, previous: str | None, group_id: int) -> list[int]:
+    """Ids of the people newly named in ``text`` (not already in ``previous``), by
+    handle or, among the group's members, by display name."""
+    handles = mentioned_handles(text, group_id)
     if previous is not None:
-        handles -= mentioned_handles(previous)
+        handles -= mentioned_handles(previous, group_id)
     if not handles:
         return []
     return list(db.session.scalars(sa.select(User.id).where(User.handle.in_(handles))))
 
 
 def mentions_in_thread(thread, *, actor, previous_body, now, **_):
-    notify(_mentioned(thread.body, previous_body), MENTION, thread=thread, actor=actor, now=now)
+    notify(
+        _mentioned(thread.body, previous_body, thread.group_id),
+        MENTION,
+        thread=thread,
+        actor=actor,
+        now=now,
+    )
 
 
 def mentions_in_comment(comment, *, thread, actor, previous_body, now, **_):
-    people = _mentioned(comment.body, previous_body)
+    people = _mentioned(comment.body, previous_body, thread.group_id)
     mentioned = notify(people, MENTION, thread=thread, comment=comment, actor=actor, now=now)
     if previous_body is not None or comment.parent_id is None:
         return  # an edit tells only the newly mentioned

@@ -234,7 +234,10 @@ def new(thread_id: int):
                     _form_errors(form, error)
                 status = error.status
             else:
-                flash(_("The poll is open."), "success")
+                if poll.kind == "proposal":
+                    flash(_("The proposal is open: members can give their stance."), "success")
+                else:
+                    flash(_("The poll is open."), "success")
                 return redirect(_poll_url(poll))
         else:
             status = 400

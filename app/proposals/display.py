@@ -15,7 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..agreements.diff import text_diff_lines
+from ..agreements.diff import WordBlock, reading_diff, text_diff_lines
 from ..agreements.display import RuleChange, RuleLine, rule_lines, rules_diff_rows
 from ..agreements.models import AgreementVersion
 from ..extensions import db
@@ -40,6 +40,8 @@ class ProposalPanel:
     rules: list[RuleLine] = field(default_factory=list)
     #: amend: title and text against the base version, and the rules that change
     text_diff: list[tuple[str, str]] = field(default_factory=list)
+    #: the same change as people read it, word by word (None: too long, see text_diff)
+    words: list[WordBlock] | None = None
     rules_diff: list[RuleChange] = field(default_factory=list)
     #: other open proposals touching the same agreement: ``(poll id, title)``
     others: list[tuple[int, str]] = field(default_factory=list)
@@ -108,6 +110,7 @@ def proposal_panels(polls: Sequence[Poll], now: datetime) -> dict[int, ProposalP
                     panel.text_diff = text_diff_lines(
                         base.title, base.body, change.title, change.body
                     )
+                    panel.words = reading_diff(base.title, base.body, change.title, change.body)
                     panel.rules_diff = rules_diff_rows(base.rules, change.rules)
                 is_open = poll.closed_at is None and poll.closing_at > now
                 if is_open:

@@ -240,7 +240,7 @@ def attach_agreement_change(poll: Poll, change, *, now: datetime) -> AgreementCh
     if errors:
         raise ValidationFailed(fields=errors)
     if action != "repeal":
-        record.body_html = str(render_with_mentions(record.body))
+        record.body_html = str(render_with_mentions(record.body, poll.group_id))
     db.session.add(record)
     db.session.flush()
     return record

@@ -312,7 +312,7 @@ def create_request(
         urgent=bool(urgent),
         important=bool(important),
         body=body,
-        body_html=str(render_with_mentions(body)) if body else "",
+        body_html=str(render_with_mentions(body, group.id)) if body else "",
         when_text=when,
         channel=channel,
         named=named is not None,

@@ -14,7 +14,9 @@ from ..textcheck import whole_number
 from .services import MAX_BODY, MAX_COMMENT, MAX_TITLE
 
 #: shown under every Markdown textarea
-MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, [link](https://…), @handle")
+MARKDOWN_HINT = _l(
+    "Markdown: **bold**, *italic*, [link](https://…). To mention someone: @ and their name."
+)
 
 
 class ThreadForm(Form):

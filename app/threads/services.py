@@ -60,7 +60,7 @@ def start_thread(
     """A new thread, with its first version kept."""
     title = _clean_title(title)
     body = _clean_body(body, required=False)
-    html = str(render_with_mentions(body))
+    html = str(render_with_mentions(body, group.id))
     thread = Thread(
         group=group,
         author_id=author.id,
@@ -84,6 +84,9 @@ def start_thread(
         )
     )
     db.session.flush()
+    # one's own new thread is no news to oneself, however it was started (page, API, a
+    # proposal's new thread)
+    mark_seen(thread, author, now=now)
     events.thread_written.send(thread, actor=author, previous_body=None, now=now)
     return thread
 
@@ -108,7 +111,7 @@ def edit_thread(
         return thread
     previous_body = thread.body
     if new_body != thread.body:
-        thread.body_html = str(render_with_mentions(new_body))
+        thread.body_html = str(render_with_mentions(new_body, thread.group_id))
     thread.title, thread.body = new_title, new_body
     thread.edited_at = now
     thread.last_activity_at = now
@@ -166,7 +169,7 @@ def add_comment(
         if parent is None or parent.thread_id != thread.id:
             raise ValidationFailed(fields={"parent_id": _l("No such comment in this thread.")})
         top_id = parent.parent_id or parent.id
-    html = str(render_with_mentions(body))
+    html = str(render_with_mentions(body, thread.group_id))
     comment = Comment(
         thread_id=thread.id,
         author_id=author.id,
@@ -194,8 +197,9 @@ def edit_comment(comment: Comment, *, body: str, now: datetime) -> Comment:
     if body == comment.body:
         return comment
     previous_body = comment.body
+    thread = db.session.get(Thread, comment.thread_id)
     comment.body = body
-    comment.body_html = str(render_with_mentions(body))
+    comment.body_html = str(render_with_mentions(body, thread.group_id))
     comment.edited_at = now
     db.session.add(
         CommentVersion(
@@ -209,7 +213,7 @@ def edit_comment(comment: Comment, *, body: str, now: datetime) -> Comment:
     db.session.flush()
     events.comment_written.send(
         comment,
-        thread=db.session.get(Thread, comment.thread_id),
+        thread=thread,
         actor=comment.author_id,
         previous_body=previous_body,
         now=now,

@@ -119,6 +119,21 @@ def new_thread(handle: str):
 # -- the thread page ------------------------------------------------------------
 
 
+@bp.app_template_global()
+def mention_attrs(group) -> dict[str, str]:
+    """The attributes that give a writing field the ``@`` suggestions of the group's
+    members (``static/mentions.js``); without JavaScript, names typed by hand work."""
+    return {
+        "data-mentions": url_for("groups.mention_suggestions", handle=group.handle),
+        "data-mentions-label": _("People to mention"),
+        "data-mentions-status": _(
+            "Suggestions: %(count)s. Up and down arrows to choose, Enter to insert, "
+            "Escape to close.",
+            count="{n}",
+        ),
+    }
+
+
 def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
     """The timeline, in a fixed number of queries whatever the number of comments."""
     reader = me()

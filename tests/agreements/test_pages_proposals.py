@@ -214,7 +214,7 @@ def test_amend_starts_from_the_current_version(client, auth, page, thread_circle
     assert _change_of(run, poll_id)[0::3] == ("amend", 1)
     text = text_of(client.get(f"/p/{poll_id}", headers=EN).get_data(as_text=True))
     assert "Proposed amendment of “Nos accords d'écoute” (from version 1)" in text
-    assert "added: + Nouveau." in text
+    assert "[insertion start] Nouveau. [insertion end]" in text
     assert "Check-in after 21 days 14 days" in text
     assert "Support rhythm 2 times a week not set" in text
     assert "Urgent response time not set 30 minutes" in text

@@ -24,7 +24,7 @@ def test_start_a_thread(client, auth, secret_circle):
     auth.login(secret_circle.member)
     form = client.get(f"/g/{secret_circle.group.handle}/threads/new", headers=EN)
     assert form.status_code == 200
-    assert "Markdown: **bold**, *italic*, [link](https://…), @handle" in text(form)
+    assert "To mention someone: @ and their name." in text(form)
     assert 'for="title"' in text(form) and 'for="body"' in text(form)
 
     response = client.post(

@@ -225,7 +225,7 @@ def set_statement(
     if review_on is not None and review_on <= now.date():
         raise ValidationFailed(fields={"review_on": _l("Must be in the future.")})
     poll.statement = text
-    poll.statement_html = str(render_with_mentions(text))
+    poll.statement_html = str(render_with_mentions(text, poll.group_id))
     poll.statement_review_on = review_on
     poll.statement_by_id = author.id
     poll.statement_at = now

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...groups.models import Membership
 from ...markdown import render_with_mentions
 from ...threads.models import Thread
-from ...threads.services import ThreadClosed
+from ...threads.services import ThreadClosed, mark_seen
 from ...timeutil import in_bounds, isoformat_z, to_utc_or_none
 from .. import tally
 from ..models import Poll, PollOption, PollVoter
@@ -277,7 +277,7 @@ def create_poll(
         kind=kind,
         title=title,
         details=details,
-        details_html=str(render_with_mentions(details)),
+        details_html=str(render_with_mentions(details, thread.group_id)),
         created_at=now,
         closing_at=closing_at,
         anonymous=bool(anonymous),
@@ -296,6 +296,7 @@ def create_poll(
     for user_id in voter_ids:
         db.session.add(PollVoter(poll_id=poll.id, user_id=user_id))
     thread.last_activity_at = now
+    mark_seen(thread, author, now=now)  # one's own poll is no news to oneself
     db.session.flush()
     events.poll_opened.send(poll, actor=author, now=now)
     return poll
