@@ -46,7 +46,7 @@ from app.config import normalise_database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.groups.models import Group, JoinRequest, Membership  # noqa: E402
 from app.notifications.models import ThreadPreference  # noqa: E402
-from app.polls.models import Poll, PollOption, PollVoter, Stance  # noqa: E402
+from app.polls.models import Poll, PollOption, PollVersion, PollVoter, Stance  # noqa: E402
 from app.proposals.models import AgreementChange, ProposalOutcome  # noqa: E402
 from app.support.models import (  # noqa: E402
     CheckIn,
@@ -93,8 +93,9 @@ def _insert(model, rows: list[dict]) -> list[int]:
 def generate(handle: str, threads: int, *, now: datetime, people: int = PEOPLE) -> int:
     """A circle of ``people`` members and ``threads`` threads of twenty comments each
     (a reply in four, an edit in ten, a deletion in fifty, a reaction in five), a poll
-    in every tenth thread (anonymous and closed in every other one), three agreements,
-    support requests and check-ins. Written with bulk inserts; returns the group's id."""
+    in every tenth thread (anonymous and closed in every other one; each corrected once,
+    its two versions kept), three agreements, support requests and check-ins. Written
+    with bulk inserts; returns the group's id."""
     start = now - timedelta(days=400)
     user_ids = _insert(
         User,
@@ -426,6 +427,53 @@ def generate(handle: str, threads: int, *, now: datetime, people: int = PEOPLE) 
     _insert(AgreementVersion, versions)
     _insert(AgreementChange, changes)
     _insert(ProposalOutcome, outcomes)
+
+    # every poll corrected once while open: its first wording and the correction, a
+    # proposal's versions keeping its agreement change (which names the agreement)
+    change_of = {c["poll_id"]: c for c in changes}
+    poll_versions = []
+    for p, pid in enumerate(poll_ids):
+        row = poll_rows[p]
+        change = change_of.get(pid)
+        extra = None
+        if change is not None:
+            extra = {
+                "agreement_change": {
+                    "action": change["action"],
+                    "agreement_id": change["agreement_id"],
+                    "base_version": change.get("base_version"),
+                    "title": change.get("title"),
+                    "body": change.get("body", ""),
+                    "rules": dict(change.get("rules") or {}),
+                    "review_on": None,
+                    "change_summary": change.get("change_summary", ""),
+                }
+            }
+        first = {
+            "poll_id": pid,
+            "number": 1,
+            "title": f"{row['title']} (brouillon)",
+            "details": f"Première rédaction, relue par @{handle}-p1.",
+            "details_html": "",
+            "closing_at": row["closing_at"] - timedelta(days=2),
+            "extra": extra,
+            "changed": [],
+            "editor_id": row["author_id"],
+            "created_at": row["created_at"] + timedelta(minutes=30),
+        }
+        poll_versions += [
+            first,
+            {
+                **first,
+                "number": 2,
+                "title": row["title"],
+                "details": row["details"],
+                "closing_at": row["closing_at"],
+                "changed": ["title", "details", "closing_at"],
+                "editor_id": user_ids[1],
+            },
+        ]
+    _insert(PollVersion, poll_versions)
 
     # support: a request every ten threads' worth of time, with its timeline
     source = (

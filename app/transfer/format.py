@@ -19,8 +19,9 @@ documentation test and ``canonical`` all read ``SECTIONS``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,7 +29,7 @@ from ..agreements.models import Agreement, AgreementVersion
 from ..auth.models import User
 from ..groups.models import Group, JoinRequest, Membership
 from ..notifications.models import ThreadPreference
-from ..polls.models import Poll, PollOption, PollVoter, Stance
+from ..polls.models import Poll, PollOption, PollVersion, PollVoter, Stance
 from ..proposals.models import AgreementChange, ProposalOutcome
 from ..support.models import (
     CheckIn,
@@ -43,6 +44,16 @@ from ..threads.models import Comment, CommentVersion, Reaction, Thread, ThreadVe
 
 FORMAT = "cercle-group"
 VERSION = 1
+
+
+@dataclass(frozen=True)
+class Nested:
+    """References held inside a JSON column: ``holders`` finds the objects of its value
+    that hold them, ``refs`` maps their keys to the sections whose ``id`` they hold."""
+
+    column: str
+    holders: Callable[[Any], Iterator[dict]]
+    refs: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,8 @@ class Section:
     parent: str | None = None
     #: columns deliberately left out of the file (with ``rendered``'s HTML and ``group_id``)
     omitted: tuple[str, ...] = ()
+    #: references inside a JSON column, remapped like ``refs``
+    nested: Nested | None = None
 
     @property
     def html_columns(self) -> tuple[str, ...]:
@@ -123,6 +136,24 @@ USERS = Section(
     # is a state of this instance's sign-in: the import makes a passwordless account)
     omitted=("password_hash", "session_epoch", "digest_done_on", "deactivated_at"),
 )
+
+
+def rule_sources(rules: dict | None) -> Iterator[dict]:
+    """The ``source`` objects of a support request's ``rules`` snapshot (they hold an
+    ``agreement_id`` and a ``poll_id``)."""
+    if not isinstance(rules, dict):
+        return
+    for value in rules.values():
+        if isinstance(value, dict) and isinstance(value.get("source"), dict):
+            yield value["source"]
+
+
+def change_holders(extra: dict | None) -> Iterator[dict]:
+    """The agreement change a poll version keeps in ``extra`` (it holds an
+    ``agreement_id``: the agreement it amends or repeals)."""
+    if isinstance(extra, dict) and isinstance(extra.get("agreement_change"), dict):
+        yield extra["agreement_change"]
+
 
 #: every other section, in an order where a row's references come before it
 SECTIONS: tuple[Section, ...] = (
@@ -377,6 +408,28 @@ SECTIONS: tuple[Section, ...] = (
         parent="poll_id",
     ),
     Section(
+        # After the agreements: a proposal's version keeps its agreement change in
+        # ``extra``, whose ``agreement_id`` is a reference too.
+        "poll_versions",
+        PollVersion.__table__,
+        _columns(
+            PollVersion,
+            "poll_id",
+            "number",
+            "title",
+            "details",
+            "closing_at",
+            "extra",
+            "changed",
+            "editor_id",
+            "created_at",
+        ),
+        refs={"poll_id": "polls", "editor_id": U},
+        rendered={"details": "details_html"},
+        parent="poll_id",
+        nested=Nested("extra", change_holders, {"agreement_id": "agreements"}),
+    ),
+    Section(
         # ``rules`` keeps the rules in force when the request was made, each with its
         # source: its ``agreement_id`` and ``poll_id`` are references too.
         "support_requests",
@@ -410,6 +463,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
         refs={"requester_id": U, "matched_with_id": U, "closed_by_id": U},
         rendered={"body": "body_html"},
+        nested=Nested("rules", rule_sources, {"agreement_id": "agreements", "poll_id": "polls"}),
     ),
     Section(
         "support_addressees",
@@ -464,7 +518,11 @@ SECTIONS: tuple[Section, ...] = (
 BY_NAME: dict[str, Section] = {s.name: s for s in (GROUP, USERS, *SECTIONS)}
 
 #: the sections whose ids other rows refer to (an import keeps a map for these only)
-REFERENCED = frozenset(target for s in BY_NAME.values() for target in s.refs.values())
+REFERENCED = frozenset(
+    target
+    for s in BY_NAME.values()
+    for target in (*s.refs.values(), *(s.nested.refs.values() if s.nested else ()))
+)
 
 #: tables of the circle that the file leaves out, and why (``docs/export-format.md``)
 NOT_EXPORTED = {
@@ -472,16 +530,6 @@ NOT_EXPORTED = {
     "webhooks": "their addresses and signing secrets are secrets: connect them again",
     "notifications": "each person's in-app list of this instance",
 }
-
-
-def rule_sources(rules: dict | None) -> Iterator[dict]:
-    """The ``source`` objects of a support request's ``rules`` snapshot (they hold an
-    ``agreement_id`` and a ``poll_id``)."""
-    if not isinstance(rules, dict):
-        return
-    for value in rules.values():
-        if isinstance(value, dict) and isinstance(value.get("source"), dict):
-            yield value["source"]
 
 
 def scope(section: Section, group_id: int):
@@ -530,8 +578,10 @@ def canonical(document: dict) -> dict:
             for column, target in section.refs.items():
                 if row[column] is not None:
                     row[column] = places[target][row[column]]
-            if name == "support_requests":
-                row["rules"] = _canonical_rules(row["rules"], places)
+            if section.nested is not None:
+                row[section.nested.column] = remap_nested(
+                    section.nested, row[section.nested.column], places
+                )
             converted.append(row)
         if name == U:
             converted.sort(key=lambda row: row["id"])
@@ -539,11 +589,12 @@ def canonical(document: dict) -> dict:
     return out
 
 
-def _canonical_rules(rules, places):
-    rules = copy.deepcopy(rules)
-    for source in rule_sources(rules):
-        if source.get("agreement_id") is not None:
-            source["agreement_id"] = places["agreements"].get(source["agreement_id"])
-        if source.get("poll_id") is not None:
-            source["poll_id"] = places["polls"].get(source["poll_id"])
-    return rules
+def remap_nested(nested: Nested, value, maps: dict[str, dict[int, int]]):
+    """A copy of a JSON column's ``value`` with its nested references replaced through
+    ``maps`` (section → old id → new id; an id not in the map becomes None)."""
+    value = copy.deepcopy(value)
+    for holder in nested.holders(value):
+        for key, target in nested.refs.items():
+            if holder.get(key) is not None:
+                holder[key] = maps[target].get(holder[key])
+    return value

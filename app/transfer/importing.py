@@ -40,7 +40,7 @@ from .format import (
     USERS,
     VERSION,
     Section,
-    rule_sources,
+    remap_nested,
 )
 
 #: rows written at a time
@@ -220,14 +220,21 @@ def check(document: dict) -> dict[str, list[dict]]:
                 if target == section.name and value not in earlier:
                     raise ImportRefused(f"{where}.{column}: {value} must come before this row.")
             earlier.add(row["id"])
-            if section.name == "support_requests":
-                for source in rule_sources(row["rules"]):
-                    for key, target in (("agreement_id", "agreements"), ("poll_id", "polls")):
-                        value = source.get(key)
-                        if value is not None and value not in ids[target]:
+            if section.nested is not None:
+                column = section.nested.column
+                for holder in section.nested.holders(row[column]):
+                    for key, target in section.nested.refs.items():
+                        value = holder.get(key)
+                        if value is None:
+                            continue
+                        if (
+                            isinstance(value, bool)
+                            or not isinstance(value, int)
+                            or value not in ids[target]
+                        ):
                             raise ImportRefused(
-                                f"{where}.rules: the source's {key} {value} is no id of the "
-                                f"file's {target}."
+                                f"{where}.{column}: the {key} {value!r} in it is no id of "
+                                f"the file's {target}."
                             )
     return checked
 
@@ -339,19 +346,10 @@ def _values(section: Section, row: dict, maps: dict, render) -> dict:
             values[column] = maps[target][values[column]]
     for source, html in section.rendered.items():
         values[html] = render(values[source]) if values[source] is not None else None
-    if section.name == "support_requests":
-        values["rules"] = _remap_rules(values["rules"], maps)
+    if section.nested is not None:
+        column = section.nested.column
+        values[column] = remap_nested(section.nested, values[column], maps)
     return values
-
-
-def _remap_rules(rules: dict, maps: dict) -> dict:
-    rules = json.loads(json.dumps(rules))  # a copy
-    for source in rule_sources(rules):
-        if source.get("agreement_id") is not None:
-            source["agreement_id"] = maps["agreements"][source["agreement_id"]]
-        if source.get("poll_id") is not None:
-            source["poll_id"] = maps["polls"][source["poll_id"]]
-    return rules
 
 
 def _import_section(section: Section, rows: list[dict], group_id: int, maps, render) -> int:

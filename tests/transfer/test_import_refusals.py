@@ -51,6 +51,25 @@ def _import(runner, tmp_path, document, *args):
     return runner.invoke(args=["groups", "import", str(path), *args])
 
 
+def _corrected(document, agreement_id) -> None:
+    """A version of the first poll that keeps an agreement change naming ``agreement_id``."""
+    poll = document["polls"][0]
+    document["poll_versions"].append(
+        {
+            "id": 1,
+            "poll_id": poll["id"],
+            "number": 1,
+            "title": poll["title"],
+            "details": poll["details"],
+            "closing_at": poll["closing_at"],
+            "extra": {"agreement_change": {"action": "amend", "agreement_id": agreement_id}},
+            "changed": [],
+            "editor_id": poll["author_id"],
+            "created_at": poll["created_at"],
+        }
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -73,6 +92,14 @@ def _import(runner, tmp_path, document, *args):
         ),
         (lambda d: d["polls"][0].update(anonymous="yes"), "polls[0].anonymous: must be true or"),
         (lambda d: d["users"][1].update(name="A\x00B"), "users[1].name: Contains a NUL"),
+        (
+            lambda d: _corrected(d, 9999),
+            "poll_versions[0].extra: the agreement_id 9999 in it is no id of the file's agreements",
+        ),
+        (
+            lambda d: _corrected(d, "1"),
+            "poll_versions[0].extra: the agreement_id '1' in it is no id of the file's agreements",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_naming_what_is_wrong(

@@ -12,6 +12,7 @@ from fixtures.transfer import bench_module, export_document, other_database
 
 from app import create_app
 from app.extensions import db
+from app.polls.models import PollVersion
 from app.threads.models import Comment
 from app.timeutil import utcnow
 from app.transfer.format import canonical
@@ -83,6 +84,16 @@ def test_a_generated_circle_with_every_section_round_trips(app, other, tmp_path)
     anonymous = {p["id"] for p in first["polls"] if p["anonymous"]}
     assert anonymous
     assert all(s["voter_id"] is None for s in first["stances"] if s["poll_id"] in anonymous)
+    # every version of every corrected poll, a proposal's naming the agreement it changes
+    assert [v["number"] for v in first["poll_versions"]] == [1, 2] * len(first["polls"])
+    named = [v["extra"]["agreement_change"] for v in again["poll_versions"] if v["extra"]]
+    assert named
+    assert {c["agreement_id"] for c in named} <= {a["id"] for a in again["agreements"]}
+    with other.app_context():  # their Markdown rendered again here, mentions linked
+        first_html = db.session.scalars(
+            sa.select(PollVersion.details_html).where(PollVersion.number == 1)
+        ).all()
+    assert first_html and all('class="mention"' in html for html in first_html), first_html
     assert canonical(again) == canonical(first)
     # and canonical tells a real difference
     changed = json.loads(json.dumps(again))
