@@ -173,3 +173,14 @@ def test_demo_mentions_name_people_and_tell_them(app, runner):
             )
         )
         assert told == 1
+
+
+def test_demo_loads_as_bin_demo_runs_it_without_a_server_name(make_app):
+    """``bin/demo`` runs ``flask demo`` with PUBLIC_URL but no SERVER_NAME: texts written
+    outside a request (their mentions' links) are built from the URL map alone."""
+    app = make_app(SERVER_NAME=None)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment).where(Comment.body.contains("@claire")))
+        assert 'class="mention" href="/u/' in comment.body_html

@@ -5,7 +5,7 @@ the application factory."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app
 
 from .. import api, markdown
 from ..extensions import db
@@ -31,7 +31,12 @@ def known_handles(handles: set[str]) -> list[str]:
 
 
 def person_url(handle: str) -> str:
-    return url_for("groups.person", handle=handle)
+    """The path of a person's page, stored in rendered texts: built from the URL map
+    alone, so that a text written outside a request (``flask demo``, ``flask groups
+    import``, the periodic command) links the same way as one written in a page."""
+    return current_app.url_map.bind("", script_name="/").build(
+        "groups.person", {"handle": handle}
+    )
 
 
 def connect() -> None:
