@@ -34,9 +34,7 @@ def person_url(handle: str) -> str:
     """The path of a person's page, stored in rendered texts: built from the URL map
     alone, so that a text written outside a request (``flask demo``, ``flask groups
     import``, the periodic command) links the same way as one written in a page."""
-    return current_app.url_map.bind("", script_name="/").build(
-        "groups.person", {"handle": handle}
-    )
+    return current_app.url_map.bind("", script_name="/").build("groups.person", {"handle": handle})
 
 
 def connect() -> None:
