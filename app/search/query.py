@@ -97,9 +97,31 @@ def fts5_query(text: str) -> str:
     return " AND ".join(terms)
 
 
-def marked(text: str | None) -> Markup:
+#: Markdown's marks as a snippet shows them bare: emphasis and code marks, line-start
+#: headings, quotes and bullets, a link's address (its words stay)
+_MARKDOWN_MARKS = [
+    (re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)"), r"\1"),
+    (re.compile(r"(^|\n)[ \t]*(?:#{1,6}|>+|[-*+]|\d{1,3}[.)])[ \t]+"), r"\1"),
+    (re.compile(r"\*+|~~|`+|(?<!\w)_{1,2}|_{1,2}(?!\w)"), ""),
+    (re.compile(r"\s*\n\s*"), " "),
+]
+
+
+def plain_snippet(text: str) -> str:
+    """A stretch of a Markdown source as a reader sees it: «**sans** obligation»
+    becomes «sans obligation» (the index holds the source; the snippet is a stretch of
+    it, cut anywhere, so it is cleaned rather than rendered)."""
+    for pattern, replacement in _MARKDOWN_MARKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def marked(text: str | None, *, markdown: bool = False) -> Markup:
     """Escaped text in which the engine's marks became ``<mark>`` elements (balanced,
-    whatever the marks; nothing else of the text can become markup)."""
+    whatever the marks; nothing else of the text can become markup). ``markdown``: the
+    text is a stretch of Markdown source, shown without its marks."""
+    if markdown and text:
+        text = plain_snippet(text)
     out, inside = [], False
     for part in re.split(f"([{OPEN}{CLOSE}])", text or ""):
         if part == OPEN:
@@ -200,7 +222,7 @@ def search(group_id: int, text: str, *, limit: int, offset: int = 0) -> list[Hit
             ref_id=int(row.ref_id),
             thread_id=int(row.thread_id) if row.thread_id is not None else None,
             title=marked(row.title),
-            snippet=marked(row.snippet),
+            snippet=marked(row.snippet, markdown=True),
             rank=ranks(row.rank),
         )
         for row in rows

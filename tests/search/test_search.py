@@ -251,6 +251,22 @@ def test_highlighting_escapes_stored_html(circle, app, write):
     assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
 
 
+def test_snippets_read_as_text_not_as_markdown_source(circle, app, write):
+    write(
+        lambda: _comment(
+            circle,
+            "Nous écoutons **sans obligation de sureau** :\n- *chacun* donne\n"
+            "Voir [la charte](https://exemple.org/charte) `ici`",
+        )
+    )
+    with app.app_context():
+        (hit,) = search(circle.group.id, "sureau", limit=5)
+    snippet = str(hit.snippet)
+    assert "sans obligation de <mark>sureau</mark>" in snippet
+    assert "chacun donne" in snippet and "la charte" in snippet
+    assert not any(mark in snippet for mark in ("*", "`", "](", "\n- "))
+
+
 # -- pages --------------------------------------------------------------------------------
 
 
