@@ -395,7 +395,7 @@ def test_the_invitation_in_french(client, auth, make_user, people, make_group, m
     auth.login(french)
     page = client.get("/").text
     assert '<html lang="fr">' in page and "Cercle des Lilas" in page
-    assert "Accepter et rejoindre le groupe" in page and "Refuser" in page
+    assert "Accepter et rejoindre le cercle" in page and "Refuser" in page
 
 
 # -- no other way in ------------------------------------------------------------------------
