@@ -85,6 +85,11 @@ def test_a_value_typed_with_leave_unset_ticked_is_an_error_on_the_rule(
     assert "Reciprocity (reciprocity): You gave a value and ticked “Leave unset”" in text
     assert 'name="rule-rhythm_per_week" value="21"' in html  # kept as typed
     assert '<details class="rule-widget" id="rule-rhythm_per_week-fieldset" open>' in html
+    # the long form says so at its top, where the person lands, and in the title
+    top = html.index('class="error-summary"')
+    summary = html[top : html.index("rule-rhythm_per_week-fieldset")]
+    assert "You gave a value and ticked" in summary and "autofocus" in summary
+    assert "<title>Error: New proposal" in html
     assert run(lambda: db.session.scalar(sa.select(sa.func.count(Poll.id)))) == 0
 
 
