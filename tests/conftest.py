@@ -24,6 +24,8 @@ from fixtures.database import (  # noqa: F401 - re-exported for test modules
     build_test_config,
     require_postgres,
 )
+from flask import Flask
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import normalise_database_url
@@ -46,6 +48,19 @@ pytest_plugins = [
     "fixtures.support_api",
     "fixtures.smtp",
 ]
+
+
+class ReadWholeClient(FlaskClient):
+    """A test client that reads each response whole, as a WSGI server does: a streamed
+    download (``stream_with_context``) left unread would keep its request context
+    pushed until garbage collection popped it in the middle of another test."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = ReadWholeClient
 
 
 @pytest.fixture(scope="session")

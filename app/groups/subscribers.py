@@ -66,7 +66,6 @@ def members_of(group_id: int) -> list[Person]:
     return [Person(handle, name) for handle, name in rows]
 
 
-
 def connect() -> None:
     hooks.after_signup.connect(accept_after_signup)
     markdown.register_members(members_of)

@@ -264,9 +264,7 @@ def import_group(document: dict, *, handle: str | None = None) -> Imported:
     checked = check(document)
     group_row = checked["group"][0]
     handle = check_handle(handle or group_row["handle"])
-    render = lru_cache(maxsize=RENDER_CACHE)(
-        lambda text: str(render_with_mentions(text)) if text else ""
-    )
+    render = _Renderer()
     maps: dict[str, dict[int, int]] = {name: {} for name in REFERENCED}
     try:
         created, matched = _import_users(checked["users"], maps["users"])
@@ -279,6 +277,24 @@ def import_group(document: dict, *, handle: str | None = None) -> Imported:
     return Imported(group_id, handle, counts, created, matched)
 
 
+class _Renderer:
+    """Markdown → HTML as the app writes it: ``@handle`` mentions, and once the group
+    exists (``scope``), its members by display name, as they were when the texts were
+    written in the circle (memberships come before the texts in the file). A text
+    repeated (a comment and its first version) is rendered once."""
+
+    def __init__(self) -> None:
+        self.scope: int | None = None
+        self._cached = lru_cache(maxsize=RENDER_CACHE)(self._render)
+
+    @staticmethod
+    def _render(text: str, scope: int | None) -> str:
+        return str(render_with_mentions(text, scope)) if text else ""
+
+    def __call__(self, text: str) -> str:
+        return self._cached(text, self.scope)
+
+
 def _import_rows(checked: dict, handle: str, maps: dict, render) -> tuple[int, dict[str, int]]:
     """The group's row, then every section's."""
     group_values = _values(GROUP, checked["group"][0], maps, render)
@@ -286,6 +302,7 @@ def _import_rows(checked: dict, handle: str, maps: dict, render) -> tuple[int, d
     group_id = db.session.execute(
         sa.insert(GROUP.table).returning(GROUP.table.c.id), group_values
     ).scalar_one()
+    render.scope = group_id  # from here, members are named by their name too
     counts = {"users": len(checked["users"])}
     for section in SECTIONS:
         counts[section.name] = _import_section(

@@ -189,7 +189,7 @@ def test_a_closed_poll_refuses_a_vote_saying_when_it_closed(
     # Said in plain words, with the way back to the poll; not the generic conflict page.
     assert "This conflicts with the current state" not in text
     assert "<h1>This poll is closed</h1>" in html and f'href="/p/{poll.id}"' in html
-    assert closing.strftime("%b %-d, %Y") in text and closing.strftime("%-I:%M") in text
+    assert closing.strftime("%B %-d, %Y") in text and closing.strftime("%-I:%M") in text
     assert _stances(app, poll.id) == []
     assert client.post(f"/p/{poll.id}/stance/withdraw", headers=EN).status_code == 409
     # Its page shows no vote form, and says it closed.

@@ -199,6 +199,7 @@ def _crawl(client, start, limit=200):
         seen.add(path)
         response = client.get(path, headers={"Accept-Language": "en"})
         if response.status_code != 200 or response.mimetype != "text/html":
+            response.close()  # a streamed download holds its request open until closed
             continue
         html = response.get_data(as_text=True)
         pages[path] = html

@@ -121,6 +121,7 @@ def _crawl(client, start: list[str], limit: int = 150) -> dict[str, list[str]]:
         seen.add(path)
         response = client.get(path, headers=EN)
         if response.mimetype != "text/html":
+            response.close()  # a streamed download holds its request open until closed
             continue
         inspector = _inspect(response.get_data(as_text=True))
         if inspector.problems:
