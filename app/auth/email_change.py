@@ -25,7 +25,13 @@ from ..extensions import db
 from ..urls import external_url
 from .links import SignedLink
 from .models import User
-from .services import EmailTaken, find_user_by_email, normalise_email
+from .services import (
+    RESERVED_EMAIL,
+    EmailTaken,
+    find_user_by_email,
+    is_reserved_email,
+    normalise_email,
+)
 
 CHANGE_LINK = SignedLink(salt="email-change", max_age_setting="EMAIL_CHANGE_MAX_AGE")
 #: the outbox kinds: the link to the new address, the word to the current one
@@ -45,6 +51,8 @@ def check_new_email(user: User, new_email: str, field: str = "email") -> str:
     email = normalise_email(new_email)
     if not email or len(email) > limits.EMAIL or "@" not in email:
         raise ValidationFailed(fields={field: _l("Invalid email address.")})
+    if is_reserved_email(email):
+        raise ValidationFailed(fields={field: RESERVED_EMAIL})
     if email == user.email:
         raise SameEmail(fields={field: SameEmail.default_message})
     if find_user_by_email(email) is not None:

@@ -93,6 +93,24 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+#: the addresses of deleted accounts: reserved, never an account's own (RFC 2606's
+#: ``.invalid`` cannot receive mail; a sign-up, the API, an email change or an import
+#: that asks for one is refused, so no one can take a deleted account's placeholder)
+DELETED_DOMAIN = "deleted.invalid"
+RESERVED_EMAIL = _l("This address cannot be used: give a real email address.")
+
+
+def is_reserved_email(email: str) -> bool:
+    return normalise_email(email).endswith("@" + DELETED_DOMAIN)
+
+
+def deleted_placeholders() -> tuple[str, str]:
+    """A deleted account's email and handle: unguessable, so that no account made
+    before can hold them and make the deletion fail."""
+    tag = f"deleted-{secrets.token_hex(8)}"
+    return f"{tag}@{DELETED_DOMAIN}", tag
+
+
 def _slug(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
@@ -124,6 +142,8 @@ def create_user(
         errors["name"] = _l("Must be at most %(max)s characters long.", max=limits.NAME)
     if timezone is not None and not is_valid_timezone(timezone):
         errors["timezone"] = _l("Unknown time zone.")
+    if is_reserved_email(email):
+        errors["email"] = RESERVED_EMAIL
     if errors:
         raise ValidationFailed(fields=errors)
     validate_password(password)
@@ -230,8 +250,7 @@ def wipe_user(user: User, *, now: datetime) -> None:
     user.deleted_at = now
     user.deactivated_at = None
     user.stored_name = ""
-    user.email = f"deleted-{user.id}@deleted.invalid"
-    user.handle = f"deleted-{user.id}"
+    user.email, user.handle = deleted_placeholders()
     user.password_hash = ""
     user.email_verified_at = None
     user.locale = None

@@ -558,13 +558,19 @@ def user_ids(group_id: int):
 
 def canonical(document: dict) -> dict:
     """The document with ``exported_at`` dropped and every id replaced by the row's
-    place in its section (people: by email), so that two exports of the same circle,
-    from different databases, compare equal."""
+    place in its section (people: by email; former members, whose placeholder address
+    each import draws anew, after them in the file's order), so that two exports of the
+    same circle, from different databases, compare equal."""
     places: dict[str, dict[int, int]] = {}
     for name in BY_NAME:
         rows = [document[name]] if name == "group" else document[name]
         if name == U:
-            ordered = sorted(rows, key=lambda row: row["email"])
+            ordered = sorted(
+                rows,
+                key=lambda row: (
+                    (1, row["id"], "") if row.get("deleted_at") else (0, 0, row["email"])
+                ),
+            )
         else:
             ordered = rows
         places[name] = {row["id"]: n for n, row in enumerate(ordered)}
@@ -575,6 +581,8 @@ def canonical(document: dict) -> dict:
         for row in rows:
             row = dict(row)
             row["id"] = places[name][row["id"]]
+            if name == U and row.get("deleted_at"):
+                row["email"] = row["handle"] = "(former member)"
             for column, target in section.refs.items():
                 if row[column] is not None:
                     row[column] = places[target][row[column]]

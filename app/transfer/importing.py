@@ -24,7 +24,12 @@ from flask_babel import force_locale
 
 from .. import limits
 from ..auth.models import User
-from ..auth.services import normalise_email, unique_user_handle
+from ..auth.services import (
+    deleted_placeholders,
+    is_reserved_email,
+    normalise_email,
+    unique_user_handle,
+)
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.services import HANDLE_RE, RESERVED_HANDLES
@@ -334,10 +339,26 @@ def _remembered_handles() -> Iterator[None]:
 
 
 def _import_users(rows: list[dict], mapping: dict[int, int]) -> tuple[list[str], list[str]]:
-    """Match each person by email, or create them without a password."""
+    """Match each person by email, or create them without a password. A former member
+    (an account deleted on the source) is matched to no one: a new placeholder of its
+    own, so that two deleted people never become one and no one's address is taken."""
     created, matched = [], []
     for row in rows:
         email = normalise_email(row["email"])
+        if row.get("deleted_at") is not None:
+            values = {name: row[name] for name in USERS.fields if name != "id"}
+            values["email"], values["handle"] = deleted_placeholders()
+            values["password_hash"] = ""
+            values["session_epoch"] = 0
+            mapping[row["id"]] = db.session.execute(
+                sa.insert(USERS.table).returning(USERS.table.c.id), values
+            ).scalar_one()
+            continue
+        if is_reserved_email(email):
+            raise ImportRefused(
+                f"users: {email} is a deleted account's address, yet its deleted_at is "
+                "empty. Nothing was imported."
+            )
         existing = db.session.scalar(sa.select(User.id).where(User.email == email))
         if existing is not None:
             mapping[row["id"]] = existing

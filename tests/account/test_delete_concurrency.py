@@ -107,7 +107,7 @@ def test_two_devices_and_the_api_delete_one_account_at_once(
         app, user.id, group.id
     )
     assert deleted_at is not None
-    assert email == f"deleted-{user.id}@deleted.invalid" and password_hash == ""
+    assert email.endswith("@deleted.invalid") and password_hash == ""
     assert len(memberships) == 1 and memberships[0].revoked_at is not None  # left once
     assert comments == 2  # contributions stay
     assert sessions == 0
@@ -157,6 +157,6 @@ def test_two_machines_running_the_expiry_step_delete_a_closed_account_once(
     assert sorted(f.accounts_deleted for f in figures) == [0, 1]
     assert wiped == [user.id]
     deleted_at, email, _hash, memberships, comments, _sessions = _state(app, user.id, group.id)
-    assert deleted_at == now and email == f"deleted-{user.id}@deleted.invalid"
+    assert deleted_at == now and email.endswith("@deleted.invalid")
     assert len(memberships) == 1 and memberships[0].revoked_at is not None
     assert comments == 1

@@ -334,3 +334,31 @@ def test_leaving_settles_support_requests(app, make_user, make_group, outcome_fo
             assert (request.status, request.outcome) == ("closed", "not_needed")
         else:
             assert request.status == "open" and request.matched_with_id is None
+
+
+def test_no_one_can_take_a_deleted_accounts_placeholder_and_block_a_deletion(
+    app, client, make_user, api_as
+):
+    """A deleted account's address and handle are unguessable and its domain reserved:
+    signing up (page or API) or changing one's address to ``…@deleted.invalid`` is
+    refused, and someone named «Deleted 2» does not stop user 2 from deleting."""
+    from app.auth.models import User
+    from app.auth.services import wipe_user
+    from app.timeutil import utcnow
+
+    victim = make_user(name="Victime", email="victime@example.org")
+    squatter = make_user(name=f"Deleted {victim.id}", email="squat@example.org")
+    refused = client.post(
+        "/api/v1/users",
+        json={"email": f"deleted-{victim.id}@deleted.invalid", "name": "X", "password": "x" * 12},
+    )
+    assert refused.status_code == 400 and "email" in refused.json["error"]["fields"]
+    changed = api_as(squatter).post(
+        "/api/v1/me/email", json={"email": "a@deleted.invalid", "password": squatter.password}
+    )
+    assert changed.status_code == 400
+    with app.app_context():
+        user = db.session.get(User, victim.id)
+        wipe_user(user, now=utcnow())
+        db.session.commit()
+        assert user.email.endswith("@deleted.invalid") and user.handle != f"deleted-{victim.id}"
