@@ -40,6 +40,7 @@ def _sign_in(page, base, email):
 def _header_lines(page) -> int:
     tops = page.evaluate(
         """[...document.querySelectorAll('.site-header nav li')]
+            .filter(e => e.getClientRects().length > 0)
             .map(e => Math.round(e.getBoundingClientRect().top))"""
     )
     return len({round(top / 10) for top in tops})
