@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from fixtures.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -60,14 +59,6 @@ def invite(app):
             db.session.commit()
 
     return make
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/signin")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
 
 
 def _fits(page):

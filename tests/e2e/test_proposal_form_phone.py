@@ -7,27 +7,10 @@ violation."""
 from __future__ import annotations
 
 import pytest
-from fixtures.database import PASSWORD
+from fixtures.browser import phone as _phone
+from fixtures.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _phone(browser, *, javascript: bool):
-    context = browser.new_context(
-        viewport={"width": 375, "height": 740},
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        java_script_enabled=javascript,
-    )
-    return context, context.new_page()
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/signin")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
 
 
 def _to_the_form_with_a_typed_title(page, base, thread_id):

@@ -6,18 +6,9 @@ nothing says so on a page that passes the same checks."""
 from __future__ import annotations
 
 import pytest
+from fixtures.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/signin")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
 
 
 def test_search_results_are_highlighted_and_fit_a_phone(

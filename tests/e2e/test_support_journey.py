@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from fixtures.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -28,14 +27,6 @@ def _phone(browser):
     return browser.new_context(
         viewport={"width": 375, "height": 740}, locale="fr-FR", timezone_id="Europe/Paris"
     )
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/signin")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
 
 
 def test_malik_asks_for_listening_and_odile_is_with_him(

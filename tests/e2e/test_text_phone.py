@@ -7,34 +7,16 @@ from __future__ import annotations
 
 import pytest
 from fixtures.agreement_pages import LISTENING
+from fixtures.browser import phone as _phone
+from fixtures.browser import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def thread_circle(seed_thread_circle):
     """The proposal helpers' circle, with the seed's names (Malik, Odile, Bruno, Chloé)."""
     return seed_thread_circle
-
-
-def _phone(browser, *, javascript=True):
-    context = browser.new_context(
-        viewport={"width": 375, "height": 740},
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        java_script_enabled=javascript,
-    )
-    return context, context.new_page()
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/signin")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")
 
 
 def _header_lines(page) -> int:
