@@ -6,8 +6,9 @@
 **The database is emptied first** (every table of the app dropped, then the schema made
 again with ``db.create_all()``, as ``bench/pages.py`` does). At ``--scale 1`` it holds
 (issue 10's "Scale"): 20,000 threads (5,000 in one big circle), 1,000,000 comments with
-their stored HTML and first version, 50,000 polls (open and closed; proposals and
-single-choice polls) with their options, 500,000 stances, 1,000,000 notifications,
+their stored HTML and first version, 50,000 polls (six open in each main circle, the
+rest closed; proposals and single-choice polls) with their options, 500,000 stances,
+1,000,000 notifications,
 10,000 agreements with 20,000 versions (each adopted by a closed proposal, with its
 change and outcome, a fifth of them with a review date), a few hundred support
 requests. Smaller scales keep the same shape (``--scale 0.01``: 200 threads, 10,000
@@ -53,6 +54,8 @@ GROUPS = 12
 #: each with one thread where its agreements were decided and a few members
 AGREEMENTS_PER_GROUP = 40
 SMALL_CIRCLE_MEMBERS = 8
+#: open polls in each of the main circles
+OPEN_PER_GROUP = 6
 PINNED_PER_GROUP = 3
 #: user 1's groups: the big one (index 0) and three others
 BENCH_USER_GROUPS = (0, 1, 2, 3)
@@ -297,7 +300,8 @@ def generate(loader: Loader, sizes: Sizes, now: datetime, seed: int = 10) -> dic
     thread_group += [groups[1 + i % (GROUPS - 1)] for i in range(rest)]
     n_threads = len(thread_group)
     # comments per thread: uneven (a few long threads), summing to the total
-    weights = [rng.paretovariate(1.6) for _ in range(n_threads)]
+    # (capped: the longest thread is ~20 times the average, at every scale)
+    weights = [min(20.0, rng.paretovariate(1.6)) for _ in range(n_threads)]
     total_weight = sum(weights)
     per_thread = [int(sizes.comments * w / total_weight) for w in weights]
     for i in range(sizes.comments - sum(per_thread)):
@@ -569,10 +573,15 @@ def generate(loader: Loader, sizes: Sizes, now: datetime, seed: int = 10) -> dic
                 notified,
             )
         )
-    for _poll in range(ordinary):
-        t = rng.randrange(1, n_threads + 1)
+    # a circle votes on a few things at a time, whatever its history: the open polls are
+    # a fixed number per main circle (in recent threads), the rest closed
+    open_in = [
+        rng.choice(by_group[g][-50:]) for g in groups[:GROUPS] for _n in range(OPEN_PER_GROUP)
+    ]
+    for number in range(ordinary):
+        is_open = number < len(open_in)
+        t = open_in[number] if is_open else rng.randrange(1, n_threads + 1)
         created_at = created[t - 1] + timedelta(days=rng.randrange(0, 30))
-        is_open = rng.random() < 0.05
         if is_open:
             created_at = now - timedelta(days=rng.randrange(1, 7))
         created_at = min(created_at, now - timedelta(hours=2))
