@@ -105,8 +105,9 @@ class Sizes:
             versions=max(agreements, n("versions", 20)),
             support_requests=n("support_requests", 5),
             users=max(60, round(3_000 * root)),
-            big_group_members=max(20, round(300 * root)),
-            group_members=max(12, round(100 * root)),
+            # a circle's size does not grow with the data (pages list its members)
+            big_group_members=60,
+            group_members=25,
         )
 
 
