@@ -141,3 +141,24 @@ def rollback_unit_of_work() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001
         log.exception("rollback failed")
+
+
+# -- keyset pagination -----------------------------------------------------------------
+
+
+def older_than(time_column, id_column, when, last_id: int):
+    """SQL: rows after ``(when, last_id)`` in the order ``time_column DESC, id_column
+    DESC`` (the next page of a keyset list). A row comparison, so that an index on
+    ``(..., time, id)`` reads the page where it starts, however deep."""
+    return sa.tuple_(time_column, id_column) < sa.tuple_(
+        sa.bindparam(None, when, type_=time_column.type),
+        sa.bindparam(None, last_id, type_=id_column.type),
+    )
+
+
+def newer_than(time_column, id_column, when, last_id: int):
+    """SQL: rows before ``(when, last_id)`` in that order (the previous page)."""
+    return sa.tuple_(time_column, id_column) > sa.tuple_(
+        sa.bindparam(None, when, type_=time_column.type),
+        sa.bindparam(None, last_id, type_=id_column.type),
+    )

@@ -18,6 +18,11 @@ from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
 STATUSES = ("active", "repealed")
+#: an admin's review date whose reminder has not gone out (the partial index's predicate,
+#: repeated word for word by ``services.review_reminders_due`` so that it is used)
+REVIEW_PENDING = (
+    "review_on IS NOT NULL AND (review_notified_on IS NULL OR review_notified_on <> review_on)"
+)
 
 
 class Agreement(db.Model):
@@ -50,6 +55,13 @@ class Agreement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status in ('active', 'repealed')", name="status"),
         sa.CheckConstraint("current_version >= 1", name="current_version"),
+        # the periodic review reminders: only the admins' review dates not yet reminded
+        sa.Index(
+            "ix_agreements_review_pending",
+            "review_on",
+            postgresql_where=sa.text(REVIEW_PENDING),
+            sqlite_where=sa.text(REVIEW_PENDING),
+        ),
     )
 
     def __repr__(self) -> str:
@@ -91,6 +103,12 @@ class AgreementVersion(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "version"),
         sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index(
+            "ix_agreement_versions_review_on",
+            "review_on",
+            postgresql_where=sa.text("review_on IS NOT NULL"),
+            sqlite_where=sa.text("review_on IS NOT NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

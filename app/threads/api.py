@@ -15,6 +15,7 @@ from .. import hooks
 from ..api import Blueprint, api_user
 from ..api.schemas import check_limit, decode_time_cursor, encode_cursor
 from ..api.serialize import json_response
+from ..db import older_than
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..groups.models import Group
@@ -178,12 +179,7 @@ class GroupThreads(MethodView):
         )
         if query.get("cursor"):
             when, last_id = decode_time_cursor(query["cursor"])
-            stmt = stmt.where(
-                sa.or_(
-                    Thread.last_activity_at < when,
-                    sa.and_(Thread.last_activity_at == when, Thread.id < last_id),
-                )
-            )
+            stmt = stmt.where(older_than(Thread.last_activity_at, Thread.id, when, last_id))
         threads = list(db.session.scalars(stmt))
         more = len(threads) > limit
         threads = threads[:limit]
