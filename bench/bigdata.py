@@ -827,6 +827,21 @@ def generate(loader: Loader, sizes: Sizes, now: datetime, seed: int = 10) -> dic
 LOADED_TABLES = ("threads", "comments", "polls", "agreement_versions", "agreements")
 
 
+#: the versions' review dates needing no reminder, settled as the periodic command (and
+#: the migration that added ``review_settled``) would have: replaced versions, repealed
+#: agreements, dates already reminded
+SETTLE_REVIEW_DATES = """
+UPDATE agreement_versions SET review_settled = true
+WHERE review_on IS NOT NULL AND EXISTS (
+    SELECT 1 FROM agreements
+    WHERE agreements.id = agreement_versions.agreement_id
+    AND (agreements.current_version <> agreement_versions.version
+         OR agreements.status <> 'active'
+         OR agreements.review_notified_on = agreement_versions.review_on)
+)
+"""
+
+
 def build(database_url: str, scale: float, *, quiet: bool = False) -> dict:  # noqa: C901
     """Empty ``database_url`` (PostgreSQL), make the schema, load the data set."""
     from app import create_app
@@ -886,6 +901,7 @@ def build(database_url: str, scale: float, *, quiet: bool = False) -> dict:  # n
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                     )
+                cursor.execute(SETTLE_REVIEW_DATES)
             connection.commit()
             say(f"search index filled in {time.perf_counter() - began:.1f} s")
             began = time.perf_counter()

@@ -104,8 +104,9 @@ def pick(db, sa) -> dict:
     }
 
 
-def measure_one(database_url: str, requests: int, warmup: int) -> dict:
-    """Everything measured on one database (run in its own process)."""
+def measure_one(database_url: str, requests: int, warmup: int, only: str = "") -> dict:
+    """Everything measured on one database (run in its own process); ``only``: the
+    lines whose names contain one of these comma-separated words (all when empty)."""
     import sqlalchemy as sa
 
     from app import create_app
@@ -142,7 +143,14 @@ def measure_one(database_url: str, requests: int, warmup: int) -> dict:
     handle = chosen["handle"]
     lines = []
 
+    wanted = [word.strip() for word in only.split(",") if word.strip()]
+
+    def chosen_line(name: str) -> bool:
+        return not wanted or any(word in name for word in wanted)
+
     def timed(name, path, headers, expect=(200,)):
+        if not chosen_line(name):
+            return None
         for _ in range(warmup):
             response = client.get(path, headers=headers)
         took = []
@@ -192,6 +200,8 @@ def measure_one(database_url: str, requests: int, warmup: int) -> dict:
     )
     timed("API notifications list", "/api/v1/notifications", api)
 
+    if not chosen_line("jobs: review reminders query"):
+        return {"chosen": chosen, "lines": lines}
     with app.app_context():
         today = utcnow().date()
         took = []
@@ -214,7 +224,7 @@ def measure_one(database_url: str, requests: int, warmup: int) -> dict:
     return {"chosen": chosen, "lines": lines}
 
 
-def run_child(database_url: str, requests: int, warmup: int) -> dict:
+def run_child(database_url: str, requests: int, warmup: int, only: str = "") -> dict:
     output = subprocess.run(
         [
             sys.executable,
@@ -225,6 +235,8 @@ def run_child(database_url: str, requests: int, warmup: int) -> dict:
             str(requests),
             "--warmup",
             str(warmup),
+            "--only",
+            only,
         ],
         check=True,
         capture_output=True,
@@ -251,12 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--requests", type=int, default=30, help="per address (max 500)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the lines whose names contain one of these comma-separated words",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     from app.config import normalise_database_url
 
     if options.one:
-        result = measure_one(normalise_database_url(options.one), options.requests, options.warmup)
+        result = measure_one(
+            normalise_database_url(options.one), options.requests, options.warmup, options.only
+        )
         print(json.dumps(result))
         return 0
     if not options.big or not options.small:
@@ -266,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         from bigdata import build
 
         build(normalise_database_url(options.small), options.build_small, quiet=True)
-    small = run_child(options.small, options.requests, options.warmup)
-    big = run_child(options.big, options.requests, options.warmup)
+    small = run_child(options.small, options.requests, options.warmup, options.only)
+    big = run_child(options.big, options.requests, options.warmup, options.only)
     print(f"median of {options.requests} sequential in-process requests, signed-in member")
     print(
         f"small: {small['chosen']['threads']} threads in the big circle; "
