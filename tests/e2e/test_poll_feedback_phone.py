@@ -126,7 +126,11 @@ def test_vote_feedback_results_and_rules_on_a_phone(
         assert page.evaluate(BROKEN_WORDS, ".active-rules th, .active-rules td") == []
         check(page, f"agreements-{'js' if javascript else 'nojs'}")
         page.locator(".agreement h3").first.wait_for()
-        page.click("text=L'accord et son historique")
+        with page.expect_navigation():
+            page.click("text=L'accord et son historique")
+        # Measured once the page and its style sheet are in (not mid-navigation).
+        page.wait_for_load_state("load")
+        page.locator(".rules-table").first.wait_for()
         assert page.evaluate(BROKEN_WORDS, ".rules-table th, .rules-table td") == []
         # Who decided: the names, since the poll was not anonymous.
         assert page.locator(".decision-stances li").count() == 4
