@@ -101,14 +101,48 @@ def moment_text(value: datetime, style: str, *, locale, zone: tzinfo) -> str:
         return f"{babel_format_datetime(moment, pattern, tzinfo=UTC, locale=locale)} UTC"
 
 
+#: Babel's units for ``format_timedelta`` (largest first), and the threshold used here
+_UNITS = (
+    ("year", 3600 * 24 * 365),
+    ("month", 3600 * 24 * 30),
+    ("week", 3600 * 24 * 7),
+    ("day", 3600 * 24),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
+_THRESHOLD = 1.1
+#: the phrases already made: «il y a 3 jours» is the same for every comment of that day
+_RELATIVE: dict[tuple, str] = {}
+_RELATIVE_MAX = 4096
+
+
+def _relative_key(seconds: float) -> tuple[str, int, bool]:
+    """What ``format_timedelta(threshold=1.1)`` writes depends on only this: the unit
+    it picks, the rounded count of it, the direction (Babel's own choice, repeated)."""
+    for unit, size in _UNITS:
+        value = abs(seconds) / size
+        if value >= _THRESHOLD or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            return unit, int(round(value)), seconds >= 0
+    raise AssertionError("unreachable")
+
+
 def relative_text(value: datetime, now: datetime, *, locale) -> str:
     """``value`` seen from ``now``: «il y a 3 heures», «dans 2 jours», «à l'instant»
-    (within a minute), in ``locale``."""
+    (within a minute), in ``locale``. Each phrase is made once per process."""
     delta = value - now
     if abs(delta.total_seconds()) < 60:
         with force_locale(str(locale)):
             return _("just now")
-    return format_timedelta(delta, add_direction=True, threshold=1.1, locale=locale)
+    key = (str(locale), *_relative_key(delta.total_seconds()))
+    text = _RELATIVE.get(key)
+    if text is None:
+        text = format_timedelta(delta, add_direction=True, threshold=_THRESHOLD, locale=locale)
+        if len(_RELATIVE) < _RELATIVE_MAX:
+            _RELATIVE[key] = text
+    return text
 
 
 def format_moment(value: datetime, style: str = SHORT) -> str:

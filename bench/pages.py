@@ -66,17 +66,61 @@ def bare_app():
     return bare
 
 
+MINIMAL_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1>
+{% for c in comments %}<article id="comment-{{ c.id }}"><header><strong>{{ c.name }}</strong>
+<time datetime="{{ c.created_at }}">{{ c.created_at }}</time></header>
+<div class="markdown">{{ c.body_html|safe }}</div></article>
+{% endfor %}</main></body></html>"""
+
+
+def minimal_app(database_url: str):
+    """The floor a real page is measured against (issue 10): a bare Flask app, plain
+    SQLAlchemy on the same database, and a Jinja template showing a thread's comments
+    with their authors' names and stored HTML (``/minimal/<thread id>``)."""
+    import sqlalchemy as sa
+    from flask import Flask, abort, render_template_string
+
+    from app.config import normalise_database_url
+
+    minimal = Flask("minimal")
+    engine = sa.create_engine(normalise_database_url(database_url))
+    thread = sa.text("SELECT title FROM threads WHERE id = :id")
+    comments = sa.text(
+        "SELECT c.id, u.name, c.created_at, c.body_html FROM comments c "
+        "JOIN users u ON u.id = c.author_id WHERE c.thread_id = :id "
+        "ORDER BY c.created_at, c.id"
+    )
+
+    @minimal.get("/minimal/<int:thread_id>")
+    def page(thread_id: int):
+        with engine.connect() as conn:
+            title = conn.execute(thread, {"id": thread_id}).scalar()
+            if title is None:
+                abort(404)
+            rows = conn.execute(comments, {"id": thread_id}).all()
+        return render_template_string(MINIMAL_PAGE, title=title, comments=rows)
+
+    return minimal
+
+
 def wsgi():
-    """What gunicorn serves (``pages:wsgi()``): ``/bare`` to the bare app, the rest to
-    Cercle (configured from the environment: DATABASE_URL, SECRET_KEY)."""
+    """What gunicorn serves (``pages:wsgi()``): ``/bare`` to the bare app, ``/minimal/``
+    to the minimal page, the rest to Cercle (configured from the environment:
+    DATABASE_URL, SECRET_KEY)."""
     from app import create_app
 
     cercle = create_app()
     bare = bare_app()
+    minimal = minimal_app(cercle.config["SQLALCHEMY_DATABASE_URI"])
 
     def dispatch(environ, start_response):
-        if environ.get("PATH_INFO") == "/bare":
+        path = environ.get("PATH_INFO", "")
+        if path == "/bare":
             return bare(environ, start_response)
+        if path.startswith("/minimal/"):
+            return minimal(environ, start_response)
         return cercle(environ, start_response)
 
     return dispatch
@@ -281,6 +325,7 @@ def targets(data: Dataset, cookie: str) -> list[tuple[str, str, dict]]:
     api = {"Authorization": f"Bearer {data.token}", "Accept": "application/json"}
     return [
         ("bare Flask page", "/bare", {}),
+        (f"minimal page ({data.comments} comments)", f"/minimal/{data.thread_id}", {}),
         (f"thread page ({data.comments} comments, 1 poll)", f"/t/{data.thread_id}", page),
         (f"poll page ({data.stances} stances)", f"/p/{data.poll_id}", page),
         (
@@ -464,17 +509,70 @@ def load(
 
 
 def table(title: str, measures: list[Measure]) -> str:
+    """The figures of one database; ``× minimal``: the throughput as a share of the
+    minimal page's (the goal of issue 10 is 0.70 and more)."""
+    floor = next((m.per_second for m in measures if m.path.startswith("/minimal/")), 0.0)
     lines = [
         title,
         f"{'address':<40} {'path':<32} {'requests':>8} {'non-200':>7} {'req/s':>8} "
-        f"{'p50 ms':>8} {'p95 ms':>8}",
+        f"{'p50 ms':>8} {'p95 ms':>8} {'× minimal':>9}",
     ]
     for m in measures:
+        ratio = m.per_second / floor if floor else 0.0
         lines.append(
             f"{m.name:<40} {m.path:<32} {m.done:>8} {m.done - m.ok + m.errors:>7} "
             f"{m.per_second:>8.1f} {percentile(m.latencies, 0.50) * 1000:>8.1f} "
-            f"{percentile(m.latencies, 0.95) * 1000:>8.1f}"
+            f"{percentile(m.latencies, 0.95) * 1000:>8.1f} {ratio:>9.2f}"
         )
+    return "\n".join(lines)
+
+
+def cpu_per_request(database_url: str, secret_key: str, data: Dataset, requests: int) -> list:
+    """In-process, without a server: CPU milliseconds per request of each address
+    (``time.process_time`` over ``requests`` requests through the WSGI dispatcher, after
+    5 warm-up requests), robust to other load on the machine; (name, path, ms, ratio to
+    the minimal page's ms)."""
+    from werkzeug.test import Client
+
+    instance = tempfile.mkdtemp(prefix="cercle-bench-instance-")
+    saved = {
+        k: os.environ.get(k)
+        for k in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "CERCLE_INSTANCE_PATH")
+    }
+    os.environ.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secret_key,
+        PUBLIC_URL="http://localhost",
+        CERCLE_INSTANCE_PATH=instance,
+    )
+    try:
+        client = Client(wsgi(), use_cookies=False)
+        cookie = session_cookie(secret_key, data)
+        results = []
+        for name, path, headers in targets(data, cookie):
+            for _ in range(5):
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered {response.status_code}")
+            began = time.process_time()
+            for _ in range(requests):
+                client.get(path, headers=headers)
+            results.append((name, path, (time.process_time() - began) * 1000 / requests))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(instance, ignore_errors=True)
+    floor = next((ms for _n, path, ms in results if path.startswith("/minimal/")), 0.0)
+    return [(name, path, ms, floor / ms if ms else 0.0) for name, path, ms in results]
+
+
+def cpu_table(title: str, rows: list) -> str:
+    lines = [title, f"{'address':<40} {'path':<32} {'CPU ms':>8} {'× minimal':>9}"]
+    for name, path, ms, ratio in rows:
+        lines.append(f"{name:<40} {path:<32} {ms:>8.2f} {ratio:>9.2f}")
     return "\n".join(lines)
 
 
@@ -491,6 +589,11 @@ def run_one(label: str, database_url: str, options) -> list[Measure]:
         versions=options.versions,
     )
     print(f"[{label}] data built in {time.perf_counter() - began:.1f} s", flush=True)
+    if options.cpu:
+        rows = cpu_per_request(database_url, secret_key, data, min(options.cpu, MAX_REQUESTS))
+        print(cpu_table(f"{label}, in-process, {options.cpu} requests each", rows), flush=True)
+        if options.cpu_only:
+            return []
     server = Server(database_url, secret_key, instance, workers=options.workers)
     try:
         server.wait_ready()
@@ -526,6 +629,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=100)
     parser.add_argument("--agreements", type=int, default=40)
     parser.add_argument("--versions", type=int, default=5)
+    parser.add_argument(
+        "--cpu", type=int, default=0, help="also CPU ms per request in-process, over N requests"
+    )
+    parser.add_argument("--cpu-only", action="store_true", help="with --cpu: no server run")
     options = parser.parse_args(argv)
 
     runs = []
@@ -549,6 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     failed = False
     for label, measures in runs:
+        if not measures:
+            continue
         print()
         print(table(label, measures))
         failed = failed or any(m.done - m.ok + m.errors for m in measures)

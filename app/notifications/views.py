@@ -40,6 +40,14 @@ def unread_notifications():
     return {"unread_notifications": count}
 
 
+def unread_state(user, **_kw) -> int:
+    """Every page's header shows the unread count: pages' validators include it (read
+    once per request, shared with the header)."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(user)
+    return g.unread_notifications
+
+
 @bp.get("/notifications")
 @login_required
 def index():
@@ -213,6 +221,7 @@ def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
             "form": form,
             "group_volume": VOLUME_NAMES[membership.volume],
         },
+        state=(current, membership.volume),
     )
 
 
@@ -224,3 +233,4 @@ def _answer_the_thread_page(_state) -> None:
     from .. import hooks
 
     hooks.thread_page_sections.connect(thread_email_section)
+    hooks.page_viewer_state.connect(unread_state)

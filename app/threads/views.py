@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup, escape
 
-from .. import fragments, hooks
+from .. import caching, fragments, hooks
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
@@ -282,7 +282,10 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     cache = fragments.cache()
     close_due = request.method == "GET"
 
+    rendered_polls = []
+
     def polls() -> dict:
+        rendered_polls.append(True)
         return _poll_events(thread, reader, now, close_due)
 
     poll_key = (key.id, key.revision, key.group_revision, reader.id, locale, zone)
@@ -292,6 +295,24 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         events = cache.get_or_render("thread-polls", poll_key, polls)
         if events["until"] is not None and now >= events["until"]:  # a poll is due
             events = polls()
+    seen_at = last_seen([key.id], reader).get(key.id)
+    sections = hooks.thread_page_sections.answers(thread, viewer=reader, now=now)
+    # A validator only when this request wrote nothing the page shows (a poll closed on
+    # reading) and the page shows nothing of its own (a form with errors).
+    if close_due and comment_form is None and not rendered_polls:
+        etag = None
+        if all(section.state is not None for section in sections):
+            etag = caching.personal_etag(
+                "thread",
+                key.id,
+                key.revision,
+                key.group_revision,
+                seen_at,
+                [section.state for section in sections],
+            )
+        unchanged = caching.not_modified(etag)
+        if unchanged is not None:
+            return unchanged
     mine: set[str] = set()
     rendered = []
 
@@ -306,7 +327,6 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     )
     if not rendered:
         mine = my_reactions(key.id, reader)
-    seen_at = last_seen([key.id], reader).get(key.id)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
     handlers, new_ids, first_new = _comment_handlers(shared, reader, thread, seen_at, mine)
     merged = sorted(
@@ -328,7 +348,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         seen_at=seen_at,
         comment_form=comment_form or CommentForm(formdata=None),
         hint=MARKDOWN_HINT,
-        sections=hooks.thread_page_sections.answers(thread, viewer=reader, now=now),
+        sections=sections,
     ), status
 
 
