@@ -225,6 +225,33 @@ def moment_filter(value: datetime | None, now: datetime) -> Markup:
     )
 
 
+def request_translations():
+    """Flask-Babel's translations of the moment, looked up once per request and
+    language: templates ask for hundreds of strings, and each of Flask-Babel's own
+    lookups walks its context (a language forced for an email is followed: the
+    cache holds while the same locale object is current)."""
+    from flask_babel import get_translations
+
+    locale = get_locale()
+    cached = g.get("_i18n_translations")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._i18n_translations = (locale, translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_``, ``ngettext``, ``pgettext`` through ``request_translations``."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+
+
 def html_lang() -> str:
     """The ``lang`` attribute of the page."""
     return str(get_locale() or "fr")
