@@ -114,7 +114,9 @@ support_switches_lock = ExtensionPoint(
 group_page_sections = ExtensionPoint(
     "group-page-sections",
     doc="""What the features above add to a group's page.
-    sender: the ``Group``; ``viewer`` (``User``); ``page`` (page number of lists); ``now``.
+    sender: the ``Group``; ``viewer`` (``User``); ``first_page`` (True unless the reader
+    asked for a later page of the group's lists: ``?after=``, ``?before=``, ``?page=``);
+    ``now``.
     answer: a ``PageSection`` (``app/web.py``): a template and its context.""",
 )
 
