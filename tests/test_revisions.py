@@ -256,3 +256,26 @@ def test_reading_bumps_nothing(app, client, auth, scene):
     assert client.post(f"/t/{scene.thread.id}/seen").status_code == 204
     assert client.get(f"/g/{scene.group.handle}").status_code == 200
     assert _revisions(app, scene.thread.id, scene.group.id) == before
+
+
+def test_a_proposal_changing_an_agreement_bumps_its_circle(app, run, scene):
+    """Its card lists the circle's other open proposals on the same agreement, in other
+    threads: attaching the change and closing such a proposal bump the circle."""
+    from app.proposals.models import AgreementChange
+
+    def amend():
+        agreement = Agreement(group_id=scene.group.id, current_version=1, created_at=utcnow())
+        db.session.add(agreement)
+        db.session.flush()
+        db.session.add(
+            AgreementChange(
+                poll_id=scene.poll_id, action="amend", agreement_id=agreement.id, base_version=1
+            )
+        )
+
+    before = _revisions(app, scene.thread.id, scene.group.id)
+    run(amend)
+    opened = _revisions(app, scene.thread.id, scene.group.id)
+    assert opened[1] > before[1] and opened[0] > before[0]
+    run(lambda: db.session.execute(sa.update(Poll).values(closed_at=utcnow())))
+    assert _revisions(app, scene.thread.id, scene.group.id)[1] > opened[1]

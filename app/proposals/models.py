@@ -87,3 +87,23 @@ for _table in ("agreement_changes", "proposal_outcomes"):
         "threads",
         key="(SELECT thread_id FROM polls WHERE id = {row}.poll_id)",
     )
+
+
+# A proposal's card also lists the circle's other open proposals on the same agreement
+# (in other threads): opening, correcting or closing a proposal that carries a change
+# to an agreement bumps its circle's revision too.
+revisions.bump(
+    "agreement_changes_group",
+    "agreement_changes",
+    "groups",
+    key="(SELECT group_id FROM polls WHERE id = {row}.poll_id)",
+)
+revisions.bump(
+    "proposal_polls_group",
+    "polls",
+    "groups",
+    keys="SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id "
+    "WHERE p.id = {row}.id AND c.agreement_id IS NOT NULL",
+    columns=("title", "closing_at", "closed_at"),
+    stable=True,
+)

@@ -67,6 +67,12 @@ SQLITE_CREATE = [
     "CREATE TRIGGER IF NOT EXISTS rev_proposal_outcomes_thread_ai AFTER INSERT ON proposal_outcomes FOR EACH ROW BEGIN UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = new.poll_id); END",
     "CREATE TRIGGER IF NOT EXISTS rev_proposal_outcomes_thread_au AFTER UPDATE ON proposal_outcomes FOR EACH ROW BEGIN UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = new.poll_id) OR id = (SELECT thread_id FROM polls WHERE id = old.poll_id); END",
     "CREATE TRIGGER IF NOT EXISTS rev_proposal_outcomes_thread_ad AFTER DELETE ON proposal_outcomes FOR EACH ROW BEGIN UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = old.poll_id); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_agreement_changes_group_ai AFTER INSERT ON agreement_changes FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = new.poll_id); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_agreement_changes_group_au AFTER UPDATE ON agreement_changes FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = new.poll_id) OR id = (SELECT group_id FROM polls WHERE id = old.poll_id); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_agreement_changes_group_ad AFTER DELETE ON agreement_changes FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = old.poll_id); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_proposal_polls_group_ai AFTER INSERT ON polls FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = new.id AND c.agreement_id IS NOT NULL); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_proposal_polls_group_au AFTER UPDATE OF title, closing_at, closed_at ON polls FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = new.id AND c.agreement_id IS NOT NULL); END",
+    "CREATE TRIGGER IF NOT EXISTS rev_proposal_polls_group_ad AFTER DELETE ON polls FOR EACH ROW BEGIN UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = old.id AND c.agreement_id IS NOT NULL); END",
 ]
 
 SQLITE_DROP = [
@@ -117,6 +123,12 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS rev_proposal_outcomes_thread_ai",
     "DROP TRIGGER IF EXISTS rev_proposal_outcomes_thread_au",
     "DROP TRIGGER IF EXISTS rev_proposal_outcomes_thread_ad",
+    "DROP TRIGGER IF EXISTS rev_agreement_changes_group_ai",
+    "DROP TRIGGER IF EXISTS rev_agreement_changes_group_au",
+    "DROP TRIGGER IF EXISTS rev_agreement_changes_group_ad",
+    "DROP TRIGGER IF EXISTS rev_proposal_polls_group_ai",
+    "DROP TRIGGER IF EXISTS rev_proposal_polls_group_au",
+    "DROP TRIGGER IF EXISTS rev_proposal_polls_group_ad",
 ]
 
 PG_CREATE = [
@@ -171,6 +183,12 @@ PG_CREATE = [
     "CREATE OR REPLACE FUNCTION rev_proposal_outcomes_thread() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = NEW.poll_id); ELSIF TG_OP = 'UPDATE' THEN UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = NEW.poll_id) OR id = (SELECT thread_id FROM polls WHERE id = OLD.poll_id); ELSE UPDATE threads SET revision = revision + 1 WHERE id = (SELECT thread_id FROM polls WHERE id = OLD.poll_id); END IF; RETURN NULL; END $$",
     "DROP TRIGGER IF EXISTS rev_proposal_outcomes_thread ON proposal_outcomes",
     "CREATE TRIGGER rev_proposal_outcomes_thread AFTER INSERT OR DELETE OR UPDATE ON proposal_outcomes FOR EACH ROW EXECUTE FUNCTION rev_proposal_outcomes_thread()",
+    "CREATE OR REPLACE FUNCTION rev_agreement_changes_group() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = NEW.poll_id); ELSIF TG_OP = 'UPDATE' THEN UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = NEW.poll_id) OR id = (SELECT group_id FROM polls WHERE id = OLD.poll_id); ELSE UPDATE groups SET revision = revision + 1 WHERE id = (SELECT group_id FROM polls WHERE id = OLD.poll_id); END IF; RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS rev_agreement_changes_group ON agreement_changes",
+    "CREATE TRIGGER rev_agreement_changes_group AFTER INSERT OR DELETE OR UPDATE ON agreement_changes FOR EACH ROW EXECUTE FUNCTION rev_agreement_changes_group()",
+    "CREATE OR REPLACE FUNCTION rev_proposal_polls_group() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'INSERT' THEN UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = NEW.id AND c.agreement_id IS NOT NULL); ELSIF TG_OP = 'UPDATE' THEN UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = NEW.id AND c.agreement_id IS NOT NULL); ELSE UPDATE groups SET revision = revision + 1 WHERE id IN (SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id WHERE p.id = OLD.id AND c.agreement_id IS NOT NULL); END IF; RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS rev_proposal_polls_group ON polls",
+    "CREATE TRIGGER rev_proposal_polls_group AFTER INSERT OR DELETE OR UPDATE OF title, closing_at, closed_at ON polls FOR EACH ROW EXECUTE FUNCTION rev_proposal_polls_group()",
 ]
 
 PG_DROP = [
@@ -191,6 +209,8 @@ PG_DROP = [
     "DROP FUNCTION IF EXISTS rev_agreement_versions_group() CASCADE",
     "DROP FUNCTION IF EXISTS rev_agreement_changes_thread() CASCADE",
     "DROP FUNCTION IF EXISTS rev_proposal_outcomes_thread() CASCADE",
+    "DROP FUNCTION IF EXISTS rev_agreement_changes_group() CASCADE",
+    "DROP FUNCTION IF EXISTS rev_proposal_polls_group() CASCADE",
 ]
 
 

@@ -258,3 +258,45 @@ def test_pages_are_the_same_with_the_cache_on_and_off(app, scene, cached_app, un
         expected = _render_all(uncached, scene)
         for key, html in expected.items():
             assert after[key] == html, f"after «{name}», {key} differs with the cache"
+
+
+def _kept_strings(app_) -> list[str]:
+    import pickle
+
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for data in app_.extensions["fragments"].local._items.values():
+        walk(pickle.loads(data))  # noqa: S301 - the test's own cache
+    return found
+
+
+def test_kept_fragments_hold_no_relative_time(app, scene, cached_app):
+    """«il y a 3 jours», «dans 2 jours» depend on the moment of the request: the kept
+    fragments hold placeholders, every page fills them in."""
+    from app.i18n import relative_text
+
+    (client,) = _clients(cached_app, scene.people[:1])
+    for path in _pages(scene):
+        assert client.get(path).status_code == 200
+    html = client.get(f"/p/{scene.poll_ids[0]}").get_data(as_text=True)
+    with app.app_context():
+        now = utcnow()
+        poll = db.session.get(Poll, scene.poll_ids[0])
+        comment = db.session.get(Comment, scene.comment_ids[0])
+        phrases = {
+            relative_text(poll.closing_at, now, locale="fr"),
+            relative_text(comment.created_at, now, locale="fr"),
+        }
+    assert any(phrase in html for phrase in phrases)  # the page shows them
+    kept = _kept_strings(cached_app)
+    assert kept and not any(phrase in text for phrase in phrases for text in kept)
