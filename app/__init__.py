@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, session
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -102,6 +103,9 @@ def init_extensions(app: Flask) -> None:
 
     limiter.init_app(app)
     login_manager.init_app(app)
+    from . import fragments
+
+    fragments.init_app(app)
     from .auth.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)
@@ -194,8 +198,21 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals that every template may use."""
     from importlib import import_module
 
-    from . import bidi, i18n
+    from . import bidi, fragments, i18n
 
+    # one CSRF token per page, a placeholder inside a cached fragment (app/fragments.py)
+    app.jinja_env.globals["csrf_token"] = fragments.csrf_token
+    app.jinja_env.globals["mark"] = fragments.mark
+
+    def viewer_name() -> Markup:
+        """The signed-in person's name in the header (a placeholder in a fragment)."""
+        if fragments.in_fragment():
+            return fragments.mark("U")
+        return bidi.bdi(current_user.name)
+
+    app.jinja_env.globals["viewer_name"] = viewer_name
+    fragments.PAGE_HANDLERS["U"] = lambda _argument: str(bidi.bdi(current_user.name))
+    i18n.install_template_gettext(app)
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
     app.jinja_env.filters["iso"] = i18n.iso_filter

@@ -523,6 +523,57 @@ def table(title: str, measures: list[Measure]) -> str:
     return "\n".join(lines)
 
 
+def cpu_per_request(
+    database_url: str, secret_key: str, data: Dataset, requests: int, only: str = ""
+) -> list:
+    """In-process, without a server: CPU milliseconds per request of each address
+    (``time.process_time`` over ``requests`` requests through the WSGI dispatcher, after
+    5 warm-up requests), robust to other load on the machine; (name, path, ms, the
+    minimal page's ms divided by it)."""
+    from werkzeug.test import Client
+
+    instance = tempfile.mkdtemp(prefix="cercle-bench-instance-")
+    names = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "CERCLE_INSTANCE_PATH")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secret_key,
+        PUBLIC_URL="http://localhost",
+        CERCLE_INSTANCE_PATH=instance,
+    )
+    try:
+        client = Client(wsgi(), use_cookies=False)
+        cookie = session_cookie(secret_key, data)
+        results = []
+        for name, path, headers in targets(data, cookie):
+            if not wanted(only, name, path):
+                continue
+            for _ in range(5):
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered {response.status_code}")
+            began = time.process_time()
+            for _ in range(requests):
+                client.get(path, headers=headers)
+            results.append((name, path, (time.process_time() - began) * 1000 / requests))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(instance, ignore_errors=True)
+    floor = next((ms for _n, path, ms in results if path.startswith("/minimal/")), 0.0)
+    return [(name, path, ms, floor / ms if ms else 0.0) for name, path, ms in results]
+
+
+def cpu_table(title: str, rows: list) -> str:
+    lines = [title, f"{'address':<40} {'path':<32} {'CPU ms':>8} {'÷ minimal':>9}"]
+    for name, path, ms, ratio in rows:
+        lines.append(f"{name:<40} {path:<32} {ms:>8.2f} {ratio:>9.2f}")
+    return "\n".join(lines)
+
+
 def wanted(only: str, name: str, path: str) -> bool:
     """Whether an address is measured: every one without ``--only``; else the floors
     (the bare and minimal pages, to compare with) and those whose name or path
@@ -547,6 +598,12 @@ def run_one(label: str, database_url: str, options) -> list[Measure]:
         versions=options.versions,
     )
     print(f"[{label}] data built in {time.perf_counter() - began:.1f} s", flush=True)
+    if options.cpu:
+        requests = min(options.cpu, MAX_REQUESTS)
+        rows = cpu_per_request(database_url, secret_key, data, requests, options.only)
+        print(cpu_table(f"{label}, in-process, {requests} requests each", rows), flush=True)
+        if options.cpu_only:
+            return []
     server = Server(database_url, secret_key, instance, workers=options.workers)
     try:
         server.wait_ready()
@@ -590,6 +647,13 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the addresses whose name or path matches this regular "
         "expression (the bare and minimal pages always)",
     )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="first, CPU ms per request in-process over N requests (max 5000)",
+    )
+    parser.add_argument("--cpu-only", action="store_true", help="with --cpu: no server")
     options = parser.parse_args(argv)
 
     runs = []
@@ -613,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     failed = False
     for label, measures in runs:
+        if not measures:
+            continue
         print()
         print(table(label, measures))
         failed = failed or any(m.done - m.ok + m.errors for m in measures)

@@ -9,10 +9,12 @@ marks it read and redirects to what it is about.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from .. import fragments
 from ..api.schemas import MAX_CURSOR, decode_time_cursor, encode_cursor
 from ..auth.forms import QuietHoursForm
 from ..errors import DomainError, ValidationFailed
@@ -39,7 +41,48 @@ def unread_notifications():
             g.unread_notifications = services.unread_count(current_user)
         return g.unread_notifications
 
-    return {"unread_notifications": count, "unread_cap": services.UNREAD_CAP}
+    def badge() -> Markup:
+        """The header's unread count (a placeholder in a fragment: app/fragments.py)."""
+        if fragments.in_fragment():
+            return fragments.mark("u")
+        return unread_badge_html(count())
+
+    return {
+        "unread_notifications": count,
+        "unread_cap": services.UNREAD_CAP,
+        "unread_badge": badge,
+    }
+
+
+def unread_badge_html(unread: int) -> Markup:
+    """`` (3)`` after «Notifications», with its words for screen readers (``(99+)``
+    past the cap); nothing at 0."""
+    if not unread:
+        return Markup("")
+    if unread > services.UNREAD_CAP:
+        return Markup(
+            ' <strong class="unread-count" aria-hidden="true">({}+)</strong>'
+            '<span class="visually-hidden">{}</span>'
+        ).format(services.UNREAD_CAP, _("(more than %(num)d unread)", num=services.UNREAD_CAP))
+    words = ngettext("(%(num)d unread)", "(%(num)d unread)", unread)
+    return Markup(
+        ' <strong class="unread-count" aria-hidden="true">({})</strong>'
+        '<span class="visually-hidden">{}</span>'
+    ).format(unread, words)
+
+
+def _unread_placeholder(_argument: str) -> str:
+    if not current_user.is_authenticated:
+        return ""
+    return str(unread_badge_html(unread_state(current_user)))
+
+
+def unread_state(user, **_kw) -> int:
+    """Every page's header shows the unread count: pages' validators include it (read
+    once per request, shared with the header)."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(user)
+    return g.unread_notifications
 
 
 def _position(name: str):
@@ -241,6 +284,7 @@ def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
             "form": form,
             "group_volume": VOLUME_NAMES[membership.volume],
         },
+        state=(current, membership.volume),
     )
 
 
@@ -252,3 +296,5 @@ def _answer_the_thread_page(_state) -> None:
     from .. import hooks
 
     hooks.thread_page_sections.connect(thread_email_section)
+    hooks.page_viewer_state.connect(unread_state)
+    fragments.PAGE_HANDLERS["u"] = _unread_placeholder

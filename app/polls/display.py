@@ -16,7 +16,9 @@ from babel.numbers import format_decimal, format_percent
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
+from ..fragments import in_fragment, mark
 from ..i18n import format_relative, select_timezone
 from ..textcheck import whole_number
 from . import bp, tally
@@ -65,6 +67,22 @@ def number_text(value: Decimal | int | None) -> str:
     if value is None:
         return "–"
     return format_decimal(value, locale=_locale())
+
+
+class RelativeTime:
+    """``view.relative`` of a card: the relative phrase, made when the card renders (a
+    placeholder in a kept fragment, filled from each request's now: app/fragments.py)."""
+
+    def __init__(self, moment: datetime, now: datetime):
+        self.moment, self.now = moment, now
+
+    def __html__(self) -> str:
+        if in_fragment():
+            return mark("R", self.moment.isoformat())
+        return str(escape(relative_time(self.moment, self.now)))
+
+    def __str__(self) -> str:
+        return relative_time(self.moment, self.now)
 
 
 def relative_time(moment: datetime, now: datetime) -> str:
@@ -214,7 +232,7 @@ class CardView:
     errors: dict
     reason: str
     stances: list[dict]
-    relative: str
+    relative: RelativeTime
     outcome: dict | None
     my_choice: str = ""
     #: a proposal's agreement change and outcome (``proposals.display.ProposalPanel``)
@@ -308,7 +326,7 @@ def card_view(
         errors=errors or {},
         reason=reason if reason is not None else (mine.reason if mine else ""),
         stances=stances,
-        relative=relative_time(moment, now),
+        relative=RelativeTime(moment, now),
         outcome=outcome,
         my_choice=describe_choice(poll, mine.choice, names) if mine else "",
         proposal=proposal,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import revisions
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -76,3 +77,33 @@ class ProposalOutcome(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProposalOutcome poll={self.poll_id} adopted={self.adopted}>"
+
+
+# A proposal's card shows its agreement change and outcome: they bump its thread.
+for _table in ("agreement_changes", "proposal_outcomes"):
+    revisions.bump(
+        f"{_table}_thread",
+        _table,
+        "threads",
+        key="(SELECT thread_id FROM polls WHERE id = {row}.poll_id)",
+    )
+
+
+# A proposal's card also lists the circle's other open proposals on the same agreement
+# (in other threads): opening, correcting or closing a proposal that carries a change
+# to an agreement bumps its circle's revision too.
+revisions.bump(
+    "agreement_changes_group",
+    "agreement_changes",
+    "groups",
+    key="(SELECT group_id FROM polls WHERE id = {row}.poll_id)",
+)
+revisions.bump(
+    "proposal_polls_group",
+    "polls",
+    "groups",
+    keys="SELECT p.group_id FROM polls p JOIN agreement_changes c ON c.poll_id = p.id "
+    "WHERE p.id = {row}.id AND c.agreement_id IS NOT NULL",
+    columns=("title", "closing_at", "closed_at"),
+    stable=True,
+)
