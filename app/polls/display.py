@@ -17,6 +17,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..fragments import in_fragment, mark
 from ..i18n import format_relative, select_timezone
 from ..textcheck import whole_number
 from . import bp, tally
@@ -68,7 +69,11 @@ def number_text(value: Decimal | int | None) -> str:
 
 
 def relative_time(moment: datetime, now: datetime) -> str:
-    """ "in 3 days" / "2 hours ago" / "just now", in the reader's language."""
+    """ "in 3 days" / "2 hours ago" / "just now", in the reader's language; in a cached
+    fragment, a placeholder the page fills from its own time (``app/fragments.py``):
+    the card is kept until a write, while «closes in 3 hours» changes as time passes."""
+    if in_fragment():
+        return mark("R", moment.isoformat())
     return format_relative(moment, now)
 
 

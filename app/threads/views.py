@@ -202,14 +202,14 @@ def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
     """The other features' timeline entries (polls) as this reader sees them: chunks of
     HTML with their times, the votes awaiting the reader, and until when it holds (the
     next closing time of an open poll: a due poll is closed on reading)."""
-    events = [
-        event
-        for answer in hooks.thread_timeline.answers(
-            thread, viewer=reader, now=now, close_due=close_due
-        )
-        for event in answer
-    ]
-    with fragments.fragment_mode():
+    with fragments.fragment_mode():  # the entries too: their times are placeholders
+        events = [
+            event
+            for answer in hooks.thread_timeline.answers(
+                thread, viewer=reader, now=now, close_due=close_due
+            )
+            for event in answer
+        ]
         html = render_template(
             "threads/_poll_events.html", events=events, chunk=fragments.CHUNK_MARKUP
         )

@@ -1,0 +1,98 @@
+"""A cache never changes what anyone sees (issue 10), attacked: pages rendered with the
+fragment cache on, warm, and off are the same HTML apart from the CSRF token, when
+time passes, when writes come from paths the page tests do not take, and for readers
+who come one after another."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.threads.models import Thread
+from app.timeutil import utcnow
+
+_CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token" content=)"[^"]*"')
+
+
+def _normalised(html: str) -> str:
+    return _CSRF.sub(r'\1"…"', html)
+
+
+@pytest.fixture
+def cached_app(make_app):
+    return make_app(FRAGMENT_CACHE=True)
+
+
+@pytest.fixture
+def uncached_app(make_app):
+    return make_app(FRAGMENT_CACHE=False)
+
+
+def _client(app_, person):
+    from fixtures.accounts import session_user_id
+
+    client = app_.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_user_id(app_, person.id)
+        session["_fresh"] = True
+    return client
+
+
+def _page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return _normalised(response.get_data(as_text=True))
+
+
+def _later(monkeypatch, delta: timedelta) -> None:
+    """Every page renders as if ``delta`` had passed."""
+    import app.i18n
+    import app.polls.views
+    import app.threads.views
+
+    moved = utcnow() + delta
+    for module in (app.i18n, app.polls.views, app.threads.views):
+        monkeypatch.setattr(module, "utcnow", lambda: moved)
+
+
+@pytest.fixture
+def open_poll(app, thread_circle):
+    """A poll of the thread closing in five hours."""
+    from app.polls.services import create_poll
+
+    with app.app_context():
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        poll = create_poll(
+            thread,
+            author=thread.author,
+            kind="choice",
+            title="Quel jour ?",
+            options=["Lundi", "Mardi"],
+            closing_at=utcnow() + timedelta(hours=5),
+            now=utcnow(),
+        )
+        db.session.commit()
+        return poll.id
+
+
+def test_a_poll_card_says_how_long_it_has_left_as_time_passes(
+    monkeypatch, thread_circle, open_poll, cached_app, uncached_app
+):
+    member = thread_circle.members[0]
+    paths = [f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"]
+    cached, uncached = _client(cached_app, member), _client(uncached_app, member)
+    for path in paths:
+        assert _page(cached, path) == _page(uncached, path)  # warm, «closes in 5 hours»
+    _later(monkeypatch, timedelta(hours=3))
+    for path in paths:
+        got, want = _page(cached, path), _page(uncached, path)
+        assert got == want, _diff(want, got)
+
+
+def _diff(a: str, b: str) -> str:
+    import difflib
+
+    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))
