@@ -292,7 +292,19 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
         return {
             "html": html,
             "versions": len(poll_versions(poll)),
-            "until": None if poll.is_closed(now) else poll.closing_at,
+            # the card changes by itself when the poll falls due, or when another
+            # open proposal its warning names does (``ProposalPanel.others_until``)
+            "until": min(
+                (
+                    moment
+                    for moment in (
+                        None if poll.is_closed(now) else poll.closing_at,
+                        getattr(view.proposal, "others_until", None),
+                    )
+                    if moment is not None
+                ),
+                default=None,
+            ),
         }
 
     if errors or values or reason or session.get("_flashes"):

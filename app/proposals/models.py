@@ -87,3 +87,20 @@ for _table in ("agreement_changes", "proposal_outcomes"):
         "threads",
         key="(SELECT thread_id FROM polls WHERE id = {row}.poll_id)",
     )
+
+# A proposal's card also warns of the *other* open proposals changing the same
+# agreement, from any thread of the circle: a proposal's writes (created, renamed,
+# closed, reopened, deleted) and its change's bump the circle's revision too.
+revisions.bump(
+    "agreement_changes_group",
+    "agreement_changes",
+    "groups",
+    key="(SELECT group_id FROM polls WHERE id = {row}.poll_id)",
+)
+revisions.bump(
+    "proposals_group",
+    "polls",
+    "groups",
+    keys="SELECT {row}.group_id WHERE {row}.kind = 'proposal'",
+    columns=("title", "closed_at", "closing_at"),
+)

@@ -221,8 +221,14 @@ def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
         card = item.card
         if card.may_vote and not card.visible.my_stance:
             awaiting.append((item.poll.id, item.poll.title))
-        if item.poll.closed_at is None and item.poll.closing_at > now:
-            until = min(until or item.poll.closing_at, item.poll.closing_at)
+        # the card changes by itself when its poll falls due, or when another open
+        # proposal its warning names does (``ProposalPanel.others_until``)
+        for moment in (
+            item.poll.closing_at if item.poll.closed_at is None else None,
+            getattr(item.proposal, "others_until", None),
+        ):
+            if moment is not None and moment > now:
+                until = min(until or moment, moment)
     return {
         "chunks": [(at, chunk) for (at, _kind, _item), chunk in zip(events, chunks, strict=True)],
         "awaiting": awaiting,

@@ -92,6 +92,39 @@ def test_a_poll_card_says_how_long_it_has_left_as_time_passes(
         assert got == want, _diff(want, got)
 
 
+def test_a_proposal_warns_of_another_one_on_the_same_agreement_in_another_thread(
+    monkeypatch,
+    ten_days_ago,
+    adopted,
+    propose,
+    clock,
+    make_thread,
+    thread_circle,
+    cached_app,
+    uncached_app,
+):
+    agreement_id, _poll = adopted()
+    clock.now = utcnow()
+    repeal = {"action": "repeal", "agreement_id": agreement_id, "base_version": 1}
+    first = propose(repeal)
+    admin = thread_circle.admin
+    paths = [f"/t/{thread_circle.thread.id}", f"/p/{first.id}"]
+    cached, uncached = _client(cached_app, admin), _client(uncached_app, admin)
+    for path in paths:
+        assert _page(cached, path) == _page(uncached, path)  # warm, no warning
+    elsewhere = make_thread(thread_circle.group, admin)
+    propose(repeal, thread=elsewhere, closing_in=timedelta(hours=1))  # from another thread
+    for path in paths:
+        got, want = _page(cached, path), _page(uncached, path)
+        assert "Une autre proposition ouverte" in want
+        assert got == want, _diff(want, got)
+    _later(monkeypatch, timedelta(hours=2))  # the other one fell due: no more warning
+    for path in paths:
+        got, want = _page(cached, path), _page(uncached, path)
+        assert "Une autre proposition ouverte" not in want
+        assert got == want, _diff(want, got)
+
+
 def _diff(a: str, b: str) -> str:
     import difflib
 
