@@ -292,7 +292,10 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         return _poll_events(thread, reader, now, close_due)
 
     poll_key = (key.id, key.revision, key.group_revision, reader.id, locale, zone)
-    if session.get("_flashes"):  # the cards may show a message flashed for them
+    # The cards may show a message flashed for them; and a form sent back (a POST)
+    # renders them without closing due polls, which the next reading does: neither
+    # is what others get.
+    if session.get("_flashes") or not close_due:
         events = polls()
     else:
         events = cache.get_or_render("thread-polls", poll_key, polls)

@@ -129,3 +129,23 @@ def _diff(a: str, b: str) -> str:
     import difflib
 
     return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))
+
+
+def test_a_page_shown_again_after_an_empty_comment_does_not_keep_a_due_poll_open(
+    monkeypatch, thread_circle, propose, cached_app, uncached_app
+):
+    """A form sent back (400) renders the thread without closing due polls (a POST);
+    what it renders must not be what the next reading (a GET, which closes them) gets."""
+    from fixtures.agreement_pages import LISTENING
+
+    proposal = propose(LISTENING, closing_in=timedelta(hours=1))
+    member = thread_circle.members[0]
+    path = f"/t/{thread_circle.thread.id}"
+    cached, uncached = _client(cached_app, member), _client(uncached_app, member)
+    _later(monkeypatch, timedelta(hours=2))  # the proposal fell due; nobody closed it yet
+    refused = cached.post(f"{path}/comments", data={"body": ""})
+    assert refused.status_code == 400
+    got = _page(cached, path)
+    want = _page(uncached, path)
+    assert f'id="poll-{proposal.id}"' in want
+    assert got == want, _diff(want, got)
