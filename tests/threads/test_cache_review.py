@@ -9,7 +9,9 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from app.auth.models import User
 from app.extensions import db
 from app.threads.models import Thread
 from app.timeutil import utcnow
@@ -148,4 +150,36 @@ def test_a_page_shown_again_after_an_empty_comment_does_not_keep_a_due_poll_open
     got = _page(cached, path)
     want = _page(uncached, path)
     assert f'id="poll-{proposal.id}"' in want
+    assert got == want, _diff(want, got)
+
+
+def test_a_rename_committed_while_a_page_renders_is_not_kept_under_the_new_revision(
+    monkeypatch, app, thread_circle, cached_app, uncached_app
+):
+    """The reader is loaded (signed in) before the page reads its revisions: when the
+    reader's new name is committed between the two, the shared comments must not be
+    kept, under the revision that counts the rename, with the name read before it."""
+    from app.threads import views
+    from app.threads.services import add_comment
+
+    bruno, chloe = thread_circle.members[:2]
+    with app.app_context():
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        add_comment(thread, author=db.session.get(User, bruno.id), body="Bonjour", now=utcnow())
+        db.session.commit()
+    path = f"/t/{thread_circle.thread.id}"
+    load_thread = views.load_thread
+
+    def renamed_meanwhile(thread_id):
+        monkeypatch.setattr(views, "load_thread", load_thread)
+        with db.engine.begin() as other:  # another request, committed meanwhile
+            other.execute(
+                sa.update(User).where(User.id == bruno.id).values(stored_name="Bruno Neuf")
+            )
+        return load_thread(thread_id)
+
+    monkeypatch.setattr(views, "load_thread", renamed_meanwhile)
+    _page(_client(cached_app, bruno), path)  # Bruno reads his thread as he renames himself
+    got, want = _page(_client(cached_app, chloe), path), _page(_client(uncached_app, chloe), path)
+    assert "Bruno Neuf" in want
     assert got == want, _diff(want, got)
