@@ -183,3 +183,66 @@ def test_a_rename_committed_while_a_page_renders_is_not_kept_under_the_new_revis
     got, want = _page(_client(cached_app, chloe), path), _page(_client(uncached_app, chloe), path)
     assert "Bruno Neuf" in want
     assert got == want, _diff(want, got)
+
+
+def test_readers_one_after_another_each_see_their_own_page(
+    app, make_user, make_group, make_thread, make_app, uncached_app
+):
+    """An admin, a member, a former member and someone outside an open circle, then the
+    same in English, each after the others with the cache warm (and Redis unreachable:
+    the page renders without it)."""
+    from test_fragments import _free_port
+
+    from app.groups.models import Group, Membership
+    from app.groups.services import revoke_membership
+    from app.polls.services import cast_stance, create_poll
+    from app.threads.services import add_comment, add_reaction
+
+    admin, member, former, outsider = (
+        make_user(name=n) for n in ("Alice", "Bruno", "Chloé", "Dan")
+    )
+    group = make_group(admin, members=[member, former], privacy="open")
+    thread = make_thread(group, admin)
+    with app.app_context():
+        people = {p.id: db.session.get(User, p.id) for p in (admin, member, former)}
+        row = db.session.get(Thread, thread.id)
+        comment = add_comment(row, author=people[former.id], body="Avant de partir", now=utcnow())
+        add_comment(row, author=people[member.id], body="Réponse", now=utcnow())
+        add_reaction(comment, user=people[member.id], emoji="👍")
+        poll = create_poll(
+            row,
+            author=people[admin.id],
+            kind="choice",
+            title="Anonyme",
+            options=["Oui", "Non"],
+            anonymous=True,
+            closing_at=utcnow() + timedelta(days=1),
+            now=utcnow(),
+        )
+        cast_stance(poll, people[member.id], choice={"key": "o1"}, now=utcnow())
+        membership = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.user_id == former.id, Membership.revoked_at.is_(None)
+            )
+        )
+        revoke_membership(
+            db.session.get(Group, group.id), membership, actor=people[admin.id], now=utcnow()
+        )
+        db.session.commit()
+        poll_id = poll.id
+    cached_app = make_app(
+        FRAGMENT_CACHE=True, FRAGMENT_CACHE_URL=f"redis://127.0.0.1:{_free_port()}/0"
+    )
+    paths = [f"/t/{thread.id}", f"/p/{poll_id}"]
+    for headers in ({}, {"Accept-Language": "en"}):
+        for person in (admin, member, former, outsider):
+            cached, uncached = _client(cached_app, person), _client(uncached_app, person)
+            for path in paths:
+                shown, expected = (
+                    cached.get(path, headers=headers),
+                    uncached.get(path, headers=headers),
+                )
+                assert shown.status_code == expected.status_code == 200, (person.name, path)
+                got = _normalised(shown.get_data(as_text=True))
+                want = _normalised(expected.get_data(as_text=True))
+                assert got == want, _diff(want, got)
