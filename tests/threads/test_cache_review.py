@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from test_fragments import redis_server  # noqa: F401 - a fixture of the tests below
 
 from app.auth.models import User
 from app.extensions import db
@@ -246,3 +247,32 @@ def test_readers_one_after_another_each_see_their_own_page(
                 got = _normalised(shown.get_data(as_text=True))
                 want = _normalised(expected.get_data(as_text=True))
                 assert got == want, _diff(want, got)
+
+
+def test_two_processes_sharing_a_redis_show_a_write_made_through_either(
+    app,
+    thread_circle,
+    make_app,
+    uncached_app,
+    redis_server,  # noqa: F811 - the fixture
+):
+    from app.threads.services import add_comment
+
+    one = make_app(FRAGMENT_CACHE=True, FRAGMENT_CACHE_URL=redis_server)
+    other = make_app(FRAGMENT_CACHE=True, FRAGMENT_CACHE_URL=redis_server)
+    member = thread_circle.members[0]
+    path = f"/t/{thread_circle.thread.id}"
+    for body in ("Premier", "Deuxième"):
+        _page(_client(one, member), path)
+        _page(_client(other, member), path)  # both warm, from the same Redis
+        with one.app_context():  # a comment posted through the first process
+            thread = db.session.get(Thread, thread_circle.thread.id)
+            add_comment(thread, author=db.session.get(User, member.id), body=body, now=utcnow())
+            db.session.commit()
+        for process in (one, other):
+            got, want = (
+                _page(_client(process, member), path),
+                _page(_client(uncached_app, member), path),
+            )
+            assert body in want
+            assert got == want, _diff(want, got)
