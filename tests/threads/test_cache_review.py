@@ -276,3 +276,42 @@ def test_two_processes_sharing_a_redis_show_a_write_made_through_either(
             )
             assert body in want
             assert got == want, _diff(want, got)
+
+
+def test_a_reader_reacts_and_votes_with_the_forms_of_a_page_kept_for_someone_else(
+    thread_circle, open_poll, make_app
+):
+    """The comparisons above leave the tokens out: the forms of a kept fragment must
+    carry this reader's token, or sending them fails (here with CSRF checked)."""
+    from app.threads.services import add_comment
+
+    checked = make_app(FRAGMENT_CACHE=True, WTF_CSRF_ENABLED=True)
+    bruno, chloe = thread_circle.members[:2]
+    with checked.app_context():
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        comment = add_comment(
+            thread, author=db.session.get(User, bruno.id), body="Salut", now=utcnow()
+        )
+        db.session.commit()
+        comment_id = comment.id
+    react = re.compile(
+        rf'action="/comments/{comment_id}/reactions"[^>]*>\s*<div[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]*)"'
+    )
+    vote = re.compile(
+        rf'action="/p/{open_poll}/stance"[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]*)"'
+    )
+    thread_path, poll_path = f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"
+    warm = _client(checked, chloe)  # Chloé reads both pages, then signs in again
+    warm.get(thread_path), warm.get(poll_path)
+    _client(checked, bruno).get(thread_path)  # Bruno reads the thread
+    client = _client(checked, chloe)
+    token = react.search(client.get(thread_path).get_data(as_text=True)).group(1)
+    sent = client.post(f"/comments/{comment_id}/reactions", data={"csrf_token": token, "add": "🎉"})
+    assert sent.status_code == 302, ("reaction", sent.status_code)
+    client = _client(checked, chloe)
+    _client(checked, chloe).get(poll_path)  # and the poll page, after the reaction
+    token = vote.search(client.get(poll_path).get_data(as_text=True)).group(1)
+    sent = client.post(f"/p/{open_poll}/stance", data={"csrf_token": token, "key": "o1"})
+    assert sent.status_code in (200, 302), ("vote", sent.status_code)
