@@ -315,3 +315,44 @@ def test_a_reader_reacts_and_votes_with_the_forms_of_a_page_kept_for_someone_els
     token = vote.search(client.get(poll_path).get_data(as_text=True)).group(1)
     sent = client.post(f"/p/{open_poll}/stance", data={"csrf_token": token, "key": "o1"})
     assert sent.status_code in (200, 302), ("vote", sent.status_code)
+
+
+@pytest.mark.parametrize("how", ["deleted", "deactivated", "left, then deleted"])
+def test_an_author_who_goes_shows_as_the_page_says_with_the_cache(
+    app, how, thread_circle, open_poll, cached_app, uncached_app
+):
+    """Account deletion (``wipe_user``: Core claims, then the ORM), deactivation, and a
+    deletion long after leaving the circle: every reader's pages, cache warm."""
+    from app.account.services import deactivate_account, delete_account, leave_every_circle
+    from app.polls.models import Poll
+    from app.polls.services import cast_stance
+    from app.threads.services import add_comment
+
+    bruno = thread_circle.members[0]
+    with app.app_context():
+        person = db.session.get(User, bruno.id)
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        add_comment(thread, author=person, body="Je pars bientôt", now=utcnow())
+        cast_stance(db.session.get(Poll, open_poll), person, choice={"key": "o1"}, now=utcnow())
+        if how.startswith("left"):
+            leave_every_circle(person, now=utcnow())
+        db.session.commit()
+    readers = [thread_circle.admin, *thread_circle.members[1:]]
+    paths = [f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"]
+    for reader in readers:
+        for path in paths:
+            _page(_client(cached_app, reader), path)  # warm
+    before = _page(_client(uncached_app, readers[0]), paths[0])
+    with app.app_context():
+        person = db.session.get(User, bruno.id)
+        if how == "deactivated":
+            deactivate_account(person, now=utcnow())
+        else:
+            delete_account(person, now=utcnow())
+        db.session.commit()
+    for reader in readers:
+        for path in paths:
+            got = _page(_client(cached_app, reader), path)
+            want = _page(_client(uncached_app, reader), path)
+            assert got == want, _diff(want, got)
+    assert _page(_client(uncached_app, readers[0]), paths[0]) != before  # the name changed
