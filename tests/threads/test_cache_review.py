@@ -356,3 +356,46 @@ def test_an_author_who_goes_shows_as_the_page_says_with_the_cache(
             want = _page(_client(uncached_app, reader), path)
             assert got == want, _diff(want, got)
     assert _page(_client(uncached_app, readers[0]), paths[0]) != before  # the name changed
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_a_poll_closed_by_the_periodic_job_shows_closed_with_the_cache(
+    monkeypatch, app, anonymous, thread_circle, cached_app, uncached_app
+):
+    """The job closes due polls with Core statements (an anonymous one's stances lose
+    their voters): the pages kept before show the close."""
+    from app.jobs.tasks import run_once
+    from app.polls.models import Poll
+    from app.polls.services import cast_stance, create_poll
+
+    with app.app_context():
+        thread = db.session.get(Thread, thread_circle.thread.id)
+        poll = create_poll(
+            thread,
+            author=thread.author,
+            kind="choice",
+            title="Quel jour ?",
+            options=["Lundi", "Mardi"],
+            anonymous=anonymous,
+            results_visibility="after_close",
+            closing_at=utcnow() + timedelta(hours=1),
+            now=utcnow(),
+        )
+        for person in thread_circle.members[:2]:
+            cast_stance(poll, db.session.get(User, person.id), choice={"key": "o2"}, now=utcnow())
+        db.session.commit()
+        poll_id = poll.id
+    paths = [f"/t/{thread_circle.thread.id}", f"/p/{poll_id}"]
+    for reader in thread_circle.people:
+        for path in paths:
+            _page(_client(cached_app, reader), path)  # warm, open, results hidden
+    later = utcnow() + timedelta(hours=2)
+    with app.app_context():
+        run_once(later)
+        assert db.session.get(Poll, poll_id).closed_at is not None
+    _later(monkeypatch, timedelta(hours=2))
+    for reader in thread_circle.people:
+        for path in paths:
+            got = _page(_client(cached_app, reader), path)
+            want = _page(_client(uncached_app, reader), path)
+            assert got == want, _diff(want, got)
