@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, session
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -206,6 +207,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = fragments.csrf_token
     app.context_processor(lambda: {"csrf_token": fragments.csrf_token})
     app.jinja_env.globals["mark"] = fragments.mark
+
+    def viewer_name() -> Markup:
+        """The signed-in person's name in the header (a placeholder in a fragment)."""
+        if fragments.in_fragment():
+            return fragments.mark("U")
+        return bidi.bdi(current_user.name)
+
+    app.jinja_env.globals["viewer_name"] = viewer_name
+    fragments.PAGE_HANDLERS["U"] = lambda _argument: str(bidi.bdi(current_user.name))
+    i18n.install_template_gettext(app)
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
     app.jinja_env.filters["iso"] = i18n.iso_filter

@@ -141,3 +141,63 @@ def rollback_unit_of_work() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001
         log.exception("rollback failed")
+
+
+# -- keyset pagination -----------------------------------------------------------------
+
+
+def older_than(time_column, id_column, when, last_id: int):
+    """SQL: rows after ``(when, last_id)`` in the order ``time_column DESC, id_column
+    DESC`` (the next page of a keyset list). A row comparison, so that an index on
+    ``(..., time, id)`` reads the page where it starts, however deep."""
+    return sa.tuple_(time_column, id_column) < sa.tuple_(
+        sa.bindparam(None, when, type_=time_column.type),
+        sa.bindparam(None, last_id, type_=id_column.type),
+    )
+
+
+def newer_than(time_column, id_column, when, last_id: int):
+    """SQL: rows before ``(when, last_id)`` in that order (the previous page)."""
+    return sa.tuple_(time_column, id_column) > sa.tuple_(
+        sa.bindparam(None, when, type_=time_column.type),
+        sa.bindparam(None, last_id, type_=id_column.type),
+    )
+
+
+class KeysetPage:
+    """One page of a list ordered ``time DESC, id DESC``, read from where it starts:
+    ``items`` (newest first), and ``newer`` / ``older``, the items whose positions lead
+    to the pages on either side (None when there is no such page)."""
+
+    __slots__ = ("items", "newer", "older")
+
+    def __init__(self, items: list, newer, older):
+        self.items = items
+        self.newer = newer
+        self.older = older
+
+
+def keyset_page(stmt, time_column, id_column, *, limit: int, after=None, before=None):
+    """A :class:`KeysetPage` of ``stmt`` (a select of entities, its own order dropped):
+    at most ``limit`` rows after the position ``after`` (``(time, id)``: older rows), or
+    before ``before`` (newer rows), or from the top. One query, ``limit + 1`` rows, that
+    an index on ``(..., time DESC, id DESC)`` reads where the page starts."""
+    stmt = stmt.order_by(None)
+    if before is not None:
+        stmt = stmt.where(newer_than(time_column, id_column, *before))
+        stmt = stmt.order_by(time_column, id_column)
+    else:
+        if after is not None:
+            stmt = stmt.where(older_than(time_column, id_column, *after))
+        stmt = stmt.order_by(time_column.desc(), id_column.desc())
+    from .extensions import db
+
+    rows = list(db.session.scalars(stmt.limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if before is not None:
+        rows.reverse()
+        # the page just before ``before`` has older rows (the one at ``before``, at least)
+        return KeysetPage(rows, rows[0] if rows and more else None, rows[-1] if rows else None)
+    newer = rows[0] if rows and after is not None else None
+    return KeysetPage(rows, newer, rows[-1] if rows and more else None)

@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import pickle
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -280,7 +279,11 @@ MARK = "\x01"
 CHUNK = "\x02"
 #: ``CHUNK`` in a template
 CHUNK_MARKUP = Markup(CHUNK)  # noqa: S704 - a constant
-_PLACEHOLDER = re.compile("\x01([A-Za-z])([^\x01]*)\x01")
+
+
+#: placeholders any page may hold, filled by whoever registered them (a letter → a
+#: function of the argument): the header's name of the reader, the unread count…
+PAGE_HANDLERS: dict[str, Callable[[str], str]] = {}
 
 
 def in_fragment() -> bool:
@@ -315,19 +318,27 @@ def csrf_token() -> str:
 
 
 def _relative(now: datetime) -> Callable[[str], str]:
-    from .i18n import format_relative
+    from flask_babel import get_locale
 
+    from .i18n import relative_text
+
+    locale = get_locale() or "fr"
     seen: dict[str, str] = {}
 
     def relative(argument: str) -> str:
         text = seen.get(argument)
         if text is None:
-            text = seen[argument] = str(
-                escape(format_relative(datetime.fromisoformat(argument), now))
-            )
+            moment = datetime.fromisoformat(argument)
+            text = seen[argument] = str(escape(relative_text(moment, now, locale=locale)))
         return text
 
     return relative
+
+
+def without_form_tokens(html: str) -> str:
+    """A fragment's HTML with the CSRF token that forms rendered (Flask-WTF's, the same
+    for the whole request) turned into the placeholder."""
+    return html.replace(generate_csrf(), f"{MARK}C{MARK}")
 
 
 def compose(html: str, handlers: dict[str, Callable[[str], str]] | None = None) -> Markup:
@@ -337,9 +348,15 @@ def compose(html: str, handlers: dict[str, Callable[[str], str]] | None = None) 
     from .i18n import render_now
 
     table: dict[str, Callable[[str], str]] = {
+        **PAGE_HANDLERS,
         "C": lambda _argument: csrf_token(),
         "R": _relative(render_now()),
         **(handlers or {}),
     }
+    # split once (a placeholder is every other part), then one lookup per placeholder
+    parts = html.split(MARK)
+    for i in range(1, len(parts), 2):
+        part = parts[i]
+        parts[i] = table[part[0]](part[1:])
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
-    return Markup(_PLACEHOLDER.sub(lambda m: table[m.group(1)](m.group(2)), html))  # noqa: S704
+    return Markup("".join(parts))  # noqa: S704

@@ -114,7 +114,9 @@ support_switches_lock = ExtensionPoint(
 group_page_sections = ExtensionPoint(
     "group-page-sections",
     doc="""What the features above add to a group's page.
-    sender: the ``Group``; ``viewer`` (``User``); ``page`` (page number of lists); ``now``.
+    sender: the ``Group``; ``viewer`` (``User``); ``first_page`` (True unless the reader
+    asked for a later page of the group's lists: ``?after=``, ``?before=``, ``?page=``);
+    ``now``.
     answer: a ``PageSection`` (``app/web.py``): a template and its context.""",
 )
 
@@ -143,6 +145,13 @@ thread_list_marks = ExtensionPoint(
     answer: ``{thread_id: text}`` (the polls feature: a vote is open in the thread); a
     thread shows each answer's text as a badge.""",
 )
+page_viewer_state = ExtensionPoint(
+    "page_viewer_state",
+    """What every page shows of the signed-in reader beyond the content, for pages'
+    validators (``app/caching.py``): ``receiver(user)`` returns a value that changes
+    when that does (the notifications' unread count).""",
+)
+
 thread_page_sections = ExtensionPoint(
     "thread-page-sections",
     doc="""What the features above add at the end of a thread's page.

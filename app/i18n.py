@@ -101,14 +101,48 @@ def moment_text(value: datetime, style: str, *, locale, zone: tzinfo) -> str:
         return f"{babel_format_datetime(moment, pattern, tzinfo=UTC, locale=locale)} UTC"
 
 
+#: Babel's units for ``format_timedelta`` (largest first), and the threshold used here
+_UNITS = (
+    ("year", 3600 * 24 * 365),
+    ("month", 3600 * 24 * 30),
+    ("week", 3600 * 24 * 7),
+    ("day", 3600 * 24),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
+_THRESHOLD = 1.1
+#: the phrases already made: «il y a 3 jours» is the same for every comment of that day
+_RELATIVE: dict[tuple, str] = {}
+_RELATIVE_MAX = 4096
+
+
+def _relative_key(seconds: float) -> tuple[str, int, bool]:
+    """What ``format_timedelta(threshold=1.1)`` writes depends on only this: the unit
+    it picks, the rounded count of it, the direction (Babel's own choice, repeated)."""
+    for unit, size in _UNITS:
+        value = abs(seconds) / size
+        if value >= _THRESHOLD or unit == "second":
+            if unit == "second" and value > 0:
+                value = max(1, value)
+            return unit, int(round(value)), seconds >= 0
+    raise AssertionError("unreachable")
+
+
 def relative_text(value: datetime, now: datetime, *, locale) -> str:
     """``value`` seen from ``now``: «il y a 3 heures», «dans 2 jours», «à l'instant»
-    (within a minute), in ``locale``."""
+    (within a minute), in ``locale``. Each phrase is made once per process."""
     delta = value - now
     if abs(delta.total_seconds()) < 60:
         with force_locale(str(locale)):
             return _("just now")
-    return format_timedelta(delta, add_direction=True, threshold=1.1, locale=locale)
+    key = (str(locale), *_relative_key(delta.total_seconds()))
+    text = _RELATIVE.get(key)
+    if text is None:
+        text = format_timedelta(delta, add_direction=True, threshold=_THRESHOLD, locale=locale)
+        if len(_RELATIVE) < _RELATIVE_MAX:
+            _RELATIVE[key] = text
+    return text
 
 
 def format_moment(value: datetime, style: str = SHORT) -> str:
@@ -188,6 +222,33 @@ def moment_filter(value: datetime | None, now: datetime) -> Markup:
         relative = format_relative(value, now)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         iso_filter(value), format_moment(value, LONG), relative
+    )
+
+
+def request_translations():
+    """Flask-Babel's translations of the moment, looked up once per request and
+    language: templates ask for hundreds of strings, and each of Flask-Babel's own
+    lookups walks its context (a language forced for an email is followed: the
+    cache holds while the same locale object is current)."""
+    from flask_babel import get_translations
+
+    locale = get_locale()
+    cached = g.get("_i18n_translations")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    g._i18n_translations = (locale, translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Templates' ``_``, ``ngettext``, ``pgettext`` through ``request_translations``."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
 
 

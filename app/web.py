@@ -86,3 +86,6 @@ class PageSection:
     context: dict = field(default_factory=dict)
     #: where it goes among the others (smaller first; equal ones in connection order)
     order: int = 0
+    #: what it shows that changes, for the page's validator (``app/caching.py``);
+    #: None: the page is not revalidated
+    state: object = None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -66,17 +67,58 @@ def bare_app():
     return bare
 
 
+MINIMAL_PAGE = """<!doctype html><title>{{ title }}</title><h1>{{ title }}</h1>
+{% for c in comments %}<article id="c{{ c.id }}"><p>{{ c.name }}, {{ c.created_at }}</p>
+{{ c.body_html|safe }}</article>
+{% endfor %}"""
+
+
+def minimal_app(database_url: str):
+    """A minimal Flask + SQLAlchemy + Jinja page, ``/minimal/<thread id>``: the thread's
+    title and its comments with their authors' names and stored HTML, read as rows
+    (the yardstick of the issue's goal: what showing 100 comments from the database
+    costs at the least)."""
+    import sqlalchemy as sa
+    from flask import Flask, abort, render_template_string
+
+    minimal = Flask("minimal")
+    engine = sa.create_engine(database_url)
+    thread_stmt = sa.text("SELECT title FROM threads WHERE id = :id")
+    comments_stmt = sa.text(
+        "SELECT c.id, c.body_html, c.created_at, u.name FROM comments c "
+        "JOIN users u ON u.id = c.author_id WHERE c.thread_id = :id "
+        "ORDER BY c.created_at, c.id"
+    )
+
+    @minimal.get("/minimal/<int:thread_id>")
+    def page(thread_id):
+        with engine.connect() as conn:
+            title = conn.execute(thread_stmt, {"id": thread_id}).scalar()
+            if title is None:
+                abort(404)
+            comments = conn.execute(comments_stmt, {"id": thread_id}).mappings().all()
+        return render_template_string(MINIMAL_PAGE, title=title, comments=comments)
+
+    return minimal
+
+
 def wsgi():
-    """What gunicorn serves (``pages:wsgi()``): ``/bare`` to the bare app, the rest to
-    Cercle (configured from the environment: DATABASE_URL, SECRET_KEY)."""
+    """What gunicorn serves (``pages:wsgi()``): ``/bare`` to the bare app, ``/minimal/…``
+    to the minimal comments page, the rest to Cercle (configured from the environment:
+    DATABASE_URL, SECRET_KEY)."""
     from app import create_app
+    from app.config import normalise_database_url
 
     cercle = create_app()
     bare = bare_app()
+    minimal = minimal_app(normalise_database_url(os.environ["DATABASE_URL"]))
 
     def dispatch(environ, start_response):
-        if environ.get("PATH_INFO") == "/bare":
+        path = environ.get("PATH_INFO", "")
+        if path == "/bare":
             return bare(environ, start_response)
+        if path.startswith("/minimal/"):
+            return minimal(environ, start_response)
         return cercle(environ, start_response)
 
     return dispatch
@@ -281,6 +323,7 @@ def targets(data: Dataset, cookie: str) -> list[tuple[str, str, dict]]:
     api = {"Authorization": f"Bearer {data.token}", "Accept": "application/json"}
     return [
         ("bare Flask page", "/bare", {}),
+        (f"minimal page ({data.comments} comments)", f"/minimal/{data.thread_id}", {}),
         (f"thread page ({data.comments} comments, 1 poll)", f"/t/{data.thread_id}", page),
         (f"poll page ({data.stances} stances)", f"/p/{data.poll_id}", page),
         (
@@ -467,15 +510,79 @@ def table(title: str, measures: list[Measure]) -> str:
     lines = [
         title,
         f"{'address':<40} {'path':<32} {'requests':>8} {'non-200':>7} {'req/s':>8} "
-        f"{'p50 ms':>8} {'p95 ms':>8}",
+        f"{'p50 ms':>8} {'p95 ms':>8} {'÷ minimal':>9}",
     ]
+    floor = next((m.per_second for m in measures if m.path.startswith("/minimal/")), 0.0)
     for m in measures:
+        ratio = f"{m.per_second / floor:>9.2f}" if floor else f"{'':>9}"
         lines.append(
             f"{m.name:<40} {m.path:<32} {m.done:>8} {m.done - m.ok + m.errors:>7} "
             f"{m.per_second:>8.1f} {percentile(m.latencies, 0.50) * 1000:>8.1f} "
-            f"{percentile(m.latencies, 0.95) * 1000:>8.1f}"
+            f"{percentile(m.latencies, 0.95) * 1000:>8.1f} {ratio}"
         )
     return "\n".join(lines)
+
+
+def cpu_per_request(
+    database_url: str, secret_key: str, data: Dataset, requests: int, only: str = ""
+) -> list:
+    """In-process, without a server: CPU milliseconds per request of each address
+    (``time.process_time`` over ``requests`` requests through the WSGI dispatcher, after
+    5 warm-up requests), robust to other load on the machine; (name, path, ms, the
+    minimal page's ms divided by it)."""
+    from werkzeug.test import Client
+
+    instance = tempfile.mkdtemp(prefix="cercle-bench-instance-")
+    names = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "CERCLE_INSTANCE_PATH")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=secret_key,
+        PUBLIC_URL="http://localhost",
+        CERCLE_INSTANCE_PATH=instance,
+    )
+    try:
+        client = Client(wsgi(), use_cookies=False)
+        cookie = session_cookie(secret_key, data)
+        results = []
+        for name, path, headers in targets(data, cookie):
+            if not wanted(only, name, path):
+                continue
+            for _ in range(5):
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered {response.status_code}")
+            began = time.process_time()
+            for _ in range(requests):
+                client.get(path, headers=headers)
+            results.append((name, path, (time.process_time() - began) * 1000 / requests))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(instance, ignore_errors=True)
+    floor = next((ms for _n, path, ms in results if path.startswith("/minimal/")), 0.0)
+    return [(name, path, ms, floor / ms if ms else 0.0) for name, path, ms in results]
+
+
+def cpu_table(title: str, rows: list) -> str:
+    lines = [title, f"{'address':<40} {'path':<32} {'CPU ms':>8} {'÷ minimal':>9}"]
+    for name, path, ms, ratio in rows:
+        lines.append(f"{name:<40} {path:<32} {ms:>8.2f} {ratio:>9.2f}")
+    return "\n".join(lines)
+
+
+def wanted(only: str, name: str, path: str) -> bool:
+    """Whether an address is measured: every one without ``--only``; else the floors
+    (the bare and minimal pages, to compare with) and those whose name or path
+    matches the regular expression."""
+    if not only:
+        return True
+    return (
+        path == "/bare" or path.startswith("/minimal/") or bool(re.search(only, f"{name} {path}"))
+    )
 
 
 def run_one(label: str, database_url: str, options) -> list[Measure]:
@@ -491,12 +598,20 @@ def run_one(label: str, database_url: str, options) -> list[Measure]:
         versions=options.versions,
     )
     print(f"[{label}] data built in {time.perf_counter() - began:.1f} s", flush=True)
+    if options.cpu:
+        requests = min(options.cpu, MAX_REQUESTS)
+        rows = cpu_per_request(database_url, secret_key, data, requests, options.only)
+        print(cpu_table(f"{label}, in-process, {requests} requests each", rows), flush=True)
+        if options.cpu_only:
+            return []
     server = Server(database_url, secret_key, instance, workers=options.workers)
     try:
         server.wait_ready()
         cookie = session_cookie(secret_key, data)
         measures = []
         for name, path, headers in targets(data, cookie):
+            if not wanted(options.only, name, path):
+                continue
             status, _body = get(server.port, path, headers)
             if status != 200:
                 print(f"[{label}] {path} answered {status}", flush=True)
@@ -526,6 +641,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--comments", type=int, default=100)
     parser.add_argument("--agreements", type=int, default=40)
     parser.add_argument("--versions", type=int, default=5)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the addresses whose name or path matches this regular "
+        "expression (the bare and minimal pages always)",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="first, CPU ms per request in-process over N requests (max 5000)",
+    )
+    parser.add_argument("--cpu-only", action="store_true", help="with --cpu: no server")
     options = parser.parse_args(argv)
 
     runs = []
@@ -549,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     failed = False
     for label, measures in runs:
+        if not measures:
+            continue
         print()
         print(table(label, measures))
         failed = failed or any(m.done - m.ok + m.errors for m in measures)

@@ -90,7 +90,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_an_unreachable_redis_renders_without_it_and_logs(caplog):
+def test_an_unreachable_redis_renders_without_it_and_logs(caplog, monkeypatch):
+    # (Alembic's logging setup, run by the migration tests, disables existing loggers)
+    monkeypatch.setattr(logging.getLogger("cercle.fragments"), "disabled", False)
     cache = FragmentCache(
         enabled=True, max_bytes=1 << 20, redis_url=f"redis://127.0.0.1:{_free_port()}/0"
     )

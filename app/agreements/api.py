@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..api import Blueprint, api_user
+from ..api.serialize import json_response
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..groups.models import Group
@@ -47,6 +48,8 @@ from .schemas import (
     RulesQuerySchema,
     RulesSchema,
 )
+from .serialize import agreement_summary_json
+from .serialize import rules_json as rules_out
 from .services import (
     AgreementState,
     AgreementVersionNotFound,
@@ -135,7 +138,9 @@ def _summary(
 
 
 def state_json(state: AgreementState) -> dict:
-    """An agreement in a list, as it stood at the list's ``as_of``."""
+    """An agreement in a list, as it stood at the list's ``as_of``, for
+    ``AgreementSummarySchema`` to dump (the list sends ``serialize.py``'s, the same once
+    dumped: the tests compare them)."""
     return _summary(
         state.agreement,
         state.version,
@@ -186,7 +191,9 @@ def _source_json(source: rule_specs.RuleSource) -> dict:
 
 
 def rules_json(active: dict[str, rule_specs.ActiveRule]) -> dict:
-    """``{key: {value, default, source, overridden}}`` in rule order."""
+    """``{key: {value, default, source, overridden}}`` in rule order, for ``RulesSchema``
+    to dump (the endpoint sends ``serialize.py``'s, the same once dumped: the tests
+    compare them)."""
     return {
         key: {
             "value": rule.value,
@@ -225,10 +232,10 @@ def list_agreements(query, handle):
     now = utcnow()
     group = _group_closed_if_due(handle, now)
     state = agreements_as_of(group, query["as_of"] or now)
-    items = [state_json(s) for s in state.active]
+    items = [agreement_summary_json(s) for s in state.active]
     if query["status"] == "all":
-        items += [state_json(s) for s in state.repealed]
-    return {"items": items}
+        items += [agreement_summary_json(s) for s in state.repealed]
+    return json_response({"items": items})
 
 
 @blp.route("/agreements/<int:agreement_id>", methods=["GET"])
@@ -323,4 +330,4 @@ def group_rules(query, handle):
     now = utcnow()
     group = _group_closed_if_due(handle, now)
     as_of = query["as_of"] or now
-    return {"as_of": as_of, "rules": rules_json(active_rules(group, as_of))}
+    return json_response(rules_out(as_of, active_rules(group, as_of)))

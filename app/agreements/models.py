@@ -19,6 +19,14 @@ from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
 STATUSES = ("active", "repealed")
+#: an admin's review date whose reminder has not gone out (the partial index's predicate,
+#: repeated word for word by ``services.review_reminders_due`` so that it is used)
+REVIEW_PENDING = (
+    "review_on IS NOT NULL AND (review_notified_on IS NULL OR review_notified_on <> review_on)"
+)
+
+#: a version's review date still to be reminded (the partial index's predicate)
+VERSION_REVIEW_PENDING = "review_on IS NOT NULL AND NOT review_settled"
 
 
 class Agreement(db.Model):
@@ -51,6 +59,13 @@ class Agreement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status in ('active', 'repealed')", name="status"),
         sa.CheckConstraint("current_version >= 1", name="current_version"),
+        # the periodic review reminders: only the admins' review dates not yet reminded
+        sa.Index(
+            "ix_agreements_review_pending",
+            "review_on",
+            postgresql_where=sa.text(REVIEW_PENDING),
+            sqlite_where=sa.text(REVIEW_PENDING),
+        ),
     )
 
     def __repr__(self) -> str:
@@ -86,12 +101,23 @@ class AgreementVersion(db.Model):
     #: "participants", "eligible", "participation_percent", "quorum_percent"}``
     result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     proposer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: this version's review date needs no reminder any more: it went out, or the version
+    #: was replaced, or the agreement repealed (set by the periodic job, which reads only
+    #: the dates not settled: ``ix_agreement_versions_review_pending``)
+    review_settled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     agreement: Mapped[Agreement] = relationship(back_populates="versions")
 
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "version"),
         sa.CheckConstraint("version >= 1", name="version"),
+        # the periodic review reminders: only the versions' dates not settled
+        sa.Index(
+            "ix_agreement_versions_review_pending",
+            "review_on",
+            postgresql_where=sa.text(VERSION_REVIEW_PENDING),
+            sqlite_where=sa.text(VERSION_REVIEW_PENDING),
+        ),
     )
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
 from . import diff, rules
-from .models import Agreement, AgreementVersion
+from .models import REVIEW_PENDING, Agreement, AgreementVersion
 
 
 class AgreementVersionNotFound(NotFound):
@@ -276,23 +276,57 @@ def agreements_due_for_review(user, today: date, limit: int = 50) -> list[Review
 
 def review_reminders_due(today: date) -> list[tuple[int, date]]:
     """``(agreement id, review date)`` of the active agreements whose review date has
-    come and whose reminder for that date has not gone out."""
-    review_on = _effective_review_on()
+    come and whose reminder for that date has not gone out.
+
+    The review date is the admin's, else the current version's: two parts, each read
+    from its partial index (the admins' dates not yet reminded; the versions' dates not
+    settled, ``settle_review_dates``), so that the periodic command reads only what is
+    due, never every agreement or every past date."""
+    admins = sa.select(Agreement.id, Agreement.review_on.label("due")).where(
+        sa.text(REVIEW_PENDING), Agreement.review_on <= today, Agreement.status == "active"
+    )
+    versions = _with_current_version(
+        sa.select(Agreement.id, AgreementVersion.review_on.label("due"))
+    ).where(
+        AgreementVersion.review_on.is_not(None),
+        sa.not_(AgreementVersion.review_settled),
+        AgreementVersion.review_on <= today,
+        Agreement.review_on.is_(None),
+        Agreement.status == "active",
+        sa.or_(
+            Agreement.review_notified_on.is_(None),
+            Agreement.review_notified_on != AgreementVersion.review_on,
+        ),
+    )
+    due = sa.union_all(admins, versions).subquery()
     return [
-        (agreement_id, due)
-        for agreement_id, due in db.session.execute(
-            _with_current_version(sa.select(Agreement.id, review_on))
-            .where(
-                Agreement.status == "active",
-                review_on <= today,
-                sa.or_(
-                    Agreement.review_notified_on.is_(None),
-                    Agreement.review_notified_on != review_on,
-                ),
-            )
-            .order_by(review_on, Agreement.id)
+        (agreement_id, when)
+        for agreement_id, when in db.session.execute(
+            sa.select(due.c.id, due.c.due).order_by(due.c.due, due.c.id)
         )
     ]
+
+
+def settle_review_dates(today: date) -> int:
+    """Mark settled the versions' review dates that have come and will not be reminded
+    (again): their reminder went out (the agreement's ``review_notified_on``), or the
+    version was replaced, or the agreement repealed. One UPDATE reading the partial index
+    of the dates not settled, after the run's reminders; how many."""
+    v = AgreementVersion
+    done = sa.exists().where(
+        Agreement.id == v.agreement_id,
+        sa.or_(
+            Agreement.current_version != v.version,
+            Agreement.status != "active",
+            Agreement.review_notified_on == v.review_on,
+        ),
+    )
+    return db.session.execute(
+        sa.update(v)
+        .where(v.review_on.is_not(None), sa.not_(v.review_settled), v.review_on <= today, done)
+        .values(review_settled=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def claim_review_reminder(agreement_id: int, review_on: date) -> bool:

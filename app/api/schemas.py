@@ -200,6 +200,20 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, int]:
     """A ``(time, id)`` keyset cursor (``encode_cursor(moment, id)``); 400 naming
     ``cursor`` when forged."""
     moment, last_id = decode_cursor(cursor, 2)
+    return _time_and_id(moment, last_id)
+
+
+def decode_flagged_time_cursor(cursor: str) -> tuple[bool, datetime, int]:
+    """A ``(flag, time, id)`` keyset cursor (``encode_cursor(flag, moment, id)``: a list
+    ordered by a yes/no first, as pinned threads come first); 400 naming ``cursor``
+    when forged."""
+    flag, moment, last_id = decode_cursor(cursor, 3)
+    if not isinstance(flag, bool):
+        raise ValidationFailed(fields={"cursor": _("This cursor is not valid.")})
+    return (flag, *_time_and_id(moment, last_id))
+
+
+def _time_and_id(moment, last_id) -> tuple[datetime, int]:
     try:
         when = datetime.fromisoformat(moment)
         if when.tzinfo is None:

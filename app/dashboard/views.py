@@ -13,6 +13,10 @@ from ..support.overview import support_overview
 from ..timeutil import utcnow
 from . import bp
 
+#: the check-ins due shown on the dashboard, longest due first (the rest: a link to
+#: each circle's support page, which lists them all)
+CHECK_INS_SHOWN = 15
+
 
 @bp.get("/")
 def index():
@@ -24,7 +28,7 @@ def index():
     me = current_user._get_current_object()
     now = utcnow()
     # First: it may take the due steps of the requests it shows (its own transaction).
-    support = support_overview(me, now)
+    support = support_overview(me, now, check_ins_limit=CHECK_INS_SHOWN)
     return render_template(
         "dashboard/index.html",
         memberships=my_memberships(me),

@@ -30,6 +30,13 @@ def membership_of(user, group: Group) -> Membership | None:
     return cache[key]
 
 
+def remember_membership(user, group: Group, membership: Membership | None) -> None:
+    """Keep for the request a membership (or its absence) loaded along with something
+    else (the thread API reads it in the thread's own statement)."""
+    if has_request_context() and _signed_in(user):
+        g.setdefault("_memberships", {})[(user.id, group.id)] = membership
+
+
 def forget_membership(user, group: Group) -> None:
     """Drop the cached membership after it changed within the request."""
     if has_request_context() and _signed_in(user):

@@ -166,11 +166,13 @@ def show(handle: str):
             form=JoinRequestForm(formdata=None),
             pending=pending_join_request(group, me()),
         )
-    page = page_number()
-    if page < 1:
-        abort(404)
+    # the first page of lists: no position in them (``?after=``, ``?before=``, or an old
+    # ``?page=N`` link, which the thread list sends where that page starts)
+    first_page = page_number() == 1 and not (
+        request.args.get("after") or request.args.get("before")
+    )
     sections = sorted(
-        hooks.group_page_sections.answers(group, viewer=me(), page=page, now=utcnow()),
+        hooks.group_page_sections.answers(group, viewer=me(), first_page=first_page, now=utcnow()),
         key=lambda section: section.order,
     )
     return render_template(

@@ -24,7 +24,11 @@ import sqlalchemy as sa
 from .. import events, outbox
 from ..account.services import delete_expired, expired_account_ids
 from ..agreements.models import Agreement, AgreementVersion
-from ..agreements.services import claim_review_reminder, review_reminders_due
+from ..agreements.services import (
+    claim_review_reminder,
+    review_reminders_due,
+    settle_review_dates,
+)
 from ..extensions import db
 from ..groups.models import Group, Membership, Role
 from ..groups.services import announce_invitation, invitations_to_announce
@@ -210,6 +214,9 @@ def review_reminders(now: datetime, figures: RunFigures) -> None:
         )
         if sent is not None:
             figures.review_reminders += 1
+    # the versions' dates now reminded, replaced or repealed leave the index the next
+    # run reads (``ix_agreement_versions_review_pending``)
+    _in_own_transaction(lambda: settle_review_dates(now.date()), "settling review dates", figures)
 
 
 def support_steps(now: datetime, figures: RunFigures) -> None:

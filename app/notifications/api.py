@@ -12,11 +12,8 @@ agreed rule that decided it when one did, and why it came (``reason``).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from ..api import Blueprint, api_user
 from ..api.schemas import decode_time_cursor, encode_cursor
-from ..extensions import db
 from ..timeutil import utcnow
 from . import services, settings
 from .models import Notification
@@ -78,23 +75,12 @@ def list_notifications(query):
     decided it, else what I am to it: mentioned, the author, an admin…). Keyset
     pagination: pass `next` as `cursor` (`limit` 1 to 100, default 30).
     """
-    user = api_user()
-    limit = query["limit"]
-    stmt = services.listing(user).limit(limit + 1)
-    if query.get("cursor"):
-        when, last_id = decode_time_cursor(query["cursor"])
-        n = Notification
-        stmt = stmt.where(
-            sa.or_(n.created_at < when, sa.and_(n.created_at == when, n.id < last_id))
-        )
-    notifications = list(db.session.scalars(stmt).unique())
-    more = len(notifications) > limit
-    notifications = notifications[:limit]
+    after = decode_time_cursor(query["cursor"]) if query.get("cursor") else None
+    page = services.page_for(api_user(), per_page=query["limit"], after=after)
     next_cursor = None
-    if more and notifications:
-        last = notifications[-1]
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    return {"items": [notification_json(n) for n in notifications], "next": next_cursor}
+    if page.older is not None:
+        next_cursor = encode_cursor(*services.position_of(page.older))
+    return {"items": [notification_json(n) for n in page.items], "next": next_cursor}
 
 
 @blp.route("/notifications/read", methods=["POST"])

@@ -193,6 +193,15 @@ class Notification(db.Model):
         return reason(self)
 
 
+#: a person's list, newest first (the page and the API's cursor)
+sa.Index(
+    "ix_notifications_user_created",
+    Notification.user_id,
+    Notification.created_at.desc(),
+    Notification.id.desc(),
+)
+
+
 class ThreadPreference(db.Model):
     """A member's email volume for one thread, overriding their group's."""
 

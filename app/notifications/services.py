@@ -23,6 +23,7 @@ from ..agreements.rules import RuleSource
 from ..auth.models import User
 from ..auth.verify import is_verified
 from ..bidi import bidi_text
+from ..db import KeysetPage, keyset_page
 from ..extensions import db
 from ..groups.models import Membership
 from ..i18n import LONG, format_moment
@@ -236,22 +237,61 @@ def _mine(user):
     return sa.and_(Notification.user_id == _id(user), sa.or_(*shown))
 
 
-def unread_count(user) -> int:
-    """How many of ``user``'s notifications are unread (one query)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(_mine(user), Notification.read_at.is_(None))
+#: the header counts unread notifications up to this many, and shows «99+» beyond
+UNREAD_CAP = 99
+
+
+def unread_count(user, cap: int = UNREAD_CAP) -> int:
+    """How many of ``user``'s notifications are unread, counting at most ``cap + 1`` of
+    them (one query that stops there, however many there are: more than ``cap`` is
+    shown as «99+»)."""
+    unread = (
+        sa.select(Notification.id)
+        .where(_mine(user), Notification.read_at.is_(None))
+        .limit(cap + 1)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(unread))
+
+
+def page_for(user, *, per_page: int = PER_PAGE, after=None, before=None) -> KeysetPage:
+    """One page of ``user``'s notifications, newest first (ties: the higher id first),
+    with what they are about loaded: after the position ``after`` or before ``before``
+    (``(created_at, id)``), else from the top. The page and the API list read it the
+    same way: a range of the index ``(user_id, created_at DESC, id DESC)``, however deep,
+    and no total count."""
+    return keyset_page(
+        listing(user),
+        Notification.created_at,
+        Notification.id,
+        limit=per_page,
+        after=after,
+        before=before,
     )
 
 
-def list_for(user, page: int = 1, per_page: int = PER_PAGE):
-    """``user``'s notifications, newest first, with what they are about loaded:
-    a ``Pagination`` (``items``, ``pages``, ``has_next``…)."""
-    return db.paginate(listing(user), page=page, per_page=per_page, error_out=False, count=True)
+def position_of(notification: Notification) -> tuple[datetime, int]:
+    """``notification``'s place in its reader's list (what a cursor holds)."""
+    return notification.created_at, notification.id
+
+
+def page_start(user, page: int, per_page: int = PER_PAGE) -> Notification | None:
+    """The notification just before page ``page`` of the list as an old ``?page=N``
+    link counted it (None for the first page or past the end)."""
+    if page <= 1:
+        return None
+    return db.session.scalar(
+        sa.select(Notification)
+        .where(_mine(user))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * per_page - 1)
+        .limit(1)
+    )
 
 
 def listing(user):
-    """The query of ``list_for``, unpaged: the API pages it with a cursor
-    (``created_at``, ``id``, both descending)."""
+    """``user``'s notifications, newest first, what they are about loaded, unpaged
+    (``page_for`` reads a page of it)."""
     return (
         sa.select(Notification)
         .where(_mine(user))

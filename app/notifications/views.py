@@ -9,12 +9,15 @@ marks it read and redirects to what it is about.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from .. import fragments
+from ..api.schemas import MAX_CURSOR, decode_time_cursor, encode_cursor
 from ..auth.forms import QuietHoursForm
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import csrf, db
 from ..groups.permissions import membership_of
 from ..threads.permissions import can_read_thread
@@ -28,7 +31,8 @@ from .forms import THREAD_CHOICES, VOLUME_NAMES, NotificationSettingsForm, Threa
 @bp.app_context_processor
 def unread_notifications():
     """``unread_notifications()`` for the header: one query, only when a signed-in
-    person's page shows it (cached for the request)."""
+    person's page shows it (cached for the request), counting at most
+    ``unread_cap + 1`` (more is shown as «99+»)."""
 
     def count() -> int:
         if not current_user.is_authenticated:
@@ -37,19 +41,86 @@ def unread_notifications():
             g.unread_notifications = services.unread_count(current_user)
         return g.unread_notifications
 
-    return {"unread_notifications": count}
+    def badge() -> Markup:
+        """The header's unread count (a placeholder in a fragment: app/fragments.py)."""
+        if fragments.in_fragment():
+            return fragments.mark("u")
+        return unread_badge_html(count())
+
+    return {
+        "unread_notifications": count,
+        "unread_cap": services.UNREAD_CAP,
+        "unread_badge": badge,
+    }
+
+
+def unread_badge_html(unread: int) -> Markup:
+    """`` (3)`` after «Notifications», with its words for screen readers (``(99+)``
+    past the cap); nothing at 0."""
+    if not unread:
+        return Markup("")
+    if unread > services.UNREAD_CAP:
+        return Markup(
+            ' <strong class="unread-count" aria-hidden="true">({}+)</strong>'
+            '<span class="visually-hidden">{}</span>'
+        ).format(services.UNREAD_CAP, _("(more than %(num)d unread)", num=services.UNREAD_CAP))
+    words = ngettext("(%(num)d unread)", "(%(num)d unread)", unread)
+    return Markup(
+        ' <strong class="unread-count" aria-hidden="true">({})</strong>'
+        '<span class="visually-hidden">{}</span>'
+    ).format(unread, words)
+
+
+def _unread_placeholder(_argument: str) -> str:
+    if not current_user.is_authenticated:
+        return ""
+    return str(unread_badge_html(unread_state(current_user)))
+
+
+def unread_state(user, **_kw) -> int:
+    """Every page's header shows the unread count: pages' validators include it (read
+    once per request, shared with the header)."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = services.unread_count(user)
+    return g.unread_notifications
+
+
+def _position(name: str):
+    """``(created_at, id)`` from ``?after=`` / ``?before=``; a forged one is a 400 page
+    naming the parameter."""
+    cursor = request.args.get(name)
+    if not cursor:
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR:
+            raise ValidationFailed(fields={name: ""})
+        return decode_time_cursor(cursor)
+    except ValidationFailed as exc:
+        problem = _("This link to a page of notifications is not valid.")
+        raise ValidationFailed(fields={name: problem}) from exc
 
 
 @bp.get("/notifications")
 @login_required
 def index():
-    """My notifications, newest first, unread ones marked."""
-    page = page_number()
-    pagination = services.list_for(me(), page=page)
+    """My notifications, newest first, unread ones marked, a page at a time (``?after=``
+    or ``?before=`` a notification's position). An old ``?page=N`` link is sent to where
+    that page starts (to the top past the end)."""
+    after = _position("after")
+    before = None if after else _position("before")
+    if after is None and before is None and page_number() > 1:
+        start = services.page_start(me(), page_number())
+        cursor = encode_cursor(*services.position_of(start)) if start is not None else None
+        return redirect(url_for("notifications.index", after=cursor))
+    page = services.page_for(me(), after=after, before=before)
+    if not page.items and (after or before):
+        # a position past the end (read with a link kept too long): the list from the top
+        return redirect(url_for("notifications.index"))
     return render_template(
         "notifications/index.html",
-        pagination=pagination,
-        notifications=pagination.items,
+        notifications=page.items,
+        newer=page.newer and encode_cursor(*services.position_of(page.newer)),
+        older=page.older and encode_cursor(*services.position_of(page.older)),
         describe=services.describe,
     )
 
@@ -213,6 +284,7 @@ def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
             "form": form,
             "group_volume": VOLUME_NAMES[membership.volume],
         },
+        state=(current, membership.volume),
     )
 
 
@@ -224,3 +296,5 @@ def _answer_the_thread_page(_state) -> None:
     from .. import hooks
 
     hooks.thread_page_sections.connect(thread_email_section)
+    hooks.page_viewer_state.connect(unread_state)
+    fragments.PAGE_HANDLERS["u"] = _unread_placeholder

@@ -91,6 +91,15 @@ class Poll(db.Model):
         sa.CheckConstraint("dots > 0", name="dots"),
         # Due polls, in closing order.
         sa.Index("ix_polls_open_closing", "closed_at", "closing_at"),
+        # the open polls of a group (the dashboard's "awaiting my vote", the group page):
+        # a few rows per group, whatever the number of closed polls
+        sa.Index(
+            "ix_polls_open_group",
+            "group_id",
+            "closing_at",
+            postgresql_where=sa.text("closed_at IS NULL"),
+            sqlite_where=sa.text("closed_at IS NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

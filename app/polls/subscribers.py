@@ -101,10 +101,10 @@ def thread_json(thread, *, now, **_) -> dict:
     }
 
 
-def open_polls_section(group, *, viewer, page, now, **_kw) -> PageSection | None:
+def open_polls_section(group, *, viewer, first_page, now, **_kw) -> PageSection | None:
     """The group page's open proposals and polls, with their closing times and whether
     they await the reader's vote, above the threads (on the first page only)."""
-    if page != 1:
+    if not first_page:
         return None
     return PageSection(
         "polls/_group_open.html",

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from .. import fragments, hooks
+from .. import caching, fragments, hooks
 from ..collation import sorted_by_name
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
@@ -307,12 +307,22 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
             ),
         }
 
+    rendered = []
+
+    def fresh() -> dict:
+        rendered.append(True)
+        return card()
+
     if errors or values or reason or session.get("_flashes"):
-        shown = card()
+        shown = fresh()
     else:
-        shown = fragments.cache().get_or_render("poll-page", key, card)
+        shown = fragments.cache().get_or_render("poll-page", key, fresh)
         if shown["until"] is not None and now >= shown["until"]:  # due since: as it is now
-            shown = card()
+            shown = fresh()
+        if request.method == "GET" and not rendered:
+            unchanged = caching.not_modified(caching.personal_etag("poll", *key))
+            if unchanged is not None:
+                return unchanged
     return render_template(
         "polls/show.html",
         poll=poll,

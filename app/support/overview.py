@@ -34,9 +34,20 @@ class DueCheckIn:
 
 
 @dataclass(frozen=True)
+class MoreCheckIns:
+    """How many check-ins due in one circle were left out of a bounded list."""
+
+    group_handle: str
+    group_name: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Overview:
     requests: list[SupportRequest]
     check_ins: list[DueCheckIn]
+    #: the check-ins left out when the list was bounded, by circle (most first)
+    more_check_ins: list[MoreCheckIns] = ()
 
 
 def _giving(memberships: Sequence[Membership], now: datetime) -> list[tuple[Membership, dict]]:
@@ -71,11 +82,15 @@ def _answerable_ids(user: User, group_ids: list[int]) -> list[int]:
     )
 
 
-def support_overview(user: User, now: datetime, *, limit: int = 20) -> Overview:
+def support_overview(
+    user: User, now: datetime, *, limit: int = 20, check_ins_limit: int | None = None
+) -> Overview:
     """The open requests ``user`` can answer (newest first, at most ``limit``; not those
     they said "not now" to) and the check-ins due with the members they support, across
-    their circles. Call it before loading what else the page shows: it may take due
-    steps in their own transaction, which expires what was loaded."""
+    their circles, longest due first (at most ``check_ins_limit`` when given: how many
+    were left out, by circle, in ``more_check_ins``). Call it before loading what else
+    the page shows: it may take due steps in their own transaction, which expires what
+    was loaded."""
     giving = _giving(my_memberships(user), now)
     due: list[DueCheckIn] = []
     groups = {m.group_id: (m.group.handle, m.group.name) for m, _rules in giving}
@@ -113,5 +128,15 @@ def support_overview(user: User, now: datetime, *, limit: int = 20) -> Overview:
                     .limit(limit)
                 )
             )
-    due.sort(key=lambda d: d.due_since)
-    return Overview(requests, due)
+    due.sort(key=lambda d: (d.due_since, d.group_handle, d.member_id))
+    more: list[MoreCheckIns] = []
+    if check_ins_limit is not None and len(due) > check_ins_limit:
+        left_out: dict[str, MoreCheckIns] = {}
+        for item in due[check_ins_limit:]:
+            seen = left_out.get(item.group_handle)
+            left_out[item.group_handle] = MoreCheckIns(
+                item.group_handle, item.group_name, (seen.count if seen else 0) + 1
+            )
+        more = sorted(left_out.values(), key=lambda m: (-m.count, m.group_handle))
+        due = due[:check_ins_limit]
+    return Overview(requests, due, more)

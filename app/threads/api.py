@@ -8,11 +8,14 @@ person and writable by its members only (403 for others).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Response
 from flask.views import MethodView
 
 from .. import hooks
 from ..api import Blueprint, api_user
 from ..api.schemas import check_limit, decode_time_cursor, encode_cursor
+from ..api.serialize import json_response
+from ..db import older_than
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..groups.models import Group
@@ -41,6 +44,13 @@ from .schemas import (
     ThreadPatchSchema,
     ThreadSchema,
 )
+from .serialize import (
+    comment_rows,
+    load_thread_for,
+    thread_detail_json,
+    thread_json,
+    thread_reactions,
+)
 from .services import (
     CommentDeleted,
     add_comment,
@@ -59,7 +69,6 @@ from .services import (
     set_closed,
     set_pinned,
     start_thread,
-    thread_comments,
 )
 
 blp = Blueprint("api_threads", __name__, description="Threads, comments and reactions")
@@ -99,7 +108,8 @@ def _require(allowed: bool) -> None:
 
 
 def thread_out(thread: Thread, comments_count: int) -> dict:
-    """A thread as the API shows it."""
+    """A thread as the API shows it, for ``ThreadSchema`` to dump (the writes' answers;
+    the reads build theirs in ``serialize.py``, the same once dumped)."""
     return {
         "id": thread.id,
         "group": thread.group.handle,
@@ -117,7 +127,8 @@ def thread_out(thread: Thread, comments_count: int) -> dict:
 
 
 def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
-    """A comment as the API shows it; a deleted one keeps its place with no text."""
+    """A comment as the API shows it, for ``CommentSchema`` to dump; a deleted one keeps
+    its place with no text."""
     return {
         "id": comment.id,
         "thread_id": comment.thread_id,
@@ -130,6 +141,13 @@ def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
         "deleted": comment.is_deleted,
         "reactions": [] if comment.is_deleted else (reactions or []),
     }
+
+
+def thread_response(thread: Thread, body: dict) -> Response:
+    """The answer of ``GET /threads/{id}``: the one place it leaves, where headers
+    derived from the thread itself belong (conditional requests: an ``ETag`` from the
+    thread's revision)."""
+    return json_response(body)
 
 
 # -- threads ------------------------------------------------------------------------
@@ -161,12 +179,7 @@ class GroupThreads(MethodView):
         )
         if query.get("cursor"):
             when, last_id = decode_time_cursor(query["cursor"])
-            stmt = stmt.where(
-                sa.or_(
-                    Thread.last_activity_at < when,
-                    sa.and_(Thread.last_activity_at == when, Thread.id < last_id),
-                )
-            )
+            stmt = stmt.where(older_than(Thread.last_activity_at, Thread.id, when, last_id))
         threads = list(db.session.scalars(stmt))
         more = len(threads) > limit
         threads = threads[:limit]
@@ -176,7 +189,8 @@ class GroupThreads(MethodView):
         if more and threads:
             last = threads[-1]
             next_cursor = encode_cursor(last.last_activity_at.isoformat(), last.id)
-        return {"items": [thread_out(t, counts.get(t.id, 0)) for t in threads], "next": next_cursor}
+        items = [thread_json(t, counts.get(t.id, 0)) for t in threads]
+        return json_response({"items": items, "next": next_cursor})
 
     @blp.doc(security=SECURITY)
     @blp.arguments(ThreadCreateSchema)
@@ -211,17 +225,19 @@ class ThreadItem(MethodView):
         the number of comments and polls.
         """
         now = utcnow()
-        thread = _thread(thread_id)
+        viewer = api_user()
+        thread = load_thread_for(thread_id, viewer)
+        if thread is None or not can_read_thread(viewer, thread):
+            raise NotFound()
         # Other features' keys first (polls: closing a due poll ends the read).
         extras: dict = {"polls": []}
-        for answer in hooks.thread_json.answers(thread, viewer=api_user(), now=now):
+        for answer in hooks.thread_json.answers(thread, viewer=viewer, now=now):
             extras.update(answer)
-        comments = thread_comments(thread)
-        summary = reaction_summary([c.id for c in comments], api_user())
-        out = thread_out(thread, sum(1 for c in comments if not c.is_deleted))
-        out["comments"] = [comment_out(c, summary.get(c.id)) for c in comments]
-        out.update(extras)
-        return out
+        comments = comment_rows(thread.id)
+        summary = thread_reactions(thread.id, viewer)
+        return thread_response(
+            thread, thread_detail_json(thread, comments, summary, extras["polls"])
+        )
 
     @blp.doc(security=SECURITY)
     @blp.arguments(ThreadPatchSchema)

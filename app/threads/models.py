@@ -51,6 +51,17 @@ class Thread(db.Model):
         return self.pinned_at is not None
 
 
+#: the group page's list: pinned first, then newest activity first (ties: higher id first),
+#: read a page at a time from where it starts (keyset), however deep
+sa.Index(
+    "ix_threads_group_list",
+    Thread.group_id,
+    Thread.pinned_at.is_(None),
+    Thread.last_activity_at.desc(),
+    Thread.id.desc(),
+)
+
+
 class ThreadVersion(db.Model):
     """Every state of a thread's title and context, the first one included."""
 

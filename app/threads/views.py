@@ -7,14 +7,23 @@ A thread that the reader may not read is 404, whatever the reason (secret or clo
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup, escape
 
-from .. import fragments, hooks
+from .. import caching, fragments, hooks
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
@@ -236,6 +245,13 @@ def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
     }
 
 
+#: a reaction's button, taken back (mine) or added (the emoji is escaped already)
+_REACTION_BUTTON = {
+    True: 'name="remove" value="{}" class="outline secondary" aria-pressed="true"',
+    False: 'name="add" value="{}" class="outline secondary" aria-pressed="false"',
+}
+
+
 def _comment_handlers(
     shared: dict, reader, thread: Thread, seen_at, mine: set[str]
 ) -> tuple[dict, list, int]:
@@ -268,8 +284,7 @@ def _comment_handlers(
         "N": lambda arg: " is-new" if arg in new else "",
         "B": lambda arg: badge if arg in new else "",
         "A": lambda arg: actions.get(arg, ""),
-        "a": lambda arg: "remove" if arg in mine else "add",
-        "p": lambda arg: ' aria-pressed="true"' if arg in mine else ' aria-pressed="false"',
+        "X": lambda arg: _REACTION_BUTTON[arg in mine].format(arg.partition("|")[2]),
     }
     return handlers, new_ids, (new_ids[0] if new_ids else None)
 
@@ -288,7 +303,10 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     cache = fragments.cache()
     close_due = request.method == "GET"
 
+    rendered_polls = []
+
     def polls() -> dict:
+        rendered_polls.append(True)
         return _poll_events(thread, reader, now, close_due)
 
     poll_key = (key.id, key.revision, key.group_revision, reader.id, locale, zone)
@@ -301,6 +319,24 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         events = cache.get_or_render("thread-polls", poll_key, polls)
         if events["until"] is not None and now >= events["until"]:  # a poll is due
             events = polls()
+    seen_at = last_seen([key.id], reader).get(key.id)
+    sections = hooks.thread_page_sections.answers(thread, viewer=reader, now=now)
+    # A validator only when this request wrote nothing the page shows (a poll closed on
+    # reading) and the page shows nothing of its own (a form with errors).
+    if close_due and comment_form is None and not rendered_polls:
+        etag = None
+        if all(section.state is not None for section in sections):
+            etag = caching.personal_etag(
+                "thread",
+                key.id,
+                key.revision,
+                key.group_revision,
+                seen_at,
+                [section.state for section in sections],
+            )
+        unchanged = caching.not_modified(etag)
+        if unchanged is not None:
+            return unchanged
     mine: set[str] = set()
     rendered = []
 
@@ -315,7 +351,6 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     )
     if not rendered:
         mine = my_reactions(key.id, reader)
-    seen_at = last_seen([key.id], reader).get(key.id)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
     handlers, new_ids, first_new = _comment_handlers(shared, reader, thread, seen_at, mine)
     merged = sorted(
@@ -323,22 +358,65 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         + [(at, True, html) for at, html in events["chunks"]],
         key=lambda item: (item[0], item[1]),
     )
-    timeline_html = fragments.compose("".join(html for _at, _e, html in merged), handlers)
-    return render_template(
-        "threads/show.html",
-        thread=thread,
-        group=thread.group,
-        timeline_html=timeline_html,
-        awaiting=events["awaiting"],
-        comments_count=shared["count"],
-        has_polls=bool(events["chunks"]),
-        new_ids=new_ids,
-        first_new=first_new,
-        seen_at=seen_at,
-        comment_form=comment_form or CommentForm(formdata=None),
-        hint=MARKDOWN_HINT,
-        sections=hooks.thread_page_sections.answers(thread, viewer=reader, now=now),
-    ), status
+    # The page around the timeline: the same for every reader with the same rights,
+    # marks and sections (kept under all of them); the reader's name, unread count and
+    # CSRF token are placeholders.
+    can = current_app.jinja_env.globals["can"]
+    rights = tuple(bool(can[name](reader, thread)) for name in _PAGE_RIGHTS)
+    form = comment_form or CommentForm(formdata=None)
+
+    def page() -> str:
+        with fragments.fragment_mode():
+            html = render_template(
+                "threads/show.html",
+                thread=thread,
+                group=thread.group,
+                timeline_html=_TIMELINE if merged else "",
+                awaiting=events["awaiting"],
+                comments_count=shared["count"],
+                has_polls=bool(events["chunks"]),
+                new_ids=new_ids,
+                first_new=first_new,
+                comment_form=form,
+                hint=MARKDOWN_HINT,
+                sections=sections,
+            )
+        return fragments.without_form_tokens(html)
+
+    states = [section.state for section in sections]
+    if comment_form is not None or session.get("_flashes") or None in states:
+        html = page()  # what this request shows of its own (a form's errors, a message)
+    else:
+        page_key = (
+            key.id,
+            key.revision,
+            key.group_revision,
+            locale,
+            zone,
+            rights,
+            bool(merged),
+            bool(events["chunks"]),
+            tuple(events["awaiting"]),
+            len(new_ids),
+            first_new,
+            tuple((section.template, section.state) for section in sections),
+        )
+        html = cache.get_or_render("thread-page", page_key, page)
+    timeline = "".join(html for _at, _e, html in merged)
+    return fragments.compose(html.replace(_TIMELINE, timeline, 1), handlers), status
+
+
+#: the rights that change the thread page around its timeline (``can.<name>``)
+_PAGE_RIGHTS = (
+    "comment",
+    "edit_thread",
+    "close_thread",
+    "pin_thread",
+    "start_poll",
+    "raise_proposal_in",
+)
+#: where the timeline goes in the page
+_TIMELINE = fragments.mark("T")
 
 
 @bp.get("/t/<int:thread_id>")

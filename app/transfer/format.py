@@ -368,6 +368,8 @@ SECTIONS: tuple[Section, ...] = (
         ),
         refs={"agreement_id": "agreements", "poll_id": "polls", "proposer_id": U},
         rendered={"body": "body_html"},
+        # the periodic job's bookkeeping: its next run settles them again
+        omitted=("review_settled",),
         parent="agreement_id",
     ),
     Section(

@@ -6,7 +6,7 @@ statements are copied from app/revisions.py as they stand at this revision (a mi
 does not follow later changes of the code).
 
 Revision ID: f1bdeb5a9c65
-Revises: 66aedeae4f47
+Revises: f68d78e33752
 Create Date: 2026-12-01 10:57:11.033721
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f1bdeb5a9c65"
-down_revision = "66aedeae4f47"
+down_revision = "f68d78e33752"
 branch_labels = None
 depends_on = None
 

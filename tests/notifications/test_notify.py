@@ -74,7 +74,7 @@ def test_list_unread_and_mark_read(circle_with_outsider, run_in_request, send):
     def read():
         def query():
             me = db.session.get(User, bruno.id)
-            return services.unread_count(me), [n.id for n in services.list_for(me).items]
+            return services.unread_count(me), [n.id for n in services.page_for(me).items]
 
         return run_in_request(query)
 

@@ -1,5 +1,7 @@
 """Personal responses are never stored by a cache (``Cache-Control: no-store``); static
-files and anonymous pages that set no cookie keep the usual caching."""
+files and anonymous pages that set no cookie keep the usual caching. The thread and poll
+pages, which send a validator, are kept by the browser only to be revalidated
+(``private, no-cache``), and signing out clears what it kept (``Clear-Site-Data``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ def test_signed_in_pages_are_not_stored(client, auth, thread_circle):
         "/",
         f"/g/{thread_circle.group.handle}",
         f"/g/{thread_circle.group.handle}/members",
-        f"/t/{thread_circle.thread.id}",
         "/notifications",
         "/profile",
         "/g/no-such-circle",  # an error page for a signed-in person too
@@ -77,3 +78,86 @@ def test_anonymous_pages_that_set_no_cookie_keep_their_caching(client):
     openapi = client.get("/api/v1/openapi.json")
     assert openapi.status_code == 200
     assert NO_STORE not in _cache_control(openapi)
+
+
+REVALIDATE = "private, no-cache"
+
+
+def _thread_page(client, thread_id, **headers):
+    return client.get(f"/t/{thread_id}", headers=headers)
+
+
+def test_the_thread_page_is_revalidated_and_answers_304_while_unchanged(
+    client, auth, thread_circle
+):
+    auth.login(thread_circle.admin)
+    thread_id = thread_circle.thread.id
+    first = _thread_page(client, thread_id)  # rendered now: no validator yet
+    assert first.status_code == 200
+    page = _thread_page(client, thread_id)
+    etag = page.headers["ETag"]
+    assert etag.startswith('W/"') and _cache_control(page) == REVALIDATE
+    again = _thread_page(client, thread_id, **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag and _cache_control(again) == REVALIDATE
+
+
+def test_a_write_or_another_reader_changes_the_validator(
+    app, client, auth, thread_circle, make_app
+):
+    from app.auth.models import User
+    from app.extensions import db
+    from app.threads.models import Thread
+    from app.threads.services import add_comment
+    from app.timeutil import utcnow
+
+    thread_id = thread_circle.thread.id
+    auth.login(thread_circle.admin)
+    _thread_page(client, thread_id)
+    etag = _thread_page(client, thread_id).headers["ETag"]
+    with app.app_context():
+        add_comment(
+            db.session.get(Thread, thread_id),
+            author=db.session.get(User, thread_circle.members[0].id),
+            body="Du nouveau",
+            now=utcnow(),
+        )
+        db.session.commit()
+    changed = _thread_page(client, thread_id, **{"If-None-Match": etag})
+    assert changed.status_code == 200 and "Du nouveau" in changed.get_data(as_text=True)
+    other = make_app().test_client()
+    from fixtures.accounts import session_user_id
+
+    with other.session_transaction() as session:
+        session["_user_id"] = session_user_id(app, thread_circle.members[1].id)
+    _thread_page(other, thread_id)
+    assert _thread_page(other, thread_id, **{"If-None-Match": etag}).status_code == 200
+
+
+def test_no_304_while_a_message_waits(client, auth, thread_circle):
+    auth.login(thread_circle.admin)
+    thread_id = thread_circle.thread.id
+    _thread_page(client, thread_id)
+    etag = _thread_page(client, thread_id).headers["ETag"]
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Le message attendu")]
+    page = _thread_page(client, thread_id, **{"If-None-Match": etag})
+    assert page.status_code == 200 and "Le message attendu" in page.get_data(as_text=True)
+    assert _cache_control(page) == NO_STORE
+
+
+def test_the_poll_page_is_revalidated_too(client, auth, thread_circle, new_poll):
+    poll = new_poll()
+    auth.login(thread_circle.admin)
+    client.get(f"/p/{poll.id}")
+    page = client.get(f"/p/{poll.id}")
+    assert _cache_control(page) == REVALIDATE
+    again = client.get(f"/p/{poll.id}", headers={"If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_signing_out_clears_what_the_browser_kept(client, auth, thread_circle):
+    auth.login(thread_circle.admin)
+    response = client.post("/signout")
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert _cache_control(response) == NO_STORE

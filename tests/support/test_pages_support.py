@@ -503,3 +503,41 @@ def test_support_and_request_pages_take_a_fixed_number_of_statements(
     assert many_one.count == few_one.count, many_one.statements
     assert many_home.count == few_home.count, many_home.statements
     print(f"support page {few.count}, request page {few_one.count}, dashboard {few_home.count}")
+
+
+def test_the_dashboard_shows_the_longest_due_check_ins_and_links_to_the_rest(
+    as_, circle, run, make_user, count_queries
+):
+    from fixtures.memberships import admit
+
+    from app.dashboard.views import CHECK_INS_SHOWN
+
+    def statements():
+        with count_queries() as q:
+            assert as_(circle.odile).get("/", headers=EN).status_code == 200
+        return q.count
+
+    few = statements()
+    people = [make_user(name=f"Membre {i:02d}") for i in range(CHECK_INS_SHOWN + 5)]
+
+    def join():
+        group = db.session.get(Group, circle.group.id)
+        for i, person in enumerate(people):
+            # after the rule (a month ago), one an hour: due 21 days after joining
+            joined = utcnow() - timedelta(days=29) + timedelta(hours=i)
+            admit(group, db.session.get(User, person.id), now=joined)
+
+    run(join)
+    html = as_(circle.odile).get("/", headers=EN).get_data(as_text=True)
+    section = html.split('id="check-ins-heading"', 1)[1].split("</section>", 1)[0]
+    shown = section.split('class="more-check-ins"', 1)[0]
+    assert shown.count("<li>") == CHECK_INS_SHOWN
+    # due the longest first: the members there since the rule, then the newcomers in turn
+    order = [shown.index(name) for name in ("Bruno", "Membre 00", "Membre 11")]
+    assert order == sorted(order) and "Malik" in shown and "Chloé" in shown
+    assert "Membre 12" not in shown
+    # the rest (eight newcomers): how many, with the circle's page that lists them all
+    rest = text_of(section.split('class="more-check-ins"', 1)[1])
+    assert f"8 more in {circle.group.name}" in rest
+    assert f'href="/g/{circle.group.handle}/support#check-ins"' in section
+    assert statements() == few
