@@ -200,8 +200,12 @@ def register_template_helpers(app: Flask) -> None:
 
     from . import bidi, fragments, i18n
 
-    # one CSRF token per page, a placeholder inside a cached fragment (app/fragments.py)
+    # one CSRF token per page, a placeholder inside a cached fragment (app/fragments.py);
+    # Flask-WTF also puts its own ``csrf_token`` in every template's context, which
+    # would win over the global: a kept fragment held the token of the session it was
+    # rendered for, and everyone else's reactions, replies and votes failed with it
     app.jinja_env.globals["csrf_token"] = fragments.csrf_token
+    app.context_processor(lambda: {"csrf_token": fragments.csrf_token})
     app.jinja_env.globals["mark"] = fragments.mark
 
     def viewer_name() -> Markup:

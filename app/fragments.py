@@ -134,7 +134,13 @@ class FragmentCache:
     """The cache of one application (``init_app``); ``get_or_render`` is all pages use."""
 
     def __init__(
-        self, *, enabled: bool, max_bytes: int, redis_url: str = "", ttl: int = DEFAULT_TTL
+        self,
+        *,
+        enabled: bool,
+        max_bytes: int,
+        redis_url: str = "",
+        ttl: int = DEFAULT_TTL,
+        site: str = "",
     ):
         self.enabled = enabled
         self.local = LRUBytes(max_bytes)
@@ -143,7 +149,8 @@ class FragmentCache:
         self._redis = None
         self._redis_down_until = 0.0
         self._redis_lock = threading.Lock()
-        self.prefix = f"cercle:fragment:{code_version()}:"
+        # ``site`` tells apart the sites (databases) that may share one Redis
+        self.prefix = f"cercle:fragment:{code_version()}:{site}{':' if site else ''}"
 
     # Redis, connected lazily and skipped for a while after a failure
     def _client(self):
@@ -229,8 +236,19 @@ def redis_url_for(config) -> str:
     return url
 
 
+def site_of(config) -> str:
+    """A short digest of what sets a site apart (its database and its secret key): the
+    processes of one site share their fragments, two sites sharing a Redis (the rate
+    limits' one, by default) never do, though their ids and revisions coincide."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY"):
+        digest.update(str(config.get(name) or "").encode() + b"\0")
+    return digest.hexdigest()
+
+
 def init_app(app: Flask) -> None:
     app.extensions["fragments"] = FragmentCache(
+        site=site_of(app.config),
         enabled=bool(app.config.get("FRAGMENT_CACHE", True)),
         max_bytes=int(app.config.get("FRAGMENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES)),
         redis_url=redis_url_for(app.config),

@@ -146,3 +146,23 @@ def test_processes_share_fragments_through_redis(redis_server):
     assert other.get_or_render("page", (7,), lambda: ["autre", 2]) == ["rendu", 1]
     ttl = redis.Redis.from_url(redis_server).ttl(one.key("page", (7,)))
     assert 0 < ttl <= 60
+
+
+def test_two_sites_sharing_a_redis_never_show_each_other_s_fragments(
+    make_app, redis_server, tmp_path
+):
+    """The rate limits' Redis (the default) may serve several sites: a thread of one at
+    some revision is not the thread with the same id and revision of another."""
+    ours = make_app(FRAGMENT_CACHE_URL=redis_server)
+    theirs = make_app(
+        f"sqlite:///{tmp_path / 'other.sqlite3'}",
+        FRAGMENT_CACHE_URL=redis_server,
+        SECRET_KEY="another-site-" + "x" * 40,
+    )
+    parts = (1, 3, 2, "fr", "Europe/Paris", True, True)
+    with ours.app_context():
+        assert fragments.get_or_render("thread-comments", parts, lambda: "Chez nous") == "Chez nous"
+    with theirs.app_context():
+        assert fragments.get_or_render("thread-comments", parts, lambda: "Chez eux") == "Chez eux"
+    with make_app(FRAGMENT_CACHE_URL=redis_server).app_context():  # our other process
+        assert fragments.get_or_render("thread-comments", parts, lambda: "?") == "Chez nous"

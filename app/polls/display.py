@@ -86,7 +86,11 @@ class RelativeTime:
 
 
 def relative_time(moment: datetime, now: datetime) -> str:
-    """ "in 3 days" / "2 hours ago" / "just now", in the reader's language."""
+    """ "in 3 days" / "2 hours ago" / "just now", in the reader's language; in a cached
+    fragment, a placeholder the page fills from its own time (``app/fragments.py``):
+    the card is kept until a write, while «closes in 3 hours» changes as time passes."""
+    if in_fragment():
+        return mark("R", moment.isoformat())
     return format_relative(moment, now)
 
 

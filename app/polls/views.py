@@ -278,21 +278,33 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
     )
 
     def card() -> dict:
-        view = card_view(
-            poll_cards([poll], reader, now)[0],
-            now,
-            errors=errors,
-            values=values,
-            reason=reason,
-            outcome=poll_outcome(poll),
-            proposal=panels_for([poll], now).get(poll.id),
-        )
-        with fragments.fragment_mode():
+        with fragments.fragment_mode():  # the view too: its times are placeholders
+            view = card_view(
+                poll_cards([poll], reader, now)[0],
+                now,
+                errors=errors,
+                values=values,
+                reason=reason,
+                outcome=poll_outcome(poll),
+                proposal=panels_for([poll], now).get(poll.id),
+            )
             html = render_template("polls/_show_card.html", view=view)
         return {
             "html": html,
             "versions": len(poll_versions(poll)),
-            "until": None if poll.is_closed(now) else poll.closing_at,
+            # the card changes by itself when the poll falls due, or when another
+            # open proposal its warning names does (``ProposalPanel.others_until``)
+            "until": min(
+                (
+                    moment
+                    for moment in (
+                        None if poll.is_closed(now) else poll.closing_at,
+                        getattr(view.proposal, "others_until", None),
+                    )
+                    if moment is not None
+                ),
+                default=None,
+            ),
         }
 
     rendered = []

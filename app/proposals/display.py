@@ -45,6 +45,8 @@ class ProposalPanel:
     rules_diff: list[RuleChange] = field(default_factory=list)
     #: other open proposals touching the same agreement: ``(poll id, title)``
     others: list[tuple[int, str]] = field(default_factory=list)
+    #: when the first of ``others`` closes (the warning changes then, with no write)
+    others_until: datetime | None = None
     outcome: ProposalOutcome | None = None
     #: ``(held, text)`` per condition, failed ones first, in the reader's language
     outcome_lines: list[tuple[bool, str]] = field(default_factory=list)
@@ -70,14 +72,14 @@ def proposal_panels(polls: Sequence[Poll], now: datetime) -> dict[int, ProposalP
     touched |= {o.agreement_id for o in outcomes.values() if o.agreement_id is not None}
 
     versions: dict[tuple[int, int], AgreementVersion] = {}
-    others: dict[int, list[tuple[int, int, str]]] = {}
+    others: dict[int, list[tuple[int, str, datetime]]] = {}
     if touched:
         for version in db.session.scalars(
             sa.select(AgreementVersion).where(AgreementVersion.agreement_id.in_(touched))
         ):
             versions[(version.agreement_id, version.version)] = version
-        for agreement_id, poll_id, title in db.session.execute(
-            sa.select(AgreementChange.agreement_id, Poll.id, Poll.title)
+        for agreement_id, poll_id, title, closing_at in db.session.execute(
+            sa.select(AgreementChange.agreement_id, Poll.id, Poll.title, Poll.closing_at)
             .join(Poll, Poll.id == AgreementChange.poll_id)
             .where(
                 AgreementChange.agreement_id.in_(touched),
@@ -87,7 +89,7 @@ def proposal_panels(polls: Sequence[Poll], now: datetime) -> dict[int, ProposalP
             )
             .order_by(Poll.created_at, Poll.id)
         ):
-            others.setdefault(agreement_id, []).append((poll_id, title))
+            others.setdefault(agreement_id, []).append((poll_id, title, closing_at))
     handles = _handles({p.group_id for p in proposals}) if touched else {}
 
     panels: dict[int, ProposalPanel] = {}
@@ -114,11 +116,9 @@ def proposal_panels(polls: Sequence[Poll], now: datetime) -> dict[int, ProposalP
                     panel.rules_diff = rules_diff_rows(base.rules, change.rules)
                 is_open = poll.closed_at is None and poll.closing_at > now
                 if is_open:
-                    panel.others = [
-                        (pid, title)
-                        for pid, title in others.get(change.agreement_id, [])
-                        if pid != poll.id
-                    ]
+                    shown = [o for o in others.get(change.agreement_id, []) if o[0] != poll.id]
+                    panel.others = [(pid, title) for pid, title, _closing in shown]
+                    panel.others_until = min((o[2] for o in shown), default=None)
         panels[poll.id] = panel
     return panels
 

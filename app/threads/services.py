@@ -354,13 +354,16 @@ def load_comment(comment_id: int) -> Comment | None:
 
 def thread_comments(thread: Thread) -> list[Comment]:
     """Every comment of a thread in time order, deleted ones included, authors loaded
-    (one query)."""
+    (one query). Authors already in the session (the signed-in reader, loaded before
+    the page read its revisions) are read again: the page keeps what it renders from
+    them under those revisions (``app/fragments.py``)."""
     return list(
         db.session.scalars(
             sa.select(Comment)
             .where(Comment.thread_id == thread.id)
             .options(sa.orm.joinedload(Comment.author))
             .order_by(Comment.created_at, Comment.id)
+            .execution_options(populate_existing=True)
         )
     )
 

@@ -211,14 +211,14 @@ def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
     """The other features' timeline entries (polls) as this reader sees them: chunks of
     HTML with their times, the votes awaiting the reader, and until when it holds (the
     next closing time of an open poll: a due poll is closed on reading)."""
-    events = [
-        event
-        for answer in hooks.thread_timeline.answers(
-            thread, viewer=reader, now=now, close_due=close_due
-        )
-        for event in answer
-    ]
-    with fragments.fragment_mode():
+    with fragments.fragment_mode():  # the entries too: their times are placeholders
+        events = [
+            event
+            for answer in hooks.thread_timeline.answers(
+                thread, viewer=reader, now=now, close_due=close_due
+            )
+            for event in answer
+        ]
         html = render_template(
             "threads/_poll_events.html", events=events, chunk=fragments.CHUNK_MARKUP
         )
@@ -230,8 +230,14 @@ def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
         card = item.card
         if card.may_vote and not card.visible.my_stance:
             awaiting.append((item.poll.id, item.poll.title))
-        if item.poll.closed_at is None and item.poll.closing_at > now:
-            until = min(until or item.poll.closing_at, item.poll.closing_at)
+        # the card changes by itself when its poll falls due, or when another open
+        # proposal its warning names does (``ProposalPanel.others_until``)
+        for moment in (
+            item.poll.closing_at if item.poll.closed_at is None else None,
+            getattr(item.proposal, "others_until", None),
+        ):
+            if moment is not None and moment > now:
+                until = min(until or moment, moment)
     return {
         "chunks": [(at, chunk) for (at, _kind, _item), chunk in zip(events, chunks, strict=True)],
         "awaiting": awaiting,
@@ -304,7 +310,10 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         return _poll_events(thread, reader, now, close_due)
 
     poll_key = (key.id, key.revision, key.group_revision, reader.id, locale, zone)
-    if session.get("_flashes"):  # the cards may show a message flashed for them
+    # The cards may show a message flashed for them; and a form sent back (a POST)
+    # renders them without closing due polls, which the next reading does: neither
+    # is what others get.
+    if session.get("_flashes") or not close_due:
         events = polls()
     else:
         events = cache.get_or_render("thread-polls", poll_key, polls)
