@@ -18,8 +18,10 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 
 from .. import hooks
+from ..bidi import bdi
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
@@ -33,12 +35,15 @@ from ..web import me, require
 from . import bp
 from .diff import reading_diff, text_diff_lines
 from .display import (
+    PageWords,
+    key_label,
     local_today,
     result_text,
     review_state,
     rule_lines,
     rules_diff_rows,
-    value_text,
+    sentence,
+    url_pattern,
 )
 from .forms import ReviewDateForm
 from .models import Agreement
@@ -48,10 +53,10 @@ from .permissions import (
     can_set_review_date,
 )
 from .services import (
-    agreements_as_of,
     effective_review_on,
     get_version,
     load_agreement,
+    read_agreements_as_of,
     set_review_on,
 )
 
@@ -162,15 +167,172 @@ def _as_of(zone: str, now: datetime) -> tuple[datetime, date | None]:
 # -- the agreements page -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AgreementRow:
-    """One agreement on the agreements page."""
+@dataclass(frozen=True, slots=True)
+class AgreementCard:
+    """One agreement on the agreements page, in words: its dates, its deciding poll
+    and its links worked out in the view, once per page for what repeats."""
 
-    state: object  # services.AgreementState
-    poll: object | None
-    result: str
+    id: int
+    title: str
+    version: int
+    body_html: str
+    #: "Adopted on … by the proposal “…”: …." (Markup)
+    decided: Markup
+    review_on: date | None
+    #: ``due``, ``soon`` or None
     review: str | None
-    repealed_by: object | None = None
+    #: "Repealed on … by the proposal “…”." (Markup), for a repealed one
+    repealed: Markup | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A version a rule comes from (or overrides), with the link to it."""
+
+    url: str
+    title: str
+    version: int
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCard:
+    """One row of the active rules, in words."""
+
+    key: str
+    label: str
+    value: str
+    is_default: bool
+    source: SourceLink | None
+    poll_url: str | None
+    adopted_at: datetime | None
+    adopted_on: str
+    overridden: list[SourceLink]
+
+
+class _Sentences:
+    """The agreements page's sentences with a date, a poll or a count in them: each
+    translated once per request, then filled in per agreement (as the templates' ``_()``
+    does: the translation as Markup, the values escaped)."""
+
+    def __init__(self, words: PageWords, poll_url):
+        self.words = words
+        self.poll_url = poll_url
+        self.by_poll_with_result = sentence(
+            _("Adopted on %(date)s by the proposal “%(title)s”: %(result)s.")
+        )
+        self.by_poll = sentence(_("Adopted on %(date)s by the proposal “%(title)s”."))
+        self.with_result = sentence(_("Adopted on %(date)s: %(result)s."))
+        self.adopted = sentence(_("Adopted on %(date)s."))
+        self.repealed_on = sentence(_("Repealed on %(date)s"))
+        self.by_the_proposal = sentence(_("by the proposal “%(title)s”"))
+        self._results: dict[tuple, str] = {}
+
+    def result(self, result) -> str:
+        counts = (result or {}).get("counts") or {}
+        key = (
+            tuple(sorted(counts.items())),
+            (result or {}).get("participants"),
+            (result or {}).get("eligible"),
+        )
+        text = self._results.get(key)
+        if text is None:
+            text = self._results[key] = result_text(result)
+        return text
+
+    def poll_link(self, poll) -> Markup:
+        return Markup('<a href="{}">{}</a>').format(self.poll_url(poll.id), bdi(poll.title))
+
+    def decided(self, version, poll) -> Markup:
+        date_text = self.words.day(version.adopted_at, "long")
+        result = self.result(version.result)
+        if poll and result:
+            return self.by_poll_with_result % {
+                "date": date_text,
+                "title": self.poll_link(poll),
+                "result": result,
+            }
+        if poll:
+            return self.by_poll % {"date": date_text, "title": self.poll_link(poll)}
+        if result:
+            return self.with_result % {"date": date_text, "result": result}
+        return self.adopted % {"date": date_text}
+
+    def repealed(self, repealed_at, poll) -> Markup:
+        text = self.repealed_on % {"date": self.words.day(repealed_at, "long")}
+        if poll:
+            text += Markup(" ") + self.by_the_proposal % {"title": self.poll_link(poll)}
+        return text + Markup(".")
+
+
+def _agreement_cards(state, polls, today: date, words: PageWords):
+    """The page's current and repealed agreements, in words."""
+    sentences = _Sentences(words, url_pattern("polls.show", "poll_id"))
+    current = [
+        AgreementCard(
+            id=s.id,
+            title=s.title,
+            version=s.version.version,
+            body_html=s.version.body_html,
+            decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
+            review_on=s.review_on,
+            review=review_state(s.review_on, today),
+        )
+        for s in state.active
+    ]
+    repealed = [
+        AgreementCard(
+            id=s.id,
+            title=s.title,
+            version=s.version.version,
+            body_html=s.version.body_html,
+            decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
+            review_on=None,
+            review=None,
+            repealed=sentences.repealed(s.repealed_at, polls.get(s.agreement.repealed_by_poll_id)),
+        )
+        for s in state.repealed
+    ]
+    return current, repealed
+
+
+def _rule_cards(group: Group, state, polls, words: PageWords) -> list[RuleCard]:
+    """The active rules with where each comes from, in words."""
+    agreement_url = url_pattern("agreements.show", "agreement_id", handle=group.handle)
+    poll_url = url_pattern("polls.show", "poll_id")
+
+    def link(source, value="") -> SourceLink:
+        return SourceLink(
+            url=f"{agreement_url(source.agreement_id)}#v{int(source.version)}",
+            title=source.title,
+            version=source.version,
+            value=value,
+        )
+
+    cards = []
+    for rule in state.rules.values():
+        source = rule.source
+        cards.append(
+            RuleCard(
+                key=rule.key,
+                label=key_label(rule.key),
+                value=words.value(rule.key, rule.value),
+                is_default=rule.is_default,
+                source=None if rule.is_default else link(source),
+                poll_url=(
+                    poll_url(source.poll_id)
+                    if not rule.is_default and source.poll_id in polls
+                    else None
+                ),
+                adopted_at=None if rule.is_default else source.adopted_at,
+                adopted_on="" if rule.is_default else words.day(source.adopted_at),
+                overridden=[
+                    link(o, words.value(rule.key, o.value))
+                    for o in (() if rule.is_default else rule.overridden)
+                ],
+            )
+        )
+    return cards
 
 
 @bp.get("/g/<handle>/agreements")
@@ -184,7 +346,7 @@ def index(handle: str):
     zone = select_timezone()
     as_of, day = _as_of(zone, now)
     close_due_polls_before_read(group_id=group.id, now=now)
-    state = agreements_as_of(group.id, as_of)
+    state = read_agreements_as_of(group.id, as_of)
     today = day or local_today(now, zone)
     poll_ids = [s.version.poll_id for s in state.active + state.repealed]
     poll_ids += [s.agreement.repealed_by_poll_id for s in state.repealed]
@@ -193,37 +355,22 @@ def index(handle: str):
             poll_ids.append(rule.source.poll_id)
         poll_ids += [o.poll_id for o in rule.overridden]
     polls = _polls_by_id(poll_ids)
-    current = [
-        AgreementRow(
-            state=s,
-            poll=polls.get(s.version.poll_id),
-            result=result_text(s.version.result),
-            review=review_state(s.review_on, today),
-        )
-        for s in state.active
-    ]
-    repealed = [
-        AgreementRow(
-            state=s,
-            poll=polls.get(s.version.poll_id),
-            result=result_text(s.version.result),
-            review=None,
-            repealed_by=polls.get(s.agreement.repealed_by_poll_id),
-        )
-        for s in state.repealed
-    ]
+    words = PageWords()
+    current, repealed = _agreement_cards(state, polls, today, words)
     return render_template(
         "agreements/index.html",
         group=group,
         current=current,
         repealed=repealed,
-        rules=list(state.rules.values()),
-        polls=polls,
-        value_text=value_text,
+        rules=_rule_cards(group, state, polls, words),
+        agreement_url=url_pattern("agreements.show", "agreement_id", handle=group.handle),
+        # translated once, filled in per agreement (``label % {"n": …}``)
+        version_label=sentence(_("version %(n)s")),
+        changed_label=sentence(_("What changed in version %(n)s")),
         day=day,
         as_of=as_of,
         today=local_today(now, zone),
-        due=[row for row in current if row.review == "due"],
+        due=[card for card in current if card.review == "due"],
         zone=zone,
         may_propose=can_propose_agreement_change(me(), group),
     )
