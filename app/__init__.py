@@ -102,6 +102,9 @@ def init_extensions(app: Flask) -> None:
 
     limiter.init_app(app)
     login_manager.init_app(app)
+    from . import fragments
+
+    fragments.init_app(app)
     from .auth.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)

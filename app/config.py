@@ -31,6 +31,16 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    """A whole number setting within [low, high]; the default when unset."""
+    if value is None or value.strip() == "":
+        return default
+    number = int(value.strip())
+    if not low <= number <= high:
+        raise RuntimeError(f"{number} is out of bounds ({low} to {high})")
+    return number
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for ``postgres://`` and ``postgresql://`` URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -62,6 +72,12 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Cercle <cercle@localhost>"),
         # Rate limits count across processes: in the database (app/ratelimit.py), or Redis.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "database://",
+        # Rendered parts of pages (app/fragments.py): per process, and in Redis when set
+        # (None: the rate limits' Redis, if they use one).
+        "FRAGMENT_CACHE": _bool(env.get("FRAGMENT_CACHE"), True),
+        "FRAGMENT_CACHE_MAX_BYTES": _int(env.get("FRAGMENT_CACHE_MAX_BYTES"), 32 * 2**20, 0, 2**34),
+        "FRAGMENT_CACHE_URL": env.get("FRAGMENT_CACHE_URL"),
+        "FRAGMENT_CACHE_TTL": _int(env.get("FRAGMENT_CACHE_TTL"), 86400, 1, 30 * 86400),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
         "SERVER_NAME": env.get("SERVER_NAME") or None,

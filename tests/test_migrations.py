@@ -420,3 +420,31 @@ def test_a_circle_stored_by_the_first_release_survives_every_upgrade(
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_migrations_install_every_revision_trigger(database_url, make_app, tmp_path):
+    """The migrated database keeps the revisions as ``create_all`` does (app/revisions.py):
+    the same triggers, and a comment bumps its thread."""
+    from app import revisions
+
+    url, drop = _fresh_database(database_url, tmp_path)
+    app = make_app(url)
+    try:
+        with app.app_context():
+            upgrade()
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    expected = {s.split()[5] for s in revisions.sqlite_create()}
+                    found = conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'rev_%'"
+                    ).scalars()
+                else:
+                    expected = {s.split()[2] for s in revisions.pg_create() if "TRIGGER rev" in s}
+                    found = conn.exec_driver_sql(
+                        "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'rev_%%'"
+                    ).scalars()
+                assert set(found) == expected
+            db.engine.dispose()
+    finally:
+        drop()

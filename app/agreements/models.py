@@ -14,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import revisions
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -95,3 +96,14 @@ class AgreementVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<AgreementVersion {self.agreement_id} v{self.version}>"
+
+
+# The agreements (and the rules they set) are shown across the circle: their writes
+# bump ``groups.revision`` (``app/revisions.py``).
+revisions.bump("agreements_group", "agreements", "groups", key="{row}.group_id")
+revisions.bump(
+    "agreement_versions_group",
+    "agreement_versions",
+    "groups",
+    key="(SELECT group_id FROM agreements WHERE id = {row}.agreement_id)",
+)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import revisions
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
@@ -59,6 +60,9 @@ class Group(db.Model):
     members_can_raise_proposals: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: bumped by the database on every write shown across the circle: its own row, its
+    #: memberships, its members' names, its agreements (``app/revisions.py``)
+    revision: Mapped[int] = revisions.revision_column()
 
     __table_args__ = (
         sa.CheckConstraint("privacy in ('secret', 'closed', 'open')", name="privacy"),
@@ -199,3 +203,16 @@ class JoinRequest(db.Model):
             postgresql_where=sa.text("decided_at IS NULL"),
         ),
     )
+
+
+# Shown on every page of a circle: its own row, who belongs and with what role, and
+# the names of everyone who belongs or belonged (``app/revisions.py``).
+revisions.revised("groups")
+revisions.bump("memberships_group", "memberships", "groups", key="{row}.group_id")
+revisions.bump(
+    "users_groups",
+    "users",
+    "groups",
+    keys="SELECT group_id FROM memberships WHERE user_id = {row}.id",
+    columns=("name", "handle", "deactivated_at", "deleted_at"),
+)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import revisions
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
@@ -215,3 +216,10 @@ class PollVersion(db.Model):
     editor: Mapped[User] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("poll_id", "number"),)
+
+
+# Everything a poll card shows bumps its thread's revision (``app/revisions.py``).
+_BY_POLL = "(SELECT thread_id FROM polls WHERE id = {row}.poll_id)"
+revisions.bump("polls_thread", "polls", "threads", key="{row}.thread_id")
+for _table in ("poll_options", "poll_voters", "stances", "poll_versions"):
+    revisions.bump(f"{_table}_thread", _table, "threads", key=_BY_POLL)

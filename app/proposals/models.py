@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import revisions
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
@@ -76,3 +77,13 @@ class ProposalOutcome(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProposalOutcome poll={self.poll_id} adopted={self.adopted}>"
+
+
+# A proposal's card shows its agreement change and outcome: they bump its thread.
+for _table in ("agreement_changes", "proposal_outcomes"):
+    revisions.bump(
+        f"{_table}_thread",
+        _table,
+        "threads",
+        key="(SELECT thread_id FROM polls WHERE id = {row}.poll_id)",
+    )

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import revisions
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
@@ -33,6 +34,8 @@ class Thread(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: bumped by the database on every write the thread page shows (``app/revisions.py``)
+    revision: Mapped[int] = revisions.revision_column()
 
     group: Mapped[Group] = relationship()
     author: Mapped[User] = relationship()
@@ -131,3 +134,13 @@ class ThreadVisit(db.Model):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.UniqueConstraint("thread_id", "user_id"),)
+
+
+# What the thread page shows bumps ``threads.revision`` (the polls and proposals declare
+# theirs next to their models).
+_BY_COMMENT = "(SELECT thread_id FROM comments WHERE id = {row}.comment_id)"
+revisions.revised("threads")
+revisions.bump("comments_thread", "comments", "threads", key="{row}.thread_id")
+revisions.bump("reactions_thread", "reactions", "threads", key=_BY_COMMENT)
+revisions.bump("thread_versions_thread", "thread_versions", "threads", key="{row}.thread_id")
+revisions.bump("comment_versions_thread", "comment_versions", "threads", key=_BY_COMMENT)

@@ -1,0 +1,244 @@
+"""The fragment cache: parts of pages rendered once and reused while nothing they show
+has changed.
+
+A fragment's key names everything it was rendered from: the revisions the database
+keeps (``app/revisions.py``: read on every request, so a cached fragment is never
+stale), the locale and time zone, and the *code version* (a hash of the templates,
+the application's code and the compiled translations, computed once at start: a
+deploy never serves HTML rendered by the previous code). Nothing that depends on the
+viewer or on the current time may go into a fragment: pages compose those on top.
+
+- In each process: a least-recently-used map bounded in bytes
+  (``FRAGMENT_CACHE_MAX_BYTES``, 32 MiB by default), safe across threads.
+- Shared by every process when ``FRAGMENT_CACHE_URL`` names a Redis server (by
+  default the rate limits' Redis, ``RATELIMIT_STORAGE_URI``, when it is one), with a
+  time to live (``FRAGMENT_CACHE_TTL``, a day). Redis unreachable: the page renders
+  without it and the failure is logged (at most once a minute), never an error page.
+- ``FRAGMENT_CACHE=false`` turns the cache off (every fragment is rendered each time).
+
+Values are pickled: only this application writes them, under its own key prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+
+log = logging.getLogger("cercle.fragments")
+
+T = TypeVar("T")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Redis waits at most this long (seconds) before the page renders without it
+REDIS_TIMEOUT = 0.25
+#: a failing Redis is logged at most this often (seconds), and retried after it
+REDIS_RETRY_SECONDS = 60
+#: a single value larger than this (bytes) is not kept
+MAX_VALUE_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_TTL = 86400
+
+
+# -- the code version --------------------------------------------------------------------
+
+_version_lock = threading.Lock()
+_code_version: str | None = None
+
+
+def _code_files() -> list[str]:
+    files = []
+    for folder, suffixes in (
+        (os.path.join(ROOT, "templates"), (".html", ".txt", ".md", ".xml")),
+        (os.path.join(ROOT, "app"), (".py", ".mo")),
+    ):
+        for directory, subdirs, names in os.walk(folder):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+            files += [os.path.join(directory, n) for n in sorted(names) if n.endswith(suffixes)]
+    return files
+
+
+def code_version() -> str:
+    """A short hash of the templates, the code and the compiled translations, computed
+    once per process."""
+    global _code_version
+    with _version_lock:
+        if _code_version is None:
+            digest = hashlib.blake2b(digest_size=8)
+            for path in _code_files():
+                digest.update(os.path.relpath(path, ROOT).encode())
+                with open(path, "rb") as f:
+                    digest.update(f.read())
+            _code_version = digest.hexdigest()
+        return _code_version
+
+
+# -- the in-process part --------------------------------------------------------------
+
+
+class LRUBytes:
+    """A least-recently-used map of ``str`` → ``bytes`` bounded by the total of the values'
+    lengths (and their keys'); safe across threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max(0, int(max_bytes))
+        self.size = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes) -> None:
+        cost = len(key) + len(value)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.size -= len(key) + len(old)
+            if cost > self.max_bytes:
+                return
+            self._items[key] = value
+            self.size += cost
+            while self.size > self.max_bytes:
+                dropped_key, dropped = self._items.popitem(last=False)
+                self.size -= len(dropped_key) + len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# -- the cache ------------------------------------------------------------------------
+
+
+class FragmentCache:
+    """The cache of one application (``init_app``); ``get_or_render`` is all pages use."""
+
+    def __init__(
+        self, *, enabled: bool, max_bytes: int, redis_url: str = "", ttl: int = DEFAULT_TTL
+    ):
+        self.enabled = enabled
+        self.local = LRUBytes(max_bytes)
+        self.ttl = max(1, int(ttl))
+        self.redis_url = redis_url
+        self._redis = None
+        self._redis_down_until = 0.0
+        self._redis_lock = threading.Lock()
+        self.prefix = f"cercle:fragment:{code_version()}:"
+
+    # Redis, connected lazily and skipped for a while after a failure
+    def _client(self):
+        if not self.redis_url or time.monotonic() < self._redis_down_until:
+            return None
+        with self._redis_lock:
+            if self._redis is None:
+                import redis
+
+                self._redis = redis.Redis.from_url(
+                    self.redis_url,
+                    socket_timeout=REDIS_TIMEOUT,
+                    socket_connect_timeout=REDIS_TIMEOUT,
+                )
+            return self._redis
+
+    def _redis_failed(self, error: Exception) -> None:
+        self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        log.warning(
+            "fragment cache: Redis unreachable (%s); rendering without it for %s s",
+            error,
+            REDIS_RETRY_SECONDS,
+        )
+
+    def _get(self, key: str) -> bytes | None:
+        value = self.local.get(key)
+        if value is not None:
+            return value
+        client = self._client()
+        if client is None:
+            return None
+        try:
+            value = client.get(key)
+        except Exception as error:  # noqa: BLE001 - any Redis failure: render without it
+            self._redis_failed(error)
+            return None
+        if value is not None:
+            self.local.set(key, value)
+        return value
+
+    def _set(self, key: str, value: bytes) -> None:
+        self.local.set(key, value)
+        client = self._client()
+        if client is None:
+            return
+        try:
+            client.set(key, value, ex=self.ttl)
+        except Exception as error:  # noqa: BLE001
+            self._redis_failed(error)
+
+    def key(self, name: str, parts: tuple) -> str:
+        return self.prefix + name + ":" + ":".join(str(p) for p in parts)
+
+    def get_or_render(self, name: str, parts: tuple, render: Callable[[], T]) -> T:
+        """The value kept under ``name`` and ``parts`` (which must name everything it
+        depends on), or ``render()``'s, kept for next time."""
+        if not self.enabled:
+            return render()
+        key = self.key(name, parts)
+        stored = self._get(key)
+        if stored is not None:
+            try:
+                return pickle.loads(stored)  # noqa: S301 - written by this application only
+            except Exception:  # noqa: BLE001 - an unreadable value is rendered again
+                log.warning("fragment cache: unreadable value under %s", key)
+        value = render()
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) <= MAX_VALUE_BYTES:
+            self._set(key, data)
+        return value
+
+    def clear(self) -> None:
+        """Forget this process's fragments (Redis keeps its own until they expire)."""
+        self.local.clear()
+
+
+def redis_url_for(config) -> str:
+    """``FRAGMENT_CACHE_URL``, else the rate limits' storage when it is a Redis server."""
+    url = config.get("FRAGMENT_CACHE_URL")
+    if url is None:
+        limits = config.get("RATELIMIT_STORAGE_URI") or ""
+        url = limits if limits.startswith(("redis://", "rediss://")) else ""
+    return url
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["fragments"] = FragmentCache(
+        enabled=bool(app.config.get("FRAGMENT_CACHE", True)),
+        max_bytes=int(app.config.get("FRAGMENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES)),
+        redis_url=redis_url_for(app.config),
+        ttl=int(app.config.get("FRAGMENT_CACHE_TTL", DEFAULT_TTL)),
+    )
+
+
+def cache() -> FragmentCache:
+    """The current application's fragment cache."""
+    return current_app.extensions["fragments"]
+
+
+def get_or_render(name: str, parts: tuple, render: Callable[[], Any]) -> Any:
+    """``cache().get_or_render(...)``."""
+    return cache().get_or_render(name, parts, render)

@@ -1,0 +1,146 @@
+"""The fragment cache (app/fragments.py): bounded in bytes, shared through Redis when
+configured, off on demand, and a Redis that fails never fails a page."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from app import fragments
+from app.fragments import FragmentCache, LRUBytes, redis_url_for
+
+
+def test_the_lru_keeps_under_its_byte_bound_and_drops_the_least_recent():
+    lru = LRUBytes(100)
+    lru.set("a", b"x" * 40)
+    lru.set("b", b"x" * 40)
+    assert lru.get("a") is not None  # a is now the most recent
+    lru.set("c", b"x" * 40)
+    assert lru.size <= 100
+    assert lru.get("b") is None
+    assert lru.get("a") is not None and lru.get("c") is not None
+    lru.set("huge", b"x" * 500)  # larger than the whole bound: not kept
+    assert lru.get("huge") is None and lru.size <= 100
+
+
+def test_the_lru_holds_under_threads():
+    lru = LRUBytes(10_000)
+
+    def work(n):
+        for i in range(500):
+            lru.set(f"{n}-{i}", b"x" * (i % 50))
+            lru.get(f"{n}-{i // 2}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lru.size <= 10_000
+    assert lru.size == sum(len(k) + len(v) for k, v in lru._items.items())
+
+
+def test_a_value_is_rendered_once_then_reused():
+    cache = FragmentCache(enabled=True, max_bytes=1 << 20)
+    calls = []
+
+    def render():
+        calls.append(1)
+        return {"html": "<p>bonjour</p>", "ids": [1, 2]}
+
+    first = cache.get_or_render("page", (1, 2, "fr"), render)
+    second = cache.get_or_render("page", (1, 2, "fr"), render)
+    assert first == second == {"html": "<p>bonjour</p>", "ids": [1, 2]}
+    assert len(calls) == 1
+    cache.get_or_render("page", (1, 3, "fr"), render)  # another revision
+    assert len(calls) == 2
+
+
+def test_off_renders_every_time():
+    cache = FragmentCache(enabled=False, max_bytes=1 << 20)
+    calls = []
+    for _ in range(3):
+        cache.get_or_render("page", (1,), lambda: calls.append(1) or "x")
+    assert len(calls) == 3
+
+
+def test_keys_carry_the_code_version():
+    cache = FragmentCache(enabled=True, max_bytes=1 << 20)
+    version = fragments.code_version()
+    assert len(version) == 16 and cache.key("t", (1, 2)).endswith(f"{version}:t:1:2")
+    assert fragments.code_version() == version  # computed once
+
+
+def test_the_redis_url_defaults_to_the_rate_limits_redis():
+    assert redis_url_for({"RATELIMIT_STORAGE_URI": "redis://h:6379/1"}) == "redis://h:6379/1"
+    assert redis_url_for({"RATELIMIT_STORAGE_URI": "database://"}) == ""
+    assert redis_url_for({"RATELIMIT_STORAGE_URI": "redis://h", "FRAGMENT_CACHE_URL": ""}) == ""
+    assert redis_url_for({"FRAGMENT_CACHE_URL": "redis://other"}) == "redis://other"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_redis_renders_without_it_and_logs(caplog):
+    cache = FragmentCache(
+        enabled=True, max_bytes=1 << 20, redis_url=f"redis://127.0.0.1:{_free_port()}/0"
+    )
+    with caplog.at_level(logging.WARNING, logger="cercle.fragments"):
+        assert cache.get_or_render("page", (1,), lambda: "rendu") == "rendu"
+        assert cache.get_or_render("page", (1,), lambda: "autre") == "rendu"  # in process
+    assert "Redis unreachable" in caplog.text
+
+
+def test_the_thread_page_answers_when_redis_is_unreachable(make_app, make_user, make_group):
+    app = make_app(FRAGMENT_CACHE_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    admin = make_user(name="Alice")
+    group = make_group(admin)
+    client = app.test_client()
+    from fixtures.accounts import session_user_id
+
+    with client.session_transaction() as session:
+        session["_user_id"] = session_user_id(app, admin.id)
+    assert client.get(f"/g/{group.handle}/threads/new").status_code == 200
+
+
+@pytest.fixture
+def redis_server():
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own arguments
+        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_processes_share_fragments_through_redis(redis_server):
+    import redis
+
+    one = FragmentCache(enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60)
+    other = FragmentCache(enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60)
+    assert one.get_or_render("page", (7,), lambda: ["rendu", 1]) == ["rendu", 1]
+    assert other.get_or_render("page", (7,), lambda: ["autre", 2]) == ["rendu", 1]
+    ttl = redis.Redis.from_url(redis_server).ttl(one.key("page", (7,)))
+    assert 0 < ttl <= 60
