@@ -11,16 +11,18 @@ the page says what is in force.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
-from .. import hooks
+from .. import fragments, hooks
 from ..bidi import bdi
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -46,7 +48,7 @@ from .display import (
     url_pattern,
 )
 from .forms import ReviewDateForm
-from .models import Agreement
+from .models import Agreement, AgreementVersion
 from .permissions import (
     can_propose_agreement_change,
     can_read_agreements,
@@ -335,19 +337,48 @@ def _rule_cards(group: Group, state, polls, words: PageWords) -> list[RuleCard]:
     return cards
 
 
-@bp.get("/g/<handle>/agreements")
-@login_required
-def index(handle: str):
-    """What did we agree? The current agreements, the active rules with where each
-    comes from, and the repealed agreements, now or as they stood at the end of a
-    day (``?as_of=``, in the reader's time zone). A fixed number of queries."""
-    group = _readable_group(handle)
-    now = utcnow()
-    zone = select_timezone()
-    as_of, day = _as_of(zone, now)
-    close_due_polls_before_read(group_id=group.id, now=now)
+@dataclass(frozen=True, slots=True)
+class IndexParts:
+    """The agreements page's shared parts (HTML), around the viewer's button.
+
+    ``valid_until``: the first adoption or repeal time after the moment shown, when the
+    page shows *now* and the circle has one (written with a clock ahead of this one):
+    the parts no longer say what stands from then on."""
+
+    head: Markup
+    lists: Markup
+    valid_until: datetime | None = None
+
+
+def _next_change_statement():
+    """SQL: the first adoption or repeal in a circle (``:group_id``) after ``:as_of``."""
+    after = sa.bindparam("as_of", type_=AgreementVersion.adopted_at.type)
+    adoption = (
+        sa.select(sa.func.min(AgreementVersion.adopted_at))
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(Agreement.group_id == sa.bindparam("group_id"), AgreementVersion.adopted_at > after)
+        .scalar_subquery()
+    )
+    repeal = (
+        sa.select(sa.func.min(Agreement.repealed_at))
+        .where(Agreement.group_id == sa.bindparam("group_id"), Agreement.repealed_at > after)
+        .scalar_subquery()
+    )
+    return sa.select(adoption, repeal)
+
+
+_NEXT_CHANGE = functools.cache(_next_change_statement)
+
+
+def _rendered(html: str) -> Markup:
+    return Markup(html)  # noqa: S704 - a template of ours, autoescaped
+
+
+def _index_parts(group: Group, as_of: datetime, day: date | None, today: date, zone: str):
+    """Render the page's shared parts (what ``fragments`` caches): the same for every
+    reader of this circle in this language, zone and day, at this revision."""
     state = read_agreements_as_of(group.id, as_of)
-    today = day or local_today(now, zone)
+    review_today = day or today
     poll_ids = [s.version.poll_id for s in state.active + state.repealed]
     poll_ids += [s.agreement.repealed_by_poll_id for s in state.repealed]
     for rule in state.rules.values():
@@ -356,22 +387,81 @@ def index(handle: str):
         poll_ids += [o.poll_id for o in rule.overridden]
     polls = _polls_by_id(poll_ids)
     words = PageWords()
-    current, repealed = _agreement_cards(state, polls, today, words)
+    current, repealed = _agreement_cards(state, polls, review_today, words)
+    valid_until = None
+    if day is None and fragments.cache().enabled:
+        valid_until = min(
+            (
+                t
+                for t in db.session.execute(
+                    _NEXT_CHANGE(), {"group_id": group.id, "as_of": as_of}
+                ).one()
+                if t
+            ),
+            default=None,
+        )
+    shared = {"group": group, "day": day, "zone": zone}
+    return IndexParts(
+        head=_rendered(
+            render_template(
+                "agreements/_index_head.html",
+                **shared,
+                today=today,
+                due=[card for card in current if card.review == "due"],
+            )
+        ),
+        lists=_rendered(
+            render_template(
+                "agreements/_index_lists.html",
+                **shared,
+                current=current,
+                repealed=repealed,
+                rules=_rule_cards(group, state, polls, words),
+                agreement_url=url_pattern("agreements.show", "agreement_id", handle=group.handle),
+                # translated once, filled in per agreement (``label % {"n": …}``)
+                version_label=sentence(_("version %(n)s")),
+                changed_label=sentence(_("What changed in version %(n)s")),
+            )
+        ),
+        valid_until=valid_until,
+    )
+
+
+@bp.get("/g/<handle>/agreements")
+@login_required
+def index(handle: str):
+    """What did we agree? The current agreements, the active rules with where each
+    comes from, and the repealed agreements, now or as they stood at the end of a
+    day (``?as_of=``, in the reader's time zone). A fixed number of queries.
+
+    What everyone sees alike is rendered once per circle revision, language, zone and
+    day (``app/fragments.py``); the button that depends on the viewer is added here."""
+    group = _readable_group(handle)
+    now = utcnow()
+    zone = select_timezone()
+    as_of, day = _as_of(zone, now)
+    close_due_polls_before_read(group_id=group.id, now=now)
+    today = local_today(now, zone)
+
+    def render() -> IndexParts:
+        return _index_parts(group, as_of, day, today, zone)
+
+    key = (
+        group.id,
+        group.revision,
+        str(get_locale()),
+        zone,
+        today.isoformat(),
+        day.isoformat() if day else "now",
+    )
+    parts = fragments.get_or_render("agreements-index", key, render)
+    if parts.valid_until is not None and parts.valid_until <= now:
+        parts = render()
     return render_template(
         "agreements/index.html",
         group=group,
-        current=current,
-        repealed=repealed,
-        rules=_rule_cards(group, state, polls, words),
-        agreement_url=url_pattern("agreements.show", "agreement_id", handle=group.handle),
-        # translated once, filled in per agreement (``label % {"n": …}``)
-        version_label=sentence(_("version %(n)s")),
-        changed_label=sentence(_("What changed in version %(n)s")),
+        parts=parts,
         day=day,
-        as_of=as_of,
-        today=local_today(now, zone),
-        due=[card for card in current if card.review == "due"],
-        zone=zone,
         may_propose=can_propose_agreement_change(me(), group),
     )
 
