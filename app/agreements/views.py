@@ -113,17 +113,11 @@ class Decision:
     rows: list[DecisionRow]
 
 
-def _decisions(poll_ids, now: datetime) -> dict[int, Decision]:
+def _decisions(polls: list[Poll], now: datetime) -> dict[int, Decision]:
     """The deciding polls' conclusions and stances, by poll id, through the polls' one
     read path (``read_polls``: what the reader may see, in a fixed number of queries)."""
-    wanted = sorted({i for i in poll_ids if i is not None})
-    if not wanted:
+    if not polls:
         return {}
-    polls = list(
-        db.session.scalars(
-            sa.select(Poll).where(Poll.id.in_(wanted)).options(sa.orm.selectinload(Poll.options))
-        )
-    )
     decisions = {}
     for reading in read_polls(polls, me(), now):
         poll = reading.poll
@@ -486,7 +480,22 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
     zone = select_timezone()
     versions = agreement.versions
     current = versions[-1]
-    polls = _polls_by_id([v.poll_id for v in versions] + [agreement.repealed_by_poll_id])
+    # the deciding polls and the repealing one, loaded once: their titles for the links,
+    # and the deciding ones' results
+    wanted = {v.poll_id for v in versions} | {agreement.repealed_by_poll_id}
+    wanted.discard(None)
+    loaded = (
+        db.session.scalars(
+            sa.select(Poll)
+            .where(Poll.id.in_(sorted(wanted)))
+            .options(sa.orm.selectinload(Poll.options))
+        ).all()
+        if wanted
+        else []
+    )
+    polls = {poll.id: poll for poll in loaded}
+    deciding = {v.poll_id for v in versions}
+    sentences = _Sentences(PageWords(), url_pattern("polls.show", "poll_id"))
     numbers = [v.version for v in versions]
     diff = None
     from_number = _version_number("from")
@@ -516,8 +525,10 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
         current=current,
         versions=list(reversed(versions)),
         polls=polls,
-        result_text=result_text,
-        decisions=_decisions([v.poll_id for v in versions], now),
+        decided={v.version: sentences.decided(v, polls.get(v.poll_id)) for v in versions},
+        decisions=_decisions(
+            sorted((p for p in loaded if p.id in deciding), key=lambda p: p.id), now
+        ),
         rule_lines=rule_lines,
         diff=diff,
         numbers=numbers,
