@@ -59,19 +59,27 @@ def _section(html: str, start: str, end: str | None = None) -> str:
     return text[text.index(start) : text.index(end) if end else None]
 
 
-def test_the_cache_is_on_and_keyed_by_the_circles_revision(app, page, thread_circle, adopted):
+def test_rendered_once_per_revision_language_and_day(page, thread_circle, adopted, monkeypatch):
+    from app.agreements import views
+
+    renders = []
+    real = views._index_parts
+    monkeypatch.setattr(views, "_index_parts", lambda *a: renders.append(a) or real(*a))
     adopted()
-    cache = app.extensions["fragments"]
-    assert cache.enabled
-    before = len(cache.local)
-    page(_url(thread_circle), user=thread_circle.admin)
-    assert len(cache.local) == before + 1
-    page(_url(thread_circle))  # the same revision, language, zone and day: reused
-    assert len(cache.local) == before + 1
+    url = _url(thread_circle)
+    page(url, user=thread_circle.admin)
+    page(url, user=thread_circle.members[0])  # another viewer, the same revision
+    assert len(renders) == 1
+    page(url, lang="fr")
+    page(f"{url}?as_of={date.today().isoformat()}")
+    assert len(renders) == 3
+    adopted(dict(LISTENING, title="Un autre accord"))  # a write: a new revision
+    page(url)
+    assert len(renders) == 4
 
 
 def test_same_html_before_and_after_each_write_the_page_shows(
-    app, run, thread_circle, same_either_way, adopted, amend, decide, clock, propose, vote
+    run, thread_circle, same_either_way, adopted, amend, decide, propose, vote
 ):
     from app.agreements.models import Agreement
     from app.auth.models import User
@@ -164,7 +172,7 @@ def test_same_html_before_and_after_each_write_the_page_shows(
 
 
 def test_an_adoption_dated_ahead_shows_once_its_time_has_come(
-    app, page, thread_circle, adopted, clock, monkeypatch
+    page, thread_circle, adopted, clock, monkeypatch
 ):
     """A version adopted with a clock ahead of the reader's (another server's) is not in
     force yet: the cached page stops being used when its time comes."""
