@@ -197,8 +197,11 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals that every template may use."""
     from importlib import import_module
 
-    from . import bidi, i18n
+    from . import bidi, fragments, i18n
 
+    # one CSRF token per page, a placeholder inside a cached fragment (app/fragments.py)
+    app.jinja_env.globals["csrf_token"] = fragments.csrf_token
+    app.jinja_env.globals["mark"] = fragments.mark
     app.jinja_env.filters["datetime"] = i18n.datetime_filter
     app.jinja_env.filters["date"] = i18n.date_filter
     app.jinja_env.filters["iso"] = i18n.iso_filter

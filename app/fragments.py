@@ -25,13 +25,18 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 log = logging.getLogger("cercle.fragments")
 
@@ -242,3 +247,81 @@ def cache() -> FragmentCache:
 def get_or_render(name: str, parts: tuple, render: Callable[[], Any]) -> Any:
     """``cache().get_or_render(...)``."""
     return cache().get_or_render(name, parts, render)
+
+
+# -- rendering a fragment, composing a page -------------------------------------------------
+#
+# A fragment is rendered in *fragment mode*: what depends on the viewer or on the time of
+# the request is written as a placeholder, ``\x01`` + a letter + an argument + ``\x01``
+# (no text the application accepts holds a ``\x01``: app/textcheck.py), and ``compose``
+# replaces the placeholders for this request. Pages go through the same two steps with
+# the cache on or off, so the cache cannot change what they show.
+
+MARK = "\x01"
+#: the end of a chunk, in a fragment rendered as several
+CHUNK = "\x02"
+#: ``CHUNK`` in a template
+CHUNK_MARKUP = Markup(CHUNK)  # noqa: S704 - a constant
+_PLACEHOLDER = re.compile("\x01([A-Za-z])([^\x01]*)\x01")
+
+
+def in_fragment() -> bool:
+    """Whether a fragment is being rendered (filters and globals then write placeholders)."""
+    return bool(g.get("fragment_mode"))
+
+
+@contextmanager
+def fragment_mode():
+    """Render what is inside as a fragment (see above)."""
+    previous = g.get("fragment_mode")
+    g.fragment_mode = True
+    try:
+        yield
+    finally:
+        g.fragment_mode = previous
+
+
+def mark(kind: str, argument: object = "") -> Markup:
+    """A placeholder that ``compose`` replaces with ``handlers[kind](argument)``."""
+    return Markup(f"{MARK}{kind}{escape(argument)}{MARK}")  # noqa: S704 - escaped
+
+
+def csrf_token() -> str:
+    """The ``csrf_token()`` of templates: one token per page, a placeholder in a fragment."""
+    if in_fragment():
+        return mark("C")
+    token = g.get("page_csrf_token")
+    if token is None:
+        token = g.page_csrf_token = generate_csrf()
+    return token
+
+
+def _relative(now: datetime) -> Callable[[str], str]:
+    from .i18n import format_relative
+
+    seen: dict[str, str] = {}
+
+    def relative(argument: str) -> str:
+        text = seen.get(argument)
+        if text is None:
+            text = seen[argument] = str(
+                escape(format_relative(datetime.fromisoformat(argument), now))
+            )
+        return text
+
+    return relative
+
+
+def compose(html: str, handlers: dict[str, Callable[[str], str]] | None = None) -> Markup:
+    """``html`` with its placeholders replaced for this request: the page's CSRF token
+    (``C``), relative times seen from ``render_now()`` (``R``), and ``handlers``' own
+    (a letter → a function of the argument returning HTML)."""
+    from .i18n import render_now
+
+    table: dict[str, Callable[[str], str]] = {
+        "C": lambda _argument: csrf_token(),
+        "R": _relative(render_now()),
+        **(handlers or {}),
+    }
+    # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
+    return Markup(_PLACEHOLDER.sub(lambda m: table[m.group(1)](m.group(2)), html))  # noqa: S704

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from .fragments import in_fragment, mark
 from .timeutil import utcnow
 
 LOCALE_NAMES = {"fr": "Français", "en": "English"}
@@ -178,11 +179,15 @@ def moment_filter(value: datetime | None, now: datetime) -> Markup:
     in a ``<time>`` whose ``datetime`` is the instant and whose ``title`` is the long
     absolute time (shown on hover, read by screen readers that announce titles).
 
-    Computed at render from the request's ``now``: never cache a fragment holding one."""
+    Computed at render from the request's ``now``; in a fragment, a placeholder for it."""
     if value is None:
         return Markup("")
+    if in_fragment():  # the relative text is the request's (app/fragments.py)
+        relative = mark("R", value.isoformat())
+    else:
+        relative = format_relative(value, now)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        iso_filter(value), format_moment(value, LONG), format_relative(value, now)
+        iso_filter(value), format_moment(value, LONG), relative
     )
 
 

@@ -10,13 +10,13 @@ write allowed on a read path, in its own short transaction).
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import login_required
 
-from .. import hooks
+from .. import fragments, hooks
 from ..collation import sorted_by_name
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
@@ -71,6 +71,7 @@ from .services import (
     has_stances,
     is_eligible,
     load_poll,
+    load_poll_page,
     option_names,
     poll_outcome,
     poll_versions,
@@ -88,9 +89,10 @@ def _zone() -> str:
     return select_timezone()
 
 
-def _readable_poll(poll_id: int) -> Poll:
-    """The poll, or 404 when it does not exist or the reader may not read its thread."""
-    poll = load_poll(poll_id)
+def _readable_poll(poll_id: int, *, page: bool = False) -> Poll:
+    """The poll, or 404 when it does not exist or the reader may not read its thread.
+    ``page``: with its thread and circle (one query), its options loaded when used."""
+    poll = load_poll_page(poll_id) if page else load_poll(poll_id)
     if poll is None or not can_read_poll(me(), poll):
         abort(404)
     return poll
@@ -98,10 +100,13 @@ def _readable_poll(poll_id: int) -> Poll:
 
 def _poll_closed_if_due(poll_id: int, now) -> Poll:
     """The poll after closing it if it is due (GET pages); 404 before any write
-    for a reader who may not see it."""
-    _readable_poll(poll_id)
-    close_due_polls_before_read(poll_ids=[poll_id], now=now)
-    return _readable_poll(poll_id)
+    for a reader who may not see it. Loaded once (with its thread and circle and their
+    revisions), again only after a close."""
+    poll = _readable_poll(poll_id, page=True)
+    if poll.closed_at is None and poll.closing_at <= now:
+        close_due_polls_before_read(poll_ids=[poll_id], now=now)
+        poll = _readable_poll(poll_id, page=True)
+    return poll
 
 
 def _poll_url(poll: Poll) -> str:
@@ -259,25 +264,53 @@ def new(thread_id: int):
 
 
 def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, status=200):
-    card = poll_cards([poll], me(), now)[0]
-    view = card_view(
-        card,
-        now,
-        errors=errors,
-        values=values,
-        reason=reason,
-        outcome=poll_outcome(poll),
-        proposal=panels_for([poll], now).get(poll.id),
+    """The poll's page. Its card is rendered once per revision of the thread and circle
+    and per reader (``app/fragments.py``), unless it shows this request's own: a form's
+    errors and values, or a message flashed for it."""
+    reader = me()
+    key = (
+        poll.id,
+        poll.thread.revision,  # read with the poll, before what the card shows
+        poll.group.revision,
+        reader.id,
+        str(get_locale()),
+        str(get_timezone()),
     )
+
+    def card() -> dict:
+        view = card_view(
+            poll_cards([poll], reader, now)[0],
+            now,
+            errors=errors,
+            values=values,
+            reason=reason,
+            outcome=poll_outcome(poll),
+            proposal=panels_for([poll], now).get(poll.id),
+        )
+        with fragments.fragment_mode():
+            html = render_template("polls/_show_card.html", view=view)
+        return {
+            "html": html,
+            "versions": len(poll_versions(poll)),
+            "until": None if poll.is_closed(now) else poll.closing_at,
+        }
+
+    if errors or values or reason or session.get("_flashes"):
+        shown = card()
+    else:
+        shown = fragments.cache().get_or_render("poll-page", key, card)
+        if shown["until"] is not None and now >= shown["until"]:  # due since: as it is now
+            shown = card()
     return render_template(
         "polls/show.html",
         poll=poll,
         thread=poll.thread,
         group=poll.group,
-        view=view,
+        card_html=fragments.compose(shown["html"]),
+        card_has_errors=bool(errors),
         zone=_zone(),
         now=now,
-        versions_count=len(poll_versions(poll)),
+        versions_count=shown["versions"],
     ), status
 
 

@@ -425,6 +425,19 @@ def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:
     return summary
 
 
+def my_reactions(thread_id: int, user) -> set[str]:
+    """The person's reactions in a thread, as ``"<comment id>|<emoji>"`` (one query)."""
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    if user_id is None:
+        return set()
+    rows = db.session.execute(
+        sa.select(Reaction.comment_id, Reaction.emoji)
+        .join(Comment, Comment.id == Reaction.comment_id)
+        .where(Comment.thread_id == thread_id, Reaction.user_id == user_id)
+    ).all()
+    return {f"{comment_id}|{emoji}" for comment_id, emoji in rows}
+
+
 def comments_counts(thread_ids: list[int]) -> dict[int, int]:
     """The number of comments (not deleted) of each thread (one query)."""
     if not thread_ids:

@@ -7,16 +7,18 @@ A thread that the reader may not read is 404, whatever the reason (secret or clo
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from markupsafe import Markup, escape
 
-from .. import hooks
+from .. import fragments, hooks
 from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
-from ..groups.permissions import can_see_group, can_start_thread
+from ..groups.permissions import can_see_group, can_start_thread, membership_of
 from ..textcheck import whole_number
 from ..textdiff import diff_lines
 from ..timeutil import utcnow
@@ -26,6 +28,7 @@ from .forms import MARKDOWN_HINT, CommentEditForm, CommentForm, ThreadForm
 from .models import REACTIONS, Comment, Thread
 from .permissions import (
     can_close_thread,
+    can_comment,
     can_delete_comment,
     can_edit_comment,
     can_edit_thread,
@@ -46,6 +49,7 @@ from .services import (
     load_comment,
     load_thread,
     mark_seen,
+    my_reactions,
     reaction_summary,
     remove_reaction,
     set_closed,
@@ -134,47 +138,191 @@ def mention_attrs(group) -> dict[str, str]:
     }
 
 
-def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
-    """The timeline, in a fixed number of queries whatever the number of comments."""
-    reader = me()
-    now = utcnow()
-    # Other features' entries first (polls: closing a due poll, GET only, ends the
-    # read transaction).
+class _Thread:
+    """What the thread page reads of its thread before anything else: the key of its
+    fragments (the revisions are read with the thread, in the same statement)."""
+
+    def __init__(self, thread: Thread):
+        self.id = thread.id
+        self.revision = thread.revision
+        self.group_revision = thread.group.revision
+
+
+def _url_pattern(endpoint: str, **values) -> str:
+    """``url_for`` built once, with ``{}`` where the id goes (``.format(id)``)."""
+    sentinel = 987654321
+    name = next(iter(values))
+    return url_for(endpoint, **{name: sentinel}).replace(str(sentinel), "{}")
+
+
+def _shared_comments(thread: Thread, may_react: bool, may_comment: bool, mine: set) -> dict:
+    """The comments as every reader sees them (placeholders where readers differ):
+    one chunk of HTML per top comment with its replies, and what composing needs.
+    ``mine`` receives the reader's reactions (read in the same query as the counts)."""
+    comments = thread_comments(thread)
+    entries = timeline(comments)
+    reactions = reaction_summary([c.id for c in comments], me())
+    for comment_id, items in reactions.items():
+        mine.update(f"{comment_id}|{item['emoji']}" for item in items if item["mine"])
+    with fragments.fragment_mode():
+        html = render_template(
+            "threads/_comments.html",
+            entries=entries,
+            thread=thread,
+            group=thread.group,
+            reactions=reactions,
+            reaction_choices=REACTIONS,
+            may_react=may_react,
+            may_comment=may_comment,
+            hint=MARKDOWN_HINT,
+            chunk=fragments.CHUNK_MARKUP,
+            person_url=_url_pattern("groups.person", handle="x"),
+            versions_url=_url_pattern("threads.comment_versions", comment_id=0),
+            react_url=_url_pattern("threads.react", comment_id=0),
+            comment_url=url_for("threads.comment", thread_id=thread.id),
+            edited_html=Markup('{}<span class="visually-hidden"> ({})</span>').format(  # noqa: S704
+                _("edited"), _("see the versions")
+            ),
+            reactions_label=_("Reactions"),
+            react_label=_("React"),
+            reply_label=_("Your reply"),
+            send_reply_label=_("Send the reply"),
+        )
+    chunks = html.split(fragments.CHUNK)[: len(entries)]
+    order = [c for entry in entries for c in (entry.comment, *entry.replies)]
+    return {
+        "chunks": [(entry.at, chunk) for entry, chunk in zip(entries, chunks, strict=True)],
+        # (id, author, created, deleted) in the order of the page
+        "comments": [(c.id, c.author_id, c.created_at, c.is_deleted) for c in order],
+        "count": sum(1 for c in comments if not c.is_deleted),
+    }
+
+
+def _poll_events(thread: Thread, reader, now, close_due: bool) -> dict:
+    """The other features' timeline entries (polls) as this reader sees them: chunks of
+    HTML with their times, the votes awaiting the reader, and until when it holds (the
+    next closing time of an open poll: a due poll is closed on reading)."""
     events = [
         event
         for answer in hooks.thread_timeline.answers(
-            thread, viewer=reader, now=now, close_due=request.method == "GET"
+            thread, viewer=reader, now=now, close_due=close_due
         )
         for event in answer
     ]
-    comments = thread_comments(thread)
-    reactions = reaction_summary([c.id for c in comments], reader)
-    seen_at = last_seen([thread.id], reader).get(thread.id)
-    entries = timeline(comments, events)
+    with fragments.fragment_mode():
+        html = render_template(
+            "threads/_poll_events.html", events=events, chunk=fragments.CHUNK_MARKUP
+        )
+    chunks = html.split(fragments.CHUNK)[: len(events)]
+    awaiting, until = [], None
+    for _at, kind, item in events:
+        if kind != "poll":
+            continue
+        card = item.card
+        if card.may_vote and not card.visible.my_stance:
+            awaiting.append((item.poll.id, item.poll.title))
+        if item.poll.closed_at is None and item.poll.closing_at > now:
+            until = min(until or item.poll.closing_at, item.poll.closing_at)
+    return {
+        "chunks": [(at, chunk) for (at, _kind, _item), chunk in zip(events, chunks, strict=True)],
+        "awaiting": awaiting,
+        "until": until,
+    }
+
+
+def _comment_handlers(
+    shared: dict, reader, thread: Thread, seen_at, mine: set[str]
+) -> tuple[dict, list, int]:
+    """The reader's part of the comments: placeholders' values, new ids, the first new."""
+    membership = membership_of(reader, thread.group)
+    member = membership is not None
+    admin = member and membership.role == "admin"
+    new_ids: list[int] = []
+    actions: dict[str, str] = {}
+    edit_url = _url_pattern("threads.edit_comment", comment_id=0)
+    delete_url = _url_pattern("threads.delete_comment", comment_id=0)
+    edit, delete = escape(_("Edit")), escape(_("Delete"))
+    for comment_id, author_id, created_at, deleted in shared["comments"]:
+        if seen_at is not None and created_at > seen_at and author_id != reader.id and not deleted:
+            new_ids.append(comment_id)
+        if deleted or not member:
+            continue
+        links = []
+        if author_id == reader.id:
+            links.append(f'<a href="{edit_url.format(comment_id)}">{edit}</a>')
+        if author_id == reader.id or admin:
+            links.append(f'<a href="{delete_url.format(comment_id)}">{delete}</a>')
+        if links:
+            actions[str(comment_id)] = (
+                '<p class="actions comment-actions">' + "".join(links) + "</p>"
+            )
+    new = {str(i) for i in new_ids}
+    badge = f'<span class="badge badge-new">{escape(_("new"))}</span>'
+    handlers = {
+        "N": lambda arg: " is-new" if arg in new else "",
+        "B": lambda arg: badge if arg in new else "",
+        "A": lambda arg: actions.get(arg, ""),
+        "a": lambda arg: "remove" if arg in mine else "add",
+        "p": lambda arg: ' aria-pressed="true"' if arg in mine else ' aria-pressed="false"',
+    }
+    return handlers, new_ids, (new_ids[0] if new_ids else None)
+
+
+def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
+    """The timeline: the comments rendered once per revision of the thread and its
+    circle and shared by every reader, the polls once per revision and reader, then
+    composed for this reader (``app/fragments.py``). A fixed number of queries whatever
+    the number of comments."""
+    reader = me()
+    now = utcnow()
+    key = _Thread(thread)  # read before anything the fragments show
+    locale, zone = str(get_locale()), str(get_timezone())
+    may_react = can_react(reader, thread)
+    may_comment = can_comment(reader, thread)
+    cache = fragments.cache()
+    close_due = request.method == "GET"
+
+    def polls() -> dict:
+        return _poll_events(thread, reader, now, close_due)
+
+    poll_key = (key.id, key.revision, key.group_revision, reader.id, locale, zone)
+    if session.get("_flashes"):  # the cards may show a message flashed for them
+        events = polls()
+    else:
+        events = cache.get_or_render("thread-polls", poll_key, polls)
+        if events["until"] is not None and now >= events["until"]:  # a poll is due
+            events = polls()
+    mine: set[str] = set()
+    rendered = []
+
+    def comments() -> dict:
+        rendered.append(True)
+        return _shared_comments(thread, may_react, may_comment, mine)
+
+    shared = cache.get_or_render(
+        "thread-comments",
+        (key.id, key.revision, key.group_revision, locale, zone, may_react, may_comment),
+        comments,
+    )
+    if not rendered:
+        mine = my_reactions(key.id, reader)
+    seen_at = last_seen([key.id], reader).get(key.id)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
-    new_ids: set[int] = set()
-    first_new = None
-    if seen_at is not None:
-        for entry in entries:
-            if entry.kind != "comment":
-                continue
-            for comment in (entry.comment, *entry.replies):
-                if (
-                    comment.created_at > seen_at
-                    and comment.author_id != reader.id
-                    and not comment.is_deleted
-                ):
-                    new_ids.add(comment.id)
-                    first_new = first_new or comment.id
+    handlers, new_ids, first_new = _comment_handlers(shared, reader, thread, seen_at, mine)
+    merged = sorted(
+        [(at, False, html) for at, html in shared["chunks"]]
+        + [(at, True, html) for at, html in events["chunks"]],
+        key=lambda item: (item[0], item[1]),
+    )
+    timeline_html = fragments.compose("".join(html for _at, _e, html in merged), handlers)
     return render_template(
         "threads/show.html",
         thread=thread,
         group=thread.group,
-        entries=entries,
-        comments_count=sum(1 for c in comments if not c.is_deleted),
-        has_polls=any(kind == "poll" for _at, kind, _item in events),
-        reactions=reactions,
-        reaction_choices=REACTIONS,
+        timeline_html=timeline_html,
+        awaiting=events["awaiting"],
+        comments_count=shared["count"],
+        has_polls=bool(events["chunks"]),
         new_ids=new_ids,
         first_new=first_new,
         seen_at=seen_at,

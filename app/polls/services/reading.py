@@ -180,6 +180,20 @@ def load_poll(poll_id: int) -> Poll | None:
     )
 
 
+def load_poll_page(poll_id: int) -> Poll | None:
+    """A poll with its author, thread and circle (their revisions: the page's key), in
+    one query; its options load when used."""
+    return db.session.scalar(
+        sa.select(Poll)
+        .where(Poll.id == poll_id)
+        .options(
+            sa.orm.joinedload(Poll.author),
+            sa.orm.joinedload(Poll.thread),
+            sa.orm.joinedload(Poll.group),
+        )
+    )
+
+
 def thread_poll_list(thread: Thread, *, now: datetime) -> list[Poll]:
     """A thread's polls, oldest first, without their options (one query while none is
     due); due ones are closed first (``close_due_polls_before_read``), so each shows
