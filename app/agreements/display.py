@@ -4,14 +4,17 @@ diffs as rows. Reading only; the reader's language comes from Flask-Babel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext, ngettext
+from flask import url_for
+from flask_babel import get_timezone, gettext, ngettext
+from markupsafe import Markup
 
+from ..i18n import SHORT, format_day
 from . import diff
 from .rules import RULE_KEYS, RULE_SPECS
 from .services import rule_help, rule_label, rule_value_text
@@ -131,3 +134,65 @@ def review_count_text(count: int) -> str:
     return ngettext(
         "%(num)d agreement is due for review.", "%(num)d agreements are due for review.", count
     )
+
+
+# -- a page's words, looked up once ----------------------------------------------------
+
+
+class PageWords:
+    """What a page writes many times, worked out once per request: dates in the reader's
+    zone and language (``day``), rule values in words (``value``). A page of 40
+    agreements names the same days and values again and again."""
+
+    def __init__(self):
+        self.zone = get_timezone()
+        self._days: dict[tuple, str] = {}
+        self._values: dict[tuple, str] = {}
+
+    def day(self, value: date | datetime | None, style: str = SHORT) -> str:
+        """As ``|date(style)``: a time's date in the reader's zone, in their language."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            try:
+                value = moment.astimezone(self.zone).date()
+            except (OverflowError, ValueError):
+                value = moment.astimezone(UTC).date()
+        key = (value, style)
+        text = self._days.get(key)
+        if text is None:
+            text = self._days[key] = format_day(value, style)
+        return text
+
+    def value(self, key: str, value: Any) -> str:
+        """As ``value_text``."""
+        memo = (key, tuple(value) if isinstance(value, list) else value)
+        try:
+            text = self._values.get(memo)
+        except TypeError:  # an unhashable value (a malformed rule): not kept
+            return value_text(key, value)
+        if text is None:
+            text = self._values[memo] = value_text(key, value)
+        return text
+
+
+def sentence(translated: str) -> Markup:
+    """A translated sentence with ``%(name)s`` blanks, trusted as the templates' ``_()``
+    trusts a translation: the values ``%`` puts in are escaped (``sentence(_("…")) %
+    {...}``). For a sentence translated once and filled in many times."""
+    return Markup(translated)  # noqa: S704 - a translation (ours), not a person's text
+
+
+#: an id no route is built with, replaced by the real one (see ``url_pattern``)
+_MARKER = 987654321
+
+
+def url_pattern(endpoint: str, key: str, **values) -> Callable[[Any], str]:
+    """``url_for(endpoint, key=…, **values)`` built once: the returned function puts an id
+    in its place (a page of 40 links to the same route builds one, not 40)."""
+    url = url_for(endpoint, **values, **{key: _MARKER})
+    head, found, tail = url.partition(str(_MARKER))
+    if not found or str(_MARKER) in tail:
+        raise ValueError(f"{endpoint}: {key} is not one part of {url}")
+    return lambda value: f"{head}{int(value)}{tail}"

@@ -9,6 +9,7 @@ derivation in ``rules``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -76,6 +77,10 @@ def load_versions(group: Group | int, as_of: datetime) -> list[AgreementVersion]
 
 def version_facts(version: AgreementVersion) -> rules.VersionFacts:
     """The plain values the derivation reads from a version (its agreement loaded)."""
+    return _facts(version.agreement, version)
+
+
+def _facts(agreement, version) -> rules.VersionFacts:
     return rules.VersionFacts(
         agreement_id=version.agreement_id,
         version=version.version,
@@ -83,7 +88,7 @@ def version_facts(version: AgreementVersion) -> rules.VersionFacts:
         rules=version.rules or {},
         adopted_at=version.adopted_at,
         poll_id=version.poll_id,
-        repealed_at=version.agreement.repealed_at,
+        repealed_at=agreement.repealed_at,
     )
 
 
@@ -99,14 +104,18 @@ def active_rules(group: Group | int, as_of: datetime) -> dict[str, rules.ActiveR
 def agreements_as_of(group: Group | int, as_of: datetime) -> AgreementsAsOf:
     """The group's agreements at ``as_of`` — active ones oldest first, repealed ones
     latest repealed first — and its active rules then (one query)."""
-    versions = load_versions(group, as_of)
-    latest: dict[int, AgreementVersion] = {}
-    for version in versions:  # ordered by agreement, version
-        latest[version.agreement_id] = version
+    return _standing([(v.agreement, v) for v in load_versions(group, as_of)], as_of)
+
+
+def _standing(pairs: list[tuple], as_of: datetime) -> AgreementsAsOf:
+    """``agreements_as_of`` from (agreement, version) pairs ordered by agreement and
+    version: ORM objects or plain rows, read through the same attribute names."""
+    latest: dict[int, tuple] = {}
+    for agreement, version in pairs:  # ordered by agreement, version
+        latest[version.agreement_id] = (agreement, version)
     active: list[AgreementState] = []
     repealed: list[AgreementState] = []
-    for version in latest.values():
-        agreement = version.agreement
+    for agreement, version in latest.values():
         gone = agreement.repealed_at is not None and agreement.repealed_at <= as_of
         state = AgreementState(
             agreement=agreement,
@@ -118,9 +127,112 @@ def agreements_as_of(group: Group | int, as_of: datetime) -> AgreementsAsOf:
         (repealed if gone else active).append(state)
     active.sort(key=lambda s: (s.agreement.created_at, s.agreement.id))
     repealed.sort(key=lambda s: (s.repealed_at, s.agreement.id), reverse=True)
-    return AgreementsAsOf(
-        as_of=as_of, active=active, repealed=repealed, rules=_derive(versions, as_of)
+    derived = rules.derive_active_rules([_facts(a, v) for a, v in pairs], as_of)
+    return AgreementsAsOf(as_of=as_of, active=active, repealed=repealed, rules=derived)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRow:
+    """An agreement's columns a page shows (a plain row, not a session object)."""
+
+    id: int
+    status: str
+    created_at: datetime
+    repealed_at: datetime | None
+    repealed_by_poll_id: int | None
+    review_on: date | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    """A version's columns a page shows (a plain row, not a session object)."""
+
+    agreement_id: int
+    version: int
+    title: str
+    body_html: str
+    rules: dict
+    review_on: date | None
+    poll_id: int | None
+    adopted_at: datetime
+    result: dict
+
+
+@functools.cache
+def _current_rows_statement():
+    """SQL: the agreements of a group (``:group_id``) with the version of each current at
+    ``:as_of`` (the highest adopted by then). Built once: a statement costs more to
+    build than to run here."""
+    earlier = sa.orm.aliased(AgreementVersion)
+    latest = (
+        sa.select(sa.func.max(earlier.version))
+        .where(
+            earlier.agreement_id == Agreement.id,
+            earlier.adopted_at <= sa.bindparam("as_of", type_=AgreementVersion.adopted_at.type),
+        )
+        .scalar_subquery()
     )
+    return (
+        sa.select(
+            Agreement.id,
+            Agreement.status,
+            Agreement.created_at,
+            Agreement.repealed_at,
+            Agreement.repealed_by_poll_id,
+            Agreement.review_on,
+            AgreementVersion.version,
+            AgreementVersion.title,
+            AgreementVersion.body_html,
+            AgreementVersion.rules,
+            AgreementVersion.review_on.label("version_review_on"),
+            AgreementVersion.poll_id,
+            AgreementVersion.adopted_at,
+            AgreementVersion.result,
+        )
+        .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+        .where(Agreement.group_id == sa.bindparam("group_id"), AgreementVersion.version == latest)
+        .order_by(AgreementVersion.agreement_id)
+    )
+
+
+def read_agreements_as_of(group: Group | int, as_of: datetime) -> AgreementsAsOf:
+    """``agreements_as_of`` read as plain rows (``AgreementRow``, ``VersionRow``) for a
+    page that only shows them: one statement, no objects in the session, and only each
+    agreement's version current at ``as_of`` (the only one the page and the active
+    rules read: ``rules.current_versions``)."""
+    rows = db.session.execute(
+        _current_rows_statement(), {"group_id": _group_id(group), "as_of": as_of}
+    )
+    agreements: dict[int, AgreementRow] = {}
+    pairs = []
+    for row in rows:
+        agreement = agreements.get(row.id)
+        if agreement is None:
+            agreement = agreements[row.id] = AgreementRow(
+                row.id,
+                row.status,
+                row.created_at,
+                row.repealed_at,
+                row.repealed_by_poll_id,
+                row.review_on,
+            )
+        version = VersionRow(
+            row.id,
+            row.version,
+            row.title,
+            row.body_html,
+            row.rules or {},
+            row.version_review_on,
+            row.poll_id,
+            row.adopted_at,
+            row.result or {},
+        )
+        pairs.append((agreement, version))
+    return _standing(pairs, as_of)
 
 
 # -- one agreement ------------------------------------------------------------------

@@ -11,15 +11,19 @@ the page says what is in force.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 
-from .. import hooks
+from .. import fragments, hooks
+from ..bidi import bdi
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..groups.models import Group
@@ -33,25 +37,28 @@ from ..web import me, require
 from . import bp
 from .diff import reading_diff, text_diff_lines
 from .display import (
+    PageWords,
+    key_label,
     local_today,
     result_text,
     review_state,
     rule_lines,
     rules_diff_rows,
-    value_text,
+    sentence,
+    url_pattern,
 )
 from .forms import ReviewDateForm
-from .models import Agreement
+from .models import Agreement, AgreementVersion
 from .permissions import (
     can_propose_agreement_change,
     can_read_agreements,
     can_set_review_date,
 )
 from .services import (
-    agreements_as_of,
     effective_review_on,
     get_version,
     load_agreement,
+    read_agreements_as_of,
     set_review_on,
 )
 
@@ -106,17 +113,11 @@ class Decision:
     rows: list[DecisionRow]
 
 
-def _decisions(poll_ids, now: datetime) -> dict[int, Decision]:
+def _decisions(polls: list[Poll], now: datetime) -> dict[int, Decision]:
     """The deciding polls' conclusions and stances, by poll id, through the polls' one
     read path (``read_polls``: what the reader may see, in a fixed number of queries)."""
-    wanted = sorted({i for i in poll_ids if i is not None})
-    if not wanted:
+    if not polls:
         return {}
-    polls = list(
-        db.session.scalars(
-            sa.select(Poll).where(Poll.id.in_(wanted)).options(sa.orm.selectinload(Poll.options))
-        )
-    )
     decisions = {}
     for reading in read_polls(polls, me(), now):
         poll = reading.poll
@@ -162,30 +163,216 @@ def _as_of(zone: str, now: datetime) -> tuple[datetime, date | None]:
 # -- the agreements page -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AgreementRow:
-    """One agreement on the agreements page."""
+@dataclass(frozen=True, slots=True)
+class AgreementCard:
+    """One agreement on the agreements page, in words: its dates, its deciding poll
+    and its links worked out in the view, once per page for what repeats."""
 
-    state: object  # services.AgreementState
-    poll: object | None
-    result: str
+    id: int
+    title: str
+    version: int
+    body_html: str
+    #: "Adopted on … by the proposal “…”: …." (Markup)
+    decided: Markup
+    review_on: date | None
+    #: ``due``, ``soon`` or None
     review: str | None
-    repealed_by: object | None = None
+    #: "Repealed on … by the proposal “…”." (Markup), for a repealed one
+    repealed: Markup | None = None
 
 
-@bp.get("/g/<handle>/agreements")
-@login_required
-def index(handle: str):
-    """What did we agree? The current agreements, the active rules with where each
-    comes from, and the repealed agreements, now or as they stood at the end of a
-    day (``?as_of=``, in the reader's time zone). A fixed number of queries."""
-    group = _readable_group(handle)
-    now = utcnow()
-    zone = select_timezone()
-    as_of, day = _as_of(zone, now)
-    close_due_polls_before_read(group_id=group.id, now=now)
-    state = agreements_as_of(group.id, as_of)
-    today = day or local_today(now, zone)
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A version a rule comes from (or overrides), with the link to it."""
+
+    url: str
+    title: str
+    version: int
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCard:
+    """One row of the active rules, in words."""
+
+    key: str
+    label: str
+    value: str
+    is_default: bool
+    source: SourceLink | None
+    poll_url: str | None
+    adopted_at: datetime | None
+    adopted_on: str
+    overridden: list[SourceLink]
+
+
+class _Sentences:
+    """The agreements page's sentences with a date, a poll or a count in them: each
+    translated once per request, then filled in per agreement (as the templates' ``_()``
+    does: the translation as Markup, the values escaped)."""
+
+    def __init__(self, words: PageWords, poll_url):
+        self.words = words
+        self.poll_url = poll_url
+        self.by_poll_with_result = sentence(
+            _("Adopted on %(date)s by the proposal “%(title)s”: %(result)s.")
+        )
+        self.by_poll = sentence(_("Adopted on %(date)s by the proposal “%(title)s”."))
+        self.with_result = sentence(_("Adopted on %(date)s: %(result)s."))
+        self.adopted = sentence(_("Adopted on %(date)s."))
+        self.repealed_on = sentence(_("Repealed on %(date)s"))
+        self.by_the_proposal = sentence(_("by the proposal “%(title)s”"))
+        self._results: dict[tuple, str] = {}
+
+    def result(self, result) -> str:
+        counts = (result or {}).get("counts") or {}
+        key = (
+            tuple(sorted(counts.items())),
+            (result or {}).get("participants"),
+            (result or {}).get("eligible"),
+        )
+        text = self._results.get(key)
+        if text is None:
+            text = self._results[key] = result_text(result)
+        return text
+
+    def poll_link(self, poll) -> Markup:
+        return Markup('<a href="{}">{}</a>').format(self.poll_url(poll.id), bdi(poll.title))
+
+    def decided(self, version, poll) -> Markup:
+        date_text = self.words.day(version.adopted_at, "long")
+        result = self.result(version.result)
+        if poll and result:
+            return self.by_poll_with_result % {
+                "date": date_text,
+                "title": self.poll_link(poll),
+                "result": result,
+            }
+        if poll:
+            return self.by_poll % {"date": date_text, "title": self.poll_link(poll)}
+        if result:
+            return self.with_result % {"date": date_text, "result": result}
+        return self.adopted % {"date": date_text}
+
+    def repealed(self, repealed_at, poll) -> Markup:
+        text = self.repealed_on % {"date": self.words.day(repealed_at, "long")}
+        if poll:
+            text += Markup(" ") + self.by_the_proposal % {"title": self.poll_link(poll)}
+        return text + Markup(".")
+
+
+def _agreement_cards(state, polls, today: date, words: PageWords):
+    """The page's current and repealed agreements, in words."""
+    sentences = _Sentences(words, url_pattern("polls.show", "poll_id"))
+    current = [
+        AgreementCard(
+            id=s.id,
+            title=s.title,
+            version=s.version.version,
+            body_html=s.version.body_html,
+            decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
+            review_on=s.review_on,
+            review=review_state(s.review_on, today),
+        )
+        for s in state.active
+    ]
+    repealed = [
+        AgreementCard(
+            id=s.id,
+            title=s.title,
+            version=s.version.version,
+            body_html=s.version.body_html,
+            decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
+            review_on=None,
+            review=None,
+            repealed=sentences.repealed(s.repealed_at, polls.get(s.agreement.repealed_by_poll_id)),
+        )
+        for s in state.repealed
+    ]
+    return current, repealed
+
+
+def _rule_cards(group: Group, state, polls, words: PageWords) -> list[RuleCard]:
+    """The active rules with where each comes from, in words."""
+    agreement_url = url_pattern("agreements.show", "agreement_id", handle=group.handle)
+    poll_url = url_pattern("polls.show", "poll_id")
+
+    def link(source, value="") -> SourceLink:
+        return SourceLink(
+            url=f"{agreement_url(source.agreement_id)}#v{int(source.version)}",
+            title=source.title,
+            version=source.version,
+            value=value,
+        )
+
+    cards = []
+    for rule in state.rules.values():
+        source = rule.source
+        cards.append(
+            RuleCard(
+                key=rule.key,
+                label=key_label(rule.key),
+                value=words.value(rule.key, rule.value),
+                is_default=rule.is_default,
+                source=None if rule.is_default else link(source),
+                poll_url=(
+                    poll_url(source.poll_id)
+                    if not rule.is_default and source.poll_id in polls
+                    else None
+                ),
+                adopted_at=None if rule.is_default else source.adopted_at,
+                adopted_on="" if rule.is_default else words.day(source.adopted_at),
+                overridden=[
+                    link(o, words.value(rule.key, o.value))
+                    for o in (() if rule.is_default else rule.overridden)
+                ],
+            )
+        )
+    return cards
+
+
+@dataclass(frozen=True, slots=True)
+class IndexParts:
+    """The agreements page's shared parts (HTML), around the viewer's button.
+
+    ``valid_until``: the first adoption or repeal time after the moment shown, when the
+    page shows *now* and the circle has one (written with a clock ahead of this one):
+    the parts no longer say what stands from then on."""
+
+    head: Markup
+    lists: Markup
+    valid_until: datetime | None = None
+
+
+def _next_change_statement():
+    """SQL: the first adoption or repeal in a circle (``:group_id``) after ``:as_of``."""
+    after = sa.bindparam("as_of", type_=AgreementVersion.adopted_at.type)
+    adoption = (
+        sa.select(sa.func.min(AgreementVersion.adopted_at))
+        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .where(Agreement.group_id == sa.bindparam("group_id"), AgreementVersion.adopted_at > after)
+        .scalar_subquery()
+    )
+    repeal = (
+        sa.select(sa.func.min(Agreement.repealed_at))
+        .where(Agreement.group_id == sa.bindparam("group_id"), Agreement.repealed_at > after)
+        .scalar_subquery()
+    )
+    return sa.select(adoption, repeal)
+
+
+_NEXT_CHANGE = functools.cache(_next_change_statement)
+
+
+def _rendered(html: str) -> Markup:
+    return Markup(html)  # noqa: S704 - a template of ours, autoescaped
+
+
+def _index_parts(group: Group, as_of: datetime, day: date | None, today: date, zone: str):
+    """Render the page's shared parts (what ``fragments`` caches): the same for every
+    reader of this circle in this language, zone and day, at this revision."""
+    state = read_agreements_as_of(group.id, as_of)
+    review_today = day or today
     poll_ids = [s.version.poll_id for s in state.active + state.repealed]
     poll_ids += [s.agreement.repealed_by_poll_id for s in state.repealed]
     for rule in state.rules.values():
@@ -193,38 +380,82 @@ def index(handle: str):
             poll_ids.append(rule.source.poll_id)
         poll_ids += [o.poll_id for o in rule.overridden]
     polls = _polls_by_id(poll_ids)
-    current = [
-        AgreementRow(
-            state=s,
-            poll=polls.get(s.version.poll_id),
-            result=result_text(s.version.result),
-            review=review_state(s.review_on, today),
+    words = PageWords()
+    current, repealed = _agreement_cards(state, polls, review_today, words)
+    valid_until = None
+    if day is None and fragments.cache().enabled:
+        valid_until = min(
+            (
+                t
+                for t in db.session.execute(
+                    _NEXT_CHANGE(), {"group_id": group.id, "as_of": as_of}
+                ).one()
+                if t
+            ),
+            default=None,
         )
-        for s in state.active
-    ]
-    repealed = [
-        AgreementRow(
-            state=s,
-            poll=polls.get(s.version.poll_id),
-            result=result_text(s.version.result),
-            review=None,
-            repealed_by=polls.get(s.agreement.repealed_by_poll_id),
-        )
-        for s in state.repealed
-    ]
+    shared = {"group": group, "day": day, "zone": zone}
+    return IndexParts(
+        head=_rendered(
+            render_template(
+                "agreements/_index_head.html",
+                **shared,
+                today=today,
+                due=[card for card in current if card.review == "due"],
+            )
+        ),
+        lists=_rendered(
+            render_template(
+                "agreements/_index_lists.html",
+                **shared,
+                current=current,
+                repealed=repealed,
+                rules=_rule_cards(group, state, polls, words),
+                agreement_url=url_pattern("agreements.show", "agreement_id", handle=group.handle),
+                # translated once, filled in per agreement (``label % {"n": …}``)
+                version_label=sentence(_("version %(n)s")),
+                changed_label=sentence(_("What changed in version %(n)s")),
+            )
+        ),
+        valid_until=valid_until,
+    )
+
+
+@bp.get("/g/<handle>/agreements")
+@login_required
+def index(handle: str):
+    """What did we agree? The current agreements, the active rules with where each
+    comes from, and the repealed agreements, now or as they stood at the end of a
+    day (``?as_of=``, in the reader's time zone). A fixed number of queries.
+
+    What everyone sees alike is rendered once per circle revision, language, zone and
+    day (``app/fragments.py``); the button that depends on the viewer is added here."""
+    group = _readable_group(handle)
+    now = utcnow()
+    zone = select_timezone()
+    as_of, day = _as_of(zone, now)
+    close_due_polls_before_read(group_id=group.id, now=now)
+    today = local_today(now, zone)
+
+    def render() -> IndexParts:
+        return _index_parts(group, as_of, day, today, zone)
+
+    key = (
+        group.id,
+        group.revision,
+        str(get_locale()),
+        zone,
+        today.isoformat(),
+        day.isoformat() if day else "now",
+    )
+    parts = fragments.get_or_render("agreements-index", key, render)
+    if parts.valid_until is not None and parts.valid_until <= now:
+        parts = render()
     return render_template(
         "agreements/index.html",
         group=group,
-        current=current,
-        repealed=repealed,
-        rules=list(state.rules.values()),
-        polls=polls,
-        value_text=value_text,
+        parts=parts,
         day=day,
-        as_of=as_of,
-        today=local_today(now, zone),
-        due=[row for row in current if row.review == "due"],
-        zone=zone,
         may_propose=can_propose_agreement_change(me(), group),
     )
 
@@ -249,7 +480,22 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
     zone = select_timezone()
     versions = agreement.versions
     current = versions[-1]
-    polls = _polls_by_id([v.poll_id for v in versions] + [agreement.repealed_by_poll_id])
+    # the deciding polls and the repealing one, loaded once: their titles for the links,
+    # and the deciding ones' results
+    wanted = {v.poll_id for v in versions} | {agreement.repealed_by_poll_id}
+    wanted.discard(None)
+    loaded = (
+        db.session.scalars(
+            sa.select(Poll)
+            .where(Poll.id.in_(sorted(wanted)))
+            .options(sa.orm.selectinload(Poll.options))
+        ).all()
+        if wanted
+        else []
+    )
+    polls = {poll.id: poll for poll in loaded}
+    deciding = {v.poll_id for v in versions}
+    sentences = _Sentences(PageWords(), url_pattern("polls.show", "poll_id"))
     numbers = [v.version for v in versions]
     diff = None
     from_number = _version_number("from")
@@ -279,8 +525,10 @@ def _render_agreement(group: Group, agreement: Agreement, *, review_form=None, s
         current=current,
         versions=list(reversed(versions)),
         polls=polls,
-        result_text=result_text,
-        decisions=_decisions([v.poll_id for v in versions], now),
+        decided={v.version: sentences.decided(v, polls.get(v.poll_id)) for v in versions},
+        decisions=_decisions(
+            sorted((p for p in loaded if p.id in deciding), key=lambda p: p.id), now
+        ),
         rule_lines=rule_lines,
         diff=diff,
         numbers=numbers,
