@@ -5,8 +5,9 @@ any write, and any response that sets a cookie (a session, remember-me) must not
 in a shared cache, or in the browser's cache after signing out. Static files and
 anonymous pages that set nothing keep the usual caching.
 
-One exception, the pages that send a validator (``personal_etag``: the thread page, a
-poll's page): a browser revalidates only what it keeps, so they are sent
+One exception, the answers that send a validator (``personal_etag``: the thread page, a
+poll's page; ``api_etag``: the API's thread): a client revalidates only what it keeps, so
+they are sent
 ``Cache-Control: private, no-cache`` (never in a shared cache, always asked again;
 ``304 Not Modified`` when nothing the reader would see changed). Signing out (and
 closing or deleting one's account, which signs out) answers ``Clear-Site-Data:
@@ -62,6 +63,17 @@ def personal_etag(*parts) -> str | None:
         code_version(),
         hooks.page_viewer_state.answers(current_user._get_current_object()),
     )
+    return _digest(state)
+
+
+def api_etag(user, *parts) -> str:
+    """A weak validator of an API answer for ``user`` (a Bearer token's person):
+    ``parts`` (the revisions it shows) with the person, the language (a former
+    member's name is translated) and the code's version."""
+    return _digest((parts, user.id, str(get_locale()), code_version()))
+
+
+def _digest(state) -> str:
     return hashlib.blake2b(repr(state).encode(), digest_size=16).hexdigest()
 
 

@@ -8,10 +8,10 @@ person and writable by its members only (403 for others).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, g
 from flask.views import MethodView
 
-from .. import hooks
+from .. import caching, hooks
 from ..api import Blueprint, api_user
 from ..api.schemas import check_limit, decode_time_cursor, encode_cursor
 from ..api.serialize import json_response
@@ -143,10 +143,10 @@ def comment_out(comment: Comment, reactions: list[dict] | None = None) -> dict:
     }
 
 
-def thread_response(thread: Thread, body: dict) -> Response:
-    """The answer of ``GET /threads/{id}``: the one place it leaves, where headers
-    derived from the thread itself belong (conditional requests: an ``ETag`` from the
-    thread's revision)."""
+def thread_response(thread: Thread, body: dict, etag: str | None) -> Response:
+    """The answer of ``GET /threads/{id}``: the one place it leaves, with its
+    validator (``app/caching.py``: ``private, no-cache`` and the weak ``ETag``)."""
+    g.page_etag = etag
     return json_response(body)
 
 
@@ -215,6 +215,7 @@ class GroupThreads(MethodView):
 class ThreadItem(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ThreadDetailSchema)
+    @blp.alt_response(304, description="Unchanged since the answer whose `ETag` was sent.")
     @blp.alt_response(404, description=NOT_FOUND)
     def get(self, thread_id):
         """A thread with all its comments (replies and deleted ones included, in time order).
@@ -223,6 +224,11 @@ class ThreadItem(MethodView):
         the thread's polls, oldest first (`status` open or closed; a poll whose closing time
         has passed is closed first). The same number of SQL statements is run whatever
         the number of comments and polls.
+
+        Conditional requests (an addition to DESIGN.md, which is silent on them): the
+        answer carries a weak `ETag` and `Cache-Control: private, no-cache`. Send it back
+        in `If-None-Match` to get `304 Not Modified`, with no body, while nothing in the
+        answer has changed for you (comments, reactions, polls, names, your membership).
         """
         now = utcnow()
         viewer = api_user()
@@ -233,10 +239,17 @@ class ThreadItem(MethodView):
         extras: dict = {"polls": []}
         for answer in hooks.thread_json.answers(thread, viewer=viewer, now=now):
             extras.update(answer)
+        # The validator is made of the revisions as they are after the polls above (a
+        # due poll closed on reading commits, and the thread is read again).
+        revisions = (thread.revision, thread.group.revision)
+        etag = caching.api_etag(viewer, "thread", thread.id, *revisions)
+        unchanged = caching.not_modified(etag)
+        if unchanged is not None:
+            return unchanged
         comments = comment_rows(thread.id)
         summary = thread_reactions(thread.id, viewer)
         return thread_response(
-            thread, thread_detail_json(thread, comments, summary, extras["polls"])
+            thread, thread_detail_json(thread, comments, summary, extras["polls"]), etag
         )
 
     @blp.doc(security=SECURITY)

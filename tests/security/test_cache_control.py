@@ -31,7 +31,6 @@ def test_api_answers_to_a_token_are_not_stored(api, thread_circle):
     member = thread_circle.members[0]
     for path in (
         f"/api/v1/groups/{thread_circle.group.handle}",
-        f"/api/v1/threads/{thread_circle.thread.id}",
         "/api/v1/notifications",
         "/api/v1/threads/999999",
     ):
@@ -161,3 +160,64 @@ def test_signing_out_clears_what_the_browser_kept(client, auth, thread_circle):
     response = client.post("/signout")
     assert response.headers["Clear-Site-Data"] == '"cache"'
     assert _cache_control(response) == NO_STORE
+
+
+def _api_thread(client, thread_id, etag=None):
+    headers = {"If-None-Match": etag} if etag else {}
+    return client.get(f"/api/v1/threads/{thread_id}", headers=headers)
+
+
+def test_the_api_thread_is_revalidated_and_answers_304_while_unchanged(
+    api, app, thread_circle
+):
+    from app.auth.models import User
+    from app.extensions import db
+    from app.threads.models import Thread
+    from app.threads.services import add_comment
+    from app.timeutil import utcnow
+
+    member = api(thread_circle.members[0])
+    thread_id = thread_circle.thread.id
+    first = _api_thread(member, thread_id)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"') and _cache_control(first) == REVALIDATE
+    again = _api_thread(member, thread_id, etag)
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag and _cache_control(again) == REVALIDATE
+    # someone else holds another answer (their own reactions, their view of polls)
+    other = _api_thread(api(thread_circle.members[1]), thread_id, etag)
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    with app.app_context():
+        add_comment(
+            db.session.get(Thread, thread_id),
+            author=db.session.get(User, thread_circle.members[1].id),
+            body="Du nouveau",
+            now=utcnow(),
+        )
+        db.session.commit()
+    changed = _api_thread(member, thread_id, etag)
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.get_json()["comments"][-1]["body"] == "Du nouveau"
+
+
+def test_the_api_thread_is_not_304_once_a_poll_fell_due(
+    api, monkeypatch, thread_circle, new_poll
+):
+    """No write happened between the two questions, only time: the poll that fell due is
+    closed by the second reading, which must answer it closed, not 304."""
+    from datetime import timedelta
+
+    import app.threads.api
+    from app.timeutil import utcnow
+
+    poll = new_poll(kind="proposal", closing_in=timedelta(hours=1))
+    member = api(thread_circle.members[0])
+    thread_id = thread_circle.thread.id
+    first = _api_thread(member, thread_id)
+    assert [p["status"] for p in first.get_json()["polls"] if p["id"] == poll.id] == ["open"]
+    later = utcnow() + timedelta(hours=2)
+    monkeypatch.setattr(app.threads.api, "utcnow", lambda: later)
+    again = _api_thread(member, thread_id, first.headers["ETag"])
+    assert again.status_code == 200
+    assert [p["status"] for p in again.get_json()["polls"] if p["id"] == poll.id] == ["closed"]
+    assert _api_thread(member, thread_id, again.headers["ETag"]).status_code == 304
