@@ -4,8 +4,9 @@ has changed.
 A fragment's key names everything it was rendered from: the revisions the database
 keeps (``app/revisions.py``: read on every request, so a cached fragment is never
 stale), the locale and time zone, and the *code version* (a hash of the templates,
-the application's code and the compiled translations, computed once at start: a
-deploy never serves HTML rendered by the previous code). Nothing that depends on the
+the application's code, the compiled translations and the versions of the libraries
+that render, computed once at start: a deploy never serves HTML rendered by the
+previous code). Nothing that depends on the
 viewer or on the current time may go into a fragment: pages compose those on top.
 
 - In each process: a least-recently-used map bounded in bytes
@@ -22,6 +23,7 @@ Values are pickled: only this application writes them, under its own key prefix.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import pickle
@@ -69,6 +71,26 @@ def _code_files() -> list[str]:
     return files
 
 
+#: the installed packages whose version changes what a page renders
+RENDERING_LIBRARIES = (
+    "Flask",
+    "Jinja2",
+    "MarkupSafe",
+    "Babel",
+    "Flask-Babel",
+    "markdown-it-py",
+    "WTForms",
+    "Flask-WTF",
+)
+
+
+def _installed(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
+
+
 def code_version() -> str:
     """A short hash of the templates, the code and the compiled translations, computed
     once per process."""
@@ -80,6 +102,9 @@ def code_version() -> str:
                 digest.update(os.path.relpath(path, ROOT).encode())
                 with open(path, "rb") as f:
                     digest.update(f.read())
+            # the libraries that render (an upgrade of Babel changes dates and plurals)
+            for name in RENDERING_LIBRARIES:
+                digest.update(f"{name}=={_installed(name)}".encode())
             _code_version = digest.hexdigest()
         return _code_version
 

@@ -77,6 +77,19 @@ def test_keys_carry_the_code_version():
     assert fragments.code_version() == version  # computed once
 
 
+def test_an_upgrade_of_a_rendering_library_changes_the_code_version(monkeypatch):
+    """Babel upgraded on a deploy writes dates differently: parts it rendered are not
+    served again by the new code (a shared Redis keeps them for a day)."""
+    monkeypatch.setattr(fragments, "_code_version", None)
+    before = fragments.code_version()
+    installed = fragments._installed
+    monkeypatch.setattr(
+        fragments, "_installed", lambda name: "99.0" if name == "Babel" else installed(name)
+    )
+    monkeypatch.setattr(fragments, "_code_version", None)
+    assert fragments.code_version() != before
+
+
 def test_the_redis_url_defaults_to_the_rate_limits_redis():
     assert redis_url_for({"RATELIMIT_STORAGE_URI": "redis://h:6379/1"}) == "redis://h:6379/1"
     assert redis_url_for({"RATELIMIT_STORAGE_URI": "database://"}) == ""
