@@ -17,12 +17,15 @@ viewer or on the current time may go into a fragment: pages compose those on top
   without it and the failure is logged (at most once a minute), never an error page.
 - ``FRAGMENT_CACHE=false`` turns the cache off (every fragment is rendered each time).
 
-Values are pickled: only this application writes them, under its own key prefix.
+Values are pickled. In Redis, which other programs may reach, each value is sealed
+with an HMAC of its key and bytes under a key derived from ``SECRET_KEY``: a value that
+was not written by this site is never unpickled (it is a miss, and logged).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.metadata
 import logging
 import os
@@ -166,8 +169,10 @@ class FragmentCache:
         redis_url: str = "",
         ttl: int = DEFAULT_TTL,
         site: str = "",
+        secret: bytes = b"",
     ):
         self.enabled = enabled
+        self._seal_key = hashlib.blake2b(secret, digest_size=32, person=b"cercle-fragment").digest()
         self.local = LRUBytes(max_bytes)
         self.ttl = max(1, int(ttl))
         self.redis_url = redis_url
@@ -208,13 +213,25 @@ class FragmentCache:
         if client is None:
             return None
         try:
-            value = client.get(key)
+            sealed = client.get(key)
         except Exception as error:  # noqa: BLE001 - any Redis failure: render without it
             self._redis_failed(error)
             return None
+        value = None if sealed is None else self._open(key, sealed)
         if value is not None:
             self.local.set(key, value)
         return value
+
+    def _seal(self, key: str, value: bytes) -> bytes:
+        return hmac.digest(self._seal_key, key.encode() + b"\0" + value, "sha256") + value
+
+    def _open(self, key: str, sealed: bytes) -> bytes | None:
+        """The value, if this site sealed it under this very key."""
+        seal, value = sealed[:32], sealed[32:]
+        if hmac.compare_digest(seal, self._seal(key, value)[:32]):
+            return value
+        log.warning("fragment cache: a value in Redis under %s is not this site's", key)
+        return None
 
     def _set(self, key: str, value: bytes) -> None:
         self.local.set(key, value)
@@ -222,7 +239,7 @@ class FragmentCache:
         if client is None:
             return
         try:
-            client.set(key, value, ex=self.ttl)
+            client.set(key, self._seal(key, value), ex=self.ttl)
         except Exception as error:  # noqa: BLE001
             self._redis_failed(error)
 
@@ -238,7 +255,7 @@ class FragmentCache:
         stored = self._get(key)
         if stored is not None:
             try:
-                return pickle.loads(stored)  # noqa: S301 - written by this application only
+                return pickle.loads(stored)  # noqa: S301 - this site's own (sealed in Redis)
             except Exception:  # noqa: BLE001 - an unreadable value is rendered again
                 log.warning("fragment cache: unreadable value under %s", key)
         value = render()
@@ -278,6 +295,7 @@ def init_app(app: Flask) -> None:
         max_bytes=int(app.config.get("FRAGMENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES)),
         redis_url=redis_url_for(app.config),
         ttl=int(app.config.get("FRAGMENT_CACHE_TTL", DEFAULT_TTL)),
+        secret=str(app.config.get("SECRET_KEY") or "").encode(),
     )
 
 

@@ -161,6 +161,29 @@ def test_processes_share_fragments_through_redis(redis_server):
     assert 0 < ttl <= 60
 
 
+def test_a_value_put_in_redis_by_anyone_else_is_never_unpickled(redis_server):
+    """Whoever can write to the Redis (another program, another site's key) cannot make
+    this site unpickle their bytes: a value must carry this site's seal."""
+    import pickle
+
+    import redis
+
+    ours = FragmentCache(
+        enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60, secret=b"ours"
+    )
+    key = ours.key("page", (8,))
+    forged = pickle.dumps(["forgé"])
+    redis.Redis.from_url(redis_server).set(key, b"\0" * 32 + forged)
+    assert ours.get_or_render("page", (8,), lambda: ["rendu"]) == ["rendu"]
+    ours.local.clear()  # the sealed value is now in Redis: read back from there
+    assert ours.get_or_render("page", (8,), lambda: ["autre"]) == ["rendu"]
+    theirs = FragmentCache(
+        enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60, secret=b"theirs"
+    )
+    theirs.prefix = ours.prefix  # even under the very same key
+    assert theirs.get_or_render("page", (8,), lambda: ["leur"]) == ["leur"]
+
+
 def test_two_sites_sharing_a_redis_never_show_each_other_s_fragments(
     make_app, redis_server, tmp_path
 ):
