@@ -448,3 +448,80 @@ def test_migrations_install_every_revision_trigger(database_url, make_app, tmp_p
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_comment_count_migration_counts_and_keeps_counting(database_url, make_app, tmp_path):
+    """Threads written before ``threads.comments_count`` get their comments not deleted
+    counted by the migration, and the migrated triggers keep the count afterwards."""
+    from app import counts
+
+    url, drop = _fresh_database(database_url, tmp_path)
+    app = make_app(url)
+    try:
+        with app.app_context():
+            upgrade(revision=FIRST_REVISION)
+            with db.engine.begin() as conn:
+                ids = _era_rows(conn)  # a thread with a comment and a reply
+            upgrade(revision="f1bdeb5a9c65")
+            with db.engine.begin() as conn:
+                at = "2026-02-01 10:00:00" + (".000000" if conn.dialect.name == "sqlite" else "")
+                values = {"g": ids["group"], "u": ids["claire"], "at": at}
+                quiet, busy = (
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO threads (group_id, author_id, title, body, body_html, "
+                            "created_at, last_activity_at) "
+                            "VALUES (:g, :u, :title, '', '', :at, :at) RETURNING id"
+                        ),
+                        {**values, "title": title},
+                    ).scalar_one()
+                    for title in ("Calme", "Animé")
+                )
+                for deleted in (None, None, None, at, at):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO comments (thread_id, author_id, body, body_html, "
+                            "created_at, deleted_at) VALUES (:t, :u, 'x', 'x', :at, :deleted)"
+                        ),
+                        {**values, "t": busy, "deleted": deleted},
+                    )
+            upgrade(revision="heads")
+            stored = "SELECT id, comments_count FROM threads ORDER BY id"
+            with db.engine.begin() as conn:
+                assert dict(conn.execute(sa.text(stored)).all()) == {
+                    ids["thread"]: 2,
+                    quiet: 0,
+                    busy: 3,
+                }
+                if conn.dialect.name == "sqlite":
+                    expected = {s.split()[5] for s in counts.sqlite_create()}
+                    found = conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'cnt_%'"
+                    ).scalars()
+                else:
+                    expected = {s.split()[2] for s in counts.pg_create() if "TRIGGER cnt" in s}
+                    found = conn.exec_driver_sql(
+                        "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'cnt_%%'"
+                    ).scalars()
+                assert set(found) == expected
+                # the migrated triggers count: a comment added, one deleted
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO comments (thread_id, author_id, body, body_html, created_at) "
+                        "VALUES (:t, :u, 'y', 'y', :at)"
+                    ),
+                    {**values, "t": quiet},
+                )
+                conn.execute(
+                    sa.text("UPDATE comments SET deleted_at = :at WHERE id = :c"),
+                    {"at": at, "c": ids["reply"]},
+                )
+                assert dict(conn.execute(sa.text(stored)).all()) == {
+                    ids["thread"]: 1,
+                    quiet: 1,
+                    busy: 3,
+                }
+            db.engine.dispose()
+    finally:
+        drop()

@@ -56,7 +56,6 @@ from .services import (
     add_comment,
     add_reaction,
     check_emoji,
-    comments_counts,
     delete_comment,
     edit_comment,
     edit_thread,
@@ -183,13 +182,12 @@ class GroupThreads(MethodView):
         threads = list(db.session.scalars(stmt))
         more = len(threads) > limit
         threads = threads[:limit]
-        counts = comments_counts([t.id for t in threads])
         # ``thread.group`` is the group already in the session: no query per thread.
         next_cursor = None
         if more and threads:
             last = threads[-1]
             next_cursor = encode_cursor(last.last_activity_at.isoformat(), last.id)
-        items = [thread_json(t, counts.get(t.id, 0)) for t in threads]
+        items = [thread_json(t, t.comments_count) for t in threads]
         return json_response({"items": items, "next": next_cursor})
 
     @blp.doc(security=SECURITY)
@@ -283,7 +281,7 @@ class ThreadItem(MethodView):
             set_closed(thread, data["closed"], now=utcnow())
         if "pinned" in data:
             set_pinned(thread, data["pinned"], now=utcnow())
-        return thread_out(thread, comments_counts([thread.id]).get(thread.id, 0))
+        return thread_out(thread, thread.comments_count)
 
 
 # -- comments -----------------------------------------------------------------------

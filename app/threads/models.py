@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .. import revisions
+from .. import counts, revisions
 from ..auth.models import User
 from ..extensions import db
 from ..groups.models import Group
@@ -36,6 +36,8 @@ class Thread(db.Model):
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: bumped by the database on every write the thread page shows (``app/revisions.py``)
     revision: Mapped[int] = revisions.revision_column()
+    #: its comments not deleted, kept by the database (``app/counts.py``)
+    comments_count: Mapped[int] = counts.count_column()
 
     group: Mapped[Group] = relationship()
     author: Mapped[User] = relationship()
@@ -155,3 +157,14 @@ revisions.bump("comments_thread", "comments", "threads", key="{row}.thread_id")
 revisions.bump("reactions_thread", "reactions", "threads", key=_BY_COMMENT)
 revisions.bump("thread_versions_thread", "thread_versions", "threads", key="{row}.thread_id")
 revisions.bump("comment_versions_thread", "comment_versions", "threads", key=_BY_COMMENT)
+
+# The lists of threads show how many comments each has (not the deleted ones).
+counts.counted(
+    "thread_comments",
+    "comments",
+    "threads",
+    column="comments_count",
+    key="thread_id",
+    where="{row}.deleted_at IS NULL",
+    columns=("deleted_at",),
+)

@@ -441,18 +441,6 @@ def my_reactions(thread_id: int, user) -> set[str]:
     return {f"{comment_id}|{emoji}" for comment_id, emoji in rows}
 
 
-def comments_counts(thread_ids: list[int]) -> dict[int, int]:
-    """The number of comments (not deleted) of each thread (one query)."""
-    if not thread_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Comment.thread_id, sa.func.count(Comment.id))
-        .where(Comment.thread_id.in_(thread_ids), Comment.deleted_at.is_(None))
-        .group_by(Comment.thread_id)
-    )
-    return dict(rows.all())
-
-
 def thread_versions(thread: Thread) -> list[ThreadVersion]:
     """Every version of the title and context, newest first, editors loaded."""
     return list(

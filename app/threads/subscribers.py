@@ -17,7 +17,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..web import PageSection, page_number
 from .models import Thread
-from .services import comments_counts, last_seen
+from .services import last_seen
 
 
 def _position(cursor: str | None, name: str):
@@ -117,12 +117,11 @@ def group_threads(group, user, *, per_page: int, after=None, before=None) -> Thr
     if not older:
         threads.reverse()
     first = edge is None or (not older and not more)
-    counts = comments_counts([t.id for t in threads])
     seen = last_seen([t.id for t in threads], user)
     rows = [
         SimpleNamespace(
             thread=thread,
-            comments=counts.get(thread.id, 0),
+            comments=thread.comments_count,
             is_new=thread.id not in seen or thread.last_activity_at > seen[thread.id],
         )
         for thread in threads

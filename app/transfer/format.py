@@ -207,6 +207,8 @@ SECTIONS: tuple[Section, ...] = (
         ),
         refs={"author_id": U},
         rendered={"body": "body_html"},
+        # kept by the database's triggers as the comments are imported
+        omitted=("comments_count",),
     ),
     Section(
         "thread_versions",

@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.threads.api import comment_out, thread_out
 from app.threads.schemas import ThreadDetailSchema, ThreadListSchema, ThreadSchema
-from app.threads.services import comments_counts, load_thread, reaction_summary, thread_comments
+from app.threads.services import load_thread, reaction_summary, thread_comments
 from app.timeutil import utcnow
 
 
@@ -80,11 +80,15 @@ def test_the_thread_list_is_what_the_schema_dumps(app, api_as, rich_circle, make
     assert response.status_code == 200
     data = response.get_json()
     assert data["next"] and len(data["items"]) == 2
+    # the newest activity first: "Fil 2" and its two comments, then "Fil 1"
+    assert [(i["title"], i["comments_count"]) for i in data["items"]] == [
+        ("Fil 2", 2),
+        ("Fil 1", 1),
+    ]
     with app.test_request_context():
         ids = [item["id"] for item in data["items"]]
         threads = [load_thread(i) for i in ids]
-        counts = comments_counts(ids)
-        raw = {"items": [thread_out(t, counts.get(t.id, 0)) for t in threads], "next": data["next"]}
+        raw = {"items": [thread_out(t, t.comments_count) for t in threads], "next": data["next"]}
         expected = ThreadListSchema().dump(raw)
         assert response.get_data() == app.json.response(expected).get_data()
     _schema_fields(ThreadListSchema(), data)

@@ -4,6 +4,7 @@ PostgreSQL), export it again: the same document apart from ids and the export ti
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from fixtures.transfer import bench_module, export_document, other_database
 from app import create_app
 from app.extensions import db
 from app.polls.models import PollVersion
-from app.threads.models import Comment
+from app.threads.models import Comment, Thread
 from app.timeutil import utcnow
 from app.transfer.format import canonical
 
@@ -95,6 +96,14 @@ def test_a_generated_circle_with_every_section_round_trips(app, other, tmp_path)
         ).all()
     assert first_html and all('class="mention"' in html for html in first_html), first_html
     assert canonical(again) == canonical(first)
+    # each imported thread's comment count (kept by the database's triggers as the
+    # comments went in) is its comments not deleted in the file
+    in_file = Counter(c["thread_id"] for c in first["comments"] if c["deleted_at"] is None)
+    by_title = {t["title"]: in_file[t["id"]] for t in first["threads"]}
+    with other.app_context():
+        stored = dict(db.session.execute(sa.select(Thread.title, Thread.comments_count)).all())
+    assert stored == by_title and any(by_title.values())
+    assert sum(by_title.values()) < len(first["comments"])  # deleted ones not counted
     # and canonical tells a real difference
     changed = json.loads(json.dumps(again))
     changed["comments"][5]["body"] += " (modifié)"
