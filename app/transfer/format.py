@@ -108,6 +108,8 @@ GROUP = Section(
     ),
     refs={"created_by_id": U},
     rendered={"description": "description_html"},
+    # the database's own counter of writes (``app/revisions.py``), kept by triggers
+    omitted=("revision",),
 )
 
 #: the people the circle's rows name; an import matches them by email
@@ -208,7 +210,8 @@ SECTIONS: tuple[Section, ...] = (
         refs={"author_id": U},
         rendered={"body": "body_html"},
         # kept by the database's triggers as the comments are imported
-        omitted=("comments_count",),
+        # both kept by the database's triggers as the rows are inserted
+        omitted=("comments_count", "revision"),
     ),
     Section(
         "thread_versions",
