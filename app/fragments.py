@@ -318,18 +318,25 @@ def csrf_token() -> str:
 
 
 def _relative(now: datetime) -> Callable[[str], str]:
+    """The ``R`` placeholder's filler: a moment seen from ``now``, each phrase made (and
+    escaped) once per request whatever the number of moments it is written for."""
     from flask_babel import get_locale
 
-    from .i18n import relative_text
+    from .i18n import relative_key, relative_text
 
     locale = get_locale() or "fr"
     seen: dict[str, str] = {}
+    phrases: dict[tuple, str] = {}
 
     def relative(argument: str) -> str:
         text = seen.get(argument)
         if text is None:
             moment = datetime.fromisoformat(argument)
-            text = seen[argument] = str(escape(relative_text(moment, now, locale=locale)))
+            key = relative_key(moment - now)
+            text = phrases.get(key)
+            if text is None:
+                text = phrases[key] = str(escape(relative_text(moment, now, locale=locale)))
+            seen[argument] = text
         return text
 
     return relative
@@ -341,22 +348,49 @@ def without_form_tokens(html: str) -> str:
     return html.replace(generate_csrf(), f"{MARK}C{MARK}")
 
 
-def compose(html: str, handlers: dict[str, Callable[[str], str]] | None = None) -> Markup:
+def compose(
+    html: str,
+    handlers: dict[str, Callable[[str], str]] | None = None,
+    *,
+    timeline: list[str] | None = None,
+) -> Markup:
     """``html`` with its placeholders replaced for this request: the page's CSRF token
-    (``C``), relative times seen from ``render_now()`` (``R``), and ``handlers``' own
-    (a letter → a function of the argument returning HTML)."""
+    (``C``), relative times seen from ``render_now()`` (``R``), ``handlers``' own (a
+    letter → a function of the argument returning HTML), and ``timeline``'s pieces
+    (composed the same way) in place of the ``T`` placeholder."""
     from .i18n import render_now
+
+    token: list[str] = []
+
+    def csrf(_argument: str) -> str:
+        if not token:  # one token per page, made only when the page holds a form
+            token.append(csrf_token())
+        return token[0]
 
     table: dict[str, Callable[[str], str]] = {
         **PAGE_HANDLERS,
-        "C": lambda _argument: csrf_token(),
+        "C": csrf,
         "R": _relative(render_now()),
         **(handlers or {}),
     }
-    # split once (a placeholder is every other part), then one lookup per placeholder
-    parts = html.split(MARK)
-    for i in range(1, len(parts), 2):
-        part = parts[i]
-        parts[i] = table[part[0]](part[1:])
+    out: list[str] = []
+
+    def fill(text: str) -> None:
+        # split once (a placeholder is every other part), one lookup per placeholder
+        parts = text.split(MARK)
+        for i in range(1, len(parts), 2):
+            part = parts[i]
+            if part == "T" and timeline is not None:
+                out.extend(parts[:i])
+                for piece in timeline:
+                    fill(piece)
+                del parts[: i + 1]  # the rest of the page, placeholders at odd places
+                for j in range(1, len(parts), 2):
+                    parts[j] = table[parts[j][0]](parts[j][1:])
+                break
+            parts[i] = table[part[0]](part[1:])
+        out.extend(parts)
+
+    fill(html)
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
-    return Markup("".join(parts))  # noqa: S704
+    return Markup("".join(out))  # noqa: S704

@@ -363,9 +363,8 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     # CSRF token are placeholders.
     can = current_app.jinja_env.globals["can"]
     rights = tuple(bool(can[name](reader, thread)) for name in _PAGE_RIGHTS)
-    form = comment_form or CommentForm(formdata=None)
-
     def page() -> str:
+        form = comment_form or CommentForm(formdata=None)  # only when rendered
         with fragments.fragment_mode():
             html = render_template(
                 "threads/show.html",
@@ -402,8 +401,8 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
             tuple((section.template, section.state) for section in sections),
         )
         html = cache.get_or_render("thread-page", page_key, page)
-    timeline = "".join(html for _at, _e, html in merged)
-    return fragments.compose(html.replace(_TIMELINE, timeline, 1), handlers), status
+    timeline = [html for _at, _e, html in merged]
+    return fragments.compose(html, handlers, timeline=timeline), status
 
 
 #: the rights that change the thread page around its timeline (``can.<name>``)
