@@ -363,6 +363,7 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     # CSRF token are placeholders.
     can = current_app.jinja_env.globals["can"]
     rights = tuple(bool(can[name](reader, thread)) for name in _PAGE_RIGHTS)
+
     def page() -> str:
         form = comment_form or CommentForm(formdata=None)  # only when rendered
         with fragments.fragment_mode():
