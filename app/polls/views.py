@@ -92,7 +92,7 @@ def _zone() -> str:
 def _readable_poll(poll_id: int, *, page: bool = False) -> Poll:
     """The poll, or 404 when it does not exist or the reader may not read its thread.
     ``page``: with its thread and circle (one query), its options loaded when used."""
-    poll = load_poll_page(poll_id) if page else load_poll(poll_id)
+    poll = load_poll_page(poll_id, me()) if page else load_poll(poll_id)
     if poll is None or not can_read_poll(me(), poll):
         abort(404)
     return poll
