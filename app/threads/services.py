@@ -472,16 +472,24 @@ def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:
     return summary
 
 
+_MY_REACTIONS: list = []
+
+
 def my_reactions(thread_id: int, user) -> set[str]:
     """The person's reactions in a thread, as ``"<comment id>|<emoji>"`` (one query)."""
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     if user_id is None:
         return set()
-    rows = db.session.execute(
-        sa.select(Reaction.comment_id, Reaction.emoji)
-        .join(Comment, Comment.id == Reaction.comment_id)
-        .where(Comment.thread_id == thread_id, Reaction.user_id == user_id)
-    ).all()
+    if not _MY_REACTIONS:  # built once (its cache key is kept with it)
+        _MY_REACTIONS.append(
+            sa.select(Reaction.comment_id, Reaction.emoji)
+            .join(Comment, Comment.id == Reaction.comment_id)
+            .where(
+                Comment.thread_id == sa.bindparam("thread_id"),
+                Reaction.user_id == sa.bindparam("user_id"),
+            )
+        )
+    rows = db.session.execute(_MY_REACTIONS[0], {"thread_id": thread_id, "user_id": user_id}).all()
     return {f"{comment_id}|{emoji}" for comment_id, emoji in rows}
 
 
