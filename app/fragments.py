@@ -353,11 +353,13 @@ def compose(
     handlers: dict[str, Callable[[str], str]] | None = None,
     *,
     timeline: list[str] | None = None,
-) -> Markup:
+    whole_page: bool = False,
+) -> str:
     """``html`` with its placeholders replaced for this request: the page's CSRF token
     (``C``), relative times seen from ``render_now()`` (``R``), ``handlers``' own (a
     letter → a function of the argument returning HTML), and ``timeline``'s pieces
-    (composed the same way) in place of the ``T`` placeholder."""
+    (composed the same way) in place of the ``T`` placeholder. Markup, or for a
+    ``whole_page`` (a response's body) the string itself: not copied once more."""
     from .i18n import render_now
 
     token: list[str] = []
@@ -373,24 +375,30 @@ def compose(
         "R": _relative(render_now()),
         **(handlers or {}),
     }
-    out: list[str] = []
+    # a placeholder's value, once per request for each one written several times (the
+    # CSRF token of every form, the same moment)
+    done: dict[str, str] = {}
 
-    def fill(text: str) -> None:
+    def value(part: str) -> str:
+        text = done.get(part)
+        if text is None:
+            text = done[part] = table[part[0]](part[1:])
+        return text
+
+    def fill(text: str) -> list[str]:
         # split once (a placeholder is every other part), one lookup per placeholder
         parts = text.split(MARK)
-        for i in range(1, len(parts), 2):
-            part = parts[i]
-            if part == "T" and timeline is not None:
-                out.extend(parts[:i])
-                for piece in timeline:
-                    fill(piece)
-                del parts[: i + 1]  # the rest of the page, placeholders at odd places
-                for j in range(1, len(parts), 2):
-                    parts[j] = table[parts[j][0]](parts[j][1:])
-                break
-            parts[i] = table[part[0]](part[1:])
-        out.extend(parts)
+        parts[1::2] = [value(part) for part in parts[1::2]]
+        return parts
 
-    fill(html)
+    before, marker, after = html.partition(f"{MARK}T{MARK}")
+    if timeline is None or not marker:
+        out = fill(html)
+    else:  # each piece in its place (a page is large: it is copied once, at the end)
+        out = fill(before)
+        for piece in timeline:
+            out += fill(piece)
+        out += fill(after)
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
-    return Markup("".join(out))  # noqa: S704
+    page = "".join(out)
+    return page if whole_page else Markup(page)  # noqa: S704

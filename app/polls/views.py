@@ -347,7 +347,7 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
         return fragments.without_form_tokens(html)
 
     html = fragments.cache().get_or_render("poll-page-around", (*key, shown["versions"]), kept_page)
-    return fragments.compose(html, timeline=[shown["html"]]), status
+    return fragments.compose(html, timeline=[shown["html"]], whole_page=True), status
 
 
 #: where the card goes in the poll's page (``fragments.compose``'s ``timeline``)

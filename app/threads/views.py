@@ -413,7 +413,7 @@ def _render_thread(
         )
         html = cache.get_or_render("thread-page", page_key, page)
     timeline = [html for _at, _e, html in merged]
-    return fragments.compose(html, handlers, timeline=timeline), status
+    return fragments.compose(html, handlers, timeline=timeline, whole_page=True), status
 
 
 #: the rights that change the thread page around its timeline (``can.<name>``)
