@@ -361,18 +361,25 @@ def csrf_token() -> str:
 
 
 def _relative(now: datetime) -> Callable[[str], str]:
+    """The ``R`` placeholder's filler: a moment seen from ``now``, each phrase made (and
+    escaped) once per request whatever the number of moments it is written for."""
     from flask_babel import get_locale
 
-    from .i18n import relative_text
+    from .i18n import relative_key, relative_text
 
     locale = get_locale() or "fr"
     seen: dict[str, str] = {}
+    phrases: dict[tuple, str] = {}
 
     def relative(argument: str) -> str:
         text = seen.get(argument)
         if text is None:
             moment = datetime.fromisoformat(argument)
-            text = seen[argument] = str(escape(relative_text(moment, now, locale=locale)))
+            key = relative_key(moment - now)
+            text = phrases.get(key)
+            if text is None:
+                text = phrases[key] = str(escape(relative_text(moment, now, locale=locale)))
+            seen[argument] = text
         return text
 
     return relative
@@ -384,22 +391,57 @@ def without_form_tokens(html: str) -> str:
     return html.replace(generate_csrf(), f"{MARK}C{MARK}")
 
 
-def compose(html: str, handlers: dict[str, Callable[[str], str]] | None = None) -> Markup:
+def compose(
+    html: str,
+    handlers: dict[str, Callable[[str], str]] | None = None,
+    *,
+    timeline: list[str] | None = None,
+    whole_page: bool = False,
+) -> str:
     """``html`` with its placeholders replaced for this request: the page's CSRF token
-    (``C``), relative times seen from ``render_now()`` (``R``), and ``handlers``' own
-    (a letter → a function of the argument returning HTML)."""
+    (``C``), relative times seen from ``render_now()`` (``R``), ``handlers``' own (a
+    letter → a function of the argument returning HTML), and ``timeline``'s pieces
+    (composed the same way) in place of the ``T`` placeholder. Markup, or for a
+    ``whole_page`` (a response's body) the string itself: not copied once more."""
     from .i18n import render_now
+
+    token: list[str] = []
+
+    def csrf(_argument: str) -> str:
+        if not token:  # one token per page, made only when the page holds a form
+            token.append(csrf_token())
+        return token[0]
 
     table: dict[str, Callable[[str], str]] = {
         **PAGE_HANDLERS,
-        "C": lambda _argument: csrf_token(),
+        "C": csrf,
         "R": _relative(render_now()),
         **(handlers or {}),
     }
-    # split once (a placeholder is every other part), then one lookup per placeholder
-    parts = html.split(MARK)
-    for i in range(1, len(parts), 2):
-        part = parts[i]
-        parts[i] = table[part[0]](part[1:])
+    # a placeholder's value, once per request for each one written several times (the
+    # CSRF token of every form, the same moment)
+    done: dict[str, str] = {}
+
+    def value(part: str) -> str:
+        text = done.get(part)
+        if text is None:
+            text = done[part] = table[part[0]](part[1:])
+        return text
+
+    def fill(text: str) -> list[str]:
+        # split once (a placeholder is every other part), one lookup per placeholder
+        parts = text.split(MARK)
+        parts[1::2] = [value(part) for part in parts[1::2]]
+        return parts
+
+    before, marker, after = html.partition(f"{MARK}T{MARK}")
+    if timeline is None or not marker:
+        out = fill(html)
+    else:  # each piece in its place (a page is large: it is copied once, at the end)
+        out = fill(before)
+        for piece in timeline:
+            out += fill(piece)
+        out += fill(after)
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
-    return Markup("".join(parts))  # noqa: S704
+    page = "".join(out)
+    return page if whole_page else Markup(page)  # noqa: S704

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from babel import Locale
 from babel.core import get_global
@@ -127,6 +127,14 @@ def _relative_key(seconds: float) -> tuple[str, int, bool]:
                 value = max(1, value)
             return unit, int(round(value)), seconds >= 0
     raise AssertionError("unreachable")
+
+
+def relative_key(delta: timedelta) -> tuple:
+    """What ``relative_text`` writes for ``value - now == delta`` depends on only this."""
+    seconds = delta.total_seconds()
+    if abs(seconds) < 60:
+        return ("now",)
+    return _relative_key(seconds)
 
 
 def relative_text(value: datetime, now: datetime, *, locale) -> str:

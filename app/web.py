@@ -77,6 +77,22 @@ def show_domain_error(
         flash(str(error.message), "error")
 
 
+class LazyContext(dict):
+    """A section's context whose costly values (a form) are made when a template first
+    reads them: a page kept in the fragment cache does not read them at all."""
+
+    def __init__(self, values: dict, **makers):
+        super().__init__(values)
+        self._makers = makers
+
+    def __missing__(self, key):
+        make = self._makers.get(key)
+        if make is None:
+            raise KeyError(key)
+        value = self[key] = make()
+        return value
+
+
 @dataclass(frozen=True)
 class PageSection:
     """A part of a page that another feature adds (``app/hooks.py``): the template

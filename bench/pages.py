@@ -25,6 +25,7 @@ data set).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import os
 import re
@@ -48,6 +49,8 @@ HOST = "127.0.0.1"
 #: hard limits, whatever the options say
 MAX_REQUESTS = 5000
 MAX_SECONDS = 60
+#: the browser the pages' session cookie was made for (``session_cookie``)
+BENCH_USER_AGENT = "cercle-bench"
 SEED_STANCES = ["agree"] * 5 + ["abstain"] * 8 + ["disagree"] * 3 + ["block"] * 2
 
 
@@ -306,20 +309,34 @@ def build(
     return data
 
 
-def session_cookie(secret_key: str, data: Dataset) -> str:
-    """A signed Flask session cookie signing in ``data``'s member (Flask-Login's keys)."""
+def session_cookie(secret_key: str, data: Dataset, remote: str | None = HOST) -> str:
+    """A signed Flask session cookie signing in ``data``'s member (Flask-Login's keys and
+    Flask-WTF's CSRF secret)."""
     from flask import Flask
 
     signer = Flask("cookie")
     signer.secret_key = secret_key
     serializer = signer.session_interface.get_signing_serializer(signer)
-    value = serializer.dumps({"_user_id": data.login_id, "_fresh": True})
+    # as a returning browser's: with the CSRF secret its first page stored and
+    # Flask-Login's identifier of the browser (its address ``remote``, None in-process,
+    # and ``BENCH_USER_AGENT``, written as Flask-Login does); without them, every page
+    # would change the session and send its cookie again
+    address = remote.encode() if remote is not None else None
+    browser = f"{address}|{BENCH_USER_AGENT.encode()}"
+    value = serializer.dumps(
+        {
+            "_user_id": data.login_id,
+            "_fresh": True,
+            "_id": hashlib.sha512(browser.encode()).hexdigest(),
+            "csrf_token": secrets.token_hex(20),
+        }
+    )
     return f"session={value}"
 
 
 def targets(data: Dataset, cookie: str) -> list[tuple[str, str, dict]]:
     """(name, path, headers) of each measured address."""
-    page = {"Cookie": cookie, "Accept-Language": "fr"}
+    page = {"Cookie": cookie, "Accept-Language": "fr", "User-Agent": BENCH_USER_AGENT}
     api = {"Authorization": f"Bearer {data.token}", "Accept": "application/json"}
     return [
         ("bare Flask page", "/bare", {}),
@@ -543,7 +560,7 @@ def cpu_per_request(
     )
     try:
         client = Client(wsgi(), use_cookies=False)
-        cookie = session_cookie(secret_key, data)
+        cookie = session_cookie(secret_key, data, remote=None)  # no address in-process
         results = []
         for name, path, headers in targets(data, cookie):
             if not wanted(only, name, path):

@@ -125,6 +125,10 @@ def _idle_limit() -> timedelta:
     return duration if isinstance(duration, timedelta) else timedelta(seconds=int(duration))
 
 
+#: the loader's statement, built once
+_LOADER: list = []
+
+
 def load_user_from_session(session_id: str) -> User | None:
     """Flask-Login's loader, for the session cookie and the remember cookie alike:
     ``"<user id>:<token>"`` loads the user while that session is active."""
@@ -133,14 +137,18 @@ def load_user_from_session(session_id: str) -> User | None:
     if user_number is None or not token:
         return None
     now = utcnow()
-    row = db.session.execute(
-        sa.select(User, SignInSession)
-        .join(SignInSession, SignInSession.user_id == User.id)
-        .where(
-            SignInSession.token_hash == hash_token(token),
-            SignInSession.user_id == user_number,
-            SignInSession.ended_at.is_(None),
+    if not _LOADER:  # built once (its cache key is kept with it)
+        _LOADER.append(
+            sa.select(User, SignInSession)
+            .join(SignInSession, SignInSession.user_id == User.id)
+            .where(
+                SignInSession.token_hash == sa.bindparam("token_hash"),
+                SignInSession.user_id == sa.bindparam("user_id"),
+                SignInSession.ended_at.is_(None),
+            )
         )
+    row = db.session.execute(
+        _LOADER[0], {"token_hash": hash_token(token), "user_id": user_number}
     ).first()
     if row is None:
         return None

@@ -223,35 +223,47 @@ def _plan_emails(created, kind, group_id, thread_id, channels, now) -> None:
 # -- reading --------------------------------------------------------------------
 
 
-def _mine(user):
+def _mine(user, *, verified: bool | None = None):
     """``user``'s notifications about groups they still belong to: someone who left
     or was removed no longer reads the group's titles through old notifications. An
     invitation is the exception: it tells a group to someone who is not in it (yet),
     once they have confirmed the invited address (``auth.verify``)."""
+    # ``user``: a person, an id, or a bound parameter (then ``verified`` says which)
+    who = user if isinstance(user, sa.BindParameter) else _id(user)
     current_groups = sa.select(Membership.group_id).where(
-        Membership.user_id == _id(user), Membership.revoked_at.is_(None)
+        Membership.user_id == who, Membership.revoked_at.is_(None)
     )
     shown = [Notification.group_id.is_(None), Notification.group_id.in_(current_groups)]
-    if is_verified(user):
+    if is_verified(user) if verified is None else verified:
         shown.append(Notification.kind == kinds.INVITATION)
-    return sa.and_(Notification.user_id == _id(user), sa.or_(*shown))
+    return sa.and_(Notification.user_id == who, sa.or_(*shown))
 
 
 #: the header counts unread notifications up to this many, and shows «99+» beyond
 UNREAD_CAP = 99
 
 
+#: ``unread_count``'s statements, built once for each shape (verified or not, cap)
+_UNREAD_STATEMENTS: dict[tuple[bool, int], sa.Select] = {}
+
+
 def unread_count(user, cap: int = UNREAD_CAP) -> int:
     """How many of ``user``'s notifications are unread, counting at most ``cap + 1`` of
     them (one query that stops there, however many there are: more than ``cap`` is
     shown as «99+»)."""
-    unread = (
-        sa.select(Notification.id)
-        .where(_mine(user), Notification.read_at.is_(None))
-        .limit(cap + 1)
-        .subquery()
-    )
-    return db.session.scalar(sa.select(sa.func.count()).select_from(unread))
+    shape = (is_verified(user), int(cap))
+    statement = _UNREAD_STATEMENTS.get(shape)
+    if statement is None:
+        unread = (
+            sa.select(Notification.id)
+            .where(
+                _mine(sa.bindparam("user_id"), verified=shape[0]), Notification.read_at.is_(None)
+            )
+            .limit(shape[1] + 1)
+            .subquery()
+        )
+        statement = _UNREAD_STATEMENTS[shape] = sa.select(sa.func.count()).select_from(unread)
+    return db.session.scalar(statement, {"user_id": _id(user)})
 
 
 def page_for(user, *, per_page: int = PER_PAGE, after=None, before=None) -> KeysetPage:

@@ -72,13 +72,19 @@ def thread_overrides(user: User) -> list[ThreadOverride]:
     return [ThreadOverride(thread, volume, group_volume) for volume, thread, group_volume in rows]
 
 
+_THREAD_VOLUME: list = []
+
+
 def thread_volume(user: User, thread: Thread) -> str | None:
     """My override for this thread (None: I follow my circle's volume)."""
-    return db.session.scalar(
-        sa.select(ThreadPreference.volume).where(
-            ThreadPreference.user_id == user.id, ThreadPreference.thread_id == thread.id
+    if not _THREAD_VOLUME:  # built once (its cache key is kept with it)
+        _THREAD_VOLUME.append(
+            sa.select(ThreadPreference.volume).where(
+                ThreadPreference.user_id == sa.bindparam("user_id"),
+                ThreadPreference.thread_id == sa.bindparam("thread_id"),
+            )
         )
-    )
+    return db.session.scalar(_THREAD_VOLUME[0], {"user_id": user.id, "thread_id": thread.id})
 
 
 def _current_membership(user: User, group_id: int) -> Membership | None:

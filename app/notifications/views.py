@@ -23,7 +23,7 @@ from ..groups.permissions import membership_of
 from ..threads.permissions import can_read_thread
 from ..threads.services import load_thread
 from ..timeutil import utcnow
-from ..web import PageSection, me, page_number, require
+from ..web import LazyContext, PageSection, me, page_number, require
 from . import bp, services, settings, unsubscribe
 from .forms import THREAD_CHOICES, VOLUME_NAMES, NotificationSettingsForm, ThreadEmailForm
 
@@ -276,14 +276,12 @@ def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
     if membership is None:
         return None
     current = settings.thread_volume(viewer, thread)
-    form = ThreadEmailForm(formdata=None, data={"volume": current or ""})
     return PageSection(
         "notifications/_thread_emails.html",
-        {
-            "thread": thread,
-            "form": form,
-            "group_volume": VOLUME_NAMES[membership.volume],
-        },
+        LazyContext(
+            {"thread": thread, "group_volume": VOLUME_NAMES[membership.volume]},
+            form=lambda: ThreadEmailForm(formdata=None, data={"volume": current or ""}),
+        ),
         state=(current, membership.volume),
     )
 

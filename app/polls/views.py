@@ -92,7 +92,7 @@ def _zone() -> str:
 def _readable_poll(poll_id: int, *, page: bool = False) -> Poll:
     """The poll, or 404 when it does not exist or the reader may not read its thread.
     ``page``: with its thread and circle (one query), its options loaded when used."""
-    poll = load_poll_page(poll_id) if page else load_poll(poll_id)
+    poll = load_poll_page(poll_id, me()) if page else load_poll(poll_id)
     if poll is None or not can_read_poll(me(), poll):
         abort(404)
     return poll
@@ -323,17 +323,35 @@ def _render_poll(poll: Poll, now, *, errors=None, values=None, reason=None, stat
             unchanged = caching.not_modified(caching.personal_etag("poll", *key))
             if unchanged is not None:
                 return unchanged
-    return render_template(
-        "polls/show.html",
-        poll=poll,
-        thread=poll.thread,
-        group=poll.group,
-        card_html=fragments.compose(shown["html"]),
-        card_has_errors=bool(errors),
-        zone=_zone(),
-        now=now,
-        versions_count=shown["versions"],
-    ), status
+
+    def page(card_html) -> str:
+        return render_template(
+            "polls/show.html",
+            poll=poll,
+            thread=poll.thread,
+            group=poll.group,
+            card_html=card_html,
+            card_has_errors=bool(errors),
+            zone=_zone(),
+            now=now,
+            versions_count=shown["versions"],
+        )
+
+    if rendered or errors or values or reason:
+        return page(fragments.compose(shown["html"])), status
+
+    def kept_page() -> str:
+        # the page around the card, as the card: once per revision, reader and language
+        with fragments.fragment_mode():
+            html = page(_CARD)
+        return fragments.without_form_tokens(html)
+
+    html = fragments.cache().get_or_render("poll-page-around", (*key, shown["versions"]), kept_page)
+    return fragments.compose(html, timeline=[shown["html"]], whole_page=True), status
+
+
+#: where the card goes in the poll's page (``fragments.compose``'s ``timeline``)
+_CARD = fragments.mark("T")
 
 
 @bp.get("/p/<int:poll_id>")

@@ -13,7 +13,8 @@ from .. import events, limits
 from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..groups.models import Group
+from ..groups.models import Group, Membership
+from ..groups.permissions import remember_membership
 from ..markdown import render_with_mentions
 from .models import REACTIONS, Comment, CommentVersion, Reaction, Thread, ThreadVersion, ThreadVisit
 
@@ -334,6 +335,49 @@ def has_reaction(comment: Comment, *, user: User, emoji: str) -> bool:
     )
 
 
+_READER_STATEMENT: list = []
+
+
+def _reader_statement():
+    """The thread page's first read, built once (its cache key is kept with it)."""
+    if not _READER_STATEMENT:
+        reader = sa.bindparam("reader_id")
+        seen_at = (
+            sa.select(ThreadVisit.seen_at)
+            .where(ThreadVisit.thread_id == Thread.id, ThreadVisit.user_id == reader)
+            .scalar_subquery()
+        )
+        _READER_STATEMENT.append(
+            sa.select(Thread, Membership, seen_at)
+            .outerjoin(
+                Membership,
+                sa.and_(
+                    Membership.group_id == Thread.group_id,
+                    Membership.user_id == reader,
+                    Membership.revoked_at.is_(None),
+                ),
+            )
+            .where(Thread.id == sa.bindparam("thread_id"))
+            .options(sa.orm.joinedload(Thread.group), sa.orm.joinedload(Thread.author))
+        )
+    return _READER_STATEMENT[0]
+
+
+def load_thread_for_reader(thread_id: int, user) -> tuple[Thread | None, datetime | None]:
+    """A thread with its group and author, the reader's membership of its group (kept
+    for the request: ``membership_of``) and when they last read it, in one statement."""
+    if not getattr(user, "is_authenticated", False):
+        return load_thread(thread_id), None
+    row = db.session.execute(
+        _reader_statement(), {"thread_id": thread_id, "reader_id": user.id}
+    ).first()
+    if row is None:
+        return None, None
+    thread, membership, seen_at = row
+    remember_membership(user, thread.group, membership)
+    return thread, seen_at
+
+
 def load_thread(thread_id: int) -> Thread | None:
     """A thread with its group and author (one query)."""
     return db.session.scalar(
@@ -428,16 +472,24 @@ def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:
     return summary
 
 
+_MY_REACTIONS: list = []
+
+
 def my_reactions(thread_id: int, user) -> set[str]:
     """The person's reactions in a thread, as ``"<comment id>|<emoji>"`` (one query)."""
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     if user_id is None:
         return set()
-    rows = db.session.execute(
-        sa.select(Reaction.comment_id, Reaction.emoji)
-        .join(Comment, Comment.id == Reaction.comment_id)
-        .where(Comment.thread_id == thread_id, Reaction.user_id == user_id)
-    ).all()
+    if not _MY_REACTIONS:  # built once (its cache key is kept with it)
+        _MY_REACTIONS.append(
+            sa.select(Reaction.comment_id, Reaction.emoji)
+            .join(Comment, Comment.id == Reaction.comment_id)
+            .where(
+                Comment.thread_id == sa.bindparam("thread_id"),
+                Reaction.user_id == sa.bindparam("user_id"),
+            )
+        )
+    rows = db.session.execute(_MY_REACTIONS[0], {"thread_id": thread_id, "user_id": user_id}).all()
     return {f"{comment_id}|{emoji}" for comment_id, emoji in rows}
 
 

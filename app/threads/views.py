@@ -6,6 +6,8 @@ A thread that the reader may not read is 404, whatever the reason (secret or clo
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import (
     abort,
@@ -57,6 +59,7 @@ from .services import (
     last_seen,
     load_comment,
     load_thread,
+    load_thread_for_reader,
     mark_seen,
     my_reactions,
     reaction_summary,
@@ -289,7 +292,13 @@ def _comment_handlers(
     return handlers, new_ids, (new_ids[0] if new_ids else None)
 
 
-def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, status: int = 200):
+def _render_thread(
+    thread: Thread,
+    *,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+    seen: tuple[datetime | None] | None = None,
+):
     """The timeline: the comments rendered once per revision of the thread and its
     circle and shared by every reader, the polls once per revision and reader, then
     composed for this reader (``app/fragments.py``). A fixed number of queries whatever
@@ -319,7 +328,8 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
         events = cache.get_or_render("thread-polls", poll_key, polls)
         if events["until"] is not None and now >= events["until"]:  # a poll is due
             events = polls()
-    seen_at = last_seen([key.id], reader).get(key.id)
+    # the read mark, read with the thread (``show``) or now
+    seen_at = seen[0] if seen is not None else last_seen([key.id], reader).get(key.id)
     sections = hooks.thread_page_sections.answers(thread, viewer=reader, now=now)
     # A validator only when this request wrote nothing the page shows (a poll closed on
     # reading) and the page shows nothing of its own (a form with errors).
@@ -363,9 +373,9 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
     # CSRF token are placeholders.
     can = current_app.jinja_env.globals["can"]
     rights = tuple(bool(can[name](reader, thread)) for name in _PAGE_RIGHTS)
-    form = comment_form or CommentForm(formdata=None)
 
     def page() -> str:
+        form = comment_form or CommentForm(formdata=None)  # only when rendered
         with fragments.fragment_mode():
             html = render_template(
                 "threads/show.html",
@@ -402,8 +412,8 @@ def _render_thread(thread: Thread, *, comment_form: CommentForm | None = None, s
             tuple((section.template, section.state) for section in sections),
         )
         html = cache.get_or_render("thread-page", page_key, page)
-    timeline = "".join(html for _at, _e, html in merged)
-    return fragments.compose(html.replace(_TIMELINE, timeline, 1), handlers), status
+    timeline = [html for _at, _e, html in merged]
+    return fragments.compose(html, handlers, timeline=timeline, whole_page=True), status
 
 
 #: the rights that change the thread page around its timeline (``can.<name>``)
@@ -423,7 +433,10 @@ _TIMELINE = fragments.mark("T")
 @login_required
 def show(thread_id: int):
     """A thread as a timeline: context, comments with their replies, reactions, new marks."""
-    return _render_thread(_readable_thread(thread_id))
+    thread, seen_at = load_thread_for_reader(thread_id, me())
+    if thread is None or not can_read_thread(me(), thread):
+        abort(404)
+    return _render_thread(thread, seen=(seen_at,))
 
 
 @bp.post("/t/<int:thread_id>/seen", endpoint="mark_seen")

@@ -169,17 +169,17 @@ def test_a_rename_committed_while_a_page_renders_is_not_kept_under_the_new_revis
         add_comment(thread, author=db.session.get(User, bruno.id), body="Bonjour", now=utcnow())
         db.session.commit()
     path = f"/t/{thread_circle.thread.id}"
-    load_thread = views.load_thread
+    load_thread = views.load_thread_for_reader  # the page's first read
 
-    def renamed_meanwhile(thread_id):
-        monkeypatch.setattr(views, "load_thread", load_thread)
+    def renamed_meanwhile(thread_id, reader):
+        monkeypatch.setattr(views, "load_thread_for_reader", load_thread)
         with db.engine.begin() as other:  # another request, committed meanwhile
             other.execute(
                 sa.update(User).where(User.id == bruno.id).values(stored_name="Bruno Neuf")
             )
-        return load_thread(thread_id)
+        return load_thread(thread_id, reader)
 
-    monkeypatch.setattr(views, "load_thread", renamed_meanwhile)
+    monkeypatch.setattr(views, "load_thread_for_reader", renamed_meanwhile)
     _page(_client(cached_app, bruno), path)  # Bruno reads his thread as he renames himself
     got, want = _page(_client(cached_app, chloe), path), _page(_client(uncached_app, chloe), path)
     assert "Bruno Neuf" in want

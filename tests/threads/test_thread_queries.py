@@ -24,9 +24,10 @@ MAX_STATEMENTS = 12
 #: the page's two more than the API: the stances' history for «block lifted» in the
 #: timeline, and whether a closed proposal's outcome was applied (may it be reopened?)
 MAX_PAGE_STATEMENTS = MAX_STATEMENTS + 2
-#: the page with its fragments kept (app/fragments.py): the reader's session and
-#: membership, the thread with its revisions, the reader's read mark and reactions
-MAX_WARM_PAGE_STATEMENTS = 7
+#: the page with its fragments kept (app/fragments.py): the reader's session, the thread
+#: (one statement: the thread with its revisions, the reader's membership and read
+#: mark), the email setting for the thread, the unread count, the reader's reactions
+MAX_WARM_PAGE_STATEMENTS = 5
 
 
 @pytest.fixture

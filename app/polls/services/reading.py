@@ -14,6 +14,8 @@ from ... import hooks
 from ...auth.models import User
 from ...collation import sort_key
 from ...extensions import db
+from ...groups.models import Membership
+from ...groups.permissions import remember_membership
 from ...threads.models import Thread
 from .. import tally
 from ..models import Poll, PollOption, Stance
@@ -180,18 +182,46 @@ def load_poll(poll_id: int) -> Poll | None:
     )
 
 
-def load_poll_page(poll_id: int) -> Poll | None:
-    """A poll with its author, thread and circle (their revisions: the page's key), in
-    one query; its options load when used."""
-    return db.session.scalar(
-        sa.select(Poll)
-        .where(Poll.id == poll_id)
-        .options(
-            sa.orm.joinedload(Poll.author),
-            sa.orm.joinedload(Poll.thread),
-            sa.orm.joinedload(Poll.group),
+_PAGE_STATEMENT: list = []
+
+
+def _page_statement():
+    """The poll page's first read, built once (its cache key is kept with it)."""
+    if not _PAGE_STATEMENT:
+        _PAGE_STATEMENT.append(
+            sa.select(Poll, Membership)
+            .outerjoin(
+                Membership,
+                sa.and_(
+                    Membership.group_id == Poll.group_id,
+                    Membership.user_id == sa.bindparam("reader_id"),
+                    Membership.revoked_at.is_(None),
+                ),
+            )
+            .where(Poll.id == sa.bindparam("poll_id"))
+            .options(
+                sa.orm.joinedload(Poll.author),
+                sa.orm.joinedload(Poll.thread),
+                sa.orm.joinedload(Poll.group),
+            )
         )
-    )
+    return _PAGE_STATEMENT[0]
+
+
+def load_poll_page(poll_id: int, reader=None) -> Poll | None:
+    """A poll with its author, thread and circle (their revisions: the page's key), and
+    the reader's membership of the circle (kept for the request: ``membership_of``), in
+    one query; its options load when used."""
+    signed_in = getattr(reader, "is_authenticated", False)
+    row = db.session.execute(
+        _page_statement(), {"poll_id": poll_id, "reader_id": reader.id if signed_in else None}
+    ).first()
+    if row is None:
+        return None
+    poll, membership = row
+    if signed_in:
+        remember_membership(reader, poll.group, membership)
+    return poll
 
 
 def thread_poll_list(thread: Thread, *, now: datetime) -> list[Poll]:
