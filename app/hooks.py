@@ -152,6 +152,17 @@ page_viewer_state = ExtensionPoint(
     when that does (the notifications' unread count).""",
 )
 
+thread_reader_columns = ExtensionPoint(
+    "thread-reader-columns",
+    doc="""Values the thread page needs of its reader, read in the page's first statement
+    (with the thread) rather than one statement each.
+    sender: the ``Thread`` model; ``reader`` (the bind parameter of the reader's id).
+    answer: ``(name, scalar subquery)`` correlated with ``threads`` (the notifications
+    feature: the reader's email setting for the thread); the page's sections find the
+    values with ``threads.services.thread_reader_values``. Asked once, when the
+    statement is first built.""",
+)
+
 thread_page_sections = ExtensionPoint(
     "thread-page-sections",
     doc="""What the features above add at the end of a thread's page.

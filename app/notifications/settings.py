@@ -87,6 +87,17 @@ def thread_volume(user: User, thread: Thread) -> str | None:
     return db.session.scalar(_THREAD_VOLUME[0], {"user_id": user.id, "thread_id": thread.id})
 
 
+def thread_volume_column(thread_model, *, reader, **_kw) -> tuple[str, sa.ScalarSelect]:
+    """``thread_volume`` read with the thread page's first statement
+    (``hooks.thread_reader_columns``): the reader's override for the thread."""
+    volume = (
+        sa.select(ThreadPreference.volume)
+        .where(ThreadPreference.user_id == reader, ThreadPreference.thread_id == thread_model.id)
+        .scalar_subquery()
+    )
+    return "thread_volume", volume
+
+
 def _current_membership(user: User, group_id: int) -> Membership | None:
     return db.session.scalar(
         sa.select(Membership).where(

@@ -21,7 +21,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import csrf, db
 from ..groups.permissions import membership_of
 from ..threads.permissions import can_read_thread
-from ..threads.services import load_thread
+from ..threads.services import load_thread, thread_reader_values
 from ..timeutil import utcnow
 from ..web import LazyContext, PageSection, me, page_number, require
 from . import bp, services, settings, unsubscribe
@@ -275,7 +275,11 @@ def thread_email_section(thread, *, viewer, now, **_kw) -> PageSection | None:
     membership = membership_of(viewer, thread.group)
     if membership is None:
         return None
-    current = settings.thread_volume(viewer, thread)
+    kept = thread_reader_values(thread, viewer) or {}
+    if "thread_volume" in kept:  # read with the thread (``hooks.thread_reader_columns``)
+        current = kept["thread_volume"]
+    else:
+        current = settings.thread_volume(viewer, thread)
     return PageSection(
         "notifications/_thread_emails.html",
         LazyContext(
@@ -294,5 +298,6 @@ def _answer_the_thread_page(_state) -> None:
     from .. import hooks
 
     hooks.thread_page_sections.connect(thread_email_section)
+    hooks.thread_reader_columns.connect(settings.thread_volume_column)
     hooks.page_viewer_state.connect(unread_state)
     fragments.PAGE_HANDLERS["u"] = _unread_placeholder

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import flask
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import events, limits
+from .. import events, hooks, limits
 from ..auth.models import User
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -336,10 +337,31 @@ def has_reaction(comment: Comment, *, user: User, emoji: str) -> bool:
 
 
 _READER_STATEMENT: list = []
+#: the names of the features above's columns in it, in order
+_READER_NAMES: list[str] = []
+
+
+#: separates the reader's reactions in the first read's one column (never in an emoji)
+_MINE_SEPARATOR = "\n"
+
+
+@dataclass
+class ReaderRow:
+    """What the thread page's first read says of its reader, besides the thread."""
+
+    #: when they last read it (None: never)
+    seen_at: datetime | None
+    #: their reactions, as ``"<comment id>|<emoji>"``
+    mine: set[str]
+    #: the features above's own values (``hooks.thread_reader_columns``), by name
+    values: dict
 
 
 def _reader_statement():
-    """The thread page's first read, built once (its cache key is kept with it)."""
+    """The thread page's first read, built once (its cache key is kept with it): the
+    thread, the reader's membership, read mark and reactions, and the columns the
+    features above ask for (``hooks.thread_reader_columns``, connected before the first
+    request)."""
     if not _READER_STATEMENT:
         reader = sa.bindparam("reader_id")
         seen_at = (
@@ -347,8 +369,22 @@ def _reader_statement():
             .where(ThreadVisit.thread_id == Thread.id, ThreadVisit.user_id == reader)
             .scalar_subquery()
         )
+        mine = (
+            sa.select(
+                sa.func.aggregate_strings(
+                    sa.cast(Reaction.comment_id, sa.String).concat("|").concat(Reaction.emoji),
+                    _MINE_SEPARATOR,
+                )
+            )
+            .join(Comment, Comment.id == Reaction.comment_id)
+            .where(Comment.thread_id == Thread.id, Reaction.user_id == reader)
+            .scalar_subquery()
+        )
+        answers = hooks.thread_reader_columns.answers(Thread, reader=reader)
+        extra = [column.label(f"x_{name}") for name, column in answers]
+        _READER_NAMES[:] = [name for name, _column in answers]
         _READER_STATEMENT.append(
-            sa.select(Thread, Membership, seen_at)
+            sa.select(Thread, Membership, seen_at, mine, *extra)
             .outerjoin(
                 Membership,
                 sa.and_(
@@ -363,19 +399,35 @@ def _reader_statement():
     return _READER_STATEMENT[0]
 
 
-def load_thread_for_reader(thread_id: int, user) -> tuple[Thread | None, datetime | None]:
-    """A thread with its group and author, the reader's membership of its group (kept
-    for the request: ``membership_of``) and when they last read it, in one statement."""
+def load_thread_for_reader(thread_id: int, user) -> tuple[Thread | None, ReaderRow | None]:
+    """A thread with its group and author, and what the page shows of its reader: their
+    membership of its group (kept for the request: ``membership_of``), when they last
+    read it, their reactions and the features above's values (kept for the request:
+    ``thread_reader_values``), in one statement."""
     if not getattr(user, "is_authenticated", False):
         return load_thread(thread_id), None
-    row = db.session.execute(
-        _reader_statement(), {"thread_id": thread_id, "reader_id": user.id}
-    ).first()
+    statement = _reader_statement()
+    row = db.session.execute(statement, {"thread_id": thread_id, "reader_id": user.id}).first()
     if row is None:
         return None, None
-    thread, membership, seen_at = row
+    thread, membership, seen_at, mine, *extra = row
     remember_membership(user, thread.group, membership)
-    return thread, seen_at
+    reader = ReaderRow(
+        seen_at=seen_at,
+        mine=set(mine.split(_MINE_SEPARATOR)) if mine else set(),
+        values=dict(zip(_READER_NAMES, extra, strict=True)),
+    )
+    flask.g.thread_reader = (thread.id, user.id, reader.values)
+    return thread, reader
+
+
+def thread_reader_values(thread: Thread, user) -> dict | None:
+    """The features above's values for ``user`` on ``thread``, read with the thread in
+    this request (``load_thread_for_reader``), or None when they were not."""
+    kept = flask.g.get("thread_reader")
+    if kept is None or kept[0] != thread.id or kept[1] != getattr(user, "id", None):
+        return None
+    return kept[2]
 
 
 def load_thread(thread_id: int) -> Thread | None:

@@ -6,8 +6,6 @@ A thread that the reader may not read is 404, whatever the reason (secret or clo
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import (
     abort,
@@ -50,6 +48,7 @@ from .permissions import (
 )
 from .services import (
     CommentDeleted,
+    ReaderRow,
     add_comment,
     add_reaction,
     comment_versions,
@@ -297,7 +296,7 @@ def _render_thread(
     *,
     comment_form: CommentForm | None = None,
     status: int = 200,
-    seen: tuple[datetime | None] | None = None,
+    reader_row: ReaderRow | None = None,
 ):
     """The timeline: the comments rendered once per revision of the thread and its
     circle and shared by every reader, the polls once per revision and reader, then
@@ -329,7 +328,9 @@ def _render_thread(
         if events["until"] is not None and now >= events["until"]:  # a poll is due
             events = polls()
     # the read mark, read with the thread (``show``) or now
-    seen_at = seen[0] if seen is not None else last_seen([key.id], reader).get(key.id)
+    seen_at = (
+        reader_row.seen_at if reader_row is not None else last_seen([key.id], reader).get(key.id)
+    )
     sections = hooks.thread_page_sections.answers(thread, viewer=reader, now=now)
     # A validator only when this request wrote nothing the page shows (a poll closed on
     # reading) and the page shows nothing of its own (a form with errors).
@@ -360,7 +361,7 @@ def _render_thread(
         comments,
     )
     if not rendered:
-        mine = my_reactions(key.id, reader)
+        mine = reader_row.mine if reader_row is not None else my_reactions(key.id, reader)
     # "New" needs a previous visit: on a first visit, everything is new and markers add nothing.
     handlers, new_ids, first_new = _comment_handlers(shared, reader, thread, seen_at, mine)
     merged = sorted(
@@ -433,10 +434,10 @@ _TIMELINE = fragments.mark("T")
 @login_required
 def show(thread_id: int):
     """A thread as a timeline: context, comments with their replies, reactions, new marks."""
-    thread, seen_at = load_thread_for_reader(thread_id, me())
+    thread, reader_row = load_thread_for_reader(thread_id, me())
     if thread is None or not can_read_thread(me(), thread):
         abort(404)
-    return _render_thread(thread, seen=(seen_at,))
+    return _render_thread(thread, reader_row=reader_row)
 
 
 @bp.post("/t/<int:thread_id>/seen", endpoint="mark_seen")

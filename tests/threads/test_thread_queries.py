@@ -25,9 +25,9 @@ MAX_STATEMENTS = 12
 #: timeline, and whether a closed proposal's outcome was applied (may it be reopened?)
 MAX_PAGE_STATEMENTS = MAX_STATEMENTS + 2
 #: the page with its fragments kept (app/fragments.py): the reader's session, the thread
-#: (one statement: the thread with its revisions, the reader's membership and read
-#: mark), the email setting for the thread, the unread count, the reader's reactions
-MAX_WARM_PAGE_STATEMENTS = 5
+#: (one statement: the thread with its revisions, the reader's membership, read mark,
+#: reactions and email setting for the thread), the unread count
+MAX_WARM_PAGE_STATEMENTS = 3
 
 
 @pytest.fixture
