@@ -152,6 +152,16 @@ page_viewer_state = ExtensionPoint(
     when that does (the notifications' unread count).""",
 )
 
+signed_in_columns = ExtensionPoint(
+    "signed-in-columns",
+    doc="""Values every page of a signed-in person shows of them, read with the person
+    in the sign-in loader's statement rather than one statement each.
+    sender: the ``User`` model; ``user_id`` (the bind parameter of the person's id).
+    answer: ``(name, scalar subquery)`` using only that parameter (the notifications
+    feature: the unread count); the values are ``user.signed_in_values[name]`` for the
+    request that loaded the person. Asked once, when the statement is first built.""",
+)
+
 thread_reader_columns = ExtensionPoint(
     "thread-reader-columns",
     doc="""Values the thread page needs of its reader, read in the page's first statement

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import hooks
 from ..api import hash_token
 from ..extensions import db
 from ..textcheck import whole_number
@@ -127,6 +128,8 @@ def _idle_limit() -> timedelta:
 
 #: the loader's statement, built once
 _LOADER: list = []
+#: the names of the features above's columns in it (``hooks.signed_in_columns``), in order
+_LOADER_NAMES: list[str] = []
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -138,8 +141,10 @@ def load_user_from_session(session_id: str) -> User | None:
         return None
     now = utcnow()
     if not _LOADER:  # built once (its cache key is kept with it)
+        answers = hooks.signed_in_columns.answers(User, user_id=sa.bindparam("user_id"))
+        _LOADER_NAMES[:] = [name for name, _column in answers]
         _LOADER.append(
-            sa.select(User, SignInSession)
+            sa.select(User, SignInSession, *(column.label(f"x_{n}") for n, column in answers))
             .join(SignInSession, SignInSession.user_id == User.id)
             .where(
                 SignInSession.token_hash == sa.bindparam("token_hash"),
@@ -152,9 +157,10 @@ def load_user_from_session(session_id: str) -> User | None:
     ).first()
     if row is None:
         return None
-    user, record = row
+    user, record, *values = row
     if record.last_seen_at < now - _idle_limit():
         return None
+    user.signed_in_values = dict(zip(_LOADER_NAMES, values, strict=True))
     user.session_token = token
     user.signin_session_id = record.id
     if record.last_seen_at < now - timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import gettext as _
 
 from .. import outbox
@@ -138,6 +138,7 @@ def notify(
     ]
     db.session.add_all(created)
     db.session.flush()
+    unread_written()
     _plan_emails(created, kind, group_id, thread_id, channels or {}, now)
     return created
 
@@ -266,6 +267,40 @@ def unread_count(user, cap: int = UNREAD_CAP) -> int:
     return db.session.scalar(statement, {"user_id": _id(user)})
 
 
+def unread_count_column(user_model, *, user_id, **_kw) -> tuple[str, sa.ScalarSelect]:
+    """``unread_count`` read with the person in the sign-in loader's statement
+    (``hooks.signed_in_columns``): the same rows, whether the person has confirmed their
+    address (invitations) asked of the database rather than of the loaded person."""
+    person = sa.orm.aliased(user_model)
+    verified = sa.exists().where(person.id == user_id, person.email_verified_at.is_not(None))
+    current_groups = sa.select(Membership.group_id).where(
+        Membership.user_id == user_id, Membership.revoked_at.is_(None)
+    )
+    unread = (
+        sa.select(Notification.id)
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            sa.or_(
+                Notification.group_id.is_(None),
+                Notification.group_id.in_(current_groups),
+                sa.and_(Notification.kind == kinds.INVITATION, verified),
+            ),
+        )
+        .limit(UNREAD_CAP + 1)
+        .subquery()
+    )
+    return "unread_notifications", sa.select(sa.func.count()).select_from(unread).scalar_subquery()
+
+
+def unread_written() -> None:
+    """This request wrote notifications or read marks: the unread count read with the
+    person (``unread_count_column``) no longer holds; it is counted again when shown."""
+    if has_request_context():
+        g.notifications_written = True
+        g.pop("unread_notifications", None)
+
+
 def page_for(user, *, per_page: int = PER_PAGE, after=None, before=None) -> KeysetPage:
     """One page of ``user``'s notifications, newest first (ties: the higher id first),
     with what they are about loaded: after the position ``after`` or before ``before``
@@ -344,6 +379,7 @@ def mark_read(user, ids: Iterable[int] | str | None = "all", *, now: datetime) -
         query = query.where(Notification.id.in_(wanted))
     count = db.session.execute(query).rowcount
     db.session.flush()
+    unread_written()
     return count
 
 

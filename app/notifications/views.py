@@ -37,9 +37,7 @@ def unread_notifications():
     def count() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "unread_notifications" not in g:
-            g.unread_notifications = services.unread_count(current_user)
-        return g.unread_notifications
+        return unread_state(current_user)
 
     def badge() -> Markup:
         """The header's unread count (a placeholder in a fragment: app/fragments.py)."""
@@ -79,9 +77,13 @@ def _unread_placeholder(_argument: str) -> str:
 
 def unread_state(user, **_kw) -> int:
     """Every page's header shows the unread count: pages' validators include it (read
-    once per request, shared with the header)."""
+    once per request, shared with the header): read with the person when the request
+    signed them in (``hooks.signed_in_columns``) and wrote no notification since."""
     if "unread_notifications" not in g:
-        g.unread_notifications = services.unread_count(user)
+        kept = getattr(user, "signed_in_values", {}).get("unread_notifications")
+        if kept is None or g.get("notifications_written"):
+            kept = services.unread_count(user)
+        g.unread_notifications = kept
     return g.unread_notifications
 
 
@@ -300,4 +302,5 @@ def _answer_the_thread_page(_state) -> None:
     hooks.thread_page_sections.connect(thread_email_section)
     hooks.thread_reader_columns.connect(settings.thread_volume_column)
     hooks.page_viewer_state.connect(unread_state)
+    hooks.signed_in_columns.connect(services.unread_count_column)
     fragments.PAGE_HANDLERS["u"] = _unread_placeholder

@@ -239,3 +239,38 @@ def test_someone_removed_no_longer_reads_the_groups_titles(
     main = _main(client.get("/notifications", headers=EN).get_data(as_text=True))
     assert "Alice mentioned you" not in main
     assert circle_with_outsider.thread.title not in main
+
+
+def test_header_count_read_with_the_person_is_the_count(
+    circle_with_outsider, client, auth, send, run_in_request
+):
+    """The header's count comes with the person in the sign-in statement: the same
+    count as ``unread_count``, confirmed address or not, member or not, and one read
+    since is counted out."""
+    from app.auth.models import User
+    from app.extensions import db
+    from app.notifications.services import mark_read, unread_count
+
+    def header_count() -> str:
+        header = client.get("/", headers=EN).get_data(as_text=True).split("</header>")[0]
+        found = re.search(r'class="unread-count"[^>]*>\((\d+\+?)\)', header)
+        return found.group(1) if found else "0"
+
+    def counted(person) -> str:
+        return str(run_in_request(lambda: unread_count(db.session.get(User, person.id))))
+
+    def confirmed(person, when):
+        run_in_request(lambda: setattr(db.session.get(User, person.id), "email_verified_at", when))
+
+    bruno, eric = circle_with_outsider.members[0], circle_with_outsider.outsider
+    first = send([bruno, eric], "mention", actor=circle_with_outsider.admin)
+    send([bruno, eric], "invitation", actor=circle_with_outsider.admin)
+    for person, expected in ((bruno, {"2"}), (eric, {"0", "1"})):
+        auth.login(person)
+        for when in (None, utcnow()):
+            confirmed(person, when)
+            got, want = header_count(), counted(person)
+            assert got == want and got in expected, (person.name, when, got, want)
+    auth.login(bruno)
+    run_in_request(lambda: mark_read(db.session.get(User, bruno.id), first[:1], now=utcnow()))
+    assert header_count() == counted(bruno) == "1"

@@ -24,10 +24,10 @@ MAX_STATEMENTS = 12
 #: the page's two more than the API: the stances' history for «block lifted» in the
 #: timeline, and whether a closed proposal's outcome was applied (may it be reopened?)
 MAX_PAGE_STATEMENTS = MAX_STATEMENTS + 2
-#: the page with its fragments kept (app/fragments.py): the reader's session, the thread
-#: (one statement: the thread with its revisions, the reader's membership, read mark,
-#: reactions and email setting for the thread), the unread count
-MAX_WARM_PAGE_STATEMENTS = 3
+#: the page with its fragments kept (app/fragments.py): the reader's session (with
+#: their unread count), the thread (one statement: the thread with its revisions, the
+#: reader's membership, read mark, reactions and email setting for the thread)
+MAX_WARM_PAGE_STATEMENTS = 2
 
 
 @pytest.fixture
