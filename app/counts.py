@@ -24,10 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-import sqlalchemy.orm
-
-from .extensions import db
+from . import triggers
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,6 @@ def _sqlite_triggers() -> list[tuple[str, str]]:
     return triggers
 
 
-def sqlite_create() -> list[str]:
-    return [f"CREATE TRIGGER IF NOT EXISTS {name} {body}" for name, body in _sqlite_triggers()]
-
-
-def sqlite_drop() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {name}" for name, _body in _sqlite_triggers()]
-
-
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
@@ -134,22 +123,6 @@ def _pg_functions() -> list[tuple[str, str, str]]:
     return functions
 
 
-def pg_create() -> list[str]:
-    statements = []
-    for name, body, clause in _pg_functions():
-        statements.append(
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {body} END $$"
-        )
-        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {clause.rsplit(' ON ', 1)[1]}")
-        statements.append(f"CREATE TRIGGER {name} {clause} FOR EACH ROW EXECUTE FUNCTION {name}()")
-    return statements
-
-
-def pg_drop() -> list[str]:
-    return [f"DROP FUNCTION IF EXISTS {name}() CASCADE" for name, _b, _c in _pg_functions()]
-
-
 # -- counting everything again -------------------------------------------------------------
 
 
@@ -166,25 +139,15 @@ def backfill() -> list[str]:
     return statements
 
 
-# -- the metadata's create and drop ------------------------------------------------------
+# -- the metadata's create and drop (``app/triggers.py``) ---------------------------------
 
-
-def _after_create(target, connection, **kw) -> None:
-    statements = {"sqlite": sqlite_create, "postgresql": pg_create}.get(connection.dialect.name)
-    for statement in statements() if statements else []:
-        connection.exec_driver_sql(statement)
-
-
-def _before_drop(target, connection, **kw) -> None:
-    statements = {"sqlite": sqlite_drop, "postgresql": pg_drop}.get(connection.dialect.name)
-    for statement in statements() if statements else []:
-        connection.exec_driver_sql(statement)
-
-
-sa.event.listen(db.metadata, "after_create", _after_create)
-sa.event.listen(db.metadata, "before_drop", _before_drop)
+_TRIGGERS = triggers.TriggerSet(_sqlite_triggers, _pg_functions)
+sqlite_create = _TRIGGERS.sqlite_create
+sqlite_drop = _TRIGGERS.sqlite_drop
+pg_create = _TRIGGERS.pg_create
+pg_drop = _TRIGGERS.pg_drop
 
 
 def count_column():
     """A column declared by ``counted`` (0 for a new row: its counted rows come after)."""
-    return sa.orm.mapped_column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    return triggers.kept_integer()

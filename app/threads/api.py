@@ -49,7 +49,6 @@ from .serialize import (
     load_thread_for,
     thread_detail_json,
     thread_json,
-    thread_reactions,
 )
 from .services import (
     CommentDeleted,
@@ -68,6 +67,7 @@ from .services import (
     set_closed,
     set_pinned,
     start_thread,
+    thread_reactions,
 )
 
 blp = Blueprint("api_threads", __name__, description="Threads, comments and reactions")

@@ -18,9 +18,9 @@ from sqlalchemy.engine import RowMapping
 from ..api.serialize import UserRef, user_ref, utc
 from ..auth.models import User, former_member_name
 from ..extensions import db
-from ..groups.models import Membership
 from ..groups.permissions import remember_membership
-from .models import REACTIONS, Comment, Reaction, Thread
+from .models import Comment, Thread
+from .services import thread_and_membership
 
 
 class ReactionCount(TypedDict):
@@ -131,47 +131,8 @@ def comment_rows(thread_id: int) -> list[RowMapping]:
 
 
 @cache
-def _reactions_stmt() -> sa.Select:
-    mine = sa.func.sum(sa.case((Reaction.user_id == sa.bindparam("viewer_id"), 1), else_=0))
-    return (
-        sa.select(Reaction.comment_id, Reaction.emoji, sa.func.count(Reaction.id), mine)
-        .join(Comment, Comment.id == Reaction.comment_id)
-        .where(Comment.thread_id == sa.bindparam("thread_id"))
-        .group_by(Reaction.comment_id, Reaction.emoji)
-    )
-
-
-def thread_reactions(thread_id: int, viewer) -> dict[int, list[ReactionCount]]:
-    """For each comment of the thread, ``[{emoji, count, mine}]`` in the order of
-    ``REACTIONS`` (``services.reaction_summary`` for a whole thread: one grouped
-    statement, no list of ids to bind)."""
-    rows = db.session.execute(_reactions_stmt(), {"thread_id": thread_id, "viewer_id": viewer.id})
-    order = {emoji: i for i, emoji in enumerate(REACTIONS)}
-    summary: dict[int, list[ReactionCount]] = {}
-    for comment_id, emoji, count, my_count in rows:
-        summary.setdefault(comment_id, []).append(
-            {"emoji": emoji, "count": count, "mine": bool(my_count)}
-        )
-    for items in summary.values():
-        items.sort(key=lambda item: order.get(item["emoji"], len(order)))
-    return summary
-
-
-@cache
 def _thread_stmt() -> sa.Select:
-    return (
-        sa.select(Thread, Membership)
-        .outerjoin(
-            Membership,
-            sa.and_(
-                Membership.group_id == Thread.group_id,
-                Membership.user_id == sa.bindparam("viewer_id"),
-                Membership.revoked_at.is_(None),
-            ),
-        )
-        .where(Thread.id == sa.bindparam("thread_id"))
-        .options(sa.orm.joinedload(Thread.group), sa.orm.joinedload(Thread.author))
-    )
+    return thread_and_membership(sa.bindparam("viewer_id"))
 
 
 def load_thread_for(thread_id: int, viewer) -> Thread | None:

@@ -383,20 +383,27 @@ def _reader_statement():
         answers = hooks.thread_reader_columns.answers(Thread, reader=reader)
         extra = [column.label(f"x_{name}") for name, column in answers]
         _READER_NAMES[:] = [name for name, _column in answers]
-        _READER_STATEMENT.append(
-            sa.select(Thread, Membership, seen_at, mine, *extra)
-            .outerjoin(
-                Membership,
-                sa.and_(
-                    Membership.group_id == Thread.group_id,
-                    Membership.user_id == reader,
-                    Membership.revoked_at.is_(None),
-                ),
-            )
-            .where(Thread.id == sa.bindparam("thread_id"))
-            .options(sa.orm.joinedload(Thread.group), sa.orm.joinedload(Thread.author))
-        )
+        _READER_STATEMENT.append(thread_and_membership(reader).add_columns(seen_at, mine, *extra))
     return _READER_STATEMENT[0]
+
+
+def thread_and_membership(reader: sa.BindParameter) -> sa.Select:
+    """The thread (bind parameter ``thread_id``) with its group and author, and the
+    current membership of ``reader`` (a bind parameter) in its group, or None: the
+    first read of the thread page and of the API's thread."""
+    return (
+        sa.select(Thread, Membership)
+        .outerjoin(
+            Membership,
+            sa.and_(
+                Membership.group_id == Thread.group_id,
+                Membership.user_id == reader,
+                Membership.revoked_at.is_(None),
+            ),
+        )
+        .where(Thread.id == sa.bindparam("thread_id"))
+        .options(sa.orm.joinedload(Thread.group), sa.orm.joinedload(Thread.author))
+    )
 
 
 def load_thread_for_reader(thread_id: int, user) -> tuple[Thread | None, ReaderRow | None]:
@@ -512,7 +519,33 @@ def reaction_summary(comment_ids: list[int], user) -> dict[int, list[dict]]:
         sa.select(Reaction.comment_id, Reaction.emoji, sa.func.count(Reaction.id), mine)
         .where(Reaction.comment_id.in_(comment_ids))
         .group_by(Reaction.comment_id, Reaction.emoji)
-    ).all()
+    )
+    return _summarise(rows)
+
+
+_THREAD_REACTIONS: list = []
+
+
+def thread_reactions(thread_id: int, viewer) -> dict[int, list[dict]]:
+    """``reaction_summary`` for every comment of a thread: one grouped statement built
+    once, no list of ids to bind."""
+    if not _THREAD_REACTIONS:  # built once (its cache key is kept with it)
+        mine = sa.func.sum(sa.case((Reaction.user_id == sa.bindparam("viewer_id"), 1), else_=0))
+        _THREAD_REACTIONS.append(
+            sa.select(Reaction.comment_id, Reaction.emoji, sa.func.count(Reaction.id), mine)
+            .join(Comment, Comment.id == Reaction.comment_id)
+            .where(Comment.thread_id == sa.bindparam("thread_id"))
+            .group_by(Reaction.comment_id, Reaction.emoji)
+        )
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    return _summarise(
+        db.session.execute(_THREAD_REACTIONS[0], {"thread_id": thread_id, "viewer_id": viewer_id})
+    )
+
+
+def _summarise(rows) -> dict[int, list[dict]]:
+    """``(comment id, emoji, count, mine)`` rows as ``{comment id: [{emoji, count,
+    mine}]}``, each list in the order of ``REACTIONS``."""
     order = {emoji: i for i, emoji in enumerate(REACTIONS)}
     summary: dict[int, list[dict]] = {}
     for comment_id, emoji, count, my_count in rows:

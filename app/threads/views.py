@@ -61,12 +61,12 @@ from .services import (
     load_thread_for_reader,
     mark_seen,
     my_reactions,
-    reaction_summary,
     remove_reaction,
     set_closed,
     set_pinned,
     start_thread,
     thread_comments,
+    thread_reactions,
     thread_versions,
     timeline,
 )
@@ -172,7 +172,7 @@ def _shared_comments(thread: Thread, may_react: bool, may_comment: bool, mine: s
     ``mine`` receives the reader's reactions (read in the same query as the counts)."""
     comments = thread_comments(thread)
     entries = timeline(comments)
-    reactions = reaction_summary([c.id for c in comments], me())
+    reactions = thread_reactions(thread.id, me())
     for comment_id, items in reactions.items():
         mine.update(f"{comment_id}|{item['emoji']}" for item in items if item["mine"])
     with fragments.fragment_mode():
