@@ -66,6 +66,60 @@ document.addEventListener("DOMContentLoaded", function () {
   // focus (autofocus does it without JavaScript; some browsers skip it after a redirect).
   var landing = document.querySelector("[data-error-summary], [data-landing]");
   if (landing && document.activeElement !== landing) { landing.focus(); }
+  // A thread's «React» and «Reply» lead to a page of their own; here they open the
+  // page's one picker or reply form (its <template>s) in place, under the comment.
+  var openInPlace = function (link, template, prepare) {
+    if (!template) { return; }
+    link.setAttribute("role", "button");
+    link.setAttribute("aria-expanded", "false");
+    var opened = null;
+    var close = function () {
+      if (opened) { opened.remove(); opened = null; }
+      link.setAttribute("aria-expanded", "false");
+    };
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (opened) { close(); link.focus(); return; }
+      opened = template.content.firstElementChild.cloneNode(true);
+      prepare(opened);
+      var cancel = opened.querySelector("[data-cancel]");
+      if (cancel) { cancel.addEventListener("click", function () { close(); link.focus(); }); }
+      // Escape closes it, unless it suggests names or holds a reply being written
+      opened.addEventListener("keydown", function (key) {
+        var text = opened.querySelector("textarea");
+        if (key.key !== "Escape" || key.defaultPrevented || (text && text.value.trim())) { return; }
+        close();
+        link.focus();
+      });
+      link.parentNode.insertAdjacentElement("afterend", opened);
+      link.setAttribute("aria-expanded", "true");
+      var first = opened.querySelector("textarea, button");
+      if (first) { first.focus(); }
+    });
+  };
+  var picker = document.getElementById("reaction-picker");
+  document.querySelectorAll("a[data-react]").forEach(function (link) {
+    openInPlace(link, picker, function (form) {
+      form.action = link.href;
+      // the reactions the comment shows already are its own buttons, above
+      var shown = link.closest("article").querySelectorAll(".reactions-form button");
+      var given = Array.prototype.map.call(shown, function (b) { return b.value; });
+      form.querySelectorAll("button").forEach(function (button) {
+        if (given.indexOf(button.value) !== -1) { button.remove(); }
+      });
+    });
+  });
+  var reply = document.getElementById("reply-form");
+  document.querySelectorAll("a[data-reply]").forEach(function (link) {
+    openInPlace(link, reply, function (form) {
+      var id = "reply-" + link.dataset.reply + "-body";
+      form.querySelector("input[name=parent_id]").value = link.dataset.reply;
+      var field = form.querySelector("textarea");
+      field.id = id;
+      form.querySelector("label").htmlFor = id;
+      if (window.cercleMentions) { window.cercleMentions(field); }
+    });
+  });
   // Mark a thread as read once its page is shown (the no-JS page has a button for it).
   var seen = document.querySelector("[data-mark-seen]");
   var token = document.querySelector('meta[name="csrf-token"]');

@@ -10,7 +10,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var TYPED = /(?:^|[^\w@\/])@([^\s@]{0,40}(?: [^\s@]{0,40})?)$/u;
   var counter = 0;
 
-  document.querySelectorAll("textarea[data-mentions]").forEach(function (field) {
+  // every field on the page, and those shown later (a thread's reply form)
+  var attach = function (field) {
     counter += 1;
     var listId = "mentions-" + counter;
     var list = document.createElement("ul");
@@ -124,5 +125,7 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
     field.addEventListener("blur", function () { window.setTimeout(close, 150); });
-  });
+  };
+  document.querySelectorAll("textarea[data-mentions]").forEach(attach);
+  window.cercleMentions = attach;
 });

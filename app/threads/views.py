@@ -28,7 +28,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..groups.models import Group
 from ..groups.permissions import can_see_group, can_start_thread, membership_of
-from ..textcheck import whole_number
 from ..textdiff import diff_lines
 from ..timeutil import utcnow
 from ..web import me, require, show_domain_error
@@ -182,22 +181,18 @@ def _shared_comments(thread: Thread, may_react: bool, may_comment: bool, mine: s
             thread=thread,
             group=thread.group,
             reactions=reactions,
-            reaction_choices=REACTIONS,
             may_react=may_react,
             may_comment=may_comment,
-            hint=MARKDOWN_HINT,
             chunk=fragments.CHUNK_MARKUP,
             person_url=_url_pattern("groups.person", handle="x"),
             versions_url=_url_pattern("threads.comment_versions", comment_id=0),
             react_url=_url_pattern("threads.react", comment_id=0),
-            comment_url=url_for("threads.comment", thread_id=thread.id),
+            reply_url=_url_pattern("threads.reply", comment_id=0),
             edited_html=Markup('{}<span class="visually-hidden"> ({})</span>').format(  # noqa: S704
                 _("edited"), _("see the versions")
             ),
             reactions_label=_("Reactions"),
             react_label=_("React"),
-            reply_label=_("Your reply"),
-            send_reply_label=_("Send the reply"),
         )
     chunks = html.split(fragments.CHUNK)[: len(entries)]
     order = [c for entry in entries for c in (entry.comment, *entry.replies)]
@@ -254,6 +249,9 @@ _REACTION_BUTTON = {
 }
 
 
+_ACTIONS = '<p class="actions comment-actions">{}</p>'
+
+
 def _comment_handlers(
     shared: dict, reader, thread: Thread, seen_at, mine: set[str]
 ) -> tuple[dict, list, int]:
@@ -277,15 +275,15 @@ def _comment_handlers(
         if author_id == reader.id or admin:
             links.append(f'<a href="{delete_url.format(comment_id)}">{delete}</a>')
         if links:
-            actions[str(comment_id)] = (
-                '<p class="actions comment-actions">' + "".join(links) + "</p>"
-            )
+            actions[str(comment_id)] = "".join(links)
     new = {str(i) for i in new_ids}
     badge = f'<span class="badge badge-new">{escape(_("new"))}</span>'
     handlers = {
         "N": lambda arg: " is-new" if arg in new else "",
         "B": lambda arg: badge if arg in new else "",
-        "A": lambda arg: actions.get(arg, ""),
+        # the links alone after «React» (a), or in their own paragraph (A)
+        "a": lambda arg: actions.get(arg, ""),
+        "A": lambda arg: _ACTIONS.format(actions[arg]) if arg in actions else "",
         "X": lambda arg: _REACTION_BUTTON[arg in mine].format(arg.partition("|")[2]),
     }
     return handlers, new_ids, (new_ids[0] if new_ids else None)
@@ -390,6 +388,7 @@ def _render_thread(
                 first_new=first_new,
                 comment_form=form,
                 hint=MARKDOWN_HINT,
+                reaction_choices=REACTIONS,
                 sections=sections,
             )
         return fragments.without_form_tokens(html)
@@ -420,6 +419,7 @@ def _render_thread(
 #: the rights that change the thread page around its timeline (``can.<name>``)
 _PAGE_RIGHTS = (
     "comment",
+    "react",
     "edit_thread",
     "close_thread",
     "pin_thread",
@@ -460,11 +460,9 @@ def comment(thread_id: int):
     require(can_take_part(me(), thread))
     form = CommentForm()
     if not form.validate_on_submit():
-        if form.parent_id.data:
-            flash(_("Your reply is empty: write something before sending it."), "error")
-            parent = form.parent_id.data
-            anchor = whole_number(str(parent), min=1)
-            return redirect(_thread_url(thread, anchor))
+        parent = _replied(thread, form)
+        if parent is not None:  # sent back on the reply's own page, text kept
+            return _reply_page(parent, thread, form, status=400)
         return _render_thread(thread, comment_form=form, status=400)
     try:
         new = add_comment(
@@ -475,10 +473,69 @@ def comment(thread_id: int):
         if error.status != 400:
             raise
         show_domain_error(form, error)
+        parent = _replied(thread, form)
+        if parent is not None:
+            return _reply_page(parent, thread, form, status=400)
         return _render_thread(thread, comment_form=form, status=400)
     mark_seen(thread, me(), now=new.created_at)
     flash(_("Your comment is posted."), "success")
     return redirect(_thread_url(thread, new.id))
+
+
+def _replied(thread: Thread, form: CommentForm) -> Comment | None:
+    """The comment a reply sent back answers, if it names one of this thread's."""
+    parent_id = form.parent
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    return parent if parent is not None and parent.thread_id == thread.id else None
+
+
+def _reply_page(comment: Comment, thread: Thread, form: CommentForm, status: int = 200):
+    """The page to reply to ``comment`` (to its thread's top comment, for a reply)."""
+    form.parent_id.data = str(comment.parent_id or comment.id)
+    form.body.label.text = _("Your reply")
+    return render_template(
+        "threads/comment_reply.html",
+        comment=comment,
+        thread=thread,
+        group=thread.group,
+        form=form,
+        hint=MARKDOWN_HINT,
+    ), status
+
+
+@bp.get("/comments/<int:comment_id>/reply", endpoint="reply")
+@login_required
+def reply_page(comment_id: int):
+    """A reply's own page: where «Reply» leads without JavaScript (with it, the thread
+    page opens its reply form in place). Sent to the thread's comments."""
+    comment, thread = _readable_comment(comment_id)
+    require(can_comment(me(), thread))
+    return _reply_page(comment, thread, CommentForm(formdata=None))
+
+
+@bp.get("/comments/<int:comment_id>/reactions", endpoint="reactions")
+@login_required
+def reactions_page(comment_id: int):
+    """The reactions to a comment, to add or take back one's own: where «React» leads
+    without JavaScript (with it, the thread page opens its picker in place)."""
+    comment, thread = _readable_comment(comment_id)
+    if comment.is_deleted:
+        raise CommentDeleted()
+    require(can_react(me(), thread))
+    given = {r["emoji"]: r for r in thread_reactions(thread.id, me()).get(comment.id, [])}
+    choices = [
+        (emoji, given.get(emoji, {}).get("count", 0), given.get(emoji, {}).get("mine", False))
+        for emoji in REACTIONS
+    ]
+    return render_template(
+        "threads/comment_react.html",
+        comment=comment,
+        thread=thread,
+        group=thread.group,
+        choices=choices,
+    )
 
 
 # -- edit, close, pin -----------------------------------------------------------

@@ -167,9 +167,7 @@ def _api_thread(client, thread_id, etag=None):
     return client.get(f"/api/v1/threads/{thread_id}", headers=headers)
 
 
-def test_the_api_thread_is_revalidated_and_answers_304_while_unchanged(
-    api, app, thread_circle
-):
+def test_the_api_thread_is_revalidated_and_answers_304_while_unchanged(api, app, thread_circle):
     from app.auth.models import User
     from app.extensions import db
     from app.threads.models import Thread
@@ -200,9 +198,7 @@ def test_the_api_thread_is_revalidated_and_answers_304_while_unchanged(
     assert changed.get_json()["comments"][-1]["body"] == "Du nouveau"
 
 
-def test_the_api_thread_is_not_304_once_a_poll_fell_due(
-    api, monkeypatch, thread_circle, new_poll
-):
+def test_the_api_thread_is_not_304_once_a_poll_fell_due(api, monkeypatch, thread_circle, new_poll):
     """No write happened between the two questions, only time: the poll that fell due is
     closed by the second reading, which must answer it closed, not 304."""
     from datetime import timedelta

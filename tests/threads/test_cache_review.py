@@ -294,8 +294,9 @@ def test_a_reader_reacts_and_votes_with_the_forms_of_a_page_kept_for_someone_els
         )
         db.session.commit()
         comment_id = comment.id
+    # the page's picker, which «React» opens under the comment (static/app.js)
     react = re.compile(
-        rf'action="/comments/{comment_id}/reactions"[^>]*>\s*<div[^>]*>\s*'
+        r'<template id="reaction-picker"><form[^>]*>'
         r'<input type="hidden" name="csrf_token" value="([^"]*)"'
     )
     vote = re.compile(

@@ -136,7 +136,13 @@ def test_comments_and_replies_form_a_one_level_timeline(
     replies_block = html[html.index('class="replies"') : html.index("Second")]
     assert "Réponse" in replies_block and "Sous-réponse" in replies_block
     assert "<time datetime=" in html
-    assert "<details" in html and f'name="parent_id" value="{top_id}"' in html
+    # «Reply» under the top comment only, to a page of its own, replying to the top
+    assert f'href="/comments/{top_id}/reply"' in html
+    assert f'href="/comments/{reply_id}/reply"' not in html
+    for answered, quoted in ((top_id, "Premier"), (reply_id, "Réponse")):
+        page = text(client.get(f"/comments/{answered}/reply", headers=EN))
+        assert f'name="parent_id" type="hidden" value="{top_id}"' in page
+        assert "<h1>Reply to" in page and f"<p>{quoted}</p>" in page
 
 
 def test_empty_comment_is_refused(client, auth, secret_circle, make_thread):
@@ -332,3 +338,87 @@ def test_writes_need_the_csrf_token(csrf_app, secret_circle, make_thread, commen
     assert client.post(f"/comments/{comment_id}/reactions", data=reaction).status_code == 302
     posted = client.post(f"/t/{thread.id}/comments", data={"body": "Avec", "csrf_token": token})
     assert posted.status_code == 302
+
+
+def test_a_reply_that_is_refused_comes_back_on_its_page_with_the_text_kept(
+    client, auth, secret_circle, make_thread, comment_as
+):
+    """Without JavaScript a reply is written on its own page; refused (empty, too long),
+    it comes back there with the error and what was typed, not lost on the thread."""
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    top_id = comment_as(secret_circle.admin, thread, "Qui peut dimanche ?")
+    auth.login(secret_circle.member)
+    empty = client.post(
+        f"/t/{thread.id}/comments", data={"body": "  ", "parent_id": str(top_id)}, headers=FR
+    )
+    assert empty.status_code == 400
+    page = text(empty)
+    assert "<h1>Répondre à" in page and "Qui peut dimanche ?" in page
+    assert 'aria-invalid="true"' in page and f'value="{top_id}"' in page
+    long_text = "Moi, " + "oui " * 5000
+    too_long = client.post(
+        f"/t/{thread.id}/comments", data={"body": long_text, "parent_id": str(top_id)}, headers=FR
+    )
+    assert too_long.status_code == 400
+    assert long_text.strip() in text(too_long).replace("\r\n", "\n")
+    # a parent from another thread is not this thread's reply page
+    other = make_thread(secret_circle.group, secret_circle.admin, title="Ailleurs")
+    elsewhere = client.post(
+        f"/t/{other.id}/comments", data={"body": "", "parent_id": str(top_id)}, headers=FR
+    )
+    assert elsewhere.status_code == 400 and "<h1>Répondre" not in text(elsewhere)
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1
+
+
+def test_the_reactions_page_adds_and_takes_back_without_javascript(
+    client, auth, secret_circle, make_thread, comment_as, make_user
+):
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    comment_id = comment_as(secret_circle.admin, thread, "Merci à tous")
+    auth.login(secret_circle.member)
+    page = text(client.get(f"/comments/{comment_id}/reactions", headers=FR))
+    assert "Merci à tous" in page
+    assert page.count('name="add"') == 6 and 'aria-pressed="true"' not in page
+    sent = client.post(f"/comments/{comment_id}/reactions", data={"add": "🙏"})
+    assert sent.headers["Location"].endswith(f"#comment-{comment_id}")
+    page = text(client.get(f"/comments/{comment_id}/reactions", headers=FR))
+    assert re.search(r'name="remove" value="🙏"[^>]*aria-pressed="true">🙏 1</button>', page)
+    assert page.count('name="add"') == 5
+    # someone outside the circle may not react
+    auth.login(make_user())
+    assert client.get(f"/comments/{comment_id}/reactions").status_code in (403, 404)
+
+
+def test_reply_and_react_are_links_and_the_page_holds_one_form_of_each(
+    client, auth, secret_circle, make_thread, comment_as
+):
+    """A hundred comments are not a hundred reply forms and pickers: each comment has
+    links, the page one picker and one reply form (opened in place by static/app.js)."""
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    for i in range(12):
+        comment_as(secret_circle.admin, thread, f"Commentaire {i}")
+    auth.login(secret_circle.member)
+    html = text(client.get(f"/t/{thread.id}", headers=FR))
+    assert html.count("data-reply=") == 12 and html.count("data-react>") == 12
+    assert html.count('<template id="reply-form">') == 1
+    assert html.count('<template id="reaction-picker">') == 1
+    assert html.count("<textarea") == 2  # the comment form's, the reply form's template
+    assert html.count("<form") == 5  # + comment form, sign-out form, the picker's, the reply form
+
+
+def test_a_comment_weighs_little_on_a_phone(client, auth, secret_circle, make_thread, comment_as):
+    """Each comment adds less than 800 bytes around its text to the thread page (a
+    hundred comments were 2.7 KB each, 268 KB in all)."""
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    auth.login(secret_circle.member)
+
+    def size() -> int:
+        return len(client.get(f"/t/{thread.id}", headers=FR).data)
+
+    for i in range(5):
+        comment_as(secret_circle.admin, thread, f"Commentaire {i}")
+    few = size()
+    for i in range(40):
+        comment_as(secret_circle.admin, thread, f"Commentaire {i}")
+    assert (size() - few) / 40 < 800
