@@ -319,7 +319,8 @@ class FragmentCache:
         found = self.splits.get(html)
         if found is None:
             found = _Split(html)
-            self.splits.put(html, found, 2 * sys.getsizeof(html))  # the parts: as large
+            # the parts (as large as the string), and in UTF-8 once asked for
+            self.splits.put(html, found, 3 * sys.getsizeof(html))
         return found
 
     def plan(self, html: str, timeline: list[str] | None) -> _Plan | None:
@@ -331,7 +332,7 @@ class FragmentCache:
             found = _plan(html, timeline, self.split)
             if found is not None:  # the parts, and the strings the key keeps alive
                 size = sys.getsizeof(html) + sum(map(sys.getsizeof, timeline or ()))
-                self.plans.put(key, found, 2 * size)
+                self.plans.put(key, found, 3 * size)
         return found
 
     def clear(self) -> None:
@@ -475,7 +476,7 @@ class _Split:
     text is not that placeholder (a text ``T`` between two placeholders, never seen:
     ``compose`` then goes the long way)."""
 
-    __slots__ = ("parts", "timeline", "odd")
+    __slots__ = ("parts", "timeline", "odd", "_encoded")
 
     def __init__(self, html: str):
         self.parts = html.split(MARK)
@@ -485,6 +486,16 @@ class _Split:
             first_t = None
         self.odd = first_t is not None and first_t % 2 == 0
         self.timeline = None if self.odd else first_t
+        self._encoded: list | None = None
+
+    @property
+    def encoded(self) -> list:
+        """``parts`` with the text in UTF-8 (made once, when first asked for)."""
+        if self._encoded is None:
+            encoded = self.parts.copy()
+            encoded[::2] = [text.encode() for text in encoded[::2]]
+            self._encoded = encoded
+        return self._encoded
 
 
 class _Plan:
@@ -492,12 +503,14 @@ class _Plan:
     placeholders alternate, a ``_JOINT`` between two pieces), and ``kinds``, each
     distinct placeholder once, by letter: (letter, placeholders, their arguments)."""
 
-    __slots__ = ("parts", "kinds")
+    __slots__ = ("parts", "kinds", "_page", "_pieces", "_encoded")
 
-    def __init__(self, parts: list):
-        self.parts = parts
+    def __init__(self, page: _Split, pieces: list[_Split] | None):
+        self._page, self._pieces = page, pieces
+        self.parts = self._assemble([piece.parts for piece in pieces or ()], page.parts)
+        self._encoded: list | None = None
         kinds: dict[str, tuple[list[str], list[str]]] = {}
-        for key in dict.fromkeys(parts[1::2]):
+        for key in dict.fromkeys(self.parts[1::2]):
             if key is _JOINT:
                 continue
             same, arguments = kinds.setdefault(key[:1], ([], []))
@@ -505,25 +518,36 @@ class _Plan:
             arguments.append(key[1:])
         self.kinds = tuple((kind, tuple(k), tuple(a)) for kind, (k, a) in kinds.items())
 
+    def _assemble(self, pieces: list[list], page: list) -> list:
+        at = self._page.timeline
+        if self._pieces is None or at is None:
+            return page
+        parts = page[:at]
+        for piece in pieces:
+            parts.append(_JOINT)
+            parts += piece
+        parts.append(_JOINT)
+        parts += page[at + 1 :]
+        return parts
+
+    @property
+    def encoded(self) -> list:
+        """``parts`` with the text in UTF-8 (made once, when first asked for)."""
+        if self._encoded is None:
+            pieces = [piece.encoded for piece in self._pieces or ()]
+            self._encoded = self._assemble(pieces, self._page.encoded)
+        return self._encoded
+
 
 def _plan(html: str, timeline: list[str] | None, split: Callable[[str], _Split]) -> _Plan | None:
     """``html`` with ``timeline``'s pieces in place of its ``T`` placeholder (as they
     come, when there is no timeline or no placeholder), or ``None`` for an ``odd`` page."""
     page = split(html)
-    at = page.timeline
     if timeline is None:
-        return _Plan(page.parts)
+        return _Plan(page, None)
     if page.odd:
         return None
-    if at is None:
-        return _Plan(page.parts)
-    parts = page.parts[:at]
-    for piece in timeline:
-        parts.append(_JOINT)
-        parts += split(piece).parts
-    parts.append(_JOINT)
-    parts += page.parts[at + 1 :]
-    return _Plan(parts)
+    return _Plan(page, None if page.timeline is None else [split(p) for p in timeline])
 
 
 def compose(
@@ -532,12 +556,15 @@ def compose(
     *,
     timeline: list[str] | None = None,
     whole_page: bool = False,
-) -> str:
+    encoded: bool = False,
+) -> str | bytes:
     """``html`` with its placeholders replaced for this request: the page's CSRF token
     (``C``), relative times seen from ``render_now()`` (``R``), ``handlers``' own (a
     letter → a function of the argument returning HTML), and ``timeline``'s pieces
     (composed the same way) in place of the ``T`` placeholder. Markup, or for a
-    ``whole_page`` (a response's body) the string itself: not copied once more.
+    ``whole_page`` (a response's body) the string itself: not copied once more; or,
+    ``encoded``, the body's bytes in UTF-8 (the text of the kept fragments is encoded
+    once per process, not the whole page on every request).
 
     What the kept fragments make is found once per process (``FragmentCache.plan``);
     each distinct placeholder is filled once per request."""
@@ -549,7 +576,8 @@ def compose(
     else:
         plan = _plan(html, timeline, _Split)
     if plan is None:
-        return _compose_slowly(html, handlers, timeline=timeline or [], whole_page=whole_page)
+        page = _compose_slowly(html, handlers, timeline=timeline or [], whole_page=whole_page)
+        return page.encode() if encoded else page
 
     token: list[str] = []
 
@@ -569,6 +597,11 @@ def compose(
     done: dict[object, str] = {_JOINT: ""}
     for kind, keys, arguments in plan.kinds:
         done.update(zip(keys, map(table[kind], arguments), strict=True))
+    if encoded:
+        done = {key: text.encode() for key, text in done.items()}
+        out = plan.encoded.copy()
+        out[1::2] = map(done.__getitem__, out[1::2])
+        return b"".join(out)
     out = plan.parts.copy()
     out[1::2] = map(done.__getitem__, out[1::2])
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from markupsafe import Markup
 
 from app import fragments
 from app.fragments import FragmentCache, LRUBytes, redis_url_for
@@ -309,9 +310,18 @@ def test_compose_shows_what_splitting_every_piece_showed(make_app, cache_on):
     with app.test_request_context():
         for page in pages:
             for timeline in (pieces, pieces[:1], [], pieces[::-1]):
+                expected = _outcome(_reference_compose, page, handlers, timeline)
                 for _ in range(2):  # the second time from the plan kept
+                    assert (
+                        _outcome(
+                            fragments.compose, page, handlers, timeline=timeline, whole_page=True
+                        )
+                        == expected
+                    ), (page, timeline)
+                    # a response's body in UTF-8, the same bytes as the string's
                     assert _outcome(
-                        fragments.compose, page, handlers, timeline=timeline, whole_page=True
-                    ) == _outcome(_reference_compose, page, handlers, timeline), (page, timeline)
+                        fragments.compose, page, handlers, timeline=timeline, encoded=True
+                    ) == (expected.encode() if isinstance(expected, str) else expected)
             if "\x01T\x01" not in page:
                 assert fragments.compose(page, handlers) == _reference_compose(page, handlers)
+                assert isinstance(fragments.compose(page, handlers), Markup)
