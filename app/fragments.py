@@ -17,9 +17,11 @@ viewer or on the current time may go into a fragment: pages compose those on top
   without it and the failure is logged (at most once a minute), never an error page.
 - ``FRAGMENT_CACHE=false`` turns the cache off (every fragment is rendered each time).
 
-Values are pickled. In Redis, which other programs may reach, each value is sealed
-with an HMAC of its key and bytes under a key derived from ``SECRET_KEY``: a value that
-was not written by this site is never unpickled (it is a miss, and logged).
+Values are pickled for Redis, and to measure them. In Redis, which other programs may
+reach, each value is sealed with an HMAC of its key and bytes under a key derived from
+``SECRET_KEY``: a value that was not written by this site is never unpickled (it is a
+miss, and logged). Each process keeps them decoded (unpickled once), and gives every
+request the same object: what ``get_or_render`` returns is read, never changed.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ import importlib.metadata
 import logging
 import os
 import pickle
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
@@ -54,6 +58,8 @@ REDIS_RETRY_SECONDS = 60
 MAX_VALUE_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_TTL = 86400
+#: what ``LRUBytes.get`` answers for a key it does not hold (``None`` may be a value)
+_MISSING = object()
 
 
 # -- the code version --------------------------------------------------------------------
@@ -116,35 +122,38 @@ def code_version() -> str:
 
 
 class LRUBytes:
-    """A least-recently-used map of ``str`` → ``bytes`` bounded by the total of the values'
-    lengths (and their keys'); safe across threads."""
+    """A least-recently-used map of ``str`` → a value, bounded by the total of the values'
+    sizes in bytes (and their keys' lengths); safe across threads. A value's size is its
+    length (``bytes``) unless ``set`` is told it (a decoded value: its pickled length)."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max(0, int(max_bytes))
         self.size = 0
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        #: key → (value, cost)
+        self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, default: Any = None) -> Any:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            item = self._items.get(key)
+            if item is None:
+                return default
+            self._items.move_to_end(key)
+            return item[0]
 
-    def set(self, key: str, value: bytes) -> None:
-        cost = len(key) + len(value)
+    def set(self, key: str, value: Any, size: int | None = None) -> None:
+        cost = len(key) + (len(value) if size is None else size)
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self.size -= len(key) + len(old)
+                self.size -= old[1]
             if cost > self.max_bytes:
                 return
-            self._items[key] = value
+            self._items[key] = (value, cost)
             self.size += cost
             while self.size > self.max_bytes:
-                dropped_key, dropped = self._items.popitem(last=False)
-                self.size -= len(dropped_key) + len(dropped)
+                _dropped_key, (_dropped, dropped_cost) = self._items.popitem(last=False)
+                self.size -= dropped_cost
 
     def clear(self) -> None:
         with self._lock:
@@ -153,6 +162,34 @@ class LRUBytes:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class _Memo:
+    """A map bounded in bytes (as its callers count them), emptied when full (each value
+    is then made again once); read without a lock, safe across threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max(0, int(max_bytes))
+        self.size = 0
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key) -> Any:
+        return self._items.get(key)
+
+    def put(self, key, value, size: int) -> None:
+        with self._lock:
+            if self.size + size > self.max_bytes:
+                self._items.clear()
+                self.size = 0
+            if size <= self.max_bytes:
+                self._items[key] = value
+                self.size += size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
 
 
 # -- the cache ------------------------------------------------------------------------
@@ -174,6 +211,11 @@ class FragmentCache:
         self.enabled = enabled
         self._seal_key = hashlib.blake2b(secret, digest_size=32, person=b"cercle-fragment").digest()
         self.local = LRUBytes(max_bytes)
+        # what ``compose`` makes of the kept fragments, each once per process: their
+        # parts (HTML → ``_Split``), the pages they make (HTML and timeline → ``_Plan``);
+        # as large together at most as ``local``
+        self.splits = _Memo(self.local.max_bytes // 2)
+        self.plans = _Memo(self.local.max_bytes // 2)
         self.ttl = max(1, int(ttl))
         self.redis_url = redis_url
         self._redis = None
@@ -205,10 +247,8 @@ class FragmentCache:
             REDIS_RETRY_SECONDS,
         )
 
-    def _get(self, key: str) -> bytes | None:
-        value = self.local.get(key)
-        if value is not None:
-            return value
+    def _from_redis(self, key: str) -> bytes | None:
+        """The pickled value Redis keeps under ``key``, if this site sealed it."""
         client = self._client()
         if client is None:
             return None
@@ -217,10 +257,7 @@ class FragmentCache:
         except Exception as error:  # noqa: BLE001 - any Redis failure: render without it
             self._redis_failed(error)
             return None
-        value = None if sealed is None else self._open(key, sealed)
-        if value is not None:
-            self.local.set(key, value)
-        return value
+        return None if sealed is None else self._open(key, sealed)
 
     def _seal(self, key: str, value: bytes) -> bytes:
         return hmac.digest(self._seal_key, key.encode() + b"\0" + value, "sha256") + value
@@ -233,13 +270,12 @@ class FragmentCache:
         log.warning("fragment cache: a value in Redis under %s is not this site's", key)
         return None
 
-    def _set(self, key: str, value: bytes) -> None:
-        self.local.set(key, value)
+    def _to_redis(self, key: str, data: bytes) -> None:
         client = self._client()
         if client is None:
             return
         try:
-            client.set(key, self._seal(key, value), ex=self.ttl)
+            client.set(key, self._seal(key, data), ex=self.ttl)
         except Exception as error:  # noqa: BLE001
             self._redis_failed(error)
 
@@ -248,25 +284,62 @@ class FragmentCache:
 
     def get_or_render(self, name: str, parts: tuple, render: Callable[[], T]) -> T:
         """The value kept under ``name`` and ``parts`` (which must name everything it
-        depends on), or ``render()``'s, kept for next time."""
+        depends on), or ``render()``'s, kept for next time.
+
+        This process keeps values decoded, and hands the very same object to every
+        request that asks for it: callers read what they get, never change it. (On a
+        miss, the caller gets ``render()``'s own value; what is kept is a copy.)"""
         if not self.enabled:
             return render()
         key = self.key(name, parts)
-        stored = self._get(key)
-        if stored is not None:
+        value = self.local.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        data = self._from_redis(key)
+        if data is not None:
             try:
-                return pickle.loads(stored)  # noqa: S301 - this site's own (sealed in Redis)
+                value = pickle.loads(data)  # noqa: S301 - this site's own (sealed in Redis)
             except Exception:  # noqa: BLE001 - an unreadable value is rendered again
                 log.warning("fragment cache: unreadable value under %s", key)
+            else:
+                self.local.set(key, value, len(data))
+                return value
         value = render()
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) <= MAX_VALUE_BYTES:
-            self._set(key, data)
+            # a copy of its own, bounded by its pickled size: the caller may go on
+            # changing the value it was given (``pickle.loads`` copies faster than
+            # ``copy.deepcopy``)
+            self.local.set(key, pickle.loads(data), len(data))  # noqa: S301 - just made
+            self._to_redis(key, data)
         return value
+
+    def split(self, html: str) -> _Split:
+        """``html`` split on its placeholders, once per process (``compose``)."""
+        found = self.splits.get(html)
+        if found is None:
+            found = _Split(html)
+            # the parts (as large as the string), and in UTF-8 once asked for
+            self.splits.put(html, found, 3 * sys.getsizeof(html))
+        return found
+
+    def plan(self, html: str, timeline: list[str] | None) -> _Plan | None:
+        """What ``compose`` makes of ``html`` and ``timeline``, once per process: the
+        fragments come from this cache, the same string objects on every request."""
+        key = (html, None if timeline is None else tuple(timeline))
+        found = self.plans.get(key)
+        if found is None:
+            found = _plan(html, timeline, self.split)
+            if found is not None:  # the parts, and the strings the key keeps alive
+                size = sys.getsizeof(html) + sum(map(sys.getsizeof, timeline or ()))
+                self.plans.put(key, found, 3 * size)
+        return found
 
     def clear(self) -> None:
         """Forget this process's fragments (Redis keeps its own until they expire)."""
         self.local.clear()
+        self.splits.clear()
+        self.plans.clear()
 
 
 def redis_url_for(config) -> str:
@@ -360,6 +433,10 @@ def csrf_token() -> str:
     return token
 
 
+#: an ``R`` placeholder's moment, parsed once per process
+_moment = lru_cache(maxsize=8192)(datetime.fromisoformat)
+
+
 def _relative(now: datetime) -> Callable[[str], str]:
     """The ``R`` placeholder's filler: a moment seen from ``now``, each phrase made (and
     escaped) once per request whatever the number of moments it is written for."""
@@ -368,18 +445,14 @@ def _relative(now: datetime) -> Callable[[str], str]:
     from .i18n import relative_key, relative_text
 
     locale = get_locale() or "fr"
-    seen: dict[str, str] = {}
     phrases: dict[tuple, str] = {}
 
     def relative(argument: str) -> str:
-        text = seen.get(argument)
+        moment = _moment(argument)
+        key = relative_key(moment - now)
+        text = phrases.get(key)
         if text is None:
-            moment = datetime.fromisoformat(argument)
-            key = relative_key(moment - now)
-            text = phrases.get(key)
-            if text is None:
-                text = phrases[key] = str(escape(relative_text(moment, now, locale=locale)))
-            seen[argument] = text
+            text = phrases[key] = str(escape(relative_text(moment, now, locale=locale)))
         return text
 
     return relative
@@ -391,19 +464,120 @@ def without_form_tokens(html: str) -> str:
     return html.replace(generate_csrf(), f"{MARK}C{MARK}")
 
 
+#: between two pieces of a page in ``compose``'s list of parts, where a placeholder
+#: would be: it stands for nothing
+_JOINT = object()
+
+
+class _Split:
+    """A fragment's HTML split on ``MARK``: text and placeholders alternate in ``parts``;
+    ``timeline``, the index in ``parts`` of the first ``T`` placeholder (where
+    ``compose`` puts the timeline); ``odd`` when the first ``MARK``-``T``-``MARK`` of the
+    text is not that placeholder (a text ``T`` between two placeholders, never seen:
+    ``compose`` then goes the long way)."""
+
+    __slots__ = ("parts", "timeline", "odd", "_encoded")
+
+    def __init__(self, html: str):
+        self.parts = html.split(MARK)
+        try:
+            first_t = self.parts.index("T", 1, len(self.parts) - 1)
+        except ValueError:
+            first_t = None
+        self.odd = first_t is not None and first_t % 2 == 0
+        self.timeline = None if self.odd else first_t
+        self._encoded: list | None = None
+
+    @property
+    def encoded(self) -> list:
+        """``parts`` with the text in UTF-8 (made once, when first asked for)."""
+        if self._encoded is None:
+            encoded = self.parts.copy()
+            encoded[::2] = [text.encode() for text in encoded[::2]]
+            self._encoded = encoded
+        return self._encoded
+
+
+class _Plan:
+    """A page ready to be filled: ``parts``, its pieces' parts in their places (text and
+    placeholders alternate, a ``_JOINT`` between two pieces), and ``kinds``, each
+    distinct placeholder once, by letter: (letter, placeholders, their arguments)."""
+
+    __slots__ = ("parts", "kinds", "_page", "_pieces", "_encoded")
+
+    def __init__(self, page: _Split, pieces: list[_Split] | None):
+        self._page, self._pieces = page, pieces
+        self.parts = self._assemble([piece.parts for piece in pieces or ()], page.parts)
+        self._encoded: list | None = None
+        kinds: dict[str, tuple[list[str], list[str]]] = {}
+        for key in dict.fromkeys(self.parts[1::2]):
+            if key is _JOINT:
+                continue
+            same, arguments = kinds.setdefault(key[:1], ([], []))
+            same.append(key)
+            arguments.append(key[1:])
+        self.kinds = tuple((kind, tuple(k), tuple(a)) for kind, (k, a) in kinds.items())
+
+    def _assemble(self, pieces: list[list], page: list) -> list:
+        at = self._page.timeline
+        if self._pieces is None or at is None:
+            return page
+        parts = page[:at]
+        for piece in pieces:
+            parts.append(_JOINT)
+            parts += piece
+        parts.append(_JOINT)
+        parts += page[at + 1 :]
+        return parts
+
+    @property
+    def encoded(self) -> list:
+        """``parts`` with the text in UTF-8 (made once, when first asked for)."""
+        if self._encoded is None:
+            pieces = [piece.encoded for piece in self._pieces or ()]
+            self._encoded = self._assemble(pieces, self._page.encoded)
+        return self._encoded
+
+
+def _plan(html: str, timeline: list[str] | None, split: Callable[[str], _Split]) -> _Plan | None:
+    """``html`` with ``timeline``'s pieces in place of its ``T`` placeholder (as they
+    come, when there is no timeline or no placeholder), or ``None`` for an ``odd`` page."""
+    page = split(html)
+    if timeline is None:
+        return _Plan(page, None)
+    if page.odd:
+        return None
+    return _Plan(page, None if page.timeline is None else [split(p) for p in timeline])
+
+
 def compose(
     html: str,
     handlers: dict[str, Callable[[str], str]] | None = None,
     *,
     timeline: list[str] | None = None,
     whole_page: bool = False,
-) -> str:
+    encoded: bool = False,
+) -> str | bytes:
     """``html`` with its placeholders replaced for this request: the page's CSRF token
     (``C``), relative times seen from ``render_now()`` (``R``), ``handlers``' own (a
     letter → a function of the argument returning HTML), and ``timeline``'s pieces
     (composed the same way) in place of the ``T`` placeholder. Markup, or for a
-    ``whole_page`` (a response's body) the string itself: not copied once more."""
+    ``whole_page`` (a response's body) the string itself: not copied once more; or,
+    ``encoded``, the body's bytes in UTF-8 (the text of the kept fragments is encoded
+    once per process, not the whole page on every request).
+
+    What the kept fragments make is found once per process (``FragmentCache.plan``);
+    each distinct placeholder is filled once per request."""
     from .i18n import render_now
+
+    kept = current_app.extensions.get("fragments")
+    if kept is not None and kept.enabled:
+        plan = kept.plan(html, timeline)
+    else:
+        plan = _plan(html, timeline, _Split)
+    if plan is None:
+        page = _compose_slowly(html, handlers, timeline=timeline or [], whole_page=whole_page)
+        return page.encode() if encoded else page
 
     token: list[str] = []
 
@@ -420,6 +594,45 @@ def compose(
     }
     # a placeholder's value, once per request for each one written several times (the
     # CSRF token of every form, the same moment)
+    done: dict[object, str] = {_JOINT: ""}
+    for kind, keys, arguments in plan.kinds:
+        done.update(zip(keys, map(table[kind], arguments), strict=True))
+    if encoded:
+        done = {key: text.encode() for key, text in done.items()}
+        out = plan.encoded.copy()
+        out[1::2] = map(done.__getitem__, out[1::2])
+        return b"".join(out)
+    out = plan.parts.copy()
+    out[1::2] = map(done.__getitem__, out[1::2])
+    # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
+    page = "".join(out)
+    return page if whole_page else Markup(page)  # noqa: S704
+
+
+def _compose_slowly(
+    html: str,
+    handlers: dict[str, Callable[[str], str]] | None,
+    *,
+    timeline: list[str],
+    whole_page: bool,
+) -> str:
+    """``compose`` for a page whose first ``MARK``-``T``-``MARK`` is not its ``T``
+    placeholder (never seen: kept so that ``compose`` shows what it always showed)."""
+    from .i18n import render_now
+
+    token: list[str] = []
+
+    def csrf(_argument: str) -> str:
+        if not token:
+            token.append(csrf_token())
+        return token[0]
+
+    table: dict[str, Callable[[str], str]] = {
+        **PAGE_HANDLERS,
+        "C": csrf,
+        "R": _relative(render_now()),
+        **(handlers or {}),
+    }
     done: dict[str, str] = {}
 
     def value(part: str) -> str:
@@ -429,19 +642,14 @@ def compose(
         return text
 
     def fill(text: str) -> list[str]:
-        # split once (a placeholder is every other part), one lookup per placeholder
         parts = text.split(MARK)
         parts[1::2] = [value(part) for part in parts[1::2]]
         return parts
 
-    before, marker, after = html.partition(f"{MARK}T{MARK}")
-    if timeline is None or not marker:
-        out = fill(html)
-    else:  # each piece in its place (a page is large: it is copied once, at the end)
-        out = fill(before)
-        for piece in timeline:
-            out += fill(piece)
-        out += fill(after)
-    # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
+    before, _marker, after = html.partition(f"{MARK}T{MARK}")
+    out = fill(before)
+    for piece in timeline:
+        out += fill(piece)
+    out += fill(after)
     page = "".join(out)
     return page if whole_page else Markup(page)  # noqa: S704

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from markupsafe import Markup
 
 from app import fragments
 from app.fragments import FragmentCache, LRUBytes, redis_url_for
@@ -43,7 +44,7 @@ def test_the_lru_holds_under_threads():
     for t in threads:
         t.join()
     assert lru.size <= 10_000
-    assert lru.size == sum(len(k) + len(v) for k, v in lru._items.items())
+    assert lru.size == sum(len(k) + len(v) for k, (v, _cost) in lru._items.items())
 
 
 def test_a_value_is_rendered_once_then_reused():
@@ -202,3 +203,125 @@ def test_two_sites_sharing_a_redis_never_show_each_other_s_fragments(
         assert fragments.get_or_render("thread-comments", parts, lambda: "Chez eux") == "Chez eux"
     with make_app(FRAGMENT_CACHE_URL=redis_server).app_context():  # our other process
         assert fragments.get_or_render("thread-comments", parts, lambda: "?") == "Chez nous"
+
+
+def test_a_kept_value_is_unpickled_once_and_shared_by_the_requests_that_read_it(monkeypatch):
+    """The process keeps values decoded: a hit costs no ``pickle.loads`` and gives the
+    very same object (callers only read it)."""
+    import pickle
+
+    cache = FragmentCache(enabled=True, max_bytes=1 << 20)
+    first = cache.get_or_render("page", (1,), lambda: {"chunks": [(1, "<p>a</p>")]})
+    loads = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    second = cache.get_or_render("page", (1,), lambda: {"chunks": []})
+    third = cache.get_or_render("page", (1,), lambda: {"chunks": []})
+    assert second is third and second == first
+    assert loads == []
+    # bounded by the pickled size, as when the process kept the pickled bytes
+    key = cache.key("page", (1,))
+    assert cache.local.size == len(key) + len(pickle.dumps(first, pickle.HIGHEST_PROTOCOL))
+
+
+def test_what_the_renderer_s_caller_changes_is_not_what_others_get():
+    """On a miss, the caller gets ``render()``'s own value; the cache keeps a copy."""
+    cache = FragmentCache(enabled=True, max_bytes=1 << 20)
+    mine = cache.get_or_render("page", (2,), lambda: {"ids": [1, 2]})
+    mine["ids"].append(3)
+    assert cache.get_or_render("page", (2,), lambda: {"ids": []}) == {"ids": [1, 2]}
+
+
+def test_a_value_read_from_redis_is_unpickled_once_then_kept_in_the_process(
+    redis_server, monkeypatch
+):
+    import pickle
+
+    one = FragmentCache(enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60)
+    other = FragmentCache(enabled=True, max_bytes=1 << 20, redis_url=redis_server, ttl=60)
+    one.get_or_render("page", (9,), lambda: ["rendu"])
+    loads = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    assert other.get_or_render("page", (9,), lambda: ["autre"]) == ["rendu"]
+    assert other.get_or_render("page", (9,), lambda: ["autre"]) == ["rendu"]
+    assert loads == [1]
+
+
+def test_none_is_a_value_like_any_other():
+    cache = FragmentCache(enabled=True, max_bytes=1 << 20)
+    calls = []
+    for _ in range(2):
+        assert cache.get_or_render("page", (3,), lambda: calls.append(1)) is None
+    assert calls == [1]
+
+
+def _reference_compose(html, table, timeline=None):
+    """``compose`` as it was first written: split every piece on every request."""
+
+    def fill(text):
+        parts = text.split(fragments.MARK)
+        parts[1::2] = [table[part[0]](part[1:]) for part in parts[1::2]]
+        return parts
+
+    before, marker, after = html.partition("\x01T\x01")
+    if timeline is None or not marker:
+        return "".join(fill(html))
+    out = fill(before)
+    for piece in timeline:
+        out += fill(piece)
+    return "".join(out + fill(after))
+
+
+def _outcome(function, *args, **kwargs):
+    """What ``function`` returns, or the class of what it raises."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - compared, not hidden
+        return type(error)
+
+
+@pytest.mark.parametrize("cache_on", [True, False])
+def test_compose_shows_what_splitting_every_piece_showed(make_app, cache_on):
+    """Pages are composed from plans kept per process (``FragmentCache.plan``): the same
+    HTML as splitting and filling each piece on every request, whatever the pieces."""
+    app = make_app(FRAGMENT_CACHE=cache_on)
+    handlers = {
+        "N": lambda a: f"<n{a}>",
+        "A": lambda a: "" if a == "2" else f"[{a}]",
+        "X": lambda a: a.partition("|")[2],
+    }
+    m = fragments.MARK
+    pieces = [
+        f"<li>{m}N1{m}{m}A1{m}x{m}X1|👍{m}</li>",
+        f"<li>{m}N2{m}{m}A2{m}{m}N2{m}</li>",
+        "<li>sans marque</li>",
+        "",
+        f"{m}A3{m}",
+    ]
+    pages = [
+        f"<main>{m}N0{m}<ol>{m}T{m}</ol>{m}A0{m}</main>",
+        f"{m}T{m}",
+        f"<main>{m}T{m}{m}N9{m}</main>",
+        f"<p>{m}N1{m}sans chronologie</p>",
+        "",
+        f"<p>{m}N1{m}T{m}A1{m}</p>",  # a text T between two placeholders
+    ]
+    with app.test_request_context():
+        for page in pages:
+            for timeline in (pieces, pieces[:1], [], pieces[::-1]):
+                expected = _outcome(_reference_compose, page, handlers, timeline)
+                for _ in range(2):  # the second time from the plan kept
+                    assert (
+                        _outcome(
+                            fragments.compose, page, handlers, timeline=timeline, whole_page=True
+                        )
+                        == expected
+                    ), (page, timeline)
+                    # a response's body in UTF-8, the same bytes as the string's
+                    assert _outcome(
+                        fragments.compose, page, handlers, timeline=timeline, encoded=True
+                    ) == (expected.encode() if isinstance(expected, str) else expected)
+            if "\x01T\x01" not in page:
+                assert fragments.compose(page, handlers) == _reference_compose(page, handlers)
+                assert isinstance(fragments.compose(page, handlers), Markup)

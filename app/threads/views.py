@@ -259,23 +259,30 @@ def _comment_handlers(
     membership = membership_of(reader, thread.group)
     member = membership is not None
     admin = member and membership.role == "admin"
+    own = reader.id
+    comments = shared["comments"]
     new_ids: list[int] = []
+    if seen_at is not None:
+        new_ids = [
+            comment_id
+            for comment_id, author_id, created_at, deleted in comments
+            if created_at > seen_at and author_id != own and not deleted
+        ]
     actions: dict[str, str] = {}
-    edit_url = _url_pattern("threads.edit_comment", comment_id=0)
-    delete_url = _url_pattern("threads.delete_comment", comment_id=0)
-    edit, delete = escape(_("Edit")), escape(_("Delete"))
-    for comment_id, author_id, created_at, deleted in shared["comments"]:
-        if seen_at is not None and created_at > seen_at and author_id != reader.id and not deleted:
-            new_ids.append(comment_id)
-        if deleted or not member:
-            continue
-        links = []
-        if author_id == reader.id:
-            links.append(f'<a href="{edit_url.format(comment_id)}">{edit}</a>')
-        if author_id == reader.id or admin:
-            links.append(f'<a href="{delete_url.format(comment_id)}">{delete}</a>')
-        if links:
-            actions[str(comment_id)] = "".join(links)
+    if member:  # the links, each made with one format
+        edit_url = _url_pattern("threads.edit_comment", comment_id=0)
+        delete_url = _url_pattern("threads.delete_comment", comment_id=0)
+        edit, delete = escape(_("Edit")), escape(_("Delete"))
+        for comment_id, author_id, _created_at, deleted in comments:
+            if deleted:
+                continue
+            if author_id == own:
+                actions[str(comment_id)] = (
+                    f'<a href="{edit_url.format(comment_id)}">{edit}</a>'
+                    f'<a href="{delete_url.format(comment_id)}">{delete}</a>'
+                )
+            elif admin:
+                actions[str(comment_id)] = f'<a href="{delete_url.format(comment_id)}">{delete}</a>'
     new = {str(i) for i in new_ids}
     badge = f'<span class="badge badge-new">{escape(_("new"))}</span>'
     handlers = {
@@ -413,7 +420,9 @@ def _render_thread(
         )
         html = cache.get_or_render("thread-page", page_key, page)
     timeline = [html for _at, _e, html in merged]
-    return fragments.compose(html, handlers, timeline=timeline, whole_page=True), status
+    # the body in UTF-8: the kept fragments' text is encoded once per process
+    body = fragments.compose(html, handlers, timeline=timeline, whole_page=True, encoded=True)
+    return body, status
 
 
 #: the rights that change the thread page around its timeline (``can.<name>``)
