@@ -500,18 +500,23 @@ def _replied(thread: Thread, form: CommentForm) -> Comment | None:
     return parent if parent is not None and parent.thread_id == thread.id else None
 
 
+def _comment_page(name: str, comment: Comment, thread: Thread, **context) -> str:
+    """One of the pages about a comment (``threads/comment_<name>.html``): the comment,
+    its thread and circle, and ``context``."""
+    return render_template(
+        f"threads/comment_{name}.html",
+        comment=comment,
+        thread=thread,
+        group=thread.group,
+        **context,
+    )
+
+
 def _reply_page(comment: Comment, thread: Thread, form: CommentForm, status: int = 200):
     """The page to reply to ``comment`` (to its thread's top comment, for a reply)."""
     form.parent_id.data = str(comment.parent_id or comment.id)
     form.body.label.text = _("Your reply")
-    return render_template(
-        "threads/comment_reply.html",
-        comment=comment,
-        thread=thread,
-        group=thread.group,
-        form=form,
-        hint=MARKDOWN_HINT,
-    ), status
+    return _comment_page("reply", comment, thread, form=form, hint=MARKDOWN_HINT), status
 
 
 @bp.get("/comments/<int:comment_id>/reply", endpoint="reply")
@@ -538,13 +543,7 @@ def reactions_page(comment_id: int):
         (emoji, given.get(emoji, {}).get("count", 0), given.get(emoji, {}).get("mine", False))
         for emoji in REACTIONS
     ]
-    return render_template(
-        "threads/comment_react.html",
-        comment=comment,
-        thread=thread,
-        group=thread.group,
-        choices=choices,
-    )
+    return _comment_page("react", comment, thread, choices=choices)
 
 
 # -- edit, close, pin -----------------------------------------------------------
@@ -647,14 +646,7 @@ def edit_comment_view(comment_id: int):
             flash(_("Your comment is updated."), "success")
             return redirect(_thread_url(thread, comment.id))
     status = 400 if form.errors else 200
-    return render_template(
-        "threads/comment_edit.html",
-        comment=comment,
-        thread=thread,
-        group=thread.group,
-        form=form,
-        hint=MARKDOWN_HINT,
-    ), status
+    return _comment_page("edit", comment, thread, form=form, hint=MARKDOWN_HINT), status
 
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"], endpoint="delete_comment")
@@ -669,9 +661,7 @@ def delete_comment_view(comment_id: int):
         delete_comment(comment, now=utcnow())
         flash(_("The comment is deleted."), "success")
         return redirect(_thread_url(thread, comment.id))
-    return render_template(
-        "threads/comment_delete.html", comment=comment, thread=thread, group=thread.group
-    )
+    return _comment_page("delete", comment, thread)
 
 
 @bp.get("/comments/<int:comment_id>/versions", endpoint="comment_versions")
@@ -690,13 +680,7 @@ def comment_versions_view(comment_id: int):
                 "diff": _body_diff(previous, version),
             }
         )
-    return render_template(
-        "threads/comment_versions.html",
-        comment=comment,
-        thread=thread,
-        group=thread.group,
-        changes=changes,
-    )
+    return _comment_page("versions", comment, thread, changes=changes)
 
 
 @bp.post("/comments/<int:comment_id>/reactions")
