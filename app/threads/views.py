@@ -492,9 +492,10 @@ def comment(thread_id: int):
 
 
 def _replied(thread: Thread, form: CommentForm) -> Comment | None:
-    """The comment a reply sent back answers, if it names one of this thread's."""
+    """The comment a reply sent back answers, if it names one of this thread's and the
+    reply page could be shown (not once the thread is closed: that page is a 403)."""
     parent_id = form.parent
-    if parent_id is None:
+    if parent_id is None or not can_comment(me(), thread):
         return None
     parent = db.session.get(Comment, parent_id)
     return parent if parent is not None and parent.thread_id == thread.id else None

@@ -422,3 +422,27 @@ def test_a_comment_weighs_little_on_a_phone(client, auth, secret_circle, make_th
     for i in range(40):
         comment_as(secret_circle.admin, thread, f"Commentaire {i}")
     assert (size() - few) / 40 < 800
+
+
+def test_a_refused_reply_in_a_closed_thread_is_not_sent_back_to_a_reply_form(
+    app, client, auth, secret_circle, make_thread, comment_as
+):
+    """The reply page of a closed thread is a 403: an empty reply sent to it (a page
+    left open while it closed) does not come back on a form that could never be sent."""
+    from app.threads.services import set_closed
+
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    top_id = comment_as(secret_circle.admin, thread, "Qui peut dimanche ?")
+    with app.app_context():
+        set_closed(db.session.get(Thread, thread.id), True, now=utcnow())
+        db.session.commit()
+    auth.login(secret_circle.member)
+    assert client.get(f"/comments/{top_id}/reply").status_code == 403
+    refused = client.post(
+        f"/t/{thread.id}/comments", data={"body": " ", "parent_id": str(top_id)}, headers=FR
+    )
+    assert refused.status_code == 400
+    page = text(refused)
+    assert "<h1>Répondre" not in page and "Envoyer la réponse" not in page
+    assert "Cette discussion est fermée" in page
+
