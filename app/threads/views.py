@@ -193,6 +193,7 @@ def _shared_comments(thread: Thread, may_react: bool, may_comment: bool, mine: s
             ),
             reactions_label=_("Reactions"),
             react_label=_("React"),
+            reaction_count=len(REACTIONS),
         )
     chunks = html.split(fragments.CHUNK)[: len(entries)]
     order = [c for entry in entries for c in (entry.comment, *entry.replies)]

@@ -446,3 +446,30 @@ def test_a_refused_reply_in_a_closed_thread_is_not_sent_back_to_a_reply_form(
     assert "<h1>Répondre" not in page and "Envoyer la réponse" not in page
     assert "Cette discussion est fermée" in page
 
+
+def test_no_react_link_under_a_comment_that_shows_every_reaction(
+    app, client, auth, secret_circle, make_thread, comment_as
+):
+    """Its six reactions are buttons already: «React» would open an empty picker."""
+    from app.auth.models import User
+    from app.threads.models import REACTIONS
+    from app.threads.services import add_reaction
+
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    full = comment_as(secret_circle.member, thread, "Tout le monde aime")
+    other = comment_as(secret_circle.member, thread, "Pas encore")
+    with app.app_context():
+        for emoji in REACTIONS:
+            add_reaction(
+                db.session.get(Comment, full),
+                user=db.session.get(User, secret_circle.admin.id),
+                emoji=emoji,
+            )
+        db.session.commit()
+    auth.login(secret_circle.member)
+    html = text(client.get(f"/t/{thread.id}", headers=FR))
+    article = html[html.index(f'id="comment-{full}"') : html.index(f'id="comment-{other}"')]
+    assert "data-react>" not in article
+    assert article.count('name="add" value=') == 6  # each one its button
+    assert f'href="/comments/{full}/edit"' in article  # the author's links stay
+    assert f'href="/comments/{other}/reactions" data-react>' in html
