@@ -77,6 +77,10 @@ document.addEventListener("DOMContentLoaded", function () {
       if (opened) { opened.remove(); opened = null; }
       link.setAttribute("aria-expanded", "false");
     };
+    // a button opens with Space too (a link only with Enter; Space scrolled the page)
+    link.addEventListener("keydown", function (key) {
+      if (key.key === " ") { key.preventDefault(); link.click(); }
+    });
     link.addEventListener("click", function (event) {
       event.preventDefault();
       if (opened) { close(); link.focus(); return; }
