@@ -83,7 +83,14 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      if (opened) { close(); link.focus(); return; }
+      if (opened) {
+        // a reply being written stays open (as on Escape): its field takes the focus
+        var written = opened.querySelector("textarea");
+        if (written && written.value.trim()) { written.focus(); return; }
+        close();
+        link.focus();
+        return;
+      }
       opened = template.content.firstElementChild.cloneNode(true);
       prepare(opened);
       var cancel = opened.querySelector("[data-cancel]");
