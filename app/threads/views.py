@@ -285,7 +285,8 @@ def _comment_handlers(
             elif admin:
                 actions[str(comment_id)] = f'<a href="{delete_url.format(comment_id)}">{delete}</a>'
     new = {str(i) for i in new_ids}
-    badge = f'<span class="badge badge-new">{escape(_("new"))}</span>'
+    # a space after it: the comment's header is written without one (the page is light)
+    badge = f'<span class="badge badge-new">{escape(_("new"))}</span> '
     handlers = {
         "N": lambda arg: " is-new" if arg in new else "",
         "B": lambda arg: badge if arg in new else "",

@@ -254,6 +254,8 @@ def test_new_comments_are_marked_until_seen(
 
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert html.count('class="badge badge-new"') == 2  # not the old one, not mine
+    # a space between the badge and the author's name («new Alice», not «newAlice»)
+    assert html.count('badge-new">new</span> <a href="/u/') == 2
     assert "2 new comments since your last visit" in html
     assert f'href="#comment-{new_1}"' in html
     assert f'data-mark-seen="/t/{thread.id}/seen"' in html
