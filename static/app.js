@@ -77,9 +77,20 @@ document.addEventListener("DOMContentLoaded", function () {
       if (opened) { opened.remove(); opened = null; }
       link.setAttribute("aria-expanded", "false");
     };
+    // a button opens with Space too (a link only with Enter; Space scrolled the page)
+    link.addEventListener("keydown", function (key) {
+      if (key.key === " ") { key.preventDefault(); link.click(); }
+    });
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      if (opened) { close(); link.focus(); return; }
+      if (opened) {
+        // a reply being written stays open (as on Escape): its field takes the focus
+        var written = opened.querySelector("textarea");
+        if (written && written.value.trim()) { written.focus(); return; }
+        close();
+        link.focus();
+        return;
+      }
       opened = template.content.firstElementChild.cloneNode(true);
       prepare(opened);
       var cancel = opened.querySelector("[data-cancel]");

@@ -193,6 +193,7 @@ def _shared_comments(thread: Thread, may_react: bool, may_comment: bool, mine: s
             ),
             reactions_label=_("Reactions"),
             react_label=_("React"),
+            reaction_count=len(REACTIONS),
         )
     chunks = html.split(fragments.CHUNK)[: len(entries)]
     order = [c for entry in entries for c in (entry.comment, *entry.replies)]
@@ -284,7 +285,8 @@ def _comment_handlers(
             elif admin:
                 actions[str(comment_id)] = f'<a href="{delete_url.format(comment_id)}">{delete}</a>'
     new = {str(i) for i in new_ids}
-    badge = f'<span class="badge badge-new">{escape(_("new"))}</span>'
+    # a space after it: the comment's header is written without one (the page is light)
+    badge = f'<span class="badge badge-new">{escape(_("new"))}</span> '
     handlers = {
         "N": lambda arg: " is-new" if arg in new else "",
         "B": lambda arg: badge if arg in new else "",
@@ -492,9 +494,10 @@ def comment(thread_id: int):
 
 
 def _replied(thread: Thread, form: CommentForm) -> Comment | None:
-    """The comment a reply sent back answers, if it names one of this thread's."""
+    """The comment a reply sent back answers, if it names one of this thread's and the
+    reply page could be shown (not once the thread is closed: that page is a 403)."""
     parent_id = form.parent
-    if parent_id is None:
+    if parent_id is None or not can_comment(me(), thread):
         return None
     parent = db.session.get(Comment, parent_id)
     return parent if parent is not None and parent.thread_id == thread.id else None

@@ -93,3 +93,58 @@ def test_reply_and_react_in_place_and_without_javascript(
         assert page.locator(".reactions-form button", has_text="🙏 2").count() == 1
     finally:
         context.close()
+
+
+def test_the_keyboard_opens_and_closes_them_as_buttons(live_server, browser, seed_thread_circle):
+    """JavaScript gives «Répondre» and «Réagir» the role of buttons: Space opens them as
+    it opens a button (not scrolling the page), and the focus comes back on Escape."""
+    url = f"{live_server}/t/{seed_thread_circle.thread.id}"
+    context, page = _phone(browser)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        _sign_in(page, live_server, "malik@example.org")
+        page.goto(url)
+        _post_comment(page, "Qui est disponible dimanche ?")
+        page.evaluate("window.scrollTo(0, 0)")
+        for name, opened in (("Répondre", "form.reply-form"), ("Réagir", ".reaction-picker")):
+            link = page.get_by_role("button", name=name).first
+            link.focus()
+            page.keyboard.press(" ")
+            assert page.locator(opened).count() == 1, name
+            assert link.get_attribute("aria-expanded") == "true"
+            page.keyboard.press("Escape")
+            assert page.locator(opened).count() == 0, name
+            assert page.evaluate("document.activeElement.textContent") == name
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_reply_being_written_is_not_dropped_by_a_second_tap_on_reply(
+    live_server, browser, seed_thread_circle
+):
+    """Escape keeps a reply being written; so does «Répondre» tapped again (it sits
+    right above the field): the field takes the focus back instead. «Annuler» drops it."""
+    url = f"{live_server}/t/{seed_thread_circle.thread.id}"
+    context, page = _phone(browser)
+    try:
+        _sign_in(page, live_server, "malik@example.org")
+        page.goto(url)
+        _post_comment(page, "Qui est disponible dimanche ?")
+        reply = page.get_by_role("button", name="Répondre")
+        reply.click()
+        reply.click()  # nothing written yet: it closes
+        assert page.locator("form.reply-form").count() == 0
+        reply.click()
+        page.get_by_label("Votre réponse").fill("Moi, dimanche matin.")
+        reply.click()
+        field = page.get_by_label("Votre réponse")
+        assert field.input_value() == "Moi, dimanche matin."
+        assert page.evaluate("document.activeElement.id") == field.get_attribute("id")
+        assert reply.get_attribute("aria-expanded") == "true"
+        page.get_by_role("button", name="Annuler").click()
+        assert page.locator("form.reply-form").count() == 0
+        assert reply.get_attribute("aria-expanded") == "false"
+    finally:
+        context.close()

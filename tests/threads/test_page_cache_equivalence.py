@@ -298,3 +298,40 @@ def test_kept_fragments_hold_no_relative_time(app, scene, cached_app):
     assert any(phrase in html for phrase in phrases)  # the page shows them
     kept = _kept_strings(cached_app)
     assert kept and not any(phrase in text for phrase in phrases for text in kept)
+
+
+def test_a_member_who_leaves_and_a_reader_from_outside_get_their_own_links(
+    app, scene, cached_app, uncached_app, make_user
+):
+    """In an open circle, a reader from outside and a member who just left read the
+    page kept for members: no «Réagir», «Répondre», picker, reply form nor
+    Modifier/Supprimer for them, the same as without the cache; members keep theirs."""
+    from app.groups.services import revoke_membership, update_group
+
+    _in(app, lambda: update_group(db.session.get(Group, scene.group.id), privacy="open"))
+    viewers = [*scene.people, make_user(name="Zoé")]
+    cached = _clients(cached_app, viewers)
+    uncached = _clients(uncached_app, viewers)
+    assert _render_all(cached, scene) == _render_all(uncached, scene)
+
+    def leave():
+        david = db.session.get(User, scene.people[3].id)
+        membership = db.session.scalar(
+            sa.select(Membership).where(
+                Membership.user_id == david.id, Membership.revoked_at.is_(None)
+            )
+        )
+        revoke_membership(
+            db.session.get(Group, scene.group.id), membership, actor=david, now=utcnow()
+        )
+
+    _in(app, leave)
+    after = _render_all(cached, scene)
+    assert after == _render_all(uncached, scene)
+    path = f"/t/{scene.thread.id}"
+    member_only = ("data-react>", "data-reply=", 'id="reaction-picker"', 'id="reply-form"')
+    for outside in (3, 4):  # David, who left (he wrote comments), and Zoé
+        assert not any(part in after[(outside, path)] for part in member_only), outside
+        assert '/edit"' not in after[(outside, path)] and '/delete"' not in after[(outside, path)]
+    assert all(part in after[(1, path)] for part in member_only)
+    assert '/edit"' in after[(1, path)]

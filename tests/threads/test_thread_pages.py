@@ -254,6 +254,8 @@ def test_new_comments_are_marked_until_seen(
 
     html = text(client.get(f"/t/{thread.id}", headers=EN))
     assert html.count('class="badge badge-new"') == 2  # not the old one, not mine
+    # a space between the badge and the author's name («new Alice», not «newAlice»)
+    assert html.count('badge-new">new</span> <a href="/u/') == 2
     assert "2 new comments since your last visit" in html
     assert f'href="#comment-{new_1}"' in html
     assert f'data-mark-seen="/t/{thread.id}/seen"' in html
@@ -422,3 +424,54 @@ def test_a_comment_weighs_little_on_a_phone(client, auth, secret_circle, make_th
     for i in range(40):
         comment_as(secret_circle.admin, thread, f"Commentaire {i}")
     assert (size() - few) / 40 < 800
+
+
+def test_a_refused_reply_in_a_closed_thread_is_not_sent_back_to_a_reply_form(
+    app, client, auth, secret_circle, make_thread, comment_as
+):
+    """The reply page of a closed thread is a 403: an empty reply sent to it (a page
+    left open while it closed) does not come back on a form that could never be sent."""
+    from app.threads.services import set_closed
+
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    top_id = comment_as(secret_circle.admin, thread, "Qui peut dimanche ?")
+    with app.app_context():
+        set_closed(db.session.get(Thread, thread.id), True, now=utcnow())
+        db.session.commit()
+    auth.login(secret_circle.member)
+    assert client.get(f"/comments/{top_id}/reply").status_code == 403
+    refused = client.post(
+        f"/t/{thread.id}/comments", data={"body": " ", "parent_id": str(top_id)}, headers=FR
+    )
+    assert refused.status_code == 400
+    page = text(refused)
+    assert "<h1>Répondre" not in page and "Envoyer la réponse" not in page
+    assert "Cette discussion est fermée" in page
+
+
+def test_no_react_link_under_a_comment_that_shows_every_reaction(
+    app, client, auth, secret_circle, make_thread, comment_as
+):
+    """Its six reactions are buttons already: «React» would open an empty picker."""
+    from app.auth.models import User
+    from app.threads.models import REACTIONS
+    from app.threads.services import add_reaction
+
+    thread = make_thread(secret_circle.group, secret_circle.admin)
+    full = comment_as(secret_circle.member, thread, "Tout le monde aime")
+    other = comment_as(secret_circle.member, thread, "Pas encore")
+    with app.app_context():
+        for emoji in REACTIONS:
+            add_reaction(
+                db.session.get(Comment, full),
+                user=db.session.get(User, secret_circle.admin.id),
+                emoji=emoji,
+            )
+        db.session.commit()
+    auth.login(secret_circle.member)
+    html = text(client.get(f"/t/{thread.id}", headers=FR))
+    article = html[html.index(f'id="comment-{full}"') : html.index(f'id="comment-{other}"')]
+    assert "data-react>" not in article
+    assert article.count('name="add" value=') == 6  # each one its button
+    assert f'href="/comments/{full}/edit"' in article  # the author's links stay
+    assert f'href="/comments/{other}/reactions" data-react>' in html
