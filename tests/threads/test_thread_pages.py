@@ -404,6 +404,8 @@ def test_reply_and_react_are_links_and_the_page_holds_one_form_of_each(
     html = text(client.get(f"/t/{thread.id}", headers=FR))
     assert html.count("data-reply=") == 12 and html.count("data-react>") == 12
     assert html.count('<template id="reply-form">') == 1
+    # the reply opened in place stops where the comment form does
+    assert html.count('maxlength="10000"') == 2
     assert html.count('<template id="reaction-picker">') == 1
     assert html.count("<textarea") == 2  # the comment form's, the reply form's template
     assert html.count("<form") == 5  # + comment form, sign-out form, the picker's, the reply form
