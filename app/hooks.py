@@ -244,6 +244,16 @@ poll_edit_extra = ExtensionPoint(
     empty); ``voted`` (whether anyone ever took a stance on it); ``now``.
     answer: the list of what changed (``["agreement_change"]``), or None.""",
 )
+poll_write_locks = ExtensionPoint(
+    "poll-write-locks",
+    doc="""A poll is about to be closed, edited, reopened or deleted (its row and its
+    thread's row just locked): the features above lock the rows of theirs that the
+    write will update (PostgreSQL), before anything is written, so that every
+    transaction takes its row locks in one order: thread, agreement, circle
+    (``app/revisions.py``).
+    sender: the ``Poll``.
+    answer: None.""",
+)
 poll_edit_form_addition = ExtensionPoint(
     "poll-edit-form-addition",
     doc="""What the poll's edit page adds to its form (a proposal's agreement change).

@@ -18,6 +18,15 @@ generated here and attached to the metadata, so ``db.create_all()`` and
   recursive triggers off as they are by default) unless the update already moved it.
 - Another table bumps the row(s) its ``key`` names: after an insert (the new row), a
   delete (the old row) and an update (both, unless the key never changes).
+
+Row locks (PostgreSQL). A bump is an ``UPDATE``: it holds the bumped row until the
+commit, and two transactions that lock two rows in opposite orders deadlock (one is
+aborted). The order every write keeps is: a poll's row, its thread's, an agreement's,
+its circle's. The triggers alone do not keep it (a proposal's agreement change bumps
+its circle before its thread; a close bumps the circle before it applies the change to
+the agreement), so the services that write to a poll lock the poll, its thread and
+the features' rows first (``polls.services.lock_poll``, ``hooks.poll_write_locks``).
+``tests/test_revision_locks.py`` races each such pair of writes.
 """
 
 # ruff: noqa: S608 - SQL built only from the features' constant declarations

@@ -346,6 +346,20 @@ def edit_agreement_change(poll: Poll, edit, *, voted: bool, now: datetime) -> li
 # -- closing: the outcome, and applying the change -----------------------------------
 
 
+def lock_changed_agreement(poll: Poll) -> None:
+    """Lock the agreement a proposal's change amends or repeals (PostgreSQL), before a
+    close or an edit writes anything: the close applies the change to it, the edit
+    checks the change against it, and both bump the circle's revision, whose row is
+    locked after the agreement's by every write (``hooks.poll_write_locks``)."""
+    agreement_id = db.session.scalar(
+        sa.select(AgreementChange.agreement_id).where(AgreementChange.poll_id == poll.id)
+    )
+    if agreement_id is not None:
+        db.session.execute(
+            sa.select(Agreement.id).where(Agreement.id == agreement_id).with_for_update()
+        )
+
+
 def change_for(poll: Poll | int) -> AgreementChange | None:
     poll_id = poll if isinstance(poll, int) else poll.id
     return db.session.scalar(sa.select(AgreementChange).where(AgreementChange.poll_id == poll_id))

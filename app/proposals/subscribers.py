@@ -72,6 +72,12 @@ def edit_extra(poll, *, extras, voted, now, **_):
     return services.edit_agreement_change(poll, extras["agreement_change"], voted=voted, now=now)
 
 
+def write_locks(poll, **_):
+    """Lock a proposal's agreement before its close or edit (``lock_changed_agreement``)."""
+    if poll.kind == "proposal":
+        services.lock_changed_agreement(poll)
+
+
 def edit_form_addition(poll, *, voted, now, **_):
     """The edit page's agreement change (``ChangeEdit``)."""
     return change_edit(poll, voted=voted, now=now) if poll.kind == "proposal" else None
@@ -92,5 +98,6 @@ def connect() -> None:
     hooks.poll_form_addition.connect(form_addition)
     hooks.poll_state_extra.connect(state_extra)
     hooks.poll_edit_extra.connect(edit_extra)
+    hooks.poll_write_locks.connect(write_locks)
     hooks.poll_edit_form_addition.connect(edit_form_addition)
     hooks.agreement_open_proposals.connect(open_proposals)

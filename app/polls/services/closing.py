@@ -58,7 +58,7 @@ def close_poll(poll: Poll, *, actor: User, now: datetime) -> Poll:
     Polls that were due before ``now`` close first, each as of its own closing
     time: closing order decides outcomes (an adopted quorum, a stale amendment)."""
     close_due_polls(now, before=poll)
-    poll = lock_poll(poll)
+    poll = lock_poll(poll, for_change=True)
     ensure_open(poll, now)
     claimed = db.session.execute(
         sa.update(Poll)
@@ -82,6 +82,8 @@ def close_if_due(poll: Poll, now: datetime) -> bool:
     """
     if poll.closed_at is not None or now < poll.closing_at:
         return False
+    if db.session.get_bind().dialect.name == "postgresql":
+        lock_poll(poll, for_change=True)  # the rows the close writes, in order
     claimed = db.session.execute(
         sa.update(Poll)
         .where(Poll.id == poll.id, Poll.closed_at.is_(None), Poll.closing_at <= now)
@@ -184,7 +186,7 @@ def reopen_poll(
 ) -> Poll:
     """Open a closed poll again until a new closing time (not an anonymous poll, nor
     one whose closing changed an agreement: ``can_reopen``)."""
-    poll = lock_poll(poll)
+    poll = lock_poll(poll, for_change=True)
     close_if_due(poll, now)
     if poll.closed_at is None:
         raise PollOpen()

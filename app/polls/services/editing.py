@@ -129,7 +129,7 @@ def edit_poll(
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
-    poll = lock_poll(poll)
+    poll = lock_poll(poll, for_change=True)
     ensure_open(poll, now)
     new = _checked(poll, fields, now)
     before = {name: getattr(poll, name) for name in EDITABLE}
@@ -167,7 +167,7 @@ def delete_poll(poll: Poll, *, actor: User, now: datetime) -> None:
     """Delete an open poll nobody has voted on (with its options, its versions, the
     features' parts and its notifications). ``PollClosed`` (409) once closed;
     ``PollHasStances`` (409) after the first stance."""
-    poll = lock_poll(poll)
+    poll = lock_poll(poll, for_change=True)
     ensure_open(poll, now)
     if has_stances(poll):
         raise PollHasStances()

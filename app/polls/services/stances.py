@@ -6,24 +6,40 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ... import events
+from ... import events, hooks
 from ...auth.models import User
 from ...errors import ValidationFailed
 from ...extensions import db
+from ...threads.models import Thread
 from .. import tally
 from ..models import Poll, Stance
 from .errors import NotEligible, PollClosed, translated
 from .voters import is_eligible
 
 
-def lock_poll(poll: Poll) -> Poll:
-    """Lock the poll's row (PostgreSQL) and reload it: its state is now current."""
-    return db.session.scalars(
+def lock_poll(poll: Poll, *, for_change: bool = False) -> Poll:
+    """Lock the poll's row, then its thread's (PostgreSQL), and reload the poll: its
+    state is now current. ``for_change`` (closing, editing, reopening, deleting): the
+    features above lock the rows of theirs the write will update too
+    (``hooks.poll_write_locks``: a proposal's agreement). The thread's row is taken
+    before anything is written: a write to a proposal may bump its circle's revision
+    before its thread's, and the order of row locks is thread, agreement, circle
+    (``app/revisions.py``)."""
+    locked = db.session.scalars(
         sa.select(Poll)
         .where(Poll.id == poll.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Thread.id)
+            .where(Thread.id == locked.thread_id)
+            .with_for_update(key_share=True)
+        )
+        if for_change:
+            hooks.poll_write_locks.answers(locked)
+    return locked
 
 
 def ensure_open(poll: Poll, now: datetime) -> None:
