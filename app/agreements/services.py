@@ -387,7 +387,8 @@ def agreements_due_for_review(user, today: date, limit: int = 50) -> list[Review
 
 
 #: how many review dates each part of ``review_reminders_due`` reads at most at a time
-REVIEW_BATCH = 50
+#: (a batch costs one short statement; its reminders, one transaction each, cost more)
+REVIEW_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -411,15 +412,50 @@ def review_reminders_due(
     versions' dates not settled, ``settle_review_dates``) and stopped after ``limit``
     rows, then checked against the agreement (active; for a version: still current, no
     admin's date over it, not reminded). One statement, whatever the number of dates
-    due, reads at most ``2 * limit`` rows; the next batch starts after the last row
+    due, returns at most ``2 * limit`` rows (the versions' part reads no more, from
+    ``ix_agreement_versions_review_pending``); the next batch starts after the last row
     each part read (kept or not), so that no date is read twice in a run."""
     admins_after, versions_after = after or ((), ())
+    shape = tuple(
+        "done" if position is None else ("after" if position else "start")
+        for position in (admins_after, versions_after)
+    )
+    if shape == ("done", "done"):
+        return ReviewBatch([], None)
+    params = {"today": today, "limit": limit}
+    for prefix, position in (("admins", admins_after), ("versions", versions_after)):
+        if position:
+            params[f"{prefix}_when"], params[f"{prefix}_key"] = position
+    due, read, last = [], [0, 0], [None, None]
+    for part, when, key, agreement_id, is_due in db.session.execute(
+        _review_batch_statement(*shape), params
+    ):
+        if is_due:
+            due.append((agreement_id, when))
+        read[part] += 1
+        last[part] = max(last[part] or (when, key), (when, key))
+    due.sort(key=lambda pair: (pair[1], pair[0]))
+    # each part goes on after the last (date, id) it read, unless it read fewer than
+    # ``limit`` (or was done already)
+    following = tuple(
+        last[part] if position is not None and read[part] >= limit else None
+        for part, position in enumerate((admins_after, versions_after))
+    )
+    return ReviewBatch(due, None if following == (None, None) else following)
+
+
+@functools.cache
+def _review_batch_statement(admins: str, versions: str):
+    """The statement of ``review_reminders_due`` for where each part is (``start``,
+    ``after`` a position, ``done``), made once: its values are bound parameters."""
+    today, limit = sa.bindparam("today", type_=sa.Date), sa.bindparam("limit")
     parts = []
-    if admins_after is not None:
+    if admins != "done":
         a = sa.select(Agreement.id, Agreement.review_on, Agreement.status).where(
             sa.text(REVIEW_PENDING), Agreement.review_on <= today
         )
-        a = _read_after(a, Agreement.review_on, Agreement.id, admins_after, limit).subquery()
+        a = _read_after(a, Agreement.review_on, Agreement.id, "admins", admins, limit)
+        a = a.subquery()
         parts.append(
             sa.select(
                 sa.literal(0).label("part"),
@@ -429,12 +465,12 @@ def review_reminders_due(
                 (a.c.status == "active").label("is_due"),
             )
         )
-    if versions_after is not None:
+    if versions != "done":
         v = AgreementVersion
         read = sa.select(v.id, v.agreement_id, v.version, v.review_on).where(
             v.review_on.is_not(None), sa.not_(v.review_settled), v.review_on <= today
         )
-        read = _read_after(read, v.review_on, v.id, versions_after, limit).subquery()
+        read = _read_after(read, v.review_on, v.id, "versions", versions, limit).subquery()
         parts.append(
             sa.select(
                 sa.literal(1).label("part"),
@@ -452,29 +488,15 @@ def review_reminders_due(
                 ).label("is_due"),
             ).join(Agreement, Agreement.id == read.c.agreement_id)
         )
-    if not parts:
-        return ReviewBatch([], None)
-    rows = db.session.execute(sa.union_all(*parts)).all()
-    due = sorted(
-        ((row.agreement_id, row.due) for row in rows if row.is_due),
-        key=lambda pair: (pair[1], pair[0]),
-    )
-    # each part: the last (date, id) it read, or None once it read fewer than ``limit``
-    following = []
-    for number, position in enumerate((admins_after, versions_after)):
-        if position is None:
-            following.append(None)
-            continue
-        read = [(row.due, row.key) for row in rows if row.part == number]
-        following.append(max(read) if len(read) >= limit else None)
-    return ReviewBatch(due, None if following == [None, None] else tuple(following))
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
 
 
-def _read_after(query, when, key, after: tuple, limit: int):
-    """``query`` in (``when``, ``key``) order after ``after`` (``()``: from the start),
-    the first ``limit`` rows."""
-    if after:
-        after_when, after_key = after
+def _read_after(query, when, key, prefix: str, where: str, limit):
+    """``query`` in (``when``, ``key``) order, the first ``limit`` rows; after the
+    parameters ``{prefix}_when`` and ``{prefix}_key`` when ``where`` is ``after``."""
+    if where == "after":
+        after_when = sa.bindparam(f"{prefix}_when", type_=when.type)
+        after_key = sa.bindparam(f"{prefix}_key", type_=key.type)
         query = query.where(when >= after_when, sa.or_(when > after_when, key > after_key))
     return query.order_by(when, key).limit(limit)
 
