@@ -13,7 +13,9 @@ cookie) and an API token made for them; each address is requested ``--requests``
 times in a row after ``--warmup`` requests, in-process (no server: the latency is the
 app's and the database's), and its median printed. The periodic command's
 review-reminder query (``review_reminders_due``, the ``jobs run`` step that looks at
-agreements) is timed the same way, as a call.
+agreements) is timed the same way, as a call: its first batch (at most ``REVIEW_BATCH``
+dates from each of its two parts), what each read of a run is; its line counts the dates
+due in that batch.
 
 Which thread, poll and pages: the same rules on both databases. The thread page shows
 the big circle's thread with comments nearest to 50 among those with a poll; the poll
@@ -209,7 +211,7 @@ def measure_one(database_url: str, requests: int, warmup: int, only: str = "") -
             review_reminders_due(today)
         for _ in range(min(requests, MAX_REQUESTS)):
             began = time.perf_counter()
-            due = review_reminders_due(today)
+            due = review_reminders_due(today).due
             took.append(time.perf_counter() - began)
             db.session.rollback()
         lines.append(

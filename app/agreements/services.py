@@ -386,37 +386,119 @@ def agreements_due_for_review(user, today: date, limit: int = 50) -> list[Review
     return [ReviewDue(a, v, g, r) for a, v, g, r in rows]
 
 
-def review_reminders_due(today: date) -> list[tuple[int, date]]:
-    """``(agreement id, review date)`` of the active agreements whose review date has
-    come and whose reminder for that date has not gone out.
+#: how many review dates each part of ``review_reminders_due`` reads at most at a time
+#: (a batch costs one short statement; its reminders, one transaction each, cost more)
+REVIEW_BATCH = 20
+
+
+@dataclass(frozen=True)
+class ReviewBatch:
+    """One batch of ``review_reminders_due``: ``due``, the ``(agreement id, review
+    date)`` to remind, by date then agreement; ``after``, where the next batch starts
+    (pass it back), or None when none is left."""
+
+    due: list[tuple[int, date]]
+    after: tuple | None
+
+
+def review_reminders_due(
+    today: date, after: tuple | None = None, limit: int = REVIEW_BATCH
+) -> ReviewBatch:
+    """The active agreements whose review date has come and whose reminder for that date
+    has not gone out, a batch at a time (``after``: the previous batch's ``after``).
 
     The review date is the admin's, else the current version's: two parts, each read
-    from its partial index (the admins' dates not yet reminded; the versions' dates not
-    settled, ``settle_review_dates``), so that the periodic command reads only what is
-    due, never every agreement or every past date."""
-    admins = sa.select(Agreement.id, Agreement.review_on.label("due")).where(
-        sa.text(REVIEW_PENDING), Agreement.review_on <= today, Agreement.status == "active"
+    in (date, id) order from its partial index (the admins' dates not yet reminded; the
+    versions' dates not settled, ``settle_review_dates``) and stopped after ``limit``
+    rows, then checked against the agreement (active; for a version: still current, no
+    admin's date over it, not reminded). One statement, whatever the number of dates
+    due, returns at most ``2 * limit`` rows (the versions' part reads no more, from
+    ``ix_agreement_versions_review_pending``); the next batch starts after the last row
+    each part read (kept or not), so that no date is read twice in a run."""
+    admins_after, versions_after = after or ((), ())
+    shape = tuple(
+        "done" if position is None else ("after" if position else "start")
+        for position in (admins_after, versions_after)
     )
-    versions = _with_current_version(
-        sa.select(Agreement.id, AgreementVersion.review_on.label("due"))
-    ).where(
-        AgreementVersion.review_on.is_not(None),
-        sa.not_(AgreementVersion.review_settled),
-        AgreementVersion.review_on <= today,
-        Agreement.review_on.is_(None),
-        Agreement.status == "active",
-        sa.or_(
-            Agreement.review_notified_on.is_(None),
-            Agreement.review_notified_on != AgreementVersion.review_on,
-        ),
+    if shape == ("done", "done"):
+        return ReviewBatch([], None)
+    params = {"today": today, "limit": limit}
+    for prefix, position in (("admins", admins_after), ("versions", versions_after)):
+        if position:
+            params[f"{prefix}_when"], params[f"{prefix}_key"] = position
+    due, read, last = [], [0, 0], [None, None]
+    for part, when, key, agreement_id, is_due in db.session.execute(
+        _review_batch_statement(*shape), params
+    ):
+        if is_due:
+            due.append((agreement_id, when))
+        read[part] += 1
+        last[part] = max(last[part] or (when, key), (when, key))
+    due.sort(key=lambda pair: (pair[1], pair[0]))
+    # each part goes on after the last (date, id) it read, unless it read fewer than
+    # ``limit`` (or was done already)
+    following = tuple(
+        last[part] if position is not None and read[part] >= limit else None
+        for part, position in enumerate((admins_after, versions_after))
     )
-    due = sa.union_all(admins, versions).subquery()
-    return [
-        (agreement_id, when)
-        for agreement_id, when in db.session.execute(
-            sa.select(due.c.id, due.c.due).order_by(due.c.due, due.c.id)
+    return ReviewBatch(due, None if following == (None, None) else following)
+
+
+@functools.cache
+def _review_batch_statement(admins: str, versions: str):
+    """The statement of ``review_reminders_due`` for where each part is (``start``,
+    ``after`` a position, ``done``), made once: its values are bound parameters."""
+    today, limit = sa.bindparam("today", type_=sa.Date), sa.bindparam("limit")
+    parts = []
+    if admins != "done":
+        a = sa.select(Agreement.id, Agreement.review_on, Agreement.status).where(
+            sa.text(REVIEW_PENDING), Agreement.review_on <= today
         )
-    ]
+        a = _read_after(a, Agreement.review_on, Agreement.id, "admins", admins, limit)
+        a = a.subquery()
+        parts.append(
+            sa.select(
+                sa.literal(0).label("part"),
+                a.c.review_on.label("due"),
+                a.c.id.label("key"),
+                a.c.id.label("agreement_id"),
+                (a.c.status == "active").label("is_due"),
+            )
+        )
+    if versions != "done":
+        v = AgreementVersion
+        read = sa.select(v.id, v.agreement_id, v.version, v.review_on).where(
+            v.review_on.is_not(None), sa.not_(v.review_settled), v.review_on <= today
+        )
+        read = _read_after(read, v.review_on, v.id, "versions", versions, limit).subquery()
+        parts.append(
+            sa.select(
+                sa.literal(1).label("part"),
+                read.c.review_on.label("due"),
+                read.c.id.label("key"),
+                Agreement.id.label("agreement_id"),
+                sa.and_(
+                    Agreement.current_version == read.c.version,
+                    Agreement.review_on.is_(None),
+                    Agreement.status == "active",
+                    sa.or_(
+                        Agreement.review_notified_on.is_(None),
+                        Agreement.review_notified_on != read.c.review_on,
+                    ),
+                ).label("is_due"),
+            ).join(Agreement, Agreement.id == read.c.agreement_id)
+        )
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def _read_after(query, when, key, prefix: str, where: str, limit):
+    """``query`` in (``when``, ``key``) order, the first ``limit`` rows; after the
+    parameters ``{prefix}_when`` and ``{prefix}_key`` when ``where`` is ``after``."""
+    if where == "after":
+        after_when = sa.bindparam(f"{prefix}_when", type_=when.type)
+        after_key = sa.bindparam(f"{prefix}_key", type_=key.type)
+        query = query.where(when >= after_when, sa.or_(when > after_when, key > after_key))
+    return query.order_by(when, key).limit(limit)
 
 
 def settle_review_dates(today: date) -> int:

@@ -25,6 +25,7 @@ from .. import events, outbox
 from ..account.services import delete_expired, expired_account_ids
 from ..agreements.models import Agreement, AgreementVersion
 from ..agreements.services import (
+    REVIEW_BATCH,
     claim_review_reminder,
     review_reminders_due,
     settle_review_dates,
@@ -201,19 +202,26 @@ def send_review_reminder(agreement_id: int, review_on, now: datetime) -> int | N
 
 def review_reminders(now: datetime, figures: RunFigures) -> None:
     """On an agreement's review day (UTC date; or the first run after it), notify the
-    group's admins and the proposer, once per review date."""
-    due = review_reminders_due(now.date())
-    db.session.commit()
-    for agreement_id, review_on in due:
-        sent = _in_own_transaction(
-            lambda agreement_id=agreement_id, review_on=review_on: send_review_reminder(
-                agreement_id, review_on, now
-            ),
-            f"review reminder of agreement {agreement_id}",
-            figures,
-        )
-        if sent is not None:
-            figures.review_reminders += 1
+    group's admins and the proposer, once per review date. The due dates are read
+    ``REVIEW_BATCH`` at a time, each batch after what the last one read, so that a date
+    whose reminder failed is not read again in the same run."""
+    after = None
+    while True:
+        batch = review_reminders_due(now.date(), after=after, limit=REVIEW_BATCH)
+        db.session.commit()
+        for agreement_id, review_on in batch.due:
+            sent = _in_own_transaction(
+                lambda agreement_id=agreement_id, review_on=review_on: send_review_reminder(
+                    agreement_id, review_on, now
+                ),
+                f"review reminder of agreement {agreement_id}",
+                figures,
+            )
+            if sent is not None:
+                figures.review_reminders += 1
+        if batch.after is None:
+            break
+        after = batch.after
     # the versions' dates now reminded, replaced or repealed leave the index the next
     # run reads (``ix_agreement_versions_review_pending``)
     _in_own_transaction(lambda: settle_review_dates(now.date()), "settling review dates", figures)

@@ -54,7 +54,7 @@ def _pending(run) -> list[tuple[int, int]]:
 def _due(run):
     from app.agreements.services import review_reminders_due
 
-    return run(lambda: review_reminders_due(TODAY))
+    return run(lambda: review_reminders_due(TODAY).due)
 
 
 def test_a_reminded_date_is_settled_and_not_read_again(runner, adopted, run):
@@ -89,3 +89,35 @@ def test_a_version_date_under_an_admins_date_waits_for_it(runner, adopted, run):
     result = runner.invoke(args=["jobs", "run"])
     assert "1 agreement review due" in result.output, result.output
     assert _pending(run) == []
+
+
+def test_the_due_dates_are_read_a_batch_at_a_time(runner, adopted, run, monkeypatch):
+    from app.agreements.services import review_reminders_due
+    from app.jobs import tasks
+
+    first, _ = adopted()
+    second, _ = adopted()
+    third, _ = adopted()
+    # the same date for two agreements (the batch's next one goes by id), an admin's date
+    _version_dates(run, first, v1=TODAY - timedelta(days=3))
+    _version_dates(run, second, admin=TODAY - timedelta(days=3))
+    _version_dates(run, third, v1=TODAY - timedelta(days=1))
+    everything = [
+        (first, TODAY - timedelta(days=3)),
+        (second, TODAY - timedelta(days=3)),
+        (third, TODAY - timedelta(days=1)),
+    ]
+    assert _due(run) == everything
+    batch = run(lambda: review_reminders_due(TODAY, limit=1))
+    batches = [batch.due]
+    while batch.after is not None:
+        batch = run(lambda after=batch.after: review_reminders_due(TODAY, after=after, limit=1))
+        batches.append(batch.due)
+    # one date a batch from each part (the admins', the versions'), then nothing left
+    assert [pair for batch in batches for pair in batch] == everything
+    assert max(len(batch) for batch in batches) <= 2
+    # the job goes through every batch once
+    monkeypatch.setattr(tasks, "REVIEW_BATCH", 2)
+    result = runner.invoke(args=["jobs", "run"])
+    assert "3 agreement reviews due" in result.output, result.output
+    assert _due(run) == [] and _pending(run) == []
