@@ -57,6 +57,45 @@ def test_upgrade_from_empty_matches_models_and_downgrades(database_url, make_app
         drop()
 
 
+def _index_definitions(url: str) -> dict[str, str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            )
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+def test_every_index_is_the_same_from_migrations_and_from_the_models(
+    database_url, make_app, tmp_path
+):
+    """What autogenerate does not compare (an index's INCLUDE columns, its expressions'
+    text, its predicate), PostgreSQL's own definition of each index does."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL writes each index's definition out in one normal form")
+    migrated_url, drop_migrated = _fresh_database(database_url, tmp_path)
+    created_url, drop_created = _fresh_database(database_url, tmp_path)
+    try:
+        app = make_app(migrated_url)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        app = make_app(created_url)
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        migrated, created = _index_definitions(migrated_url), _index_definitions(created_url)
+        migrated.pop("alembic_version_pkc", None)
+        assert migrated == created
+        assert "INCLUDE (pinned_at)" in migrated["ix_threads_group_list"]
+    finally:
+        drop_migrated()
+        drop_created()
+
+
 def test_cli_db_upgrade_creates_schema(database_url, make_app, tmp_path):
     """The operator's command, ``flask --app wsgi db upgrade``, on an empty database."""
     if database_url.startswith("postgresql"):

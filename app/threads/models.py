@@ -54,13 +54,16 @@ class Thread(db.Model):
 
 
 #: the group page's list: pinned first, then newest activity first (ties: higher id first),
-#: read a page at a time from where it starts (keyset), however deep
+#: read a page at a time from where it starts (keyset), however deep; ``pinned_at`` is
+#: held too on PostgreSQL, whose planner reads an expression's column from the index
+#: only so (an old ``?page=N`` link's offset is then read from the index alone)
 sa.Index(
     "ix_threads_group_list",
     Thread.group_id,
     Thread.pinned_at.is_(None),
     Thread.last_activity_at.desc(),
     Thread.id.desc(),
+    postgresql_include=["pinned_at"],
 )
 
 
