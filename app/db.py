@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -175,6 +176,30 @@ class KeysetPage:
         self.items = items
         self.newer = newer
         self.older = older
+
+
+_GENERIC = sa.text("SET LOCAL plan_cache_mode = force_generic_plan")
+_DEFAULT = sa.text("SET LOCAL plan_cache_mode = DEFAULT")
+
+
+@contextmanager
+def generic_plan():
+    """On PostgreSQL, the statements run inside use their prepared statement's cached
+    plan rather than one planned again with each execution's values (the driver
+    prepares a statement after a few runs). For a statement of many joins whose plan
+    is the same whatever the values, planning is most of its time: PostgreSQL keeps
+    planning it again when its generic cost estimate is poor (the notifications list
+    of a person with 5,000 notifications: 2 ms of planning for 0.5 ms of execution,
+    where a small database's estimate let the cached plan be used). On an error, the
+    transaction's rollback resets it."""
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    db.session.execute(_GENERIC)
+    yield
+    db.session.execute(_DEFAULT)
 
 
 def keyset_page(stmt, time_column, id_column, *, limit: int, after=None, before=None):

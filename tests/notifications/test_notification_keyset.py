@@ -163,3 +163,31 @@ def test_statements_stay_the_same_whatever_the_number_of_notifications(
     assert statements("/") == home
     second = _link(client.get("/notifications", headers=EN).text, "next")
     assert statements(second) == few
+
+
+def test_the_list_leaves_the_planner_as_it_found_it(
+    app, run_in_request, circle_with_outsider, many
+):
+    """The list asks PostgreSQL for its statement's cached plan (``db.generic_plan``):
+    the statements after it in the same transaction are planned as usual again, and a
+    failing statement inside leaves nothing behind once rolled back."""
+    import sqlalchemy as sa
+
+    from app.db import generic_plan
+    from app.notifications.services import page_for
+
+    member = circle_with_outsider.members[0]
+    many(member, 3)
+
+    def go():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's plan_cache_mode")
+        before = db.session.scalar(sa.text("SHOW plan_cache_mode"))
+        assert len(page_for(member, per_page=2).items) == 2
+        assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == before == "auto"
+        with pytest.raises(sa.exc.DBAPIError), generic_plan():
+            db.session.execute(sa.text("SELECT 1 / 0"))
+        db.session.rollback()
+        assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "auto"
+
+    run_in_request(go)
