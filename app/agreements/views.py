@@ -264,25 +264,24 @@ class _Sentences:
 def _agreement_cards(state, polls, today: date, words: PageWords):
     """The page's current and repealed agreements, in words."""
     sentences = _Sentences(words, url_pattern("polls.show", "poll_id"))
-    current = [
-        AgreementCard(
+
+    def card(s, **rest) -> AgreementCard:
+        return AgreementCard(
             id=s.id,
             title=s.title,
             version=s.version.version,
             body_html=s.version.body_html,
             decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
-            review_on=s.review_on,
-            review=review_state(s.review_on, today),
+            **rest,
         )
+
+    current = [
+        card(s, review_on=s.review_on, review=review_state(s.review_on, today))
         for s in state.active
     ]
     repealed = [
-        AgreementCard(
-            id=s.id,
-            title=s.title,
-            version=s.version.version,
-            body_html=s.version.body_html,
-            decided=sentences.decided(s.version, polls.get(s.version.poll_id)),
+        card(
+            s,
             review_on=None,
             review=None,
             repealed=sentences.repealed(s.repealed_at, polls.get(s.agreement.repealed_by_poll_id)),

@@ -73,3 +73,15 @@ def react_as(app):
             db.session.commit()
 
     return run
+
+
+@pytest.fixture
+def cached_app(make_app):
+    """The application with the fragment cache on."""
+    return make_app(FRAGMENT_CACHE=True)
+
+
+@pytest.fixture
+def uncached_app(make_app):
+    """The application with the fragment cache off."""
+    return make_app(FRAGMENT_CACHE=False)

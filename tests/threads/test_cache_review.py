@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from fixtures.page_cache import normalised, signed_in_client
 from test_fragments import redis_server  # noqa: F401 - a fixture of the tests below
 
 from app.auth.models import User
@@ -17,37 +18,11 @@ from app.extensions import db
 from app.threads.models import Thread
 from app.timeutil import utcnow
 
-_CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token" content=)"[^"]*"')
-
-
-def _normalised(html: str) -> str:
-    return _CSRF.sub(r'\1"…"', html)
-
-
-@pytest.fixture
-def cached_app(make_app):
-    return make_app(FRAGMENT_CACHE=True)
-
-
-@pytest.fixture
-def uncached_app(make_app):
-    return make_app(FRAGMENT_CACHE=False)
-
-
-def _client(app_, person):
-    from fixtures.accounts import session_user_id
-
-    client = app_.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_user_id(app_, person.id)
-        session["_fresh"] = True
-    return client
-
 
 def _page(client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, path
-    return _normalised(response.get_data(as_text=True))
+    return normalised(response.get_data(as_text=True))
 
 
 def _later(monkeypatch, delta: timedelta) -> None:
@@ -86,7 +61,7 @@ def test_a_poll_card_says_how_long_it_has_left_as_time_passes(
 ):
     member = thread_circle.members[0]
     paths = [f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"]
-    cached, uncached = _client(cached_app, member), _client(uncached_app, member)
+    cached, uncached = signed_in_client(cached_app, member), signed_in_client(uncached_app, member)
     for path in paths:
         assert _page(cached, path) == _page(uncached, path)  # warm, «closes in 5 hours»
     _later(monkeypatch, timedelta(hours=3))
@@ -112,7 +87,7 @@ def test_a_proposal_warns_of_another_one_on_the_same_agreement_in_another_thread
     first = propose(repeal)
     admin = thread_circle.admin
     paths = [f"/t/{thread_circle.thread.id}", f"/p/{first.id}"]
-    cached, uncached = _client(cached_app, admin), _client(uncached_app, admin)
+    cached, uncached = signed_in_client(cached_app, admin), signed_in_client(uncached_app, admin)
     for path in paths:
         assert _page(cached, path) == _page(uncached, path)  # warm, no warning
     elsewhere = make_thread(thread_circle.group, admin)
@@ -144,7 +119,7 @@ def test_a_page_shown_again_after_an_empty_comment_does_not_keep_a_due_poll_open
     proposal = propose(LISTENING, closing_in=timedelta(hours=1))
     member = thread_circle.members[0]
     path = f"/t/{thread_circle.thread.id}"
-    cached, uncached = _client(cached_app, member), _client(uncached_app, member)
+    cached, uncached = signed_in_client(cached_app, member), signed_in_client(uncached_app, member)
     _later(monkeypatch, timedelta(hours=2))  # the proposal fell due; nobody closed it yet
     refused = cached.post(f"{path}/comments", data={"body": ""})
     assert refused.status_code == 400
@@ -180,8 +155,11 @@ def test_a_rename_committed_while_a_page_renders_is_not_kept_under_the_new_revis
         return load_thread(thread_id, reader)
 
     monkeypatch.setattr(views, "load_thread_for_reader", renamed_meanwhile)
-    _page(_client(cached_app, bruno), path)  # Bruno reads his thread as he renames himself
-    got, want = _page(_client(cached_app, chloe), path), _page(_client(uncached_app, chloe), path)
+    _page(signed_in_client(cached_app, bruno), path)  # Bruno reads his thread as he renames himself
+    got, want = (
+        _page(signed_in_client(cached_app, chloe), path),
+        _page(signed_in_client(uncached_app, chloe), path),
+    )
     assert "Bruno Neuf" in want
     assert got == want, _diff(want, got)
 
@@ -237,15 +215,18 @@ def test_readers_one_after_another_each_see_their_own_page(
     paths = [f"/t/{thread.id}", f"/p/{poll_id}"]
     for headers in ({}, {"Accept-Language": "en"}):
         for person in (admin, member, former, outsider):
-            cached, uncached = _client(cached_app, person), _client(uncached_app, person)
+            cached, uncached = (
+                signed_in_client(cached_app, person),
+                signed_in_client(uncached_app, person),
+            )
             for path in paths:
                 shown, expected = (
                     cached.get(path, headers=headers),
                     uncached.get(path, headers=headers),
                 )
                 assert shown.status_code == expected.status_code == 200, (person.name, path)
-                got = _normalised(shown.get_data(as_text=True))
-                want = _normalised(expected.get_data(as_text=True))
+                got = normalised(shown.get_data(as_text=True))
+                want = normalised(expected.get_data(as_text=True))
                 assert got == want, _diff(want, got)
 
 
@@ -263,16 +244,16 @@ def test_two_processes_sharing_a_redis_show_a_write_made_through_either(
     member = thread_circle.members[0]
     path = f"/t/{thread_circle.thread.id}"
     for body in ("Premier", "Deuxième"):
-        _page(_client(one, member), path)
-        _page(_client(other, member), path)  # both warm, from the same Redis
+        _page(signed_in_client(one, member), path)
+        _page(signed_in_client(other, member), path)  # both warm, from the same Redis
         with one.app_context():  # a comment posted through the first process
             thread = db.session.get(Thread, thread_circle.thread.id)
             add_comment(thread, author=db.session.get(User, member.id), body=body, now=utcnow())
             db.session.commit()
         for process in (one, other):
             got, want = (
-                _page(_client(process, member), path),
-                _page(_client(uncached_app, member), path),
+                _page(signed_in_client(process, member), path),
+                _page(signed_in_client(uncached_app, member), path),
             )
             assert body in want
             assert got == want, _diff(want, got)
@@ -304,15 +285,15 @@ def test_a_reader_reacts_and_votes_with_the_forms_of_a_page_kept_for_someone_els
         r'<input type="hidden" name="csrf_token" value="([^"]*)"'
     )
     thread_path, poll_path = f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"
-    warm = _client(checked, chloe)  # Chloé reads both pages, then signs in again
+    warm = signed_in_client(checked, chloe)  # Chloé reads both pages, then signs in again
     warm.get(thread_path), warm.get(poll_path)
-    _client(checked, bruno).get(thread_path)  # Bruno reads the thread
-    client = _client(checked, chloe)
+    signed_in_client(checked, bruno).get(thread_path)  # Bruno reads the thread
+    client = signed_in_client(checked, chloe)
     token = react.search(client.get(thread_path).get_data(as_text=True)).group(1)
     sent = client.post(f"/comments/{comment_id}/reactions", data={"csrf_token": token, "add": "🎉"})
     assert sent.status_code == 302, ("reaction", sent.status_code)
-    client = _client(checked, chloe)
-    _client(checked, chloe).get(poll_path)  # and the poll page, after the reaction
+    client = signed_in_client(checked, chloe)
+    signed_in_client(checked, chloe).get(poll_path)  # and the poll page, after the reaction
     token = vote.search(client.get(poll_path).get_data(as_text=True)).group(1)
     sent = client.post(f"/p/{open_poll}/stance", data={"csrf_token": token, "key": "o1"})
     assert sent.status_code in (200, 302), ("vote", sent.status_code)
@@ -342,8 +323,8 @@ def test_an_author_who_goes_shows_as_the_page_says_with_the_cache(
     paths = [f"/t/{thread_circle.thread.id}", f"/p/{open_poll}"]
     for reader in readers:
         for path in paths:
-            _page(_client(cached_app, reader), path)  # warm
-    before = _page(_client(uncached_app, readers[0]), paths[0])
+            _page(signed_in_client(cached_app, reader), path)  # warm
+    before = _page(signed_in_client(uncached_app, readers[0]), paths[0])
     with app.app_context():
         person = db.session.get(User, bruno.id)
         if how == "deactivated":
@@ -353,10 +334,10 @@ def test_an_author_who_goes_shows_as_the_page_says_with_the_cache(
         db.session.commit()
     for reader in readers:
         for path in paths:
-            got = _page(_client(cached_app, reader), path)
-            want = _page(_client(uncached_app, reader), path)
+            got = _page(signed_in_client(cached_app, reader), path)
+            want = _page(signed_in_client(uncached_app, reader), path)
             assert got == want, _diff(want, got)
-    assert _page(_client(uncached_app, readers[0]), paths[0]) != before  # the name changed
+    assert _page(signed_in_client(uncached_app, readers[0]), paths[0]) != before  # the name changed
 
 
 @pytest.mark.parametrize("anonymous", [False, True])
@@ -389,7 +370,7 @@ def test_a_poll_closed_by_the_periodic_job_shows_closed_with_the_cache(
     paths = [f"/t/{thread_circle.thread.id}", f"/p/{poll_id}"]
     for reader in thread_circle.people:
         for path in paths:
-            _page(_client(cached_app, reader), path)  # warm, open, results hidden
+            _page(signed_in_client(cached_app, reader), path)  # warm, open, results hidden
     later = utcnow() + timedelta(hours=2)
     with app.app_context():
         run_once(later)
@@ -397,6 +378,6 @@ def test_a_poll_closed_by_the_periodic_job_shows_closed_with_the_cache(
     _later(monkeypatch, timedelta(hours=2))
     for reader in thread_circle.people:
         for path in paths:
-            got = _page(_client(cached_app, reader), path)
-            want = _page(_client(uncached_app, reader), path)
+            got = _page(signed_in_client(cached_app, reader), path)
+            want = _page(signed_in_client(uncached_app, reader), path)
             assert got == want, _diff(want, got)

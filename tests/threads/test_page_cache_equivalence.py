@@ -6,11 +6,11 @@ poll whose results are hidden until it closes, before and after each kind of wri
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from fixtures.page_cache import normalised, signed_in_client
 
 from app.auth.models import User
 from app.extensions import db
@@ -18,22 +18,6 @@ from app.groups.models import Group, Membership
 from app.polls.models import Poll
 from app.threads.models import Comment, Thread
 from app.timeutil import utcnow
-
-_CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token" content=)"[^"]*"')
-
-
-def _normalised(html: str) -> str:
-    return _CSRF.sub(r'\1"…"', html)
-
-
-@pytest.fixture
-def cached_app(make_app):
-    return make_app(FRAGMENT_CACHE=True)
-
-
-@pytest.fixture
-def uncached_app(make_app):
-    return make_app(FRAGMENT_CACHE=False)
 
 
 @pytest.fixture
@@ -108,16 +92,7 @@ def scene(app, thread_circle):
 
 
 def _clients(app_, people):
-    from fixtures.accounts import session_user_id
-
-    clients = []
-    for person in people:
-        client = app_.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_user_id(app_, person.id)
-            session["_fresh"] = True
-        clients.append(client)
-    return clients
+    return [signed_in_client(app_, person) for person in people]
 
 
 def _pages(scene) -> list[str]:
@@ -130,7 +105,7 @@ def _render_all(clients, scene) -> dict:
         for path in _pages(scene):
             response = client.get(path)
             assert response.status_code == 200, path
-            shown[(n, path)] = _normalised(response.get_data(as_text=True))
+            shown[(n, path)] = normalised(response.get_data(as_text=True))
     return shown
 
 
