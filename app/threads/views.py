@@ -60,6 +60,7 @@ from .services import (
     load_thread_for_reader,
     mark_seen,
     my_reactions,
+    reaction_summary,
     remove_reaction,
     set_closed,
     set_pinned,
@@ -541,7 +542,7 @@ def reactions_page(comment_id: int):
     if comment.is_deleted:
         raise CommentDeleted()
     require(can_react(me(), thread))
-    given = {r["emoji"]: r for r in thread_reactions(thread.id, me()).get(comment.id, [])}
+    given = {r["emoji"]: r for r in reaction_summary([comment.id], me()).get(comment.id, [])}
     choices = [
         (emoji, given.get(emoji, {}).get("count", 0), given.get(emoji, {}).get("mine", False))
         for emoji in REACTIONS
