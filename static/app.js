@@ -77,6 +77,11 @@ document.addEventListener("DOMContentLoaded", function () {
       if (opened) { opened.remove(); opened = null; }
       link.setAttribute("aria-expanded", "false");
     };
+    // the field of a reply being written, which neither Escape nor the link drops
+    var writing = function () {
+      var text = opened && opened.querySelector("textarea");
+      return text && text.value.trim() ? text : null;
+    };
     // a button opens with Space too (a link only with Enter; Space scrolled the page)
     link.addEventListener("keydown", function (key) {
       if (key.key === " ") { key.preventDefault(); link.click(); }
@@ -85,8 +90,8 @@ document.addEventListener("DOMContentLoaded", function () {
       event.preventDefault();
       if (opened) {
         // a reply being written stays open (as on Escape): its field takes the focus
-        var written = opened.querySelector("textarea");
-        if (written && written.value.trim()) { written.focus(); return; }
+        var written = writing();
+        if (written) { written.focus(); return; }
         close();
         link.focus();
         return;
@@ -97,8 +102,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (cancel) { cancel.addEventListener("click", function () { close(); link.focus(); }); }
       // Escape closes it, unless it suggests names or holds a reply being written
       opened.addEventListener("keydown", function (key) {
-        var text = opened.querySelector("textarea");
-        if (key.key !== "Escape" || key.defaultPrevented || (text && text.value.trim())) { return; }
+        if (key.key !== "Escape" || key.defaultPrevented || writing()) { return; }
         close();
         link.focus();
       });
