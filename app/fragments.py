@@ -323,16 +323,16 @@ class FragmentCache:
             self.splits.put(html, found, 3 * sys.getsizeof(html))
         return found
 
-    def plan(self, html: str, timeline: list[str] | None) -> _Plan | None:
+    def plan(self, html: str, timeline: list[str] | None) -> _Plan:
         """What ``compose`` makes of ``html`` and ``timeline``, once per process: the
         fragments come from this cache, the same string objects on every request."""
         key = (html, None if timeline is None else tuple(timeline))
         found = self.plans.get(key)
         if found is None:
             found = _plan(html, timeline, self.split)
-            if found is not None:  # the parts, and the strings the key keeps alive
-                size = sys.getsizeof(html) + sum(map(sys.getsizeof, timeline or ()))
-                self.plans.put(key, found, 3 * size)
+            # the parts, and the strings the key keeps alive
+            size = sys.getsizeof(html) + sum(map(sys.getsizeof, timeline or ()))
+            self.plans.put(key, found, 3 * size)
         return found
 
     def clear(self) -> None:
@@ -471,21 +471,16 @@ _JOINT = object()
 
 class _Split:
     """A fragment's HTML split on ``MARK``: text and placeholders alternate in ``parts``;
-    ``timeline``, the index in ``parts`` of the first ``T`` placeholder (where
-    ``compose`` puts the timeline); ``odd`` when the first ``MARK``-``T``-``MARK`` of the
-    text is not that placeholder (a text ``T`` between two placeholders, never seen:
-    ``compose`` then goes the long way)."""
+    ``timeline``, the index in ``parts`` of its first ``T`` placeholder (where ``compose``
+    puts the timeline), or None."""
 
-    __slots__ = ("parts", "timeline", "odd", "_encoded")
+    __slots__ = ("parts", "timeline", "_encoded")
 
     def __init__(self, html: str):
         self.parts = html.split(MARK)
-        try:
-            first_t = self.parts.index("T", 1, len(self.parts) - 1)
-        except ValueError:
-            first_t = None
-        self.odd = first_t is not None and first_t % 2 == 0
-        self.timeline = None if self.odd else first_t
+        self.timeline = next(
+            (i for i in range(1, len(self.parts), 2) if self.parts[i] == "T"), None
+        )
         self._encoded: list | None = None
 
     @property
@@ -539,15 +534,13 @@ class _Plan:
         return self._encoded
 
 
-def _plan(html: str, timeline: list[str] | None, split: Callable[[str], _Split]) -> _Plan | None:
+def _plan(html: str, timeline: list[str] | None, split: Callable[[str], _Split]) -> _Plan:
     """``html`` with ``timeline``'s pieces in place of its ``T`` placeholder (as they
-    come, when there is no timeline or no placeholder), or ``None`` for an ``odd`` page."""
+    come, when there is no timeline or no placeholder)."""
     page = split(html)
-    if timeline is None:
+    if timeline is None or page.timeline is None:
         return _Plan(page, None)
-    if page.odd:
-        return None
-    return _Plan(page, None if page.timeline is None else [split(p) for p in timeline])
+    return _Plan(page, [split(p) for p in timeline])
 
 
 def compose(
@@ -575,9 +568,6 @@ def compose(
         plan = kept.plan(html, timeline)
     else:
         plan = _plan(html, timeline, _Split)
-    if plan is None:
-        page = _compose_slowly(html, handlers, timeline=timeline or [], whole_page=whole_page)
-        return page.encode() if encoded else page
 
     token: list[str] = []
 
@@ -605,51 +595,5 @@ def compose(
     out = plan.parts.copy()
     out[1::2] = map(done.__getitem__, out[1::2])
     # ``html`` is rendered HTML, the handlers' values HTML built from escaped text
-    page = "".join(out)
-    return page if whole_page else Markup(page)  # noqa: S704
-
-
-def _compose_slowly(
-    html: str,
-    handlers: dict[str, Callable[[str], str]] | None,
-    *,
-    timeline: list[str],
-    whole_page: bool,
-) -> str:
-    """``compose`` for a page whose first ``MARK``-``T``-``MARK`` is not its ``T``
-    placeholder (never seen: kept so that ``compose`` shows what it always showed)."""
-    from .i18n import render_now
-
-    token: list[str] = []
-
-    def csrf(_argument: str) -> str:
-        if not token:
-            token.append(csrf_token())
-        return token[0]
-
-    table: dict[str, Callable[[str], str]] = {
-        **PAGE_HANDLERS,
-        "C": csrf,
-        "R": _relative(render_now()),
-        **(handlers or {}),
-    }
-    done: dict[str, str] = {}
-
-    def value(part: str) -> str:
-        text = done.get(part)
-        if text is None:
-            text = done[part] = table[part[0]](part[1:])
-        return text
-
-    def fill(text: str) -> list[str]:
-        parts = text.split(MARK)
-        parts[1::2] = [value(part) for part in parts[1::2]]
-        return parts
-
-    before, _marker, after = html.partition(f"{MARK}T{MARK}")
-    out = fill(before)
-    for piece in timeline:
-        out += fill(piece)
-    out += fill(after)
     page = "".join(out)
     return page if whole_page else Markup(page)  # noqa: S704
